@@ -1,0 +1,195 @@
+"""The ``kdgraph`` command: one entry point for every maintainer and researcher task.
+
+Exit codes work as CI gates: 0 success, 1 a check failed (validation), 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from . import DEFAULT_BASE, __version__
+from .loading import KnowledgeGraph, LoadError, load_graph
+from .namespaces import prefixes
+from .resources import bundled_paths
+from .saved_queries import ParameterError, QueryFileError, SavedQuery, load_saved_queries
+from .store import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore, QueryError, SelectResult
+
+EXPORT_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+
+data_option = click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Turtle file or directory to use instead of the bundled dossier data (repeatable). "
+    "The ontology and vocabularies are always included.",
+)
+base_option = click.option(
+    "--base",
+    default=DEFAULT_BASE,
+    show_default=True,
+    envvar="KDGRAPH_BASE",
+    help="Base IRI for our URIs ({base}id/..., {base}def/...); IRIs in the data are rewritten to it.",
+)
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def load_or_fail(data: Sequence[Path], base: str) -> KnowledgeGraph:
+    try:
+        return load_graph(list(data) or None, base=base)
+    except LoadError as error:
+        fail(str(error))
+        raise  # unreachable; keeps type checkers content
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kdgraph")
+def main() -> None:
+    """kdgraph: the knowledge graph of Dutch MBO qualification dossiers.
+
+    \b
+    Typical use:
+      kdgraph export --format ttl -o graph.ttl     the whole graph as one file
+      kdgraph query --list                         the saved (competency) queries
+      kdgraph query cq01-qualifications-levels     run one of them
+    """
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(EXPORT_FORMATS)),
+    default="ttl",
+    show_default=True,
+    help="Serialisation: Turtle, N-Triples or JSON-LD.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@data_option
+@base_option
+def export(fmt: str, output: Path | None, data: Sequence[Path], base: str) -> None:
+    """Write the whole graph (ontology, vocabularies, data) in one serialisation.
+
+    A syntax error in any input file is reported as FILE:LINE:COLUMN with the parser's
+    message, and nothing is written (exit 2).
+    """
+    graph = load_or_fail(data, base)
+    ordered = sorted(graph.triples, key=str)  # stable output: same input, same bytes
+    extra = {"prefixes": prefixes(base)} if fmt == "ttl" else {}
+    payload = ox.serialize(ordered, format=EXPORT_FORMATS[fmt], **extra) or b""
+    if output:
+        output.write_bytes(payload)
+        click.echo(f"wrote {len(graph)} triples to {output}", err=True)
+    else:
+        sys.stdout.buffer.write(payload)
+
+
+def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            fail(f"--param expects NAME=VALUE, got {pair!r}")
+        params[name] = value
+    return params
+
+
+def _list_queries(queries: dict[str, SavedQuery], lang: str) -> None:
+    for query in queries.values():
+        params = ", ".join(f"{p.name}{'' if p.required else '?'}:{p.type}" for p in query.parameters)
+        click.echo(f"{query.name:32} {query.title[lang]}" + (f"  [{params}]" if params else ""))
+
+
+def _print_table(result: SelectResult) -> None:
+    def cell(term: object) -> str:
+        return getattr(term, "value", "") if term is not None else ""
+
+    rows = [[cell(row.get(v)) for v in result.variables] for row in result.rows]
+    widths = [max([len(v)] + [min(len(r[i]), 60) for r in rows]) for i, v in enumerate(result.variables)]
+    click.echo("  ".join(v.ljust(w) for v, w in zip(result.variables, widths, strict=True)))
+    for r in rows:
+        click.echo("  ".join(c[:60].ljust(w) for c, w in zip(r, widths, strict=True)))
+    click.echo(f"({len(rows)} rows)", err=True)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option(
+    "--param",
+    "-p",
+    "param_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter of the saved query (repeatable); see --list for what each query takes.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
+    default="table",
+    show_default=True,
+    help="table for people; json/xml/csv/tsv for SELECT/ASK, ttl/nt/jsonld/rdfxml for CONSTRUCT.",
+)
+@click.option("--list", "list_only", is_flag=True, help="List the saved queries and their parameters.")
+@click.option(
+    "--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language of titles."
+)
+@data_option
+@base_option
+def query(
+    name: str | None,
+    param_pairs: Sequence[str],
+    fmt: str,
+    list_only: bool,
+    lang: str,
+    data: Sequence[Path],
+    base: str,
+) -> None:
+    """Run a saved query (from queries/) against the bundled data or --data files.
+
+    \b
+    Examples:
+      kdgraph query --list
+      kdgraph query cq02-routes-reachable \\
+          --param qualification=https://w3id.org/kdgraph/id/qualification/productietechnicus
+      kdgraph query cq03-english-requirements --format csv
+    """
+    try:
+        queries = load_saved_queries(bundled_paths().queries)
+    except QueryFileError as error:
+        fail(str(error))
+    if list_only or not name:
+        _list_queries(queries, lang)
+        return
+    if name not in queries:
+        fail(f"no saved query named {name!r}; `kdgraph query --list` shows them")
+    saved = queries[name]
+    try:
+        bindings = saved.bind(_parse_params(param_pairs))
+    except ParameterError as error:
+        fail(str(error))
+    store = OxigraphStore(load_or_fail(data, base))
+    try:
+        if fmt == "table":
+            result = store.query(saved.sparql, bindings)
+            if not isinstance(result, SelectResult):
+                fail("this query does not return a table; use --format ttl (or another RDF format)")
+            _print_table(result)
+        else:
+            sys.stdout.buffer.write(store.serialize(saved.sparql, fmt, bindings))
+    except QueryError as error:
+        fail(f"{name}: {error}")

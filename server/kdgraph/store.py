@@ -1,0 +1,119 @@
+"""The storage interface every query goes through, and its embedded implementation.
+
+Handlers, the CLI and tests talk to a ``QueryStore``; they never know whether the graph is
+in process (Oxigraph) or behind a remote SPARQL endpoint, so one can replace the other.
+rdflib's own SPARQL evaluator is deliberately not used on the query path (too slow; see the
+performance issue): pyoxigraph evaluates, rdflib stays for modelling and SHACL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from .loading import KnowledgeGraph
+
+# Result serialisation formats by short name (CLI --format, HTTP format=), per query form.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+class QueryError(ValueError):
+    """A query the engine rejects (syntax or evaluation); the message says what is wrong."""
+
+
+@dataclass
+class SelectResult:
+    variables: list[str]
+    rows: list[dict[str, Term]]
+
+
+@dataclass
+class AskResult:
+    value: bool
+
+
+@dataclass
+class GraphResult:
+    triples: list[ox.Triple]
+
+
+QueryResult = SelectResult | AskResult | GraphResult
+
+
+class QueryStore(Protocol):
+    """What the rest of kdgraph needs from a SPARQL engine."""
+
+    @property
+    def version(self) -> str: ...
+
+    def __len__(self) -> int: ...
+
+    def query(self, sparql: str, bindings: Mapping[str, Term] | None = None) -> QueryResult: ...
+
+    def serialize(self, sparql: str, fmt: str, bindings: Mapping[str, Term] | None = None) -> bytes: ...
+
+
+class OxigraphStore:
+    """An in-memory pyoxigraph store holding one KnowledgeGraph, read-only by convention."""
+
+    def __init__(self, graph: KnowledgeGraph):
+        self._store = ox.Store()
+        self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in graph.triples)
+        self._version = graph.version
+        self._size = len(graph)
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _run(self, sparql: str, bindings: Mapping[str, Term] | None):  # type: ignore[no-untyped-def]
+        substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        try:
+            return self._store.query(sparql, substitutions=substitutions or None)
+        except SyntaxError as error:
+            raise QueryError(f"SPARQL syntax error: {error.msg}") from None
+        except (OSError, ValueError) as error:
+            raise QueryError(str(error)) from None
+
+    def query(self, sparql: str, bindings: Mapping[str, Term] | None = None) -> QueryResult:
+        result = self._run(sparql, bindings)
+        try:
+            if isinstance(result, ox.QueryBoolean):
+                return AskResult(bool(result))
+            if isinstance(result, ox.QuerySolutions):
+                names = [v.value for v in result.variables]
+                rows = [{n: s[n] for n in names if s[n] is not None} for s in result]
+                return SelectResult(names, rows)
+            return GraphResult(list(result))
+        except (OSError, ValueError) as error:
+            raise QueryError(str(error)) from None
+
+    def serialize(self, sparql: str, fmt: str, bindings: Mapping[str, Term] | None = None) -> bytes:
+        result = self._run(sparql, bindings)
+        try:
+            if isinstance(result, ox.QueryTriples):
+                return ox.serialize(result, format=GRAPH_FORMATS[fmt]) or b""
+            return result.serialize(format=RESULT_FORMATS[fmt]) or b""
+        except KeyError:
+            raise QueryError(f"format '{fmt}' does not fit this query form") from None
+        except (OSError, ValueError) as error:
+            raise QueryError(str(error)) from None

@@ -1,0 +1,48 @@
+"""Shared fixtures: the bundled graph, loaded once, and an engine over it."""
+
+from __future__ import annotations
+
+import pytest
+import rdflib
+
+from kdgraph.loading import KnowledgeGraph, load_graph
+from kdgraph.resources import bundled_paths
+from kdgraph.saved_queries import SavedQuery, load_saved_queries
+from kdgraph.store import OxigraphStore
+
+BASE = "https://w3id.org/kdgraph/"
+KD = rdflib.Namespace(f"{BASE}def/kd#")
+
+
+@pytest.fixture(scope="session")
+def graph() -> KnowledgeGraph:
+    return load_graph()
+
+
+@pytest.fixture(scope="session")
+def store(graph: KnowledgeGraph) -> OxigraphStore:
+    return OxigraphStore(graph)
+
+
+@pytest.fixture(scope="session")
+def saved_queries() -> dict[str, SavedQuery]:
+    return load_saved_queries(bundled_paths().queries)
+
+
+@pytest.fixture(scope="session")
+def rdf(graph: KnowledgeGraph) -> rdflib.Graph:
+    """The same graph in rdflib, for checks that walk it in Python."""
+    import pyoxigraph as ox
+
+    g = rdflib.Graph()
+    g.parse(data=ox.serialize(graph.triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+    return g
+
+
+@pytest.fixture(scope="session")
+def data_only() -> rdflib.Graph:
+    """Only the instance data in data/ (no ontology), as maintainers write it."""
+    g = rdflib.Graph()
+    for path in sorted(bundled_paths().data.rglob("*.ttl")):
+        g.parse(path)
+    return g

@@ -1,0 +1,108 @@
+"""The installed ``kdgraph`` command, run as a user runs it (a subprocess, from another directory)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from kdgraph.resources import bundled_paths
+
+# The command installed next to this interpreter (the venv under test), else the one on PATH.
+_BESIDE = Path(sys.executable).parent / "kdgraph"
+KDGRAPH = str(_BESIDE) if _BESIDE.exists() else shutil.which("kdgraph")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    assert KDGRAPH, "the kdgraph command is not installed"
+    return subprocess.run([KDGRAPH, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("fmt", "rdflib_format"), [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")])
+def test_export_round_trips(fmt: str, rdflib_format: str, tmp_path: Path, graph) -> None:
+    out = tmp_path / f"graph.{fmt}"
+    result = run("export", "--format", fmt, "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    g = rdflib.Graph().parse(out, format=rdflib_format)
+    assert len(g) == len(graph)
+    assert (
+        rdflib.URIRef("https://w3id.org/kdgraph/id/dossier/productietechniek"),
+        rdflib.URIRef("https://w3id.org/kdgraph/def/kd#validFrom"),
+        rdflib.Literal("2023-08-01", datatype=rdflib.XSD.date),
+    ) in g
+
+
+def test_export_to_stdout_is_identical_on_two_runs(tmp_path: Path) -> None:
+    first, second = (
+        run("export", "--format", "nt", cwd=tmp_path),
+        run("export", "--format", "nt", cwd=tmp_path),
+    )
+    assert first.returncode == 0 and first.stdout == second.stdout and first.stdout.count("\n") > 3000
+
+
+def test_malformed_turtle_reports_file_and_line(tmp_path: Path) -> None:
+    source = bundled_paths().data / "productietechniek" / "01-dossier.ttl"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    broken_line = next(i for i, line in enumerate(lines, 1) if "kd:validFrom" in line)
+    lines[broken_line - 1] = lines[broken_line - 1].replace('"2023-08-01"', '"2023-08-01')
+    data = tmp_path / "data"
+    shutil.copytree(bundled_paths().data, data)
+    (data / "productietechniek" / "01-dossier.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("export", "--data", str(data), "-o", str(tmp_path / "out.ttl"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"01-dossier.ttl:{broken_line}:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out.ttl").exists()
+
+
+def test_query_json_output(tmp_path: Path) -> None:
+    result = run("query", "cq06-end-functions", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    bindings = json.loads(result.stdout)["results"]["bindings"]
+    assert [b["qualificationLabel"]["value"] for b in bindings] == [
+        "Productietechnicus",
+        "Researchinstrumentmaker",
+    ]
+
+
+def test_query_with_parameter_as_table(tmp_path: Path) -> None:
+    result = run(
+        "query",
+        "cq07-hbo-programmes",
+        "--param",
+        "qualification=https://w3id.org/kdgraph/id/qualification/researchinstrumentmaker",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    for programme in ("Werktuigbouw", "Technische Natuurkunde", "Elektrotechniek", "lerarenopleiding"):
+        assert programme in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("query", "no-such-query"), "no saved query named 'no-such-query'"),
+        (("query", "cq02-routes-reachable"), "parameter 'qualification': required"),
+        (("query", "cq02-routes-reachable", "-p", "qualification=not an iri"), "expected an absolute IRI"),
+        (("query", "cq03-english-requirements", "-p", "minimumRank=B1"), "expected an integer"),
+        (("query", "cq06-end-functions", "-p", "colour=red"), "unknown parameter"),
+        (("export", "--data", "/no/such/dir"), "no such file or directory"),
+    ],
+)
+def test_bad_input_is_exit_2_with_a_message(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_list_shows_every_saved_query(tmp_path: Path) -> None:
+    result = run("query", "--list", "--lang", "en", cwd=tmp_path)
+    assert result.returncode == 0
+    names = {p.stem for p in bundled_paths().queries.glob("*.rq")}
+    assert {line.split()[0] for line in result.stdout.splitlines()} == names
