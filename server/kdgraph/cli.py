@@ -5,6 +5,7 @@ Exit codes work as CI gates: 0 success, 1 a check failed (validation), 2 usage o
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from .namespaces import prefixes
 from .resources import bundled_paths
 from .saved_queries import ParameterError, QueryFileError, SavedQuery, load_saved_queries
 from .store import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore, QueryError, SelectResult
+from .validation import ValidationReport, load_shapes, validate
 
 EXPORT_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
 
@@ -193,3 +195,75 @@ def query(
             sys.stdout.buffer.write(store.serialize(saved.sparql, fmt, bindings))
     except QueryError as error:
         fail(f"{name}: {error}")
+
+
+def _print_text_report(report: ValidationReport, lang: str) -> None:
+    current = None
+    for finding in report.findings:
+        if finding.focus != current:
+            current = finding.focus
+            click.echo(f"\n{finding.focus}" + (f"  ({finding.location})" if finding.location else ""))
+        detail = f" [{finding.path}]" if finding.path and finding.path not in finding.shape else ""
+        click.echo(f"  {finding.severity.upper():9} {finding.shape}{detail}")
+        click.echo(f"            {finding.message(lang)}")
+        if finding.value and finding.value != finding.focus:
+            click.echo(f"            value: {finding.value}")
+
+
+@main.command(name="validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--lang",
+    type=click.Choice(["nl", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the messages.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; turtle (the SHACL report graph) or json for machines.",
+)
+@click.option("--strict", is_flag=True, help="Also fail (exit 1) on warnings.")
+@click.option(
+    "--shapes",
+    "shape_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Shapes file or directory instead of the bundled shapes/ (repeatable).",
+)
+def validate_command(
+    paths: Sequence[Path], lang: str, fmt: str, strict: bool, shape_paths: Sequence[Path]
+) -> None:
+    """Check data files against the SHACL shapes before anything is published.
+
+    PATHS are Turtle files or directories (default: the bundled data). The ontology and
+    vocabularies are always included, and checked too.
+
+    \b
+    Exit codes: 0 conforms (warnings allowed unless --strict), 1 violations,
+                2 usage or input error (e.g. malformed Turtle, reported as FILE:LINE:COLUMN).
+    """
+    graph = load_or_fail(paths, DEFAULT_BASE)
+    try:
+        shapes = load_shapes(list(shape_paths) or None)
+    except (LoadError, SyntaxError, ValueError) as error:
+        fail(f"cannot read shapes: {error}")
+    report = validate(graph, shapes)
+    violations, warnings, infos = (report.count(s) for s in ("Violation", "Warning", "Info"))
+    failed = violations > 0 or (strict and warnings > 0)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    elif fmt == "turtle":
+        click.echo(report.report_graph.serialize(format="turtle"))
+    else:
+        _print_text_report(report, lang)
+        verdict = "FAILS" if failed else "conforms"
+        click.echo(
+            f"{'' if not report.findings else chr(10)}{len(graph)} triples from {len(graph.files)} files "
+            f"{verdict}: {violations} violations, {warnings} warnings, {infos} infos"
+        )
+    sys.exit(1 if failed else 0)

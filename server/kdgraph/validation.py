@@ -1,0 +1,182 @@
+"""SHACL validation of the graph, reported per focus node with its place in the Turtle files.
+
+pyshacl runs the shapes in shapes/ over ontology + vocabularies + data together (the ontology
+is part of the data graph, so class targets see subclasses without extra inference, and the
+ontology itself is checked by the same run). The report is turned into plain records so the
+CLI can print text, Turtle or JSON, and tests can assert on (shape, focus node, severity).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+import rdflib
+from rdflib.namespace import SH
+
+from .loading import KnowledgeGraph, collect_files
+from .resources import bundled_paths
+
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+_PREFIX = re.compile(r"@prefix\s+([A-Za-z][\w-]*)?:\s*<([^>]+)>")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # Violation | Warning | Info
+    shape: str
+    focus: str
+    path: str | None
+    value: str | None
+    messages: dict[str, list[str]]  # language -> messages
+    location: str | None  # file:line where the focus node is described, if found
+
+    def message(self, lang: str) -> str:
+        texts = self.messages.get(lang) or self.messages.get("en") or self.messages.get("") or []
+        return " — ".join(texts)
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    findings: list[Finding]
+    report_graph: rdflib.Graph
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def as_json(self) -> dict:
+        return {
+            "conforms": self.conforms,
+            "violations": self.count("Violation"),
+            "warnings": self.count("Warning"),
+            "infos": self.count("Info"),
+            "results": [asdict(f) for f in self.findings],
+        }
+
+
+def to_rdflib(graph: KnowledgeGraph) -> rdflib.Graph:
+    g = rdflib.Graph()
+    g.parse(data=ox.serialize(graph.triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+    return g
+
+
+def load_shapes(paths: Sequence[Path] | None = None) -> rdflib.Graph:
+    shapes = rdflib.Graph()
+    for path in collect_files(paths or [bundled_paths().shapes]):
+        shapes.parse(path)
+    return shapes
+
+
+def subject_locations(files: Sequence[Path]) -> dict[str, str]:
+    """Where each subject block starts: IRI -> ``file:line``, found by reading the Turtle text.
+
+    pyoxigraph does not report positions per triple, and the data follows one subject block per
+    resource, starting at the beginning of a line with a prefixed name or an IRI.
+    """
+    where: dict[str, str] = {}
+    for path in files:
+        if path.suffix != ".ttl":
+            continue
+        prefixes: dict[str, str] = {}
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            declared = _PREFIX.match(line)
+            if declared:
+                prefixes[declared.group(1) or ""] = declared.group(2)
+                continue
+            if not line or line[0] in " \t#@":
+                continue
+            head = line.split(None, 1)[0]
+            if head.startswith("<") and head.endswith(">"):
+                iri = head[1:-1]
+            elif ":" in head:
+                prefix, _, local = head.partition(":")
+                if prefix not in prefixes:
+                    continue
+                iri = prefixes[prefix] + local
+            else:
+                continue
+            where.setdefault(iri, f"{path}:{number}")
+    return where
+
+
+def _short(term: rdflib.term.Node | None, g: rdflib.Graph) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, rdflib.URIRef):
+        return str(term)
+    if isinstance(term, rdflib.BNode):
+        # Property shapes are blank nodes: name them by their node shape and path.
+        path, parent = g.value(term, SH.path), g.value(None, SH.property, term)
+        if path is not None:
+            return f"{parent} {path}" if parent is not None else str(path)
+        return "[anonymous]"
+    return str(term)
+
+
+def _message_templates(
+    shapes: rdflib.Graph, report: rdflib.Graph, *nodes: rdflib.term.Node | None
+) -> list[tuple[re.Pattern[str], str]]:
+    """The language-tagged sh:message templates behind a result, as patterns to recognise them.
+
+    pyshacl drops the language tag when it fills in a SPARQL message template, so the
+    language of each result message is recovered by matching it against the tagged templates.
+    """
+    templates = []
+    for node in nodes:
+        if node is None:
+            continue
+        for g in (shapes, report):
+            for template in g.objects(node, SH.message):
+                language = getattr(template, "language", None)
+                if language:
+                    parts = re.split(r"\{[?$]\w+\}", str(template))
+                    pattern = re.compile("^" + ".*".join(re.escape(p) for p in parts) + "$", re.DOTALL)
+                    templates.append((pattern, language))
+    return templates
+
+
+def _language_of(message: rdflib.term.Node, templates: list[tuple[re.Pattern[str], str]]) -> str:
+    language = getattr(message, "language", None)
+    if language:
+        return str(language)
+    return next((lang for pattern, lang in templates if pattern.match(str(message))), "")
+
+
+def validate(graph: KnowledgeGraph, shapes: rdflib.Graph | None = None) -> ValidationReport:
+    data = to_rdflib(graph)
+    shapes_graph = shapes if shapes is not None else load_shapes()
+    conforms, report, _text = pyshacl.validate(
+        data, shacl_graph=shapes_graph, allow_warnings=True, allow_infos=True, advanced=True
+    )
+    locations = subject_locations(graph.files)
+    findings = []
+    for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        severity = str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
+        templates = _message_templates(
+            shapes_graph,
+            report,
+            report.value(result, SH.sourceShape),
+            report.value(result, SH.sourceConstraint),
+        )
+        messages: dict[str, list[str]] = {}
+        for message in report.objects(result, SH.resultMessage):
+            messages.setdefault(_language_of(message, templates), []).append(str(message))
+        focus = report.value(result, SH.focusNode)
+        findings.append(
+            Finding(
+                severity=severity,
+                shape=_short(report.value(result, SH.sourceShape), shapes_graph) or "",
+                focus=str(focus),
+                path=_short(report.value(result, SH.resultPath), report),
+                value=_short(report.value(result, SH.value), report),
+                messages=messages,
+                location=locations.get(str(focus)),
+            )
+        )
+    findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.focus, f.shape, f.path or ""))
+    return ValidationReport(bool(conforms), findings, report)
