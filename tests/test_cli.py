@@ -106,3 +106,45 @@ def test_list_shows_every_saved_query(tmp_path: Path) -> None:
     assert result.returncode == 0
     names = {p.stem for p in bundled_paths().queries.glob("*.rq")}
     assert {line.split()[0] for line in result.stdout.splitlines()} == names
+
+
+def test_validate_bundled_data_exits_0_with_one_line_summary(tmp_path: Path) -> None:
+    result = run("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.endswith("conforms: 0 violations, 1 warnings, 4 infos")
+
+
+def test_validate_strict_fails_on_the_warning(tmp_path: Path) -> None:
+    assert run("validate", "--strict", cwd=tmp_path).returncode == 1
+
+
+def test_validate_mutation_exits_1_naming_rule_focus_and_location(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(bundled_paths().data, data)
+    dossier = data / "productietechniek" / "01-dossier.ttl"
+    dossier.write_text(
+        dossier.read_text(encoding="utf-8").replace("kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;"),
+        encoding="utf-8",
+    )
+    result = run("validate", str(data), "--lang", "nl", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "QualificationShape" in result.stdout
+    assert "https://w3id.org/kdgraph/id/qualification/medewerker-productietechniek" in result.stdout
+    assert "01-dossier.ttl:" in result.stdout
+    assert "mbo-niveau, 1 tot en met 4" in result.stdout
+
+
+def test_validate_json_parses(tmp_path: Path) -> None:
+    result = run("validate", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0
+    report = json.loads(result.stdout)
+    assert (report["conforms"], report["violations"], report["warnings"]) == (True, 0, 1)
+
+
+def test_validate_malformed_turtle_is_exit_2_with_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "unterminated .\n', encoding="utf-8")
+    result = run("validate", str(bad), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{bad}:2:" in result.stderr and "Traceback" not in result.stderr
