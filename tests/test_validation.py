@@ -149,7 +149,7 @@ MUTATIONS = {
         "ontology/kd.ttl",
         'rdfs:label "kwalificatie"@nl , "qualification"@en ;',
         'rdfs:label "kwalificatie"@nl ;',
-        f"{KS}OntologyTermRule",
+        f"{KS}OntologyTermRule http://www.w3.org/2000/01/rdf-schema#label",
         f"{KD}Qualification",
     ),
 }

@@ -151,7 +151,7 @@ def validate(graph: KnowledgeGraph, shapes: rdflib.Graph | None = None) -> Valid
     data = to_rdflib(graph)
     shapes_graph = shapes if shapes is not None else load_shapes()
     conforms, report, _text = pyshacl.validate(
-        data, shacl_graph=shapes_graph, allow_warnings=True, allow_infos=True, advanced=True
+        data, shacl_graph=shapes_graph, allow_warnings=True, allow_infos=True, advanced=True, inplace=True
     )
     locations = subject_locations(graph.files)
     findings = []
