@@ -1,0 +1,36 @@
+"""Server configuration: from arguments or KDGRAPH_* environment variables, never import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import DEFAULT_BASE
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    state_dir: Path
+    base: str = DEFAULT_BASE
+    public_url: str | None = None  # where /sparql is reachable, for the service description
+    query_timeout: float = 5.0  # seconds
+    max_result_bytes: int = 50_000_000
+    max_request_bytes: int = 1_000_000
+    allowed_services: frozenset[str] = field(default_factory=frozenset)
+    cache_entries: int = 1024
+    engine_memory_limit: int = 2 * 1024**3  # bytes of address space per engine process; 0 = none
+
+    @classmethod
+    def from_env(cls, state_dir: Path | None = None) -> ServerConfig:
+        env = os.environ
+        services = frozenset(s for s in env.get("KDGRAPH_ALLOWED_SERVICES", "").split() if s)
+        return cls(
+            state_dir=state_dir or Path(env["KDGRAPH_STATE_DIR"]),
+            base=env.get("KDGRAPH_BASE", DEFAULT_BASE),
+            public_url=env.get("KDGRAPH_PUBLIC_URL") or None,
+            query_timeout=float(env.get("KDGRAPH_QUERY_TIMEOUT", "5")),
+            max_result_bytes=int(env.get("KDGRAPH_MAX_RESULT_BYTES", "50000000")),
+            max_request_bytes=int(env.get("KDGRAPH_MAX_REQUEST_BYTES", "1000000")),
+            allowed_services=services,
+        )

@@ -1,0 +1,127 @@
+"""The served data: prepared once, shared by all workers, replaced atomically.
+
+The serving process (gunicorn's arbiter) loads and validates the data, bulk-loads it into an
+on-disk Oxigraph store in its own directory, and only then points ``current.json`` at it with
+an atomic rename. Workers open that store read-only (the OS page cache shares it between
+them) and notice a new ``current.json`` on their next request. A reload that fails (syntax
+error, SHACL violation) never touches ``current.json``; it is recorded in ``reload.json``
+for /health, and the old graph keeps serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import DEFAULT_BASE
+from .loading import LoadError, load_graph
+from .validation import validate
+
+CURRENT, RELOAD = "current.json", "reload.json"
+
+
+def data_graph_iri(base: str) -> str:
+    """The named graph holding the data; the default graph is the union of all graphs."""
+    return f"{base}graph/kdgraph"
+
+
+@dataclass(frozen=True)
+class ServedData:
+    version: str
+    store_path: str
+    triples: int
+    conforms: bool
+    violations: int
+    warnings: int
+    loaded_at: str
+    files: list[str]
+    graph: str
+
+
+class DataRejected(Exception):
+    """New data that must not replace what is served; the message says why."""
+
+
+def _write_json_atomically(path: Path, payload: dict) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def prepare(
+    state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE, require_conformance: bool = True
+) -> ServedData:
+    """Load, validate and store ``data``; make it current only if it conforms."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        graph = load_graph(list(data) if data else None, base=base)
+    except LoadError as error:
+        raise DataRejected(str(error)) from None
+    report = validate(graph)
+    violations = report.count("Violation")
+    if require_conformance and violations:
+        first = next(f for f in report.findings if f.severity == "Violation")
+        raise DataRejected(
+            f"{violations} SHACL violations, e.g. {first.shape} on {first.focus}: {first.message('en')}"
+        )
+    store_path = state_dir / f"store-{graph.version}-{time.time_ns()}"
+    store = ox.Store(str(store_path))
+    graph_node = ox.NamedNode(data_graph_iri(base))
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node) for t in graph.triples)
+    store.flush()
+    store.optimize()
+    del store  # release the write lock before workers open it read-only
+    served = ServedData(
+        version=graph.version,
+        store_path=str(store_path),
+        triples=len(graph),
+        conforms=report.conforms,
+        violations=violations,
+        warnings=report.count("Warning"),
+        loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        files=[str(f) for f in graph.files],
+        graph=data_graph_iri(base),
+    )
+    previous = read_current(state_dir)
+    _write_json_atomically(state_dir / CURRENT, asdict(served))
+    if previous and previous.store_path != served.store_path:
+        _retire(Path(previous.store_path))
+    return served
+
+
+def _retire(store_path: Path) -> None:
+    """Remove an old store once no worker should still be starting on it."""
+    # Workers that opened it keep their file handles (POSIX), so removal is safe.
+    shutil.rmtree(store_path, ignore_errors=True)
+
+
+def reload(state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE) -> None:
+    """Try new data aside; record the outcome for /health. Never raises."""
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    try:
+        served = prepare(state_dir, data, base)
+        outcome = {"ok": True, "at": at, "version": served.version}
+    except (DataRejected, OSError) as error:
+        outcome = {"ok": False, "at": at, "error": str(error)}
+    _write_json_atomically(state_dir / RELOAD, outcome)
+
+
+def read_current(state_dir: Path) -> ServedData | None:
+    try:
+        return ServedData(**json.loads((state_dir / CURRENT).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+
+
+def read_reload(state_dir: Path) -> dict | None:
+    try:
+        return json.loads((state_dir / RELOAD).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None

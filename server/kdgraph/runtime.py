@@ -1,0 +1,84 @@
+"""What one worker process keeps between requests: the served data, its engine, a result cache.
+
+On every request the worker checks (one stat call) whether the served data changed; if so it
+opens the new store with a fresh engine. Results are cached by data version, so a reload
+never serves a stale answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from .config import ServerConfig
+from .data_state import CURRENT, ServedData, read_current
+from .engine import EngineProcess, QueryRequest
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    fmt: str
+    kind: str  # table | graph
+    etag: str
+
+
+class Runtime:
+    def __init__(self, config: ServerConfig):
+        self.config = config
+        self._served: ServedData | None = None
+        self._mtime = 0.0
+        self._engine: EngineProcess | None = None
+        self._cache: OrderedDict[str, Answer] = OrderedDict()
+        self._lock = threading.Lock()  # one query at a time per engine
+
+    def served(self) -> ServedData:
+        path = self.config.state_dir / CURRENT
+        mtime = path.stat().st_mtime
+        if self._served is None or mtime != self._mtime:
+            current = read_current(self.config.state_dir)
+            if current is None:
+                raise FileNotFoundError(f"no served data in {self.config.state_dir}")
+            if self._served is None or current.store_path != self._served.store_path:
+                if self._engine is not None:
+                    self._engine.close()
+                self._engine = EngineProcess(current.store_path, self.config.engine_memory_limit)
+                self._cache.clear()
+            self._served, self._mtime = current, mtime
+        return self._served
+
+    @staticmethod
+    def etag_for(version: str, request: QueryRequest) -> str:
+        key = repr(
+            (
+                version,
+                request.sparql,
+                request.fmt,
+                sorted(request.bindings.items()),
+                request.default_graphs,
+                request.named_graphs,
+            )
+        )
+        return '"' + version + "-" + hashlib.sha256(key.encode()).hexdigest()[:20] + '"'
+
+    def answer(self, request: QueryRequest) -> Answer:
+        served = self.served()
+        etag = self.etag_for(served.version, request)
+        with self._lock:
+            cached = self._cache.get(etag)
+            if cached is not None:
+                self._cache.move_to_end(etag)
+                return cached
+            assert self._engine is not None
+            kind, body = self._engine.run(request, self.config.query_timeout)
+            answer = Answer(body, request.fmt, kind, etag)
+            self._cache[etag] = answer
+            while len(self._cache) > self.config.cache_entries:
+                self._cache.popitem(last=False)
+            return answer
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()

@@ -1,0 +1,1 @@
+"""The HTTP layer: a Flask app factory and one blueprint per concern."""

@@ -1,0 +1,82 @@
+"""The Flask app factory: configuration in, blueprints registered, no work at import time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+
+from flask import Flask, Response, g, request
+from flask_cors import CORS
+from werkzeug.exceptions import HTTPException
+
+from ..config import ServerConfig
+from ..runtime import Runtime
+from . import health, sparql, ui
+
+access_log = logging.getLogger("kdgraph.access")
+
+
+def create_app(config: ServerConfig) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    app.extensions["kdgraph"] = Runtime(config)
+    CORS(
+        app,
+        resources={r"/*": {"origins": "*"}},
+        methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", "Accept", "If-None-Match"],
+        expose_headers=["ETag"],
+        max_age=86400,
+    )
+    for module in (sparql, health, ui):
+        app.register_blueprint(module.blueprint)
+    _install_limits_and_logging(app, config)
+    return app
+
+
+def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
+    @app.before_request
+    def start_timer() -> Response | None:
+        g.started = time.perf_counter()
+        if len(request.query_string) > config.max_request_bytes:
+            return sparql.problem(
+                413,
+                f"the request is larger than {config.max_request_bytes} bytes; "
+                "POST large queries, or shorten them",
+            )
+        return None
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        query = (
+            request.values.get("query")
+            if request.method == "GET" or request.mimetype != "application/sparql-query"
+            else request.get_data(as_text=True)
+        )
+        access_log.info(
+            json.dumps(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(
+                        (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
+                    ),
+                    "query_hash": hashlib.sha256(query.encode()).hexdigest()[:16] if query else None,
+                }
+            )
+        )
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        if error.code == 413:
+            return sparql.problem(413, f"the request body is larger than {config.max_request_bytes} bytes")
+        return sparql.problem(error.code or 500, f"{error.name}: {error.description}")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:  # a bug: log it, never show a traceback
+        app.logger.exception("unhandled error")
+        return sparql.problem(500, "internal error; it has been logged")

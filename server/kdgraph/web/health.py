@@ -1,0 +1,29 @@
+"""/health: what is served (version, size, SHACL conformance) and how the last reload went."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from ..data_state import read_reload
+
+blueprint = Blueprint("health", __name__)
+
+
+@blueprint.route("/health")
+def health():  # type: ignore[no-untyped-def]
+    runtime = current_app.extensions["kdgraph"]
+    served = runtime.served()
+    last = read_reload(runtime.config.state_dir)
+    return jsonify(
+        {
+            "status": "ok" if (last is None or last["ok"]) else "degraded",
+            "version": served.version,
+            "triples": served.triples,
+            "conforms": served.conforms,
+            "violations": served.violations,
+            "warnings": served.warnings,
+            "loaded_at": served.loaded_at,
+            "graph": served.graph,
+            "last_reload": last,
+        }
+    )

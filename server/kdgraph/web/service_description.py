@@ -1,0 +1,52 @@
+"""The SPARQL 1.1 Service Description of this endpoint, as RDF."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from ..data_state import ServedData
+from ..protocol import GRAPH_MEDIA_TYPES, TABULAR_MEDIA_TYPES
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+FORMATS = "http://www.w3.org/ns/formats/"
+FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "ttl": "Turtle",
+    "nt": "N-Triples",
+    "jsonld": "JSON-LD",
+    "rdfxml": "RDF_XML",
+}
+
+
+def service_description(endpoint: str, served: ServedData) -> list[ox.Triple]:
+    def n(iri: str) -> ox.NamedNode:
+        return ox.NamedNode(iri)
+
+    service, dataset, default_graph = n(endpoint), ox.BlankNode("dataset"), ox.BlankNode("defaultGraph")
+    named, graph = ox.BlankNode("named"), ox.BlankNode("graph")
+    count = ox.Literal(str(served.triples), datatype=n("http://www.w3.org/2001/XMLSchema#integer"))
+    triples = [
+        ox.Triple(service, RDF_TYPE, n(SD + "Service")),
+        ox.Triple(service, n(SD + "endpoint"), service),
+        ox.Triple(service, n(SD + "supportedLanguage"), n(SD + "SPARQL11Query")),
+        ox.Triple(service, n(SD + "feature"), n(SD + "UnionDefaultGraph")),
+        ox.Triple(service, n(SD + "defaultDataset"), dataset),
+        ox.Triple(dataset, RDF_TYPE, n(SD + "Dataset")),
+        ox.Triple(dataset, n(SD + "defaultGraph"), default_graph),
+        ox.Triple(default_graph, RDF_TYPE, n(SD + "Graph")),
+        ox.Triple(default_graph, n(VOID + "triples"), count),
+        ox.Triple(dataset, n(SD + "namedGraph"), named),
+        ox.Triple(named, RDF_TYPE, n(SD + "NamedGraph")),
+        ox.Triple(named, n(SD + "name"), n(served.graph)),
+        ox.Triple(named, n(SD + "graph"), graph),
+        ox.Triple(graph, RDF_TYPE, n(SD + "Graph")),
+        ox.Triple(graph, n(VOID + "triples"), count),
+    ]
+    for fmt in [*TABULAR_MEDIA_TYPES.values(), *GRAPH_MEDIA_TYPES.values()]:
+        triples.append(ox.Triple(service, n(SD + "resultFormat"), n(FORMATS + FORMAT_IRIS[fmt])))
+    return triples

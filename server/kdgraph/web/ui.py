@@ -1,0 +1,41 @@
+"""/: the query UI for people, YASGUI served from this package (works offline)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, render_template, request
+
+from ..namespaces import prefixes
+from ..resources import bundled_paths
+from ..saved_queries import load_saved_queries
+
+blueprint = Blueprint(
+    "ui", __name__, template_folder="templates", static_folder="../static", static_url_path="/static"
+)
+
+
+@blueprint.route("/")
+def index():  # type: ignore[no-untyped-def]
+    config = current_app.extensions["kdgraph"].config
+    queries = load_saved_queries(bundled_paths().queries)
+    examples = [
+        {
+            "name": q.name,
+            "title": q.title["nl"],
+            "title_en": q.title["en"],
+            "query": q.sparql,
+            "parameters": [p.name for p in q.parameters if p.required],
+        }
+        for q in queries.values()
+    ]
+    endpoint = (
+        config.public_url.rstrip("/") if config.public_url else request.url_root.rstrip("/")
+    ) + "/sparql"
+    return render_template(
+        "index.html",
+        endpoint=endpoint,
+        examples=examples,
+        examples_json=json.dumps(examples),
+        prefixes_json=json.dumps(prefixes(config.base)),
+    )
