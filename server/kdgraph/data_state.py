@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -104,7 +105,7 @@ def _retire(store_path: Path) -> None:
 
 def reload(state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE) -> None:
     """Try new data aside; record the outcome for /health. Never raises."""
-    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    at = datetime.now(UTC).isoformat()  # microseconds: two reloads never share a timestamp
     try:
         served = prepare(state_dir, data, base)
         outcome = {"ok": True, "at": at, "version": served.version}

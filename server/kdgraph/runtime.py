@@ -61,7 +61,7 @@ class Runtime:
                 request.named_graphs,
             )
         )
-        return '"' + version + "-" + hashlib.sha256(key.encode()).hexdigest()[:20] + '"'
+        return version + "-" + hashlib.sha256(key.encode()).hexdigest()[:20]
 
     def answer(self, request: QueryRequest) -> Answer:
         served = self.served()

@@ -50,11 +50,7 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
 
     @app.after_request
     def log_request(response: Response) -> Response:
-        query = (
-            request.values.get("query")
-            if request.method == "GET" or request.mimetype != "application/sparql-query"
-            else request.get_data(as_text=True)
-        )
+        query = _query_for_log(config)
         access_log.info(
             json.dumps(
                 {
@@ -80,3 +76,14 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
     def unexpected(error: Exception) -> Response:  # a bug: log it, never show a traceback
         app.logger.exception("unhandled error")
         return sparql.problem(500, "internal error; it has been logged")
+
+
+def _query_for_log(config: ServerConfig) -> str | None:
+    """The query text, if any and if small enough to have been read (never reads a large body)."""
+    if (request.content_length or 0) > config.max_request_bytes:
+        return None
+    if request.method == "POST" and request.mimetype == "application/sparql-query":
+        return request.get_data(as_text=True)
+    if request.method == "POST" and request.mimetype != "application/x-www-form-urlencoded":
+        return None
+    return request.values.get("query")

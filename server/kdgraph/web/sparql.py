@@ -112,8 +112,8 @@ def respond(query_request: QueryRequest) -> Response:
     """Evaluate (or answer from cache / 304) and build the response; shared with saved queries."""
     rt = runtime()
     etag = rt.etag_for(rt.served().version, query_request)
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=60", "Vary": "Accept"}
-    if etag in request.if_none_match:
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=60", "Vary": "Accept"}
+    if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
     try:
         answer = rt.answer(query_request)

@@ -1,0 +1,70 @@
+"""A real ``kdgraph serve`` process for tests: any free port, ready when /health answers."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import requests
+
+_BESIDE = Path(sys.executable).parent / "kdgraph"
+KDGRAPH = str(_BESIDE) if _BESIDE.exists() else "kdgraph"
+
+
+class ServerProcess:
+    def __init__(self, args: Sequence[str], state_dir: Path):
+        self.log: list[str] = []
+        self.state_dir = state_dir
+        self.process = subprocess.Popen(
+            [KDGRAPH, "serve", "--port", "0", "--state-dir", str(state_dir), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self._listening = threading.Event()
+        self.url = ""
+        threading.Thread(target=self._read_log, daemon=True).start()
+        if not self._listening.wait(60):
+            self.stop()
+            raise RuntimeError("server did not start:\n" + "\n".join(self.log))
+        self.wait_until_ready()
+
+    def _read_log(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.log.append(line.rstrip("\n"))
+            found = re.search(r"Listening at: (http://[\d.]+:\d+)", line)
+            if found:
+                self.url = found.group(1)
+                self._listening.set()
+
+    def wait_until_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("server never became ready:\n" + "\n".join(self.log))
+
+    def hup(self) -> None:
+        os.kill(self.process.pid, signal.SIGHUP)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()

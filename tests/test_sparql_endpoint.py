@@ -1,0 +1,445 @@
+"""The SPARQL endpoint over real HTTP against a real ``kdgraph serve`` process.
+
+One named case per protocol behaviour. Expected answers come from the source: four
+qualifications, two at level 4.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import rdflib
+import requests
+
+from kdgraph.resources import bundled_paths
+
+from .server_process import ServerProcess
+
+KD = "https://w3id.org/kdgraph/def/kd#"
+QUALIFICATIONS = f"PREFIX kd: <{KD}> SELECT ?q WHERE {{ ?q a kd:Qualification }} ORDER BY ?q"
+PT = "https://w3id.org/kdgraph/id/qualification/productietechnicus"
+LEVEL4 = f"PREFIX kd: <{KD}> ASK {{ <{PT}> kd:mboLevel ?l }}"
+CONSTRUCT = f"PREFIX kd: <{KD}> CONSTRUCT {{ ?q kd:mboLevel ?l }} WHERE {{ ?q kd:mboLevel ?l }}"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?p ?q ?r }"
+Q = [
+    f"https://w3id.org/kdgraph/id/qualification/{s}"
+    for s in (
+        "allround-medewerker-productietechniek",
+        "medewerker-productietechniek",
+        "productietechnicus",
+        "researchinstrumentmaker",
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(bundled_paths().data, root / "data")
+    process = ServerProcess(
+        ["--data", str(root / "data"), "--workers", "3", "--query-timeout", "2"], root / "state"
+    )
+    process.data_dir = root / "data"  # type: ignore[attr-defined]
+    yield process
+    process.stop()
+
+
+def sparql(server: ServerProcess, query: str, accept: str | None = None, **params: str) -> requests.Response:
+    headers = {"Accept": accept} if accept else {}
+    return requests.get(
+        f"{server.url}/sparql", params={"query": query, **params}, headers=headers, timeout=30
+    )
+
+
+def count(server: ServerProcess) -> int:
+    body = sparql(server, COUNT, "application/sparql-results+json").json()
+    return int(body["results"]["bindings"][0]["n"]["value"])
+
+
+# ---------------------------------------------------------------- formats
+
+
+def test_get_query_json(server) -> None:  # type: ignore[no-untyped-def]
+    response = sparql(server, QUALIFICATIONS, "application/sparql-results+json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/sparql-results+json; charset=utf-8"
+    assert [b["q"]["value"] for b in response.json()["results"]["bindings"]] == Q
+
+
+def test_get_query_xml(server) -> None:  # type: ignore[no-untyped-def]
+    response = sparql(server, QUALIFICATIONS, "application/sparql-results+xml")
+    assert response.headers["Content-Type"] == "application/sparql-results+xml; charset=utf-8"
+    assert [r["q"] for r in rdflib.query.Result.parse(io.BytesIO(response.content), format="xml")] == [
+        rdflib.URIRef(q) for q in Q
+    ]
+
+
+def test_get_query_csv(server) -> None:  # type: ignore[no-untyped-def]
+    response = sparql(server, QUALIFICATIONS, "text/csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert [row["q"] for row in csv.DictReader(io.StringIO(response.text))] == Q
+
+
+def test_get_query_tsv(server) -> None:  # type: ignore[no-untyped-def]
+    response = sparql(server, QUALIFICATIONS, "text/tab-separated-values")
+    assert response.headers["Content-Type"] == "text/tab-separated-values; charset=utf-8"
+    assert response.text.split("\n")[1:5] == [f"<{q}>" for q in Q]
+
+
+def test_ask_json(server) -> None:  # type: ignore[no-untyped-def]
+    assert sparql(server, LEVEL4).json() == {"head": {}, "boolean": True}
+
+
+@pytest.mark.parametrize(
+    ("media", "rdflib_format"),
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
+def test_construct_formats(server, media: str, rdflib_format: str) -> None:  # type: ignore[no-untyped-def]
+    response = sparql(server, CONSTRUCT, media)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == f"{media}; charset=utf-8"
+    graph = rdflib.Graph().parse(data=response.content, format=rdflib_format)
+    assert len(graph) == 4
+    assert (
+        rdflib.URIRef(Q[2]),
+        rdflib.URIRef(f"{KD}mboLevel"),
+        rdflib.URIRef("https://w3id.org/kdgraph/def/mbo-level/4"),
+    ) in graph
+
+
+def test_format_parameter_overrides_accept(server) -> None:  # type: ignore[no-untyped-def]
+    response = sparql(server, QUALIFICATIONS, "application/sparql-results+json", format="csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+
+
+def test_get_query_accept_bad(server) -> None:  # type: ignore[no-untyped-def]
+    response = sparql(server, QUALIFICATIONS, "image/png")
+    assert response.status_code == 406
+    assert "text/csv" in response.text
+
+
+def test_post_form_query(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.post(
+        f"{server.url}/sparql", data={"query": QUALIFICATIONS}, headers={"Accept": "text/csv"}, timeout=30
+    )
+    assert response.status_code == 200 and Q[0] in response.text
+
+
+def test_post_direct_query(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.post(
+        f"{server.url}/sparql",
+        data=QUALIFICATIONS.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+        timeout=30,
+    )
+    assert response.status_code == 200 and Q[3] in response.text
+
+
+def test_post_unsupported_content_type(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.post(
+        f"{server.url}/sparql", data="{}", headers={"Content-Type": "application/json"}, timeout=30
+    )
+    assert response.status_code == 415 and "application/sparql-query" in response.text
+
+
+# ---------------------------------------------------------------- service description
+
+
+@pytest.mark.parametrize(
+    ("media", "rdflib_format"), [("text/turtle", "turtle"), ("application/rdf+xml", "xml")]
+)
+def test_service_description(server, media: str, rdflib_format: str) -> None:  # type: ignore[no-untyped-def]
+    response = requests.get(f"{server.url}/sparql", headers={"Accept": media}, timeout=30)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith(media)
+    graph = rdflib.Graph().parse(data=response.content, format=rdflib_format)
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    assert (
+        rdflib.URIRef(f"{server.url}/sparql"),
+        sd.endpoint,
+        rdflib.URIRef(f"{server.url}/sparql"),
+    ) in graph
+    assert (None, sd.resultFormat, rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_CSV")) in graph
+
+
+def test_browser_get_without_query_gets_the_ui(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.get(
+        f"{server.url}/sparql", headers={"Accept": "text/html,application/xhtml+xml"}, timeout=30
+    )
+    assert response.status_code == 200 and "yasgui" in response.text.lower()
+    assert response.history and response.history[0].status_code == 303
+
+
+# ---------------------------------------------------------------- read-only and safety
+
+
+@pytest.mark.parametrize("how", ["form", "direct", "as-query"])
+def test_post_update_read_only(server, how: str) -> None:  # type: ignore[no-untyped-def]
+    before = count(server)
+    update = "INSERT DATA { <urn:x> <urn:y> <urn:z> }"
+    if how == "form":
+        response = requests.post(f"{server.url}/sparql", data={"update": update}, timeout=30)
+    elif how == "direct":
+        response = requests.post(
+            f"{server.url}/sparql",
+            data=update,
+            headers={"Content-Type": "application/sparql-update"},
+            timeout=30,
+        )
+    else:
+        response = requests.post(f"{server.url}/sparql", data={"query": update}, timeout=30)
+    assert response.status_code == 403 and "read-only" in response.text
+    assert count(server) == before
+
+
+def test_load_is_refused(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.post(
+        f"{server.url}/sparql", data={"query": "LOAD <http://127.0.0.1:1/x.ttl>"}, timeout=30
+    )
+    assert response.status_code == 403
+
+
+def test_service_is_refused_and_never_called(server) -> None:  # type: ignore[no-untyped-def]
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(3)
+    port = listener.getsockname()[1]
+    connections: list[object] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            connections.append(listener.accept())
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    response = sparql(server, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
+    thread.join()
+    listener.close()
+    assert response.status_code == 403 and "SERVICE" in response.text
+    assert connections == []
+
+
+def test_from_file_is_refused_and_secret_never_appears(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    secret = tmp_path / "secret.ttl"
+    secret.write_text('<urn:s> <urn:p> "TOPSECRET-4711" .\n', encoding="utf-8")
+    for response in (
+        sparql(server, f"SELECT * FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}"),
+        sparql(server, f"SELECT * FROM NAMED <{secret.as_uri()}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
+        sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", **{"default-graph-uri": secret.as_uri()}),
+    ):
+        assert response.status_code == 403
+        assert "TOPSECRET" not in response.text
+
+
+def test_own_graph_can_be_named(server) -> None:  # type: ignore[no-untyped-def]
+    graph = "https://w3id.org/kdgraph/graph/kdgraph"
+    response = sparql(server, f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}")
+    assert response.status_code == 200
+    assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == count(server)
+
+
+def test_malformed_query_is_400_with_position(server) -> None:  # type: ignore[no-untyped-def]
+    response = sparql(server, "SELECT ?s WHERE { ?s ?p }")
+    assert response.status_code == 400
+    assert "line 1" in response.text and "column" in response.text and "Traceback" not in response.text
+
+
+def test_empty_query_is_400(server) -> None:  # type: ignore[no-untyped-def]
+    assert sparql(server, "  ").status_code == 400
+
+
+def test_request_too_large_is_413(server) -> None:  # type: ignore[no-untyped-def]
+    big = "SELECT * WHERE { ?s ?p ?o } # " + "x" * 1_100_000
+    response = requests.post(
+        f"{server.url}/sparql",
+        data=big.encode(),
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+
+
+def test_runaway_query_is_stopped_while_others_are_served(server) -> None:  # type: ignore[no-untyped-def]
+    outcome: dict[str, object] = {}
+
+    def runaway() -> None:
+        start = time.monotonic()
+        outcome["response"] = sparql(server, RUNAWAY)
+        outcome["seconds"] = time.monotonic() - start
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    start = time.monotonic()
+    quick = sparql(server, LEVEL4)
+    quick_seconds = time.monotonic() - start
+    thread.join()
+    assert quick.status_code == 200 and quick_seconds < 1.5
+    response = outcome["response"]
+    assert response.status_code == 503 and "stopped" in response.text  # type: ignore[attr-defined]
+    assert outcome["seconds"] < 2 + 3  # type: ignore[operator]
+    assert sparql(server, LEVEL4).status_code == 200  # the worker recovered
+
+
+# ---------------------------------------------------------------- HTTP behaviour
+
+
+def test_etag_and_304(server) -> None:  # type: ignore[no-untyped-def]
+    first = sparql(server, QUALIFICATIONS, "text/csv")
+    etag = first.headers["ETag"]
+    assert "max-age" in first.headers["Cache-Control"]
+    again = requests.get(
+        f"{server.url}/sparql",
+        params={"query": QUALIFICATIONS},
+        headers={"Accept": "text/csv", "If-None-Match": etag},
+        timeout=30,
+    )
+    assert again.status_code == 304 and again.content == b""
+    other = sparql(server, QUALIFICATIONS, "application/sparql-results+json")
+    assert other.headers["ETag"] != etag
+
+
+def test_cors_preflight(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.options(
+        f"{server.url}/sparql",
+        headers={
+            "Origin": "https://yasgui.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] in ("*", "https://yasgui.example")
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    simple = sparql(server, LEVEL4)
+    assert (
+        "Access-Control-Allow-Origin" not in simple.headers or simple.headers["Access-Control-Allow-Origin"]
+    )
+
+
+def test_cors_on_actual_request(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.get(
+        f"{server.url}/sparql",
+        params={"query": LEVEL4},
+        headers={"Origin": "https://yasgui.example"},
+        timeout=30,
+    )
+    assert response.headers["Access-Control-Allow-Origin"] in ("*", "https://yasgui.example")
+
+
+def test_health(server) -> None:  # type: ignore[no-untyped-def]
+    health = requests.get(f"{server.url}/health", timeout=30).json()
+    assert health["triples"] == count(server) and health["conforms"] is True and health["violations"] == 0
+    assert len(health["version"]) == 16
+
+
+def test_access_log_has_one_structured_line_per_request(server) -> None:  # type: ignore[no-untyped-def]
+    marker = "SELECT ?marker WHERE { ?marker ?p ?o } LIMIT 1"
+    sparql(server, marker)
+    time.sleep(0.3)
+    lines = [json.loads(line) for line in server.log if line.startswith("{")]
+    mine = [line for line in lines if line["path"] == "/sparql" and line["query_hash"]]
+    assert mine and set(mine[-1]) == {"method", "path", "status", "duration_ms", "query_hash"}
+
+
+def test_unknown_path_is_404_plain_text(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.get(f"{server.url}/no/such/thing", timeout=30)
+    assert response.status_code == 404 and "Traceback" not in response.text
+
+
+# ---------------------------------------------------------------- real clients
+
+
+def test_sparqlwrapper_json_xml_csv_and_construct(server) -> None:  # type: ignore[no-untyped-def]
+    from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+    client = SPARQLWrapper(f"{server.url}/sparql")
+    client.setQuery(QUALIFICATIONS)
+    client.setReturnFormat(JSON)
+    assert [b["q"]["value"] for b in client.query().convert()["results"]["bindings"]] == Q
+    client.setReturnFormat(XML)
+    assert len(client.query().convert().getElementsByTagName("result")) == 4
+    client.setReturnFormat(CSV)
+    assert client.query().convert().decode().splitlines()[1:] == Q
+    client.setQuery(CONSTRUCT)
+    client.setReturnFormat(TURTLE)
+    graph = rdflib.Graph().parse(data=client.queryAndConvert(), format="turtle")
+    assert isinstance(graph, rdflib.Graph) and len(graph) == 4
+
+
+def test_rdflib_sparqlstore(server) -> None:  # type: ignore[no-untyped-def]
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = rdflib.Graph(store=SPARQLStore(f"{server.url}/sparql", returnFormat="json"))
+    rows = list(graph.query(QUALIFICATIONS))
+    assert [str(r.q) for r in rows] == Q
+
+
+# ---------------------------------------------------------------- reload
+
+
+def reload_and_wait(server: ServerProcess, timeout: float = 30) -> dict:
+    """Send SIGHUP and wait until /health reports the outcome of that reload."""
+    before = requests.get(f"{server.url}/health", timeout=30).json()["last_reload"]
+    server.hup()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        health = requests.get(f"{server.url}/health", timeout=30).json()
+        if health["last_reload"] and health["last_reload"] != before:
+            return health
+        time.sleep(0.1)
+    raise AssertionError("no reload seen; log:\n" + "\n".join(server.log[-20:]))
+
+
+def test_reload_keeps_old_graph_on_broken_edit_then_takes_a_good_one(server) -> None:  # type: ignore[no-untyped-def]
+    dossier = server.data_dir / "productietechniek" / "01-dossier.ttl"
+    original = dossier.read_text(encoding="utf-8")
+    version = requests.get(f"{server.url}/health", timeout=30).json()["version"]
+    try:
+        dossier.write_text(original.replace('"2023-08-01"^^xsd:date', '"2023-08-01'), encoding="utf-8")
+        health = reload_and_wait(server)
+        assert health["last_reload"]["ok"] is False and "01-dossier.ttl:" in health["last_reload"]["error"]
+        assert health["version"] == version and health["status"] == "degraded"
+        assert sparql(server, LEVEL4).json()["boolean"] is True
+
+        dossier.write_text(original.replace("kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;"), encoding="utf-8")
+        health = reload_and_wait(server)
+        assert health["last_reload"]["ok"] is False and "violation" in health["last_reload"]["error"].lower()
+        assert health["version"] == version
+
+        dossier.write_text(
+            original.replace(
+                '"Productietechniek"@nl , "Production technology"@en',
+                '"Productietechniek (herzien)"@nl , "Production technology"@en',
+            ),
+            encoding="utf-8",
+        )
+        health = reload_and_wait(server)
+        assert health["last_reload"]["ok"] is True and health["version"] != version
+        label = (
+            "SELECT ?l WHERE { <https://w3id.org/kdgraph/id/dossier/productietechniek> "
+            "<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(LANG(?l) = 'nl') }"
+        )
+        # every worker switches over: ask more often than there are workers
+        for _ in range(6):
+            bindings = sparql(server, label).json()["results"]["bindings"]
+            assert [b["l"]["value"] for b in bindings] == ["Productietechniek (herzien)"]
+    finally:
+        dossier.write_text(original, encoding="utf-8")
+        assert reload_and_wait(server)["version"] == version
