@@ -19,7 +19,7 @@ access_log = logging.getLogger("kdgraph.access")
 
 
 def create_app(config: ServerConfig) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # static files belong to the UI blueprint
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.extensions["kdgraph"] = Runtime(config)
     CORS(

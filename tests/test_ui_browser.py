@@ -1,0 +1,73 @@
+"""The query UI in a real headless Chromium (Debian's, driven by Playwright), with no network.
+
+Every request the page makes that is not to our own server is aborted and recorded, so the
+test proves the UI works offline; then it runs a saved query and reads the result table.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .server_process import ServerProcess
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    process = ServerProcess(["--workers", "2"], tmp_path_factory.mktemp("ui-state"))
+    yield process
+    process.stop()
+
+
+def test_ui_runs_a_saved_query_offline_and_shows_a_table(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+
+        def only_local(route):  # type: ignore[no-untyped-def]
+            if route.request.url.startswith(server.url):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_local)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{server.url}/", wait_until="load")
+        page.wait_for_selector(".yasqe", timeout=20_000)
+        page.click("button[data-example]:text('cq06-end-functions')")
+        table = page.wait_for_selector(".yasr table.dataTable", timeout=20_000)
+        page.wait_for_function(
+            "() => (document.querySelector('.yasr table.dataTable')?.innerText || '')"
+            ".includes('Researchinstrumentmaker')",
+            timeout=20_000,
+        )
+        text = table.inner_text()
+        links = page.eval_on_selector_all(".yasr table.dataTable a", "els => els.map(e => e.href)")
+        page.screenshot(path=str(tmp_path / "ui.png"), full_page=True)
+        browser.close()
+    assert "Productietechnicus" in text and "metaalbewerking" in text
+    assert "https://w3id.org/kdgraph/id/qualification/productietechnicus" in links
+    assert outside == [], f"the UI tried to reach the network: {outside}"
+    assert errors == [], f"JavaScript errors: {errors}"
