@@ -31,7 +31,8 @@ class ServerProcess:
         )
         self._listening = threading.Event()
         self.url = ""
-        threading.Thread(target=self._read_log, daemon=True).start()
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
         if not self._listening.wait(60):
             self.stop()
             raise RuntimeError("server did not start:\n" + "\n".join(self.log))
@@ -68,3 +69,6 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        self._reader.join(10)
+        if self.process.stderr is not None:
+            self.process.stderr.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import signal
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -70,6 +71,12 @@ def _evaluate(store: ox.Store, request: QueryRequest) -> tuple[str, bytes]:
 
 
 def _engine_main(connection: Connection, store_path: str, memory_limit: int) -> None:
+    # Forked from a gunicorn worker, this process inherits its signal handlers (which only set
+    # flags). Restore the defaults so that SIGTERM ends the engine with its worker.
+    for name in ("SIGTERM", "SIGINT", "SIGQUIT"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     store = ox.Store.read_only(store_path)
