@@ -148,3 +148,34 @@ def test_validate_malformed_turtle_is_exit_2_with_file_and_line(tmp_path: Path) 
     result = run("validate", str(bad), cwd=tmp_path)
     assert result.returncode == 2
     assert f"{bad}:2:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_jsonld_with_remote_context_is_refused_without_fetching(tmp_path: Path) -> None:
+    """A JSON-LD @context URL is a way out; loading never fetches it."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(3)
+    connections: list[object] = []
+
+    def accept() -> None:
+        try:
+            connections.append(listener.accept())
+        except OSError:
+            return
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    data = tmp_path / "remote.jsonld"
+    port = listener.getsockname()[1]
+    data.write_text(
+        json.dumps({"@context": f"http://127.0.0.1:{port}/ctx.jsonld", "@id": "urn:a", "name": "x"})
+    )
+    result = run("export", "--data", str(data), cwd=tmp_path)
+    thread.join()
+    listener.close()
+    assert result.returncode == 2 and "remote.jsonld" in result.stderr and "remote context" in result.stderr
+    assert connections == []
