@@ -270,13 +270,7 @@ def validate_command(
 
 
 @main.command()
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Turtle files or directories to serve instead of the bundled data (repeatable).",
-)
+@data_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
 @click.option("--workers", default=4, show_default=True, help="Worker processes.")
