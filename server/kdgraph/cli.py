@@ -16,9 +16,10 @@ import pyoxigraph as ox
 from . import DEFAULT_BASE, __version__
 from .loading import KnowledgeGraph, LoadError, load_graph
 from .namespaces import prefixes
+from .remote_store import RemoteStore
 from .resources import bundled_paths
 from .saved_queries import ParameterError, QueryFileError, SavedQuery, load_saved_queries
-from .store import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore, QueryError, SelectResult
+from .store import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore, QueryError, QueryStore, SelectResult
 from .validation import ValidationReport, load_shapes, validate
 
 EXPORT_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
@@ -150,6 +151,12 @@ def _print_table(result: SelectResult) -> None:
 @click.option(
     "--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language of titles."
 )
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    default=None,
+    help="Run against a remote SPARQL endpoint (e.g. http://host:8000/sparql) instead of the data.",
+)
 @data_option
 @base_option
 def query(
@@ -158,10 +165,11 @@ def query(
     fmt: str,
     list_only: bool,
     lang: str,
+    endpoint: str | None,
     data: Sequence[Path],
     base: str,
 ) -> None:
-    """Run a saved query (from queries/) against the bundled data or --data files.
+    """Run a saved query (from queries/) against the bundled data, --data files or --endpoint.
 
     \b
     Examples:
@@ -169,6 +177,7 @@ def query(
       kdgraph query cq02-routes-reachable \\
           --param qualification=https://w3id.org/kdgraph/id/qualification/productietechnicus
       kdgraph query cq03-english-requirements --format csv
+      kdgraph query cq06-end-functions --endpoint http://127.0.0.1:8000/sparql
     """
     try:
         queries = load_saved_queries(bundled_paths().queries)
@@ -184,7 +193,7 @@ def query(
         bindings = saved.bind(_parse_params(param_pairs))
     except ParameterError as error:
         fail(str(error))
-    store = OxigraphStore(load_or_fail(data, base))
+    store: QueryStore = RemoteStore(endpoint) if endpoint else OxigraphStore(load_or_fail(data, base))
     try:
         if fmt == "table":
             result = store.query(saved.sparql, bindings)

@@ -10,6 +10,7 @@ for /health, and the old graph keeps serving.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,6 +24,9 @@ import pyoxigraph as ox
 
 from . import DEFAULT_BASE
 from .loading import LoadError, load_graph
+from .query_catalogue import catalogue_triples
+from .resources import bundled_paths
+from .saved_queries import load_saved_queries
 from .validation import validate
 
 CURRENT, RELOAD = "current.json", "reload.json"
@@ -31,6 +35,11 @@ CURRENT, RELOAD = "current.json", "reload.json"
 def data_graph_iri(base: str) -> str:
     """The named graph holding the data; the default graph is the union of all graphs."""
     return f"{base}graph/kdgraph"
+
+
+def queries_graph_iri(base: str) -> str:
+    """The named graph holding the saved queries as sparql-examples RDF."""
+    return f"{base}graph/queries"
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class ServedData:
     loaded_at: str
     files: list[str]
     graph: str
+    graphs: list[str]
 
 
 class DataRejected(Exception):
@@ -72,10 +82,13 @@ def prepare(
         raise DataRejected(
             f"{violations} SHACL violations, e.g. {first.shape} on {first.focus}: {first.message('en')}"
         )
-    store_path = state_dir / f"store-{graph.version}-{time.time_ns()}"
+    catalogue = catalogue_triples(load_saved_queries(bundled_paths().queries).values(), base)
+    version = hashlib.sha256((graph.version + "".join(sorted(map(str, catalogue)))).encode()).hexdigest()[:16]
+    store_path = state_dir / f"store-{version}-{time.time_ns()}"
     store = ox.Store(str(store_path))
-    graph_node = ox.NamedNode(data_graph_iri(base))
+    graph_node, queries_node = ox.NamedNode(data_graph_iri(base)), ox.NamedNode(queries_graph_iri(base))
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node) for t in graph.triples)
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, queries_node) for t in catalogue)
     store.flush()
     store.optimize()
     del store  # release the write lock before workers open it read-only
@@ -89,6 +102,7 @@ def prepare(
         loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         files=[str(f) for f in graph.files],
         graph=data_graph_iri(base),
+        graphs=[data_graph_iri(base), queries_graph_iri(base)],
     )
     previous = read_current(state_dir)
     _write_json_atomically(state_dir / CURRENT, asdict(served))

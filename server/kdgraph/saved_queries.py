@@ -44,6 +44,7 @@ class Parameter:
     description: dict[str, str]
     default: str | None = None
     values: tuple[str, ...] = ()
+    values_query: str | None = None  # a SPARQL SELECT whose first column lists allowed values
 
     def to_term(self, raw: str) -> Term:
         """Turn the raw text of a value into a typed RDF term, or say what was expected."""
@@ -86,6 +87,18 @@ class SavedQuery:
     parameters: tuple[Parameter, ...] = ()
     example: str = ""
 
+    @property
+    def form(self) -> str:
+        """SELECT, ASK, CONSTRUCT or DESCRIBE, from the first keyword after the header."""
+        body = _strip_comments(self.sparql).upper()
+        return min(
+            ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"), key=lambda k: body.find(k) if k in body else len(body)
+        )
+
+    def paged(self, limit: int, offset: int) -> str:
+        """The query text with LIMIT/OFFSET appended (validated integers: no injection)."""
+        return f"{self.sparql.rstrip()}\nLIMIT {int(limit)} OFFSET {int(offset)}\n"
+
     def bind(self, raw: Mapping[str, str]) -> dict[str, Term]:
         """Check raw parameter values against the header and turn them into RDF terms."""
         known = {p.name for p in self.parameters}
@@ -96,7 +109,8 @@ class SavedQuery:
         bound: dict[str, Term] = {}
         for parameter in self.parameters:
             value = raw.get(parameter.name, parameter.default)
-            if value is None or value == "":
+            # An empty string is a value only for string parameters (e.g. "no filter").
+            if value is None or (value == "" and parameter.type != "string"):
                 if parameter.required:
                     raise ParameterError(parameter.name, f"required ({parameter.type}) but not given")
                 continue
@@ -154,3 +168,44 @@ def parse_query_file(path: Path) -> SavedQuery:
 
 def load_saved_queries(directory: Path) -> dict[str, SavedQuery]:
     return {q.name: q for q in (parse_query_file(p) for p in sorted(directory.glob("*.rq")))}
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+# Enough of SPARQL's lexical structure to find the WHERE group: comments, IRIs and strings
+# are skipped so that a '{' or 'WHERE' inside them is never mistaken for syntax.
+_TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+      | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                  | '''(?:[^'\\]|\\.|'(?!''))*'''
+                  | "(?:[^"\\\n]|\\.)*"
+                  | '(?:[^'\\\n]|\\.)*')
+      | (?P<where>\bWHERE\b)
+      | (?P<brace>\{)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def with_values(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """The query with the bindings as a VALUES block at the start of its WHERE group.
+
+    For engines without variable substitution (a remote SPARQL endpoint). The terms are
+    serialised by pyoxigraph (escaped, validated), never pasted from user text, and the block
+    goes inside the WHERE group so that FILTERs see the values (a trailing VALUES would not).
+    """
+    if not bindings:
+        return sparql
+    names = sorted(bindings)
+    variables = " ".join("?" + n for n in names)
+    values = " ".join(str(bindings[n]) for n in names)
+    block = f"VALUES ({variables}) {{ ({values}) }}"
+    seen_where = False
+    for match in _TOKEN.finditer(sparql):
+        if match.lastgroup == "where":
+            seen_where = True
+        elif match.lastgroup == "brace" and seen_where:
+            return sparql[: match.end()] + "\n  " + block + "\n" + sparql[match.end() :]
+    raise QueryFileError("cannot bind parameters for a remote endpoint: the query has no WHERE { ... } group")

@@ -28,7 +28,6 @@ def service_description(endpoint: str, served: ServedData) -> list[ox.Triple]:
         return ox.NamedNode(iri)
 
     service, dataset, default_graph = n(endpoint), ox.BlankNode("dataset"), ox.BlankNode("defaultGraph")
-    named, graph = ox.BlankNode("named"), ox.BlankNode("graph")
     count = ox.Literal(str(served.triples), datatype=n("http://www.w3.org/2001/XMLSchema#integer"))
     triples = [
         ox.Triple(service, RDF_TYPE, n(SD + "Service")),
@@ -40,13 +39,14 @@ def service_description(endpoint: str, served: ServedData) -> list[ox.Triple]:
         ox.Triple(dataset, n(SD + "defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, n(SD + "Graph")),
         ox.Triple(default_graph, n(VOID + "triples"), count),
-        ox.Triple(dataset, n(SD + "namedGraph"), named),
-        ox.Triple(named, RDF_TYPE, n(SD + "NamedGraph")),
-        ox.Triple(named, n(SD + "name"), n(served.graph)),
-        ox.Triple(named, n(SD + "graph"), graph),
-        ox.Triple(graph, RDF_TYPE, n(SD + "Graph")),
-        ox.Triple(graph, n(VOID + "triples"), count),
     ]
+    for i, name in enumerate(served.graphs):
+        named = ox.BlankNode(f"named{i}")
+        triples += [
+            ox.Triple(dataset, n(SD + "namedGraph"), named),
+            ox.Triple(named, RDF_TYPE, n(SD + "NamedGraph")),
+            ox.Triple(named, n(SD + "name"), n(name)),
+        ]
     for fmt in [*TABULAR_MEDIA_TYPES.values(), *GRAPH_MEDIA_TYPES.values()]:
         triples.append(ox.Triple(service, n(SD + "resultFormat"), n(FORMATS + FORMAT_IRIS[fmt])))
     return triples

@@ -89,7 +89,7 @@ def sparql() -> Response:
             raise QueryRejected(400, "no query: send the SPARQL query in the 'query' parameter")
         config = runtime().config
         served = runtime().served()
-        own = frozenset({served.graph})
+        own = frozenset(served.graphs)
         checked = check_query(query, own, config.allowed_services)
         defaults, named = _graph_parameters()
         check_graph_parameters(defaults + named, own)

@@ -1,0 +1,154 @@
+"""/queries: the saved queries as a documented, parameterised web API (and /openapi.json)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from ..engine import QueryRequest
+from ..openapi import DEFAULT_LIMIT, MAX_LIMIT, RESERVED, openapi_document
+from ..protocol import NotAcceptable, negotiate
+from ..query_catalogue import catalogue_triples, query_iri
+from ..resources import bundled_paths
+from ..saved_queries import ParameterError, SavedQuery, load_saved_queries
+from .sparql import problem, respond, runtime
+
+blueprint = Blueprint("queries", __name__, template_folder="templates")
+
+EXAMPLE_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+def saved_queries() -> dict[str, SavedQuery]:
+    cache = current_app.extensions.setdefault("kdgraph.queries", {})
+    if not cache:
+        cache.update(load_saved_queries(bundled_paths().queries))
+    return cache
+
+
+def server_url() -> str:
+    public = runtime().config.public_url
+    return public.rstrip("/") if public else request.url_root.rstrip("/")
+
+
+def describe(query: SavedQuery) -> dict:
+    return {
+        "name": query.name,
+        "iri": query_iri(runtime().config.base, query.name),
+        "url": f"{server_url()}/queries/{query.name}",
+        "title": query.title,
+        "description": query.description,
+        "tags": list(query.tags),
+        "form": query.form,
+        "example": query.example,
+        "parameters": [
+            {
+                "name": p.name,
+                "type": p.type,
+                "required": p.required,
+                "default": p.default,
+                "values": list(p.values) or None,
+                "description": p.description,
+            }
+            for p in query.parameters
+        ],
+    }
+
+
+@blueprint.route("/queries")
+def list_queries() -> Response:
+    listing = [describe(q) for q in saved_queries().values()]
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if request.args.get("format") == "json" or best == "application/json":
+        return jsonify(listing)
+    return Response(
+        render_template("queries.html", queries=listing, server=server_url()), mimetype="text/html"
+    )
+
+
+def _integer(name: str, default: int, low: int, high: int | None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParameterError(name, f"expected an integer, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        raise ParameterError(name, f"expected {low} to {high if high is not None else 'any'}, got {value}")
+    return value
+
+
+def _links(name: str, offset: int, limit: int, total: int) -> str:
+    params = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
+
+    def url(at: int) -> str:
+        return f"{server_url()}/queries/{name}?" + urlencode({**params, "limit": limit, "offset": at})
+
+    links = [f'<{url(0)}>; rel="first"']
+    if offset > 0:
+        links.append(f'<{url(max(offset - limit, 0))}>; rel="prev"')
+    if offset + limit < total:
+        links.append(f'<{url(offset + limit)}>; rel="next"')
+    links.append(f'<{url(max((total - 1) // limit * limit, 0))}>; rel="last"')
+    return ", ".join(links)
+
+
+@blueprint.route("/queries/<name>")
+def run_query(name: str) -> Response:
+    query = saved_queries().get(name)
+    if query is None:
+        known = ", ".join(saved_queries())
+        return problem(404, f"no saved query named {name!r}; the saved queries are: {known}")
+    try:
+        raw = {k: v for k, v in request.args.items() if k not in RESERVED}
+        bindings = {k: str(v) for k, v in query.bind(raw).items()}
+        limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        offset = _integer("offset", 0, 0, None)
+        fmt = negotiate(query.form, request.accept_mimetypes, request.args.get("format"))
+    except ParameterError as error:
+        return problem(400, str(error))
+    except NotAcceptable as error:
+        return problem(406, str(error))
+    max_bytes = runtime().config.max_result_bytes
+    if query.form != "SELECT":
+        return respond(QueryRequest(query.sparql, fmt, bindings, max_bytes=max_bytes))
+    total = _count(query, bindings, max_bytes)
+    if isinstance(total, Response):
+        return total
+    response = respond(QueryRequest(query.paged(limit, offset), fmt, bindings, max_bytes=max_bytes))
+    if response.status_code in (200, 304):
+        response.headers["Link"] = _links(name, offset, limit, total)
+        response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+def _count(query: SavedQuery, bindings: dict[str, str], max_bytes: int) -> int | Response:
+    """Rows in the whole result (for Link headers): the full result, cached like any answer."""
+    full = respond(QueryRequest(query.sparql, "json", bindings, max_bytes=max_bytes))
+    if full.status_code == 304:  # the client holds the page, not the count: ask without condition
+        full = runtime().answer(QueryRequest(query.sparql, "json", bindings, max_bytes=max_bytes))
+        return len(json.loads(full.body)["results"]["bindings"])
+    if full.status_code != 200:
+        return full
+    return len(json.loads(full.get_data())["results"]["bindings"])
+
+
+@blueprint.route("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document(saved_queries().values(), server_url()))
+
+
+@blueprint.route("/.well-known/sparql-examples")
+def sparql_examples() -> Response:
+    media = request.accept_mimetypes.best_match(list(EXAMPLE_FORMATS)) or "text/turtle"
+    triples = catalogue_triples(saved_queries().values(), runtime().config.base)
+    body = ox.serialize(triples, format=EXAMPLE_FORMATS[media])
+    return Response(body, content_type=f"{media}; charset=utf-8")
