@@ -253,3 +253,26 @@ def test_at_least_b1_is_a_rank_comparison(store: OxigraphStore, saved_queries) -
         for q in ("Productietechnicus", "Researchinstrumentmaker")
         for s in ("luisteren", "lezen")
     }
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in bundled_paths().queries.glob("*.rq")))
+def test_values_binding_equals_substitution(name: str, store: OxigraphStore, saved_queries) -> None:
+    """The VALUES form used for remote endpoints and the UI gives the same rows as substitution."""
+    from kdgraph.saved_queries import with_values
+
+    query = saved_queries[name]
+    bindings = query.bind(query.example_parameters() or EXPECTED[name][0])
+    substituted = store.query(query.sparql, bindings)
+    inlined = store.query(with_values(query.sparql, bindings))
+    assert isinstance(substituted, SelectResult) and isinstance(inlined, SelectResult)
+    assert substituted.rows and len(substituted.rows) == len(inlined.rows)
+    columns = tuple(c for c in substituted.variables if c != "technologies")  # GROUP_CONCAT order is free
+    assert rows(substituted, columns) == rows(inlined, columns)
+
+
+def test_saved_queries_avoid_reserved_parameter_names_and_page_stably(saved_queries) -> None:
+    """limit/offset/format belong to the web API; paging needs ORDER BY and no LIMIT of its own."""
+    for query in saved_queries.values():
+        assert not {p.name for p in query.parameters} & {"limit", "offset", "format"}, query.name
+        body = "\n".join(line for line in query.sparql.splitlines() if not line.startswith("#")).upper()
+        assert "ORDER BY" in body and "LIMIT" not in body and "OFFSET" not in body, query.name

@@ -64,6 +64,12 @@ def test_ui_runs_a_saved_query_offline_and_shows_a_table(server, tmp_path: Path)
             timeout=20_000,
         )
         text = table.inner_text()
+        page.click("button[data-example]:text('cq02-routes-reachable')")  # a query with a parameter
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.yasr table.dataTable')].some("
+            "t => t.innerText.includes('lascoördinator'))",
+            timeout=20_000,
+        )
         links = page.eval_on_selector_all(".yasr table.dataTable a", "els => els.map(e => e.href)")
         page.screenshot(path=str(tmp_path / "ui.png"), full_page=True)
         browser.close()

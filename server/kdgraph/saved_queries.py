@@ -99,6 +99,10 @@ class SavedQuery:
         """The query text with LIMIT/OFFSET appended (validated integers: no injection)."""
         return f"{self.sparql.rstrip()}\nLIMIT {int(limit)} OFFSET {int(offset)}\n"
 
+    def example_parameters(self) -> dict[str, str]:
+        """The ``--param NAME=VALUE`` pairs of the header's example call."""
+        return dict(re.findall(r"--param\s+([A-Za-z_]\w*)=(\S+)", self.example))
+
     def bind(self, raw: Mapping[str, str]) -> dict[str, Term]:
         """Check raw parameter values against the header and turn them into RDF terms."""
         known = {p.name for p in self.parameters}
