@@ -47,6 +47,7 @@ class ServedData:
     version: str
     store_path: str
     triples: int
+    data_triples: int  # in the data graph; the rest are the saved queries as RDF
     conforms: bool
     violations: int
     warnings: int
@@ -95,7 +96,8 @@ def prepare(
     served = ServedData(
         version=graph.version,
         store_path=str(store_path),
-        triples=len(graph),
+        triples=len(graph) + len(catalogue),
+        data_triples=len(graph),
         conforms=report.conforms,
         violations=violations,
         warnings=report.count("Warning"),
