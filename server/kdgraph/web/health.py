@@ -19,7 +19,7 @@ def health():  # type: ignore[no-untyped-def]
             "status": "ok" if (last is None or last["ok"]) else "degraded",
             "version": served.version,
             "triples": served.triples,
-        "data_triples": served.data_triples,
+            "data_triples": served.data_triples,
             "conforms": served.conforms,
             "violations": served.violations,
             "warnings": served.warnings,
