@@ -94,7 +94,7 @@ def prepare(
     store.optimize()
     del store  # release the write lock before workers open it read-only
     served = ServedData(
-        version=graph.version,
+        version=version,
         store_path=str(store_path),
         triples=len(graph) + len(catalogue),
         data_triples=len(graph),

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import ServerConfig
 from ..runtime import Runtime
-from . import health, linked_data, queries_api, sparql, ui
+from . import dataset, health, linked_data, queries_api, sparql, ui
 
 access_log = logging.getLogger("kdgraph.access")
 
@@ -30,7 +30,7 @@ def create_app(config: ServerConfig) -> Flask:
         expose_headers=["ETag"],
         max_age=86400,
     )
-    for module in (sparql, queries_api, linked_data, health, ui):
+    for module in (sparql, queries_api, linked_data, dataset, health, ui):
         app.register_blueprint(module.blueprint)
     _install_limits_and_logging(app, config)
     return app
