@@ -48,6 +48,8 @@ def describe(query: SavedQuery) -> dict:
         "tags": list(query.tags),
         "form": query.form,
         "example": query.example,
+        "try_url": f"{server_url()}/queries/{query.name}?"
+        + urlencode({**query.example_parameters(), "format": "csv"}),
         "parameters": [
             {
                 "name": p.name,

@@ -1,0 +1,252 @@
+"""Stable, dereferenceable URIs, over real HTTP against a real server process.
+
+Every resource URI in the data is dereferenced in every format (not a sample); pages are
+crawled by a link checker; the dataset description is checked against the graph.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+from collections import deque
+from urllib.parse import urljoin, urlparse
+
+import pytest
+import rdflib
+import requests
+
+from kdgraph.loading import load_graph
+
+from .server_process import ServerProcess
+
+BASE = "https://w3id.org/kdgraph/"
+KD = rdflib.Namespace(f"{BASE}def/kd#")
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+EXTENSIONS = {"ttl": "turtle", "jsonld": "json-ld", "nt": "nt", "rdf": "xml"}
+CONTENT_TYPES = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "rdf": "application/rdf+xml",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    process = ServerProcess(["--workers", "3"], tmp_path_factory.mktemp("ld-state"))
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def session():  # type: ignore[no-untyped-def]
+    with requests.Session() as s:
+        yield s
+
+
+def resource_iris() -> list[str]:
+    """Every subject URI under {base}id/ and {base}def/ (hash terms are covered by /def/kd)."""
+    subjects = {t.subject.value for t in load_graph().triples if hasattr(t.subject, "value")}
+    return sorted(
+        s
+        for s in subjects
+        if s.startswith((f"{BASE}id/", f"{BASE}def/")) and "#" not in s and s != f"{BASE}def/kd"
+    )
+
+
+def test_every_resource_uri_dereferences_in_every_format(server, session, rdf) -> None:  # type: ignore[no-untyped-def]
+    iris = resource_iris()
+    assert len(iris) > 250
+    for iri in iris:
+        path = "/" + iri[len(BASE) :]
+        first = session.get(server.url + path, allow_redirects=False, timeout=30)
+        assert first.status_code == 303 and first.headers["Location"] == f"/doc{path}", iri
+        expected = set(rdf.triples((rdflib.URIRef(iri), None, None)))
+        assert expected, iri
+        for extension, rdflib_format in EXTENSIONS.items():
+            response = session.get(f"{server.url}/doc{path}.{extension}", timeout=30)
+            assert response.status_code == 200, (iri, extension)
+            assert response.headers["Content-Type"].startswith(CONTENT_TYPES[extension])
+            graph = rdflib.Graph().parse(data=response.content, format=rdflib_format)
+            missing = expected - set(graph)
+            assert not missing, (iri, extension, list(missing)[:3])
+        html = session.get(server.url + path, headers={"Accept": "text/html"}, timeout=30)
+        assert html.status_code == 200 and html.headers["Content-Type"].startswith("text/html")
+        label = rdf.value(rdflib.URIRef(iri), rdflib.RDFS.label) or rdf.value(
+            rdflib.URIRef(iri), rdflib.SKOS.prefLabel
+        )
+        if label is not None:
+            labels = {str(o) for o in rdf.objects(rdflib.URIRef(iri), rdflib.RDFS.label)} | {
+                str(o) for o in rdf.objects(rdflib.URIRef(iri), rdflib.SKOS.prefLabel)
+            }
+            escaped = {s.replace("&", "&amp;").replace("'", "&#39;").replace('"', "&#34;") for s in labels}
+            assert any(s in html.text for s in escaped), iri
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        ("text/turtle", "text/turtle"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("text/html", "text/html"),
+    ],
+)
+def test_content_negotiation_after_303(server, accept: str, content_type: str) -> None:  # type: ignore[no-untyped-def]
+    response = requests.get(
+        f"{server.url}/id/qualification/productietechnicus", headers={"Accept": accept}, timeout=30
+    )
+    assert response.history[0].status_code == 303
+    assert response.headers["Content-Type"].startswith(content_type)
+    assert "Accept" in response.headers["Vary"]
+
+
+def test_format_parameter_and_406(server) -> None:  # type: ignore[no-untyped-def]
+    ok = requests.get(
+        f"{server.url}/doc/id/qualification/productietechnicus", params={"format": "jsonld"}, timeout=30
+    )
+    assert ok.headers["Content-Type"].startswith("application/ld+json")
+    bad = requests.get(
+        f"{server.url}/doc/id/qualification/productietechnicus", headers={"Accept": "image/png"}, timeout=30
+    )
+    assert bad.status_code == 406
+
+
+def test_incoming_links_and_provenance_on_a_qualification_page(server) -> None:  # type: ignore[no-untyped-def]
+    html = requests.get(
+        f"{server.url}/id/qualification/productietechnicus", headers={"Accept": "text/html"}, timeout=30
+    ).text
+    assert "Allround medewerker productietechniek → Productietechnicus" in html  # a route into it (incoming)
+    assert "Productietechnicus → werkvoorbereider" in html  # a route out of it (incoming on the route)
+    assert "sectie 12, pagina 9" in html and "voorwerk, pagina 1" in html
+    assert "<svg" in html and '<a href="/id/programme/werktuigbouw"><rect' in html  # route diagram
+    assert 'href="/id/dossier/productietechniek"' in html  # breadcrumb to the dossier
+    turtle = requests.get(f"{server.url}/doc/id/qualification/productietechnicus.ttl", timeout=30).text
+    graph = rdflib.Graph().parse(data=turtle, format="turtle")
+    route = rdflib.URIRef(f"{BASE}id/route/productietechnicus-naar-werkvoorbereider")
+    assert (route, KD.routeFrom, rdflib.URIRef(f"{BASE}id/qualification/productietechnicus")) in graph
+    assert (
+        rdflib.URIRef(f"{BASE}id/qualification/productietechnicus"),
+        KD.eqfLevel,
+        rdflib.URIRef("http://data.europa.eu/snb/eqf/4"),
+    ) in graph
+
+
+def test_accept_language_picks_the_label(server) -> None:  # type: ignore[no-untyped-def]
+    en = requests.get(
+        f"{server.url}/doc/def/language-skill/gesprekken-voeren",
+        headers={"Accept": "text/html", "Accept-Language": "en"},
+        timeout=30,
+    ).text
+    nl = requests.get(
+        f"{server.url}/doc/def/language-skill/gesprekken-voeren",
+        headers={"Accept": "text/html", "Accept-Language": "nl"},
+        timeout=30,
+    ).text
+    assert "<h1>spoken interaction</h1>" in en and "<h1>gesprekken voeren</h1>" in nl
+
+
+def test_hash_uris_resolve_to_the_ontology_document(server) -> None:  # type: ignore[no-untyped-def]
+    turtle = requests.get(f"{server.url}/def/kd", headers={"Accept": "text/turtle"}, timeout=30)
+    graph = rdflib.Graph().parse(data=turtle.content, format="turtle")
+    assert (KD.Qualification, rdflib.RDFS.label, rdflib.Literal("kwalificatie", lang="nl")) in graph
+    html = requests.get(f"{server.url}/def/kd", headers={"Accept": "text/html"}, timeout=30).text
+    assert 'id="Qualification"' in html and 'id="routeFrom"' in html
+
+
+def test_unknown_uri_is_a_helpful_404(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.get(f"{server.url}/id/qualification/productietechnicuss", timeout=30)
+    assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
+    assert 'href="/id/qualification/productietechnicus"' in response.text
+
+
+def test_link_checker_finds_no_broken_internal_link(server, session) -> None:  # type: ignore[no-untyped-def]
+    start = ["/", "/queries", "/def/kd", "/id/dossier/productietechniek"]
+    seen, queue, broken = set(start), deque(start), []
+    host = urlparse(server.url).netloc
+    while queue:
+        path = queue.popleft()
+        response = session.get(server.url + path, headers={"Accept": "text/html"}, timeout=30)
+        if response.status_code >= 400:
+            broken.append((path, response.status_code))
+            continue
+        if not response.headers.get("Content-Type", "").startswith("text/html"):
+            continue
+        for href in re.findall(r'href="([^"#]+)', response.text):
+            url = urlparse(urljoin(server.url + path, href.replace("&amp;", "&")))
+            if url.netloc != host:
+                continue
+            target = url.path + (f"?{url.query}" if url.query else "")
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    assert len(seen) > 250 and broken == []
+
+
+def test_void_counts_match_the_graph(server) -> None:  # type: ignore[no-untyped-def]
+    loaded = load_graph()
+    graph = rdflib.Graph().parse(
+        data=requests.get(f"{server.url}/.well-known/void", timeout=30).content, format="turtle"
+    )
+    dataset = rdflib.URIRef(f"{BASE}dataset")
+    assert int(graph.value(dataset, VOID.triples)) == len(loaded)
+    subjects = {t.subject.value for t in loaded.triples if hasattr(t.subject, "value")}
+    assert int(graph.value(dataset, VOID.entities)) == len(
+        {s for s in subjects if s.startswith(f"{BASE}id/")}
+    )
+    partitions = {
+        graph.value(p, VOID["class"]): int(graph.value(p, VOID.entities))
+        for p in graph.objects(dataset, VOID.classPartition)
+    }
+    assert partitions[KD.Qualification] == 4 and partitions[KD.ProgressionRoute] == 21
+    assert graph.value(dataset, VOID.sparqlEndpoint) == rdflib.URIRef(f"{server.url}/sparql")
+    also = requests.get(f"{server.url}/dataset", headers={"Accept": "text/turtle"}, timeout=30)
+    assert also.status_code == 200 and f"{BASE}dataset" in also.text
+
+
+@pytest.mark.parametrize(
+    ("name", "rdflib_format"),
+    [("kdgraph.ttl", "turtle"), ("kdgraph.nt.gz", "nt"), ("kdgraph.jsonld", "json-ld")],
+)
+def test_dumps_hold_the_whole_graph(server, name: str, rdflib_format: str) -> None:  # type: ignore[no-untyped-def]
+    response = requests.get(f"{server.url}/dumps/{name}", timeout=60)
+    assert response.status_code == 200
+    body = gzip.decompress(response.content) if name.endswith(".gz") else response.content
+    graph = rdflib.Graph().parse(io.BytesIO(body), format=rdflib_format)
+    assert len(graph) == len(load_graph())
+    if name.endswith(".jsonld"):
+        context = requests.get(f"{server.url}/context.jsonld", timeout=30).json()["@context"]
+        assert response.json()["@context"] == context
+
+
+def test_pages_render_in_a_real_browser_without_console_errors(server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        for path in (
+            "/id/dossier/productietechniek",
+            "/id/qualification/productietechnicus",
+            "/def/kd",
+            "/id/route/allround-medewerker-productietechniek-naar-lasspecialist-als-lasser",
+        ):
+            page.goto(server.url + path, wait_until="load")
+            assert page.locator("h1").inner_text()
+            page.screenshot(path=str(tmp_path / (path.strip("/").replace("/", "_") + ".png")), full_page=True)
+        assert page.locator("svg.routes").count() == 0  # a route page has no diagram; the dossier had one
+        browser.close()
+    assert errors == []
