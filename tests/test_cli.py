@@ -179,3 +179,32 @@ def test_jsonld_with_remote_context_is_refused_without_fetching(tmp_path: Path) 
     listener.close()
     assert result.returncode == 2 and "remote.jsonld" in result.stderr and "remote context" in result.stderr
     assert connections == []
+
+
+def test_diff_lists_changes_per_resource_and_as_rdf(tmp_path: Path) -> None:
+    new = tmp_path / "new"
+    shutil.copytree(bundled_paths().data, new)
+    dossier = new / "productietechniek" / "01-dossier.ttl"
+    dossier.write_text(
+        dossier.read_text(encoding="utf-8").replace(
+            '"Productietechniek"@nl , "Production technology"@en',
+            '"Productietechniek (herzien)"@nl , "Production technology"@en',
+        ),
+        encoding="utf-8",
+    )
+    same = run("diff", str(bundled_paths().data), str(bundled_paths().data), cwd=tmp_path)
+    assert same.returncode == 0 and same.stdout == "no changes\n"
+    text = run("diff", str(bundled_paths().data), str(new), cwd=tmp_path)
+    assert text.returncode == 1
+    assert "CHANGED <https://w3id.org/kdgraph/id/dossier/productietechniek>" in text.stdout
+    assert '  - <http://www.w3.org/2000/01/rdf-schema#label> "Productietechniek"@nl' in text.stdout
+    assert '  + <http://www.w3.org/2000/01/rdf-schema#label> "Productietechniek (herzien)"@nl' in text.stdout
+    turtle = run("diff", str(bundled_paths().data), str(new), "--format", "turtle", cwd=tmp_path)
+    graph = rdflib.Graph().parse(data=turtle.stdout, format="turtle")
+    cs = rdflib.Namespace("http://purl.org/vocab/changeset/schema#")
+    (changeset,) = graph.subjects(rdflib.RDF.type, cs.ChangeSet)
+    assert graph.value(changeset, cs.subjectOfChange) == rdflib.URIRef(
+        "https://w3id.org/kdgraph/id/dossier/productietechniek"
+    )
+    added = graph.value(changeset, cs.addition)
+    assert graph.value(added, rdflib.RDF.object) == rdflib.Literal("Productietechniek (herzien)", lang="nl")

@@ -349,3 +349,40 @@ def serve(
         allowed_services=frozenset(allowed_services),
     )
     run(config, list(data) or None, host, port, workers)
+
+
+@main.command(name="diff")
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text: a readable list per resource; turtle: an RDF changelog (ChangeSet vocabulary).",
+)
+@click.option(
+    "--reason", default="data release", show_default=True, help="cs:changeReason for the changelog."
+)
+def diff_command(old: Path, new: Path, fmt: str, reason: str) -> None:
+    """What changed between two versions of the data (files or directories).
+
+    URIs are stable across versions, so the changes are removed and added statements,
+    grouped by resource. Exit codes as diff(1): 0 no changes, 1 changes, 2 input error.
+
+    \b
+    Example:
+      git worktree add /tmp/v1 v1 && kdgraph diff /tmp/v1/data data
+    """
+    from .changes import as_rdf, as_text, diff
+
+    before, after = load_or_fail([old], DEFAULT_BASE), load_or_fail([new], DEFAULT_BASE)
+    changes = diff(before, after)
+    if fmt == "turtle":
+        triples = as_rdf(changes, reason, before.version, after.version)
+        extra = {"prefixes": {"cs": "http://purl.org/vocab/changeset/schema#", **prefixes(DEFAULT_BASE)}}
+        sys.stdout.buffer.write(ox.serialize(triples, format=ox.RdfFormat.TURTLE, **extra) or b"")
+    else:
+        click.echo(as_text(changes), nl=False)
+    sys.exit(1 if changes else 0)
