@@ -163,7 +163,7 @@ def test_unknown_uri_is_a_helpful_404(server) -> None:  # type: ignore[no-untype
 
 
 def test_link_checker_finds_no_broken_internal_link(server, session) -> None:  # type: ignore[no-untyped-def]
-    start = ["/", "/queries", "/def/kd", "/id/dossier/productietechniek"]
+    start = ["/", "/queries", "/def/", "/def/kd", "/id/dossier/productietechniek"]
     seen, queue, broken = set(start), deque(start), []
     host = urlparse(server.url).netloc
     while queue:
@@ -250,3 +250,16 @@ def test_pages_render_in_a_real_browser_without_console_errors(server, tmp_path)
         assert page.locator("svg.routes").count() == 0  # a route page has no diagram; the dossier had one
         browser.close()
     assert errors == []
+
+
+def test_ontology_and_scheme_documentation_is_generated(server) -> None:  # type: ignore[no-untyped-def]
+    index = requests.get(f"{server.url}/def/", timeout=30)
+    assert index.status_code == 200 and "pyLODE" in index.text
+    assert "kwalificatiedossier" in index.text and "qualification dossier" in index.text
+    schemes = re.findall(r'<li><a href="(/def/[a-z-]+)">', index.text)
+    assert len(schemes) == 9 and "/def/cefr-level" in schemes  # mbo-levels.ttl holds two schemes
+    for href in schemes:
+        page = requests.get(server.url + href, headers={"Accept": "text/html"}, timeout=30)
+        assert page.status_code == 200 and page.history[0].status_code == 303
+    cefr = requests.get(f"{server.url}/def/cefr-level", headers={"Accept": "text/html"}, timeout=30).text
+    assert all(f'href="/def/cefr-level/{level}"' in cefr for level in ("A1", "A2", "B1", "B2", "C1", "C2"))

@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from . import DEFAULT_BASE
 from .loading import LoadError, load_graph
+from .ontology_docs import build_docs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries
@@ -55,6 +56,7 @@ class ServedData:
     files: list[str]
     graph: str
     graphs: list[str]
+    docs_dir: str = ""  # pyLODE pages for /def/
 
 
 class DataRejected(Exception):
@@ -93,6 +95,8 @@ def prepare(
     store.flush()
     store.optimize()
     del store  # release the write lock before workers open it read-only
+    docs_dir = state_dir / f"docs-{version}-{time.time_ns()}"
+    build_docs(docs_dir)
     served = ServedData(
         version=version,
         store_path=str(store_path),
@@ -105,11 +109,14 @@ def prepare(
         files=[str(f) for f in graph.files],
         graph=data_graph_iri(base),
         graphs=[data_graph_iri(base), queries_graph_iri(base)],
+        docs_dir=str(docs_dir),
     )
     previous = read_current(state_dir)
     _write_json_atomically(state_dir / CURRENT, asdict(served))
     if previous and previous.store_path != served.store_path:
         _retire(Path(previous.store_path))
+        if previous.docs_dir:
+            _retire(Path(previous.docs_dir))
     return served
 
 

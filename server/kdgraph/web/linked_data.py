@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -79,8 +80,33 @@ def thing(rest: str) -> Response:
     return redirect_to_document("id", rest)
 
 
+@blueprint.route("/def/")
+def ontology_documentation() -> Response:
+    """The generated (pyLODE) documentation of the ontology, with links to each scheme's page."""
+    return documentation_page("index.html")
+
+
+def documentation_page(name: str) -> Response:
+    docs = Path(runtime().served().docs_dir)
+    page = docs / name
+    if not re.fullmatch(r"[a-z0-9-]+\.html", name) or not page.is_file():
+        return not_found(f"/def/{name}")
+    html = page.read_text(encoding="utf-8")
+    if name == "index.html":
+        schemes = json.loads((docs / "schemes.json").read_text(encoding="utf-8"))
+        links = "".join(f'<li><a href="/def/{slug}">{escape(label)}</a></li>' for slug, label in schemes)
+        html = html.replace(
+            "</body>",
+            f'<section id="schemes"><h2>SKOS concept schemes</h2><ul>{links}</ul></section></body>',
+            1,
+        )
+    return Response(html, content_type="text/html; charset=utf-8")
+
+
 @blueprint.route("/def/<path:rest>")
 def vocabulary_term(rest: str) -> Response:
+    if rest.endswith(".html") and "/" not in rest:
+        return documentation_page(rest)
     if rest == "kd":
         return document("def", "kd")
     return redirect_to_document("def", rest)
