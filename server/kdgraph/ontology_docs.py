@@ -19,10 +19,10 @@ from .resources import bundled_paths
 
 def build_docs(target: Path) -> list[str]:
     """Write the pages into ``target``; returns their file names."""
-    from pylode import OntPub  # imported here: pyLODE is only needed at build time
-
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
+    from pylode import OntPub  # imported here (it configures logging on import): only needed at build time
+
     target.mkdir(parents=True, exist_ok=True)
     paths = bundled_paths()
     written = []

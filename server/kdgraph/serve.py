@@ -38,7 +38,7 @@ class KdgraphServer(BaseApplication):  # type: ignore[misc]
 
 
 def run(config: ServerConfig, data: Sequence[Path] | None, host: str, port: int, workers: int) -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
