@@ -1,0 +1,248 @@
+"""Benchmark: our server against Oxigraph's own server, in the same run, on the same data.
+
+For each size N (synthetic dossiers from bench/generate.py):
+  * start-up to ready: ``kdgraph serve --data`` (load, SHACL-validate, build the store, start
+    workers) against ``oxigraph load`` + ``oxigraph serve-read-only`` (the reference);
+  * latency p50/p95/p99 per saved query at concurrency 1, interleaved (ours, reference, ours, ...),
+    each query sent to /sparql with its example parameters bound, Accept JSON;
+  * throughput at concurrency 8 over all saved queries;
+  * peak memory of each server's whole process tree.
+Prints a markdown table with the ratio ours/reference per figure.
+
+    python bench/run.py 1 200 --rounds 100 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import requests
+
+from generate import generate  # type: ignore[import-not-found]
+from kdgraph.loading import load_graph
+from kdgraph.resources import bundled_paths
+from kdgraph.saved_queries import load_saved_queries, with_values
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A server process group, its start-up time and its peak memory (sampled from /proc)."""
+
+    def __init__(self, name: str, commands: list[list[str]], url: str):
+        self.name, self.url, self.peak_kb = name, url, 0
+        start = time.perf_counter()
+        for command in commands[:-1]:  # preparation steps (e.g. oxigraph load)
+            subprocess.run(command, check=True, capture_output=True)
+        self.process = subprocess.Popen(
+            commands[-1], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        while True:
+            try:
+                if requests.get(f"{url}?query=ASK%7B%7D", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None or time.perf_counter() - start > 900:
+                raise RuntimeError(f"{name} did not start")
+            time.sleep(0.05)
+        self.startup = time.perf_counter() - start
+        self._stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _tree_kb(self) -> int:
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                if int(fields[3]) != self.process.pid:  # process group id (session leader = pid)
+                    continue
+                with open(f"/proc/{entry}/status") as status:
+                    total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+            except (OSError, StopIteration, IndexError, ValueError):
+                continue
+        return total
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, self._tree_kb())
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def ask(session: requests.Session, url: str, query: str) -> float:
+    start = time.perf_counter()
+    response = session.post(
+        url, data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=60
+    )
+    elapsed = time.perf_counter() - start
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+    return elapsed
+
+
+def throughput(url: str, queries: list[str], seconds: float, concurrency: int = 8) -> float:
+    done = [0] * concurrency
+    deadline = time.perf_counter() + seconds
+
+    def worker(index: int) -> None:
+        rng = random.Random(index)
+        with requests.Session() as session:
+            while time.perf_counter() < deadline:
+                ask(session, url, rng.choice(queries))
+                done[index] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("sizes", nargs="*", type=int, default=[1])
+    parser.add_argument(
+        "--rounds", type=int, default=100, help="requests per query and server at concurrency 1"
+    )
+    parser.add_argument("--seconds", type=float, default=10, help="duration of each throughput run")
+    parser.add_argument("--workers", type=int, default=4, help="workers of our server")
+    args = parser.parse_args()
+    saved = load_saved_queries(bundled_paths().queries)
+    queries = {name: with_values(q.sparql, q.bind(q.example_parameters())) for name, q in saved.items()}
+    ontology = load_graph([], with_ontology=True).triples
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}, "
+        f"pyoxigraph/oxigraph {ox.__version__ if hasattr(ox, '__version__') else ''}\n"
+    )
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp) / "data.nt"
+            ox.serialize(generate(n), output=str(data), format=ox.RdfFormat.N_TRIPLES)
+            everything = Path(tmp) / "all.nt"
+            ox.serialize([*ontology, *generate(n)], output=str(everything), format=ox.RdfFormat.N_TRIPLES)
+            ours_port, ref_port = free_port(), free_port()
+            ours = Server(
+                "kdgraph",
+                [
+                    [
+                        str(BIN / "kdgraph"),
+                        "serve",
+                        "--data",
+                        str(data),
+                        "--port",
+                        str(ours_port),
+                        "--workers",
+                        str(args.workers),
+                        "--state-dir",
+                        f"{tmp}/state",
+                        "--query-timeout",
+                        "30",
+                    ]
+                ],
+                f"http://127.0.0.1:{ours_port}/sparql",
+            )
+            reference = Server(
+                "oxigraph",
+                [
+                    [
+                        shutil.which("oxigraph") or str(BIN / "oxigraph"),
+                        "load",
+                        "--location",
+                        f"{tmp}/ox",
+                        "--file",
+                        str(everything),
+                    ],
+                    [
+                        shutil.which("oxigraph") or str(BIN / "oxigraph"),
+                        "serve-read-only",
+                        "--location",
+                        f"{tmp}/ox",
+                        "--bind",
+                        f"127.0.0.1:{ref_port}",
+                        "--union-default-graph",
+                    ],
+                ],
+                f"http://127.0.0.1:{ref_port}/query",
+            )
+            try:
+                latencies: dict[str, dict[str, list[float]]] = {q: {"ours": [], "ref": []} for q in queries}
+                with requests.Session() as s_ours, requests.Session() as s_ref:
+                    for _ in range(args.rounds):
+                        for name, text in queries.items():
+                            latencies[name]["ours"].append(ask(s_ours, ours.url, text))
+                            latencies[name]["ref"].append(ask(s_ref, reference.url, text))
+                tput_ours = throughput(ours.url, list(queries.values()), args.seconds)
+                tput_ref = throughput(reference.url, list(queries.values()), args.seconds)
+            finally:
+                ours.stop()
+                reference.stop()
+            triples = len(data.read_bytes().splitlines()) + len(ontology)
+            print(f"### N = {n} dossiers ({triples} triples)\n")
+            print("| figure | kdgraph | oxigraph server | ratio ours/ref |")
+            print("|---|---:|---:|---:|")
+            ratios = []
+            for name in queries:
+                o, r = latencies[name]["ours"], latencies[name]["ref"]
+                for p in (50, 95, 99):
+                    mine, theirs = percentile(o, p) * 1000, percentile(r, p) * 1000
+                    if p == 50:
+                        ratios.append(mine / theirs)
+                    print(f"| {name} p{p} (ms) | {mine:.2f} | {theirs:.2f} | {mine / theirs:.2f} |")
+            print(
+                f"| p50 geometric mean over the saved queries | | | {statistics.geometric_mean(ratios):.2f} |"
+            )
+            print(
+                f"| throughput at concurrency 8 (req/s) | {tput_ours:.0f} | {tput_ref:.0f} | {tput_ours / tput_ref:.2f} |"
+            )
+            print(
+                f"| start-up to ready (s) | {ours.startup:.2f} | {reference.startup:.2f} | "
+                f"{ours.startup / reference.startup:.2f} |"
+            )
+            print(
+                f"| peak memory, all processes (MB) | {ours.peak_kb / 1024:.0f} | {reference.peak_kb / 1024:.0f} | "
+                f"{ours.peak_kb / max(reference.peak_kb, 1):.2f} |\n",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
