@@ -231,15 +231,16 @@ def main() -> None:
                 f"| p50 geometric mean over the saved queries | | | {statistics.geometric_mean(ratios):.2f} |"
             )
             print(
-                f"| throughput at concurrency 8 (req/s) | {tput_ours:.0f} | {tput_ref:.0f} | {tput_ours / tput_ref:.2f} |"
+                f"| throughput at concurrency 8 (req/s) | {tput_ours:.0f} | {tput_ref:.0f} | "
+                f"{tput_ours / tput_ref:.2f} |"
             )
             print(
                 f"| start-up to ready (s) | {ours.startup:.2f} | {reference.startup:.2f} | "
                 f"{ours.startup / reference.startup:.2f} |"
             )
             print(
-                f"| peak memory, all processes (MB) | {ours.peak_kb / 1024:.0f} | {reference.peak_kb / 1024:.0f} | "
-                f"{ours.peak_kb / max(reference.peak_kb, 1):.2f} |\n",
+                f"| peak memory, all processes (MB) | {ours.peak_kb / 1024:.0f} | "
+                f"{reference.peak_kb / 1024:.0f} | {ours.peak_kb / max(reference.peak_kb, 1):.2f} |\n",
                 flush=True,
             )
 
