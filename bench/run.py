@@ -47,7 +47,7 @@ def free_port() -> int:
 
 
 class Server:
-    """A server process group, its start-up time and its peak memory (sampled from /proc)."""
+    """A server process group, its start-up time and its peak memory (PSS, sampled from /proc)."""
 
     def __init__(self, name: str, commands: list[list[str]], url: str):
         self.name, self.url, self.peak_kb = name, url, 0
@@ -80,8 +80,9 @@ class Server:
                     fields = stat.read().rsplit(")", 1)[1].split()
                 if int(fields[3]) != self.process.pid:  # process group id (session leader = pid)
                     continue
-                with open(f"/proc/{entry}/status") as status:
-                    total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+                # PSS: shared pages (forked workers, the page cache of a shared store) counted once
+                with open(f"/proc/{entry}/smaps_rollup") as rollup:
+                    total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
             except (OSError, StopIteration, IndexError, ValueError):
                 continue
         return total

@@ -64,10 +64,12 @@ def test_ui_runs_a_saved_query_offline_and_shows_a_table(server, tmp_path: Path)
             timeout=20_000,
         )
         text = table.inner_text()
-        page.click("button[data-example]:text('cq02-routes-reachable')")  # a query with a parameter
+        # a query with a required parameter opens with its example value bound: the 21 routes
+        # reachable from Medewerker productietechniek (unbound, it would list all 54)
+        page.click("button[data-example]:text('cq02-routes-reachable')")
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.yasr table.dataTable')].some("
-            "t => t.innerText.includes('lascoördinator'))",
+            "() => [...document.querySelectorAll('.yasr')].some("
+            "y => y.innerText.includes('lascoördinator') && y.innerText.includes('21 results'))",
             timeout=20_000,
         )
         links = page.eval_on_selector_all(".yasr table.dataTable a", "els => els.map(e => e.href)")

@@ -157,6 +157,13 @@ def _print_table(result: SelectResult) -> None:
     default=None,
     help="Run against a remote SPARQL endpoint (e.g. http://host:8000/sparql) instead of the data.",
 )
+@click.option(
+    "--graph",
+    "default_graph",
+    metavar="IRI",
+    default=None,
+    help="With --endpoint: the graph to query as default graph (e.g. a version made by kdgraph publish).",
+)
 @data_option
 @base_option
 def query(
@@ -166,6 +173,7 @@ def query(
     list_only: bool,
     lang: str,
     endpoint: str | None,
+    default_graph: str | None,
     data: Sequence[Path],
     base: str,
 ) -> None:
@@ -193,7 +201,11 @@ def query(
         bindings = saved.bind(_parse_params(param_pairs))
     except ParameterError as error:
         fail(str(error))
-    store: QueryStore = RemoteStore(endpoint) if endpoint else OxigraphStore(load_or_fail(data, base))
+    store: QueryStore = (
+        RemoteStore(endpoint, default_graph=default_graph)
+        if endpoint
+        else OxigraphStore(load_or_fail(data, base))
+    )
     try:
         if fmt == "table":
             result = store.query(saved.sparql, bindings)
@@ -386,3 +398,53 @@ def diff_command(old: Path, new: Path, fmt: str, reason: str) -> None:
     else:
         click.echo(as_text(changes), nl=False)
     sys.exit(1 if changes else 0)
+
+
+@main.command()
+@click.option(
+    "--to",
+    "root",
+    required=True,
+    metavar="URL",
+    help="The store's root URL; with Oxigraph's server its /query, /update and /store are used.",
+)
+@click.option("--query-endpoint", default=None, help="SPARQL query endpoint, if not ROOT/query.")
+@click.option("--update-endpoint", default=None, help="SPARQL update endpoint, if not ROOT/update.")
+@click.option("--store-endpoint", default=None, help="Graph Store Protocol endpoint, if not ROOT/store.")
+@data_option
+@base_option
+def publish(
+    root: str,
+    query_endpoint: str | None,
+    update_endpoint: str | None,
+    store_endpoint: str | None,
+    data: Sequence[Path],
+    base: str,
+) -> None:
+    """Load the validated graph into an external SPARQL store, one named graph per version.
+
+    The data must conform (exit 1 otherwise). It is PUT into {base}graph/{version} (Graph Store
+    Protocol), the triple count is verified, and only then is the pointer graph
+    {base}graph/current switched to it in one update. Older versions stay in the store.
+
+    \b
+    Example (Oxigraph's server):
+      oxigraph serve --location /var/lib/kdgraph --bind 127.0.0.1:7878 &
+      kdgraph publish --to http://127.0.0.1:7878
+    """
+    from .publish import Endpoints, PublishError
+    from .publish import publish as publish_graph
+
+    graph = load_or_fail(data, base)
+    report = validate(graph)
+    if report.count("Violation"):
+        fail(f"not publishing: {report.count('Violation')} SHACL violations (run kdgraph validate)", code=1)
+    defaults = Endpoints.oxigraph(root)
+    endpoints = Endpoints(
+        query_endpoint or defaults.query, update_endpoint or defaults.update, store_endpoint or defaults.store
+    )
+    try:
+        target = publish_graph(graph, endpoints, base)
+    except PublishError as error:
+        fail(str(error))
+    click.echo(f"published {len(graph)} triples as <{target}>; it is now current")

@@ -5,6 +5,7 @@ Handlers read these tables; nothing else in the code spells a media type.
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 
 # Media type -> short format name understood by the engine, per kind of result.
@@ -19,6 +20,14 @@ GRAPH_MEDIA_TYPES: dict[str, str] = {
     "application/n-triples": "nt",
     "application/ld+json": "jsonld",
     "application/rdf+xml": "rdfxml",
+}
+# Media type -> pyoxigraph serialisation, for RDF documents we build ourselves (service
+# description, dataset description, sparql-examples), in order of preference.
+RDF_SERIALISATIONS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
 # Aliases a client may use as Accept (e.g. a browser's JSON viewer) or as ?format=.
 TABULAR_ALIASES = {

@@ -30,8 +30,8 @@ from .store import (
 
 
 class RemoteStore:
-    def __init__(self, endpoint: str, timeout: float = 30):
-        self.endpoint, self.timeout = endpoint, timeout
+    def __init__(self, endpoint: str, timeout: float = 30, default_graph: str | None = None):
+        self.endpoint, self.timeout, self.default_graph = endpoint, timeout, default_graph
 
     @property
     def version(self) -> str:
@@ -46,6 +46,8 @@ class RemoteStore:
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
         client.setOnlyConneg(True)  # no ?format=: the Accept header below decides
+        if self.default_graph:
+            client.addDefaultGraph(self.default_graph)
         client.setTimeout(int(self.timeout))
         client.setQuery(with_values(sparql, bindings or {}))
         client.addCustomHttpHeader("Accept", media)

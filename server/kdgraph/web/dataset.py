@@ -13,20 +13,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from ..dataset_description import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
 from ..engine import QueryRequest
 from ..namespaces import prefixes
-from .sparql import runtime
+from ..protocol import RDF_SERIALISATIONS
+from .sparql import public_root, runtime
 
 blueprint = Blueprint("dataset", __name__)
-RDF_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-
-
-def public_root() -> str:
-    public = runtime().config.public_url
-    return public.rstrip("/") if public else request.url_root.rstrip("/")
 
 
 def _select(text: str) -> list[dict]:
@@ -53,10 +43,10 @@ def description_triples() -> list[ox.Triple]:
 @blueprint.route("/dataset")
 @blueprint.route("/.well-known/void")
 def dataset() -> Response:
-    media = request.accept_mimetypes.best_match(list(RDF_FORMATS)) or "text/turtle"
+    media = request.accept_mimetypes.best_match(list(RDF_SERIALISATIONS)) or "text/turtle"
     body = ox.serialize(
         description_triples(),
-        format=RDF_FORMATS[media],
+        format=RDF_SERIALISATIONS[media],
         **(
             {
                 "prefixes": {

@@ -10,20 +10,13 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from ..engine import QueryRequest
 from ..openapi import DEFAULT_LIMIT, MAX_LIMIT, RESERVED, openapi_document
-from ..protocol import NotAcceptable, negotiate
+from ..protocol import RDF_SERIALISATIONS, NotAcceptable, negotiate
 from ..query_catalogue import catalogue_triples, query_iri
 from ..resources import bundled_paths
 from ..saved_queries import ParameterError, SavedQuery, load_saved_queries
-from .sparql import problem, respond, runtime
+from .sparql import problem, public_root, respond, runtime
 
 blueprint = Blueprint("queries", __name__, template_folder="templates")
-
-EXAMPLE_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
 
 
 def saved_queries() -> dict[str, SavedQuery]:
@@ -33,22 +26,17 @@ def saved_queries() -> dict[str, SavedQuery]:
     return cache
 
 
-def server_url() -> str:
-    public = runtime().config.public_url
-    return public.rstrip("/") if public else request.url_root.rstrip("/")
-
-
 def describe(query: SavedQuery) -> dict:
     return {
         "name": query.name,
         "iri": query_iri(runtime().config.base, query.name),
-        "url": f"{server_url()}/queries/{query.name}",
+        "url": f"{public_root()}/queries/{query.name}",
         "title": query.title,
         "description": query.description,
         "tags": list(query.tags),
         "form": query.form,
         "example": query.example,
-        "try_url": f"{server_url()}/queries/{query.name}?"
+        "try_url": f"{public_root()}/queries/{query.name}?"
         + urlencode({**query.example_parameters(), "format": "csv"}),
         "parameters": [
             {
@@ -71,7 +59,7 @@ def list_queries() -> Response:
     if request.args.get("format") == "json" or best == "application/json":
         return jsonify(listing)
     return Response(
-        render_template("queries.html", queries=listing, server=server_url()), mimetype="text/html"
+        render_template("queries.html", queries=listing, server=public_root()), mimetype="text/html"
     )
 
 
@@ -92,7 +80,7 @@ def _links(name: str, offset: int, limit: int, total: int) -> str:
     params = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
 
     def url(at: int) -> str:
-        return f"{server_url()}/queries/{name}?" + urlencode({**params, "limit": limit, "offset": at})
+        return f"{public_root()}/queries/{name}?" + urlencode({**params, "limit": limit, "offset": at})
 
     links = [f'<{url(0)}>; rel="first"']
     if offset > 0:
@@ -145,12 +133,12 @@ def _count(query: SavedQuery, bindings: dict[str, str], max_bytes: int) -> int |
 
 @blueprint.route("/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document(saved_queries().values(), server_url()))
+    return jsonify(openapi_document(saved_queries().values(), public_root()))
 
 
 @blueprint.route("/.well-known/sparql-examples")
 def sparql_examples() -> Response:
-    media = request.accept_mimetypes.best_match(list(EXAMPLE_FORMATS)) or "text/turtle"
+    media = request.accept_mimetypes.best_match(list(RDF_SERIALISATIONS)) or "text/turtle"
     triples = catalogue_triples(saved_queries().values(), runtime().config.base)
-    body = ox.serialize(triples, format=EXAMPLE_FORMATS[media])
+    body = ox.serialize(triples, format=RDF_SERIALISATIONS[media])
     return Response(body, content_type=f"{media}; charset=utf-8")

@@ -6,19 +6,12 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request
 
 from ..engine import EngineFailure, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
-from ..protocol import NotAcceptable, content_type, negotiate
+from ..protocol import RDF_SERIALISATIONS, NotAcceptable, content_type, negotiate
 from ..query_check import QueryRejected, check_graph_parameters, check_query
 from ..runtime import Runtime
 from .service_description import service_description
 
 blueprint = Blueprint("sparql", __name__)
-
-SD_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
 
 
 def runtime() -> Runtime:
@@ -30,9 +23,14 @@ def problem(status: int, message: str) -> Response:
     return Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
 
 
-def endpoint_url() -> str:
+def public_root() -> str:
+    """Where this server is reached: the configured public URL, else the request's root."""
     public = runtime().config.public_url
-    return (public.rstrip("/") + "/sparql") if public else request.url_root.rstrip("/") + "/sparql"
+    return public.rstrip("/") if public else request.url_root.rstrip("/")
+
+
+def endpoint_url() -> str:
+    return public_root() + "/sparql"
 
 
 def _query_text() -> tuple[str | None, str | None]:
@@ -65,13 +63,16 @@ def _graph_parameters() -> tuple[list[str], list[str]]:
 
 def _service_description() -> Response:
     accept = request.accept_mimetypes
-    best = accept.best_match(["text/html", *SD_FORMATS])
+    best = accept.best_match(["text/html", *RDF_SERIALISATIONS])
     if best == "text/html" and accept["text/html"] > accept["text/turtle"]:
         return redirect("/", code=303)
-    media = best if best in SD_FORMATS else "text/turtle"
+    media = best if best in RDF_SERIALISATIONS else "text/turtle"
     if accept and accept.best not in (None, "*/*") and best is None:
-        return problem(406, f"the service description is available as {', '.join(SD_FORMATS)}")
-    body = ox.serialize(service_description(endpoint_url(), runtime().served()), format=SD_FORMATS[media])
+        available = ", ".join(RDF_SERIALISATIONS)
+        return problem(406, f"the service description is available as {available}")
+    body = ox.serialize(
+        service_description(endpoint_url(), runtime().served()), format=RDF_SERIALISATIONS[media]
+    )
     return Response(body, mimetype=media, content_type=f"{media}; charset=utf-8")
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template
 
 from ..namespaces import prefixes
 from ..resources import bundled_paths
-from ..saved_queries import load_saved_queries
+from ..saved_queries import load_saved_queries, with_values
+from .sparql import endpoint_url
 
 blueprint = Blueprint(
     "ui", __name__, template_folder="templates", static_folder="../static", static_url_path="/static"
@@ -19,19 +20,17 @@ blueprint = Blueprint(
 def index():  # type: ignore[no-untyped-def]
     config = current_app.extensions["kdgraph"].config
     queries = load_saved_queries(bundled_paths().queries)
+    # Each saved query opens ready to run: its example parameters bound with a VALUES block.
     examples = [
         {
             "name": q.name,
             "title": q.title["nl"],
             "title_en": q.title["en"],
-            "query": q.sparql,
-            "parameters": [p.name for p in q.parameters if p.required],
+            "query": with_values(q.sparql, q.bind(q.example_parameters())),
         }
         for q in queries.values()
     ]
-    endpoint = (
-        config.public_url.rstrip("/") if config.public_url else request.url_root.rstrip("/")
-    ) + "/sparql"
+    endpoint = endpoint_url()
     return render_template(
         "index.html",
         endpoint=endpoint,

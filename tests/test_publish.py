@@ -1,0 +1,139 @@
+"""Publishing into a real Oxigraph server (the ``oxigraph`` PyPI package), started by the fixture."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from kdgraph.resources import bundled_paths
+
+from .server_process import KDGRAPH
+from .test_competency_queries import EXPECTED
+
+NAMES = sorted(p.stem for p in bundled_paths().queries.glob("*.rq"))
+OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):  # type: ignore[no-untyped-def]
+    if not Path(OXIGRAPH).exists():
+        pytest.fail("the oxigraph server (PyPI package 'oxigraph', a test dependency) is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    location = tmp_path_factory.mktemp("oxigraph")
+    process = subprocess.Popen(
+        [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/query", params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(20)
+
+
+def kdgraph(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([KDGRAPH, *args], capture_output=True, text=True, timeout=300)
+
+
+def current(store: str) -> str:
+    query = (
+        "SELECT ?g WHERE { GRAPH <https://w3id.org/kdgraph/graph/current> { "
+        "<https://w3id.org/kdgraph/dataset> <http://purl.org/dc/terms/hasVersion> ?g } }"
+    )
+    rows = requests.post(
+        f"{store}/query",
+        data={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    ).json()
+    return rows["results"]["bindings"][0]["g"]["value"]
+
+
+def test_publish_then_every_saved_query_answers_the_same(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = kdgraph("publish", "--to", store)
+    assert result.returncode == 0, result.stderr
+    graph = current(store)
+    assert graph in result.stdout and graph.startswith("https://w3id.org/kdgraph/graph/")
+    for name in NAMES:
+        params = EXPECTED[name][0]
+        pairs = [a for k, v in params.items() for a in ("--param", f"{k}={v}")]
+        local = kdgraph("query", name, "--format", "json", *pairs)
+        remote = kdgraph(
+            "query", name, "--format", "json", "--endpoint", f"{store}/query", "--graph", graph, *pairs
+        )
+        assert remote.returncode == 0, remote.stderr
+        mine, theirs = json.loads(local.stdout), json.loads(remote.stdout)
+        for result_set in (mine, theirs):
+            for binding in result_set["results"]["bindings"]:
+                if "technologies" in binding:  # GROUP_CONCAT order is free
+                    binding["technologies"]["value"] = sorted(binding["technologies"]["value"].split(", "))
+        assert mine["results"]["bindings"] == theirs["results"]["bindings"], name
+
+
+def test_a_new_version_switches_atomically_and_old_versions_stay(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert kdgraph("publish", "--to", store).returncode == 0
+    first = current(store)
+    data = tmp_path / "data"
+    shutil.copytree(bundled_paths().data, data)
+    dossier = data / "productietechniek" / "01-dossier.ttl"
+    dossier.write_text(
+        dossier.read_text(encoding="utf-8").replace(
+            '"Productietechniek"@nl , "Production technology"@en',
+            '"Productietechniek (herzien)"@nl , "Production technology"@en',
+        ),
+        encoding="utf-8",
+    )
+    result = kdgraph("publish", "--to", store, "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    second = current(store)
+    assert second != first
+    count = "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{}> {{ ?s ?p ?o }} }}"
+    sizes = [
+        int(
+            requests.post(
+                f"{store}/query",
+                data={"query": count.format(g)},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=30,
+            ).json()["results"]["bindings"][0]["n"]["value"]
+        )
+        for g in (first, second)
+    ]
+    assert sizes[0] == sizes[1] > 3000  # the old version is still there, whole
+
+
+def test_non_conforming_data_is_not_published(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert kdgraph("publish", "--to", store).returncode == 0
+    before = current(store)
+    data = tmp_path / "data"
+    shutil.copytree(bundled_paths().data, data)
+    dossier = data / "productietechniek" / "01-dossier.ttl"
+    dossier.write_text(
+        dossier.read_text(encoding="utf-8").replace("kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;"),
+        encoding="utf-8",
+    )
+    result = kdgraph("publish", "--to", store, "--data", str(data))
+    assert result.returncode == 1 and "violations" in result.stderr
+    assert current(store) == before
+
+
+def test_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
+    result = kdgraph("publish", "--to", "http://127.0.0.1:9")
+    assert result.returncode == 2 and "cannot reach" in result.stderr and "Traceback" not in result.stderr
