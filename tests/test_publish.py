@@ -137,3 +137,58 @@ def test_non_conforming_data_is_not_published(store, tmp_path: Path) -> None:  #
 def test_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
     result = kdgraph("publish", "--to", "http://127.0.0.1:9")
     assert result.returncode == 2 and "cannot reach" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same API, saved queries and Linked Data pages, on top of the external store."""
+    from .server_process import ServerProcess
+    from .test_queries_api import rows
+
+    assert kdgraph("publish", "--to", store).returncode == 0
+    graph = current(store)
+    server = ServerProcess(["--sparql-backend", store, "--workers", "2"], tmp_path / "state")
+    try:
+        health = requests.get(f"{server.url}/health", timeout=30).json()
+        assert health["graph"] == graph and health["triples"] > 3000
+        for name in NAMES:
+            params, columns, expected = EXPECTED[name]
+            response = requests.get(
+                f"{server.url}/queries/{name}", params={"format": "json", **params}, timeout=30
+            )
+            assert response.status_code == 200, (name, response.text)
+            got = rows(response.json()["results"]["bindings"], columns)
+            assert (set(got) == expected) if isinstance(expected, set) else (got == expected), name
+        page = requests.get(
+            f"{server.url}/id/qualification/productietechnicus", headers={"Accept": "text/html"}, timeout=30
+        )
+        assert page.status_code == 200 and "<h1>Productietechnicus</h1>" in page.text
+        refused = requests.get(
+            f"{server.url}/sparql",
+            params={"query": "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }"},
+            timeout=30,
+        )
+        assert refused.status_code == 403
+
+        data = tmp_path / "data"
+        shutil.copytree(bundled_paths().data, data)
+        dossier = data / "productietechniek" / "01-dossier.ttl"
+        dossier.write_text(
+            dossier.read_text(encoding="utf-8").replace(
+                '"Productietechniek"@nl , "Production technology"@en',
+                '"Productietechniek (herzien)"@nl , "Production technology"@en',
+            ),
+            encoding="utf-8",
+        )
+        assert kdgraph("publish", "--to", store, "--data", str(data)).returncode == 0
+        server.hup()
+        deadline = time.monotonic() + 30
+        while requests.get(f"{server.url}/health", timeout=30).json()["graph"] == graph:
+            assert time.monotonic() < deadline, "the server never switched to the new version"
+            time.sleep(0.1)
+        page = requests.get(
+            f"{server.url}/id/dossier/productietechniek", headers={"Accept": "text/html"}, timeout=30
+        )
+        heading = page.text[page.text.index("<h1>") : page.text.index("</h1>") + 5]
+        assert heading == "<h1>Productietechniek (herzien)</h1>", heading
+    finally:
+        server.stop()

@@ -312,6 +312,14 @@ def validate_command(
     help="A federation endpoint that SERVICE may call (repeatable). Off by default.",
 )
 @click.option(
+    "--sparql-backend",
+    "backend",
+    metavar="URL",
+    default=None,
+    help="Serve from an external store that `kdgraph publish --to URL` filled (Oxigraph server root), "
+    "instead of a local copy; SIGHUP re-reads which version is current.",
+)
+@click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -326,6 +334,7 @@ def serve(
     base: str,
     query_timeout: float,
     allowed_services: Sequence[str],
+    backend: str | None,
     state_dir: Path | None,
 ) -> None:
     """Serve the SPARQL endpoint, query UI and health check with gunicorn.
@@ -344,12 +353,14 @@ def serve(
     import tempfile
 
     from .config import ServerConfig
-    from .data_state import DataRejected, prepare
+    from .data_state import DataRejected, prepare, prepare_backend
     from .serve import run
 
     state = state_dir or Path(tempfile.mkdtemp(prefix="kdgraph-"))
     try:
-        served = prepare(state, list(data) or None, base)
+        served = (
+            prepare_backend(state, backend, base) if backend else prepare(state, list(data) or None, base)
+        )
     except DataRejected as error:
         fail(f"not serving: {error}")
     click.echo(f"serving {served.triples} triples (version {served.version}) from {state}", err=True)
@@ -360,7 +371,7 @@ def serve(
         query_timeout=query_timeout,
         allowed_services=frozenset(allowed_services),
     )
-    run(config, list(data) or None, host, port, workers)
+    run(config, list(data) or None, host, port, workers, backend)
 
 
 @main.command(name="diff")

@@ -126,11 +126,28 @@ def _retire(store_path: Path) -> None:
     shutil.rmtree(store_path, ignore_errors=True)
 
 
-def reload(state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE) -> None:
-    """Try new data aside; record the outcome for /health. Never raises."""
+def prepare_backend(state_dir: Path, root: str, base: str = DEFAULT_BASE) -> ServedData:
+    """Serve what ``kdgraph publish`` made current in an external store (no local copy)."""
+    from .remote_engine import served_from_backend
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    docs_dir = state_dir / f"docs-{time.time_ns()}"
+    build_docs(docs_dir)
+    try:
+        served = served_from_backend(root, base, str(docs_dir))
+    except (ValueError, OSError) as error:
+        raise DataRejected(str(error)) from None
+    _write_json_atomically(state_dir / CURRENT, asdict(served))
+    return served
+
+
+def reload(
+    state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE, backend: str | None = None
+) -> None:
+    """Try new data aside (or re-read the backend's current version); record the outcome for /health."""
     at = datetime.now(UTC).isoformat()  # microseconds: two reloads never share a timestamp
     try:
-        served = prepare(state_dir, data, base)
+        served = prepare_backend(state_dir, backend, base) if backend else prepare(state_dir, data, base)
         outcome = {"ok": True, "at": at, "version": served.version}
     except (DataRejected, OSError) as error:
         outcome = {"ok": False, "at": at, "error": str(error)}

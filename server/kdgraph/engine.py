@@ -47,7 +47,7 @@ class QueryRequest:
     max_bytes: int = 50_000_000
 
 
-def _parse_term(text: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+def parse_term(text: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     triple = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .", format=ox.RdfFormat.N_TRIPLES)))
     return triple.object
 
@@ -59,7 +59,7 @@ def _evaluate(store: ox.Store, request: QueryRequest) -> tuple[str, bytes]:
     if request.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
     if request.bindings:
-        kwargs["substitutions"] = {ox.Variable(k): _parse_term(v) for k, v in request.bindings.items()}
+        kwargs["substitutions"] = {ox.Variable(k): parse_term(v) for k, v in request.bindings.items()}
     result = store.query(request.sparql, **kwargs)
     if isinstance(result, ox.QueryTriples):
         if request.fmt not in GRAPH_FORMATS:

@@ -82,13 +82,19 @@ def build(iri: str, ntriples: bytes, languages: list[str]) -> Description | None
     this = ox.NamedNode(iri)
     if not any(t.subject == this or t.object == this for t in triples):
         return None
-    labels: dict[object, list[ox.Literal]] = {}
+    labels: dict[object, list[tuple[int, ox.Literal]]] = {}
     for t in triples:
         if t.predicate.value in LABELS and isinstance(t.object, ox.Literal):
-            labels.setdefault(t.subject, []).append(t.object)
+            labels.setdefault(t.subject, []).append((LABELS.index(t.predicate.value), t.object))
 
     def label_of(node: object) -> str | None:
-        return pick_label(labels.get(node, []), languages)
+        """skos:prefLabel before rdfs:label before dcterms:title; then by language."""
+        ranked = sorted(labels.get(node, []), key=lambda item: (item[0], str(item[1])))
+        for rank in sorted({r for r, _ in ranked}):
+            found = pick_label([literal for r, literal in ranked if r == rank], languages)
+            if found:
+                return found
+        return None
 
     def predicate_label(predicate: ox.NamedNode) -> str:
         return label_of(predicate) or predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from .config import ServerConfig
 from .data_state import CURRENT, ServedData, read_current
 from .engine import EngineProcess, QueryRequest
+from .publish import Endpoints
+from .remote_engine import RemoteEngine
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Runtime:
         self.config = config
         self._served: ServedData | None = None
         self._mtime = 0.0
-        self._engine: EngineProcess | None = None
+        self._engine: EngineProcess | RemoteEngine | None = None
         self._cache: OrderedDict[str, Answer] = OrderedDict()
         self._lock = threading.Lock()  # one query at a time per engine
 
@@ -41,13 +43,22 @@ class Runtime:
             current = read_current(self.config.state_dir)
             if current is None:
                 raise FileNotFoundError(f"no served data in {self.config.state_dir}")
-            if self._served is None or current.store_path != self._served.store_path:
+            if self._served is None or (current.store_path, current.graph) != (
+                self._served.store_path,
+                self._served.graph,
+            ):
                 if self._engine is not None:
                     self._engine.close()
-                self._engine = EngineProcess(current.store_path, self.config.engine_memory_limit)
+                self._engine = self._engine_for(current)
                 self._cache.clear()
             self._served, self._mtime = current, mtime
         return self._served
+
+    def _engine_for(self, served: ServedData) -> EngineProcess | RemoteEngine:
+        if served.store_path.startswith("remote:"):
+            root = served.store_path[len("remote:") :]
+            return RemoteEngine(Endpoints.oxigraph(root).query, served.graph)
+        return EngineProcess(served.store_path, self.config.engine_memory_limit)
 
     @staticmethod
     def etag_for(version: str, request: QueryRequest) -> str:

@@ -20,8 +20,8 @@ from .web.app import create_app
 
 
 class KdgraphServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, config: ServerConfig, data: Sequence[Path] | None, options: dict):
-        self.server_config, self.data, self.options = config, data, options
+    def __init__(self, config: ServerConfig, data: Sequence[Path] | None, options: dict, backend: str | None):
+        self.server_config, self.data, self.options, self.backend = config, data, options, backend
         super().__init__()
 
     def load_config(self) -> None:
@@ -31,13 +31,20 @@ class KdgraphServer(BaseApplication):  # type: ignore[misc]
 
     def _on_reload(self, arbiter) -> None:  # type: ignore[no-untyped-def]
         logging.getLogger("kdgraph").info("SIGHUP: reloading data from %s", self.data or "bundled data")
-        reload(self.server_config.state_dir, self.data, self.server_config.base)
+        reload(self.server_config.state_dir, self.data, self.server_config.base, self.backend)
 
     def load(self):  # type: ignore[no-untyped-def]
         return create_app(self.server_config)
 
 
-def run(config: ServerConfig, data: Sequence[Path] | None, host: str, port: int, workers: int) -> None:
+def run(
+    config: ServerConfig,
+    data: Sequence[Path] | None,
+    host: str,
+    port: int,
+    workers: int,
+    backend: str | None = None,
+) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
     options = {
         "bind": f"{host}:{port}",
@@ -51,4 +58,4 @@ def run(config: ServerConfig, data: Sequence[Path] | None, host: str, port: int,
     }
     if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
         options["control_socket_disable"] = True  # gunicorn >= 27: no shared ~/.gunicorn socket
-    KdgraphServer(config, data, options).run()
+    KdgraphServer(config, data, options, backend).run()
