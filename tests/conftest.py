@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import rdflib
 
@@ -46,3 +48,22 @@ def data_only() -> rdflib.Graph:
     for path in sorted(bundled_paths().data.rglob("*.ttl")):
         g.parse(path)
     return g
+
+
+RENAMED_DOSSIER = (
+    '"Productietechniek"@nl , "Production technology"@en',
+    '"Productietechniek (herzien)"@nl , "Production technology"@en',
+)
+
+
+def edited_data(directory: Path, old: str, new: str, file: str = "productietechniek/01-dossier.ttl") -> Path:
+    """A copy of the bundled data in ``directory``/data with one edit: a new version to work on."""
+    import shutil
+
+    data = directory / "data"
+    shutil.copytree(bundled_paths().data, data)
+    target = data / file
+    text = target.read_text(encoding="utf-8")
+    assert old in text, f"edit anchor not found in {file}: {old!r}"
+    target.write_text(text.replace(old, new), encoding="utf-8")
+    return data

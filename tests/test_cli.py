@@ -13,6 +13,8 @@ import rdflib
 
 from kdgraph.resources import bundled_paths
 
+from .conftest import RENAMED_DOSSIER, edited_data
+
 # The command installed next to this interpreter (the venv under test), else the one on PATH.
 _BESIDE = Path(sys.executable).parent / "kdgraph"
 KDGRAPH = str(_BESIDE) if _BESIDE.exists() else shutil.which("kdgraph")
@@ -120,13 +122,7 @@ def test_validate_strict_fails_on_the_warning(tmp_path: Path) -> None:
 
 
 def test_validate_mutation_exits_1_naming_rule_focus_and_location(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(bundled_paths().data, data)
-    dossier = data / "productietechniek" / "01-dossier.ttl"
-    dossier.write_text(
-        dossier.read_text(encoding="utf-8").replace("kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;"),
-        encoding="utf-8",
-    )
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;")
     result = run("validate", str(data), "--lang", "nl", cwd=tmp_path)
     assert result.returncode == 1
     assert "QualificationShape" in result.stdout
@@ -182,16 +178,7 @@ def test_jsonld_with_remote_context_is_refused_without_fetching(tmp_path: Path) 
 
 
 def test_diff_lists_changes_per_resource_and_as_rdf(tmp_path: Path) -> None:
-    new = tmp_path / "new"
-    shutil.copytree(bundled_paths().data, new)
-    dossier = new / "productietechniek" / "01-dossier.ttl"
-    dossier.write_text(
-        dossier.read_text(encoding="utf-8").replace(
-            '"Productietechniek"@nl , "Production technology"@en',
-            '"Productietechniek (herzien)"@nl , "Production technology"@en',
-        ),
-        encoding="utf-8",
-    )
+    new = edited_data(tmp_path, *RENAMED_DOSSIER)
     same = run("diff", str(bundled_paths().data), str(bundled_paths().data), cwd=tmp_path)
     assert same.returncode == 0 and same.stdout == "no changes\n"
     text = run("diff", str(bundled_paths().data), str(new), cwd=tmp_path)

@@ -15,6 +15,7 @@ import requests
 
 from kdgraph.resources import bundled_paths
 
+from .conftest import RENAMED_DOSSIER, edited_data
 from .server_process import KDGRAPH
 from .test_competency_queries import EXPECTED
 
@@ -90,16 +91,7 @@ def test_publish_then_every_saved_query_answers_the_same(store, tmp_path: Path) 
 def test_a_new_version_switches_atomically_and_old_versions_stay(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert kdgraph("publish", "--to", store).returncode == 0
     first = current(store)
-    data = tmp_path / "data"
-    shutil.copytree(bundled_paths().data, data)
-    dossier = data / "productietechniek" / "01-dossier.ttl"
-    dossier.write_text(
-        dossier.read_text(encoding="utf-8").replace(
-            '"Productietechniek"@nl , "Production technology"@en',
-            '"Productietechniek (herzien)"@nl , "Production technology"@en',
-        ),
-        encoding="utf-8",
-    )
+    data = edited_data(tmp_path, *RENAMED_DOSSIER)
     result = kdgraph("publish", "--to", store, "--data", str(data))
     assert result.returncode == 0, result.stderr
     second = current(store)
@@ -122,13 +114,7 @@ def test_a_new_version_switches_atomically_and_old_versions_stay(store, tmp_path
 def test_non_conforming_data_is_not_published(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert kdgraph("publish", "--to", store).returncode == 0
     before = current(store)
-    data = tmp_path / "data"
-    shutil.copytree(bundled_paths().data, data)
-    dossier = data / "productietechniek" / "01-dossier.ttl"
-    dossier.write_text(
-        dossier.read_text(encoding="utf-8").replace("kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;"),
-        encoding="utf-8",
-    )
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;")
     result = kdgraph("publish", "--to", store, "--data", str(data))
     assert result.returncode == 1 and "violations" in result.stderr
     assert current(store) == before
@@ -169,16 +155,7 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
         )
         assert refused.status_code == 403
 
-        data = tmp_path / "data"
-        shutil.copytree(bundled_paths().data, data)
-        dossier = data / "productietechniek" / "01-dossier.ttl"
-        dossier.write_text(
-            dossier.read_text(encoding="utf-8").replace(
-                '"Productietechniek"@nl , "Production technology"@en',
-                '"Productietechniek (herzien)"@nl , "Production technology"@en',
-            ),
-            encoding="utf-8",
-        )
+        data = edited_data(tmp_path, *RENAMED_DOSSIER)
         assert kdgraph("publish", "--to", store, "--data", str(data)).returncode == 0
         server.hup()
         deadline = time.monotonic() + 30

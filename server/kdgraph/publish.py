@@ -42,17 +42,27 @@ def pointer_graph(base: str) -> str:
     return f"{base}graph/current"
 
 
-def _count(endpoints: Endpoints, graph: str) -> int:
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    response = requests.post(
-        endpoints.query,
-        data={"query": query},
-        headers={"Accept": "application/sparql-results+json"},
-        timeout=600,
-    )
+def select(endpoint: str, query: str, timeout: float = 120) -> list[dict]:
+    """Run a SELECT over the SPARQL protocol; the JSON bindings, or a PublishError saying why not."""
+    try:
+        response = requests.post(
+            endpoint,
+            data={"query": query},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=timeout,
+        )
+    except requests.RequestException as error:
+        raise PublishError(f"cannot reach {endpoint}: {error}") from None
     if response.status_code != 200:
-        raise PublishError(f"{endpoints.query} answered {response.status_code}: {response.text[:300]}")
-    return int(json.loads(response.text)["results"]["bindings"][0]["n"]["value"])
+        raise PublishError(f"{endpoint} answered {response.status_code}: {response.text[:300]}")
+    return json.loads(response.text)["results"]["bindings"]
+
+
+def count_triples(endpoints: Endpoints, graph: str) -> int:
+    rows = select(
+        endpoints.query, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", 3600
+    )
+    return int(rows[0]["n"]["value"])
 
 
 def current_version_graph(endpoints: Endpoints, base: str) -> str | None:
@@ -60,16 +70,8 @@ def current_version_graph(endpoints: Endpoints, base: str) -> str | None:
         f"SELECT ?g WHERE {{ GRAPH <{pointer_graph(base)}> {{ <{base}dataset> "
         f"<http://purl.org/dc/terms/hasVersion> ?g }} }}"
     )
-    response = requests.post(
-        endpoints.query,
-        data={"query": query},
-        headers={"Accept": "application/sparql-results+json"},
-        timeout=60,
-    )
-    if response.status_code != 200:
-        raise PublishError(f"{endpoints.query} answered {response.status_code}: {response.text[:300]}")
-    bindings = json.loads(response.text)["results"]["bindings"]
-    return bindings[0]["g"]["value"] if bindings else None
+    rows = select(endpoints.query, query)
+    return rows[0]["g"]["value"] if rows else None
 
 
 def publish(graph: KnowledgeGraph, endpoints: Endpoints, base: str) -> str:
@@ -90,7 +92,7 @@ def publish(graph: KnowledgeGraph, endpoints: Endpoints, base: str) -> str:
         raise PublishError(
             f"{endpoints.store} refused the graph ({response.status_code}): {response.text[:300]}"
         )
-    stored = _count(endpoints, target)
+    stored = count_triples(endpoints, target)
     if stored != len(graph):
         raise PublishError(
             f"the store holds {stored} triples in <{target}>, {len(graph)} were sent; "

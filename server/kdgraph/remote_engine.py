@@ -8,14 +8,12 @@ substitution); the deadline is the HTTP timeout (the store should have its own a
 
 from __future__ import annotations
 
-import json
-
 import requests
 
 from .data_state import ServedData
 from .engine import EngineFailure, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge, parse_term
 from .protocol import GRAPH_MEDIA_TYPES, MEDIA_TYPE_OF
-from .publish import Endpoints, current_version_graph
+from .publish import Endpoints, PublishError, count_triples, current_version_graph
 from .saved_queries import with_values
 
 
@@ -60,21 +58,16 @@ def describe_backend(root: str, base: str) -> tuple[str, int]:
     graph = current_version_graph(endpoints, base)
     if graph is None:
         raise ValueError(f"{root} holds no published version (run kdgraph publish --to {root})")
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    response = requests.post(
-        endpoints.query,
-        data={"query": query},
-        headers={"Accept": "application/sparql-results+json"},
-        timeout=120,
-    )
-    response.raise_for_status()
-    return graph, int(json.loads(response.text)["results"]["bindings"][0]["n"]["value"])
+    return graph, count_triples(endpoints, graph)
 
 
 def served_from_backend(root: str, base: str, docs_dir: str) -> ServedData:
     import time
 
-    graph, triples = describe_backend(root, base)
+    try:
+        graph, triples = describe_backend(root, base)
+    except PublishError as error:
+        raise ValueError(str(error)) from None
     return ServedData(
         version=graph.rsplit("/", 1)[-1],
         store_path=f"remote:{root}",
