@@ -7,6 +7,7 @@ never serves a stale answer.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import threading
 from collections import OrderedDict
@@ -35,6 +36,7 @@ class Runtime:
         self._engine: EngineProcess | RemoteEngine | None = None
         self._cache: OrderedDict[str, Answer] = OrderedDict()
         self._lock = threading.Lock()  # one query at a time per engine
+        atexit.register(self.close)  # the engine process ends with this (worker) process
 
     def served(self) -> ServedData:
         path = self.config.state_dir / CURRENT
