@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -88,13 +89,13 @@ def prepare(
     catalogue = catalogue_triples(load_saved_queries(bundled_paths().queries).values(), base)
     version = hashlib.sha256((graph.version + "".join(sorted(map(str, catalogue)))).encode()).hexdigest()[:16]
     store_path = state_dir / f"store-{version}-{time.time_ns()}"
-    store = ox.Store(str(store_path))
-    graph_node, queries_node = ox.NamedNode(data_graph_iri(base)), ox.NamedNode(queries_graph_iri(base))
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node) for t in graph.triples)
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, queries_node) for t in catalogue)
-    store.flush()
-    store.optimize()
-    del store  # release the write lock before workers open it read-only
+    quads = [
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(data_graph_iri(base))) for t in graph.triples
+    ]
+    quads += [
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(queries_graph_iri(base))) for t in catalogue
+    ]
+    _build_store_in_child(store_path, quads)
     docs_dir = state_dir / f"docs-{version}-{time.time_ns()}"
     build_docs(docs_dir)
     served = ServedData(
@@ -118,6 +119,27 @@ def prepare(
         if previous.docs_dir:
             _retire(Path(previous.docs_dir))
     return served
+
+
+def _write_store(store_path: Path, quads: list[ox.Quad]) -> None:
+    store = ox.Store(str(store_path))
+    store.bulk_extend(quads)
+    store.flush()
+    store.optimize()
+
+
+def _build_store_in_child(store_path: Path, quads: list[ox.Quad]) -> None:
+    """Write the on-disk store in a short-lived child process.
+
+    RocksDB starts background threads; if the serving process (gunicorn's arbiter) opened a
+    store itself, every worker forked from it would inherit RocksDB's state without its
+    threads and hang at exit until killed. The child inherits the quads by fork (no copying).
+    """
+    child = multiprocessing.get_context("fork").Process(target=_write_store, args=(store_path, quads))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise DataRejected(f"writing the store {store_path} failed (exit code {child.exitcode})")
 
 
 def _retire(store_path: Path) -> None:
