@@ -16,7 +16,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from .store import GRAPH_FORMATS, RESULT_FORMATS
+from .store import serialize_result
 
 _CONTEXT = multiprocessing.get_context("fork")
 
@@ -60,14 +60,7 @@ def _evaluate(store: ox.Store, request: QueryRequest) -> tuple[str, bytes]:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
     if request.bindings:
         kwargs["substitutions"] = {ox.Variable(k): parse_term(v) for k, v in request.bindings.items()}
-    result = store.query(request.sparql, **kwargs)
-    if isinstance(result, ox.QueryTriples):
-        if request.fmt not in GRAPH_FORMATS:
-            raise ValueError(f"format {request.fmt} does not fit a graph result")
-        return "graph", ox.serialize(result, format=GRAPH_FORMATS[request.fmt]) or b""
-    if request.fmt not in RESULT_FORMATS:
-        raise ValueError(f"format {request.fmt} does not fit a table result")
-    return "table", result.serialize(format=RESULT_FORMATS[request.fmt]) or b""
+    return serialize_result(store.query(request.sparql, **kwargs), request.fmt)
 
 
 def _engine_main(connection: Connection, store_path: str, memory_limit: int) -> None:

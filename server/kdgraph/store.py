@@ -108,12 +108,18 @@ class OxigraphStore:
             raise QueryError(str(error)) from None
 
     def serialize(self, sparql: str, fmt: str, bindings: Mapping[str, Term] | None = None) -> bytes:
-        result = self._run(sparql, bindings)
-        try:
-            if isinstance(result, ox.QueryTriples):
-                return ox.serialize(result, format=GRAPH_FORMATS[fmt]) or b""
-            return result.serialize(format=RESULT_FORMATS[fmt]) or b""
-        except KeyError:
-            raise QueryError(f"format '{fmt}' does not fit this query form") from None
-        except (OSError, ValueError) as error:
-            raise QueryError(str(error)) from None
+        return serialize_result(self._run(sparql, bindings), fmt)[1]
+
+
+def serialize_result(result: object, fmt: str) -> tuple[str, bytes]:
+    """("graph" | "table", bytes) for a pyoxigraph query result in the short format ``fmt``."""
+    graph = isinstance(result, ox.QueryTriples)
+    formats: Mapping[str, object] = GRAPH_FORMATS if graph else RESULT_FORMATS
+    if fmt not in formats:
+        raise QueryError(f"format '{fmt}' does not fit a {'graph' if graph else 'table'} result")
+    try:
+        if graph:
+            return "graph", ox.serialize(result, format=GRAPH_FORMATS[fmt]) or b""
+        return "table", result.serialize(format=RESULT_FORMATS[fmt]) or b""  # type: ignore[attr-defined]
+    except (OSError, ValueError) as error:
+        raise QueryError(str(error)) from None
