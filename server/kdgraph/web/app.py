@@ -12,7 +12,9 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from ..config import ServerConfig
+from ..resources import bundled_paths
 from ..runtime import Runtime
+from ..saved_queries import load_saved_queries
 from . import dataset, health, linked_data, queries_api, sparql, ui
 
 access_log = logging.getLogger("kdgraph.access")
@@ -22,6 +24,7 @@ def create_app(config: ServerConfig) -> Flask:
     app = Flask(__name__, static_folder=None)  # static files belong to the UI blueprint
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.extensions["kdgraph"] = Runtime(config)
+    app.extensions["kdgraph.queries"] = load_saved_queries(bundled_paths().queries)
     CORS(
         app,
         resources={r"/*": {"origins": "*"}},

@@ -12,18 +12,15 @@ from ..engine import QueryRequest
 from ..openapi import DEFAULT_LIMIT, MAX_LIMIT, RESERVED, openapi_document
 from ..protocol import RDF_SERIALISATIONS, NotAcceptable, negotiate
 from ..query_catalogue import catalogue_triples, query_iri
-from ..resources import bundled_paths
-from ..saved_queries import ParameterError, SavedQuery, load_saved_queries
+from ..saved_queries import ParameterError, SavedQuery
 from .sparql import problem, public_root, respond, runtime
 
 blueprint = Blueprint("queries", __name__, template_folder="templates")
 
 
 def saved_queries() -> dict[str, SavedQuery]:
-    cache = current_app.extensions.setdefault("kdgraph.queries", {})
-    if not cache:
-        cache.update(load_saved_queries(bundled_paths().queries))
-    return cache
+    """The saved queries, read once when the app was created (see app.create_app)."""
+    return current_app.extensions["kdgraph.queries"]
 
 
 def describe(query: SavedQuery) -> dict:

@@ -7,8 +7,8 @@ import json
 from flask import Blueprint, current_app, render_template
 
 from ..namespaces import prefixes
-from ..resources import bundled_paths
-from ..saved_queries import load_saved_queries, with_values
+from ..saved_queries import with_values
+from .queries_api import saved_queries
 from .sparql import endpoint_url
 
 blueprint = Blueprint(
@@ -19,7 +19,7 @@ blueprint = Blueprint(
 @blueprint.route("/")
 def index():  # type: ignore[no-untyped-def]
     config = current_app.extensions["kdgraph"].config
-    queries = load_saved_queries(bundled_paths().queries)
+    queries = saved_queries()
     # Each saved query opens ready to run: its example parameters bound with a VALUES block.
     examples = [
         {
