@@ -67,3 +67,12 @@ def edited_data(directory: Path, old: str, new: str, file: str = "productietechn
     assert old in text, f"edit anchor not found in {file}: {old!r}"
     target.write_text(text.replace(old, new), encoding="utf-8")
     return data
+
+
+@pytest.fixture(scope="session")
+def bundled_server(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One real ``kdgraph serve`` on the bundled data, shared by the tests that only read."""
+    from .server_process import ServerProcess
+
+    with ServerProcess(["--workers", "3"], tmp_path_factory.mktemp("bundled-state")) as process:
+        yield process

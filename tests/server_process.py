@@ -58,6 +58,12 @@ class ServerProcess:
             time.sleep(0.05)
         raise RuntimeError("server never became ready:\n" + "\n".join(self.log))
 
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def hup(self) -> None:
         os.kill(self.process.pid, signal.SIGHUP)
 

@@ -18,8 +18,6 @@ import requests
 
 from kdgraph.loading import load_graph
 
-from .server_process import ServerProcess
-
 BASE = "https://w3id.org/kdgraph/"
 KD = rdflib.Namespace(f"{BASE}def/kd#")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
@@ -33,10 +31,8 @@ CONTENT_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    process = ServerProcess(["--workers", "3"], tmp_path_factory.mktemp("ld-state"))
-    yield process
-    process.stop()
+def server(bundled_server):  # type: ignore[no-untyped-def]
+    return bundled_server
 
 
 @pytest.fixture(scope="module")

@@ -132,8 +132,7 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
 
     assert kdgraph("publish", "--to", store).returncode == 0
     graph = current(store)
-    server = ServerProcess(["--sparql-backend", store, "--workers", "2"], tmp_path / "state")
-    try:
+    with ServerProcess(["--sparql-backend", store, "--workers", "2"], tmp_path / "state") as server:
         health = requests.get(f"{server.url}/health", timeout=30).json()
         assert health["graph"] == graph and health["triples"] > 3000
         for name in NAMES:
@@ -167,5 +166,3 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
         )
         heading = page.text[page.text.index("<h1>") : page.text.index("</h1>") + 5]
         assert heading == "<h1>Productietechniek (herzien)</h1>", heading
-    finally:
-        server.stop()

@@ -22,10 +22,8 @@ MP = "https://w3id.org/kdgraph/id/qualification/medewerker-productietechniek"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    process = ServerProcess(["--workers", "3"], tmp_path_factory.mktemp("api-state"))
-    yield process
-    process.stop()
+def server(bundled_server):  # type: ignore[no-untyped-def]
+    return bundled_server
 
 
 def api(server: ServerProcess, name: str, accept: str | None = None, **params: object) -> requests.Response:

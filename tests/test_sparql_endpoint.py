@@ -50,8 +50,8 @@ def server(tmp_path_factory):  # type: ignore[no-untyped-def]
         ["--data", str(root / "data"), "--workers", "3", "--query-timeout", "2"], root / "state"
     )
     process.data_dir = root / "data"  # type: ignore[attr-defined]
-    yield process
-    process.stop()
+    with process:
+        yield process
 
 
 def sparql(server: ServerProcess, query: str, accept: str | None = None, **params: str) -> requests.Response:

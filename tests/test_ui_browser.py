@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from .server_process import ServerProcess
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
@@ -30,10 +28,8 @@ FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    process = ServerProcess(["--workers", "2"], tmp_path_factory.mktemp("ui-state"))
-    yield process
-    process.stop()
+def server(bundled_server):  # type: ignore[no-untyped-def]
+    return bundled_server
 
 
 def test_ui_runs_a_saved_query_offline_and_shows_a_table(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
