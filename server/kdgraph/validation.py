@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
 import rdflib
 from rdflib.namespace import SH
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 
 from .loading import KnowledgeGraph, collect_files
 from .resources import bundled_paths
@@ -62,6 +65,27 @@ class ValidationReport:
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
+@lru_cache(maxsize=256)
+def _prepared(text: str) -> Query:
+    return prepareQuery(text)
+
+
+class _DataGraph(rdflib.Graph):
+    """An rdflib graph that parses each SPARQL text once.
+
+    pyshacl sends a SHACL-SPARQL constraint as text, once per focus node, and rdflib parses it
+    every time (several ms each): on 200 dossiers that was a fifth of the validation time.
+    A prepared query with the focus node as initial binding is rdflib's own way to reuse one.
+    """
+
+    def query(  # type: ignore[no-untyped-def,override]
+        self, query_object, processor="sparql", result="sparql", initNs=None, *args, **kwargs
+    ):
+        if isinstance(query_object, str) and not initNs:
+            query_object = _prepared(query_object)
+        return super().query(query_object, processor, result, initNs, *args, **kwargs)
+
+
 def to_rdflib(graph: KnowledgeGraph) -> rdflib.Graph:
     """The graph as an in-memory rdflib graph for pyshacl.
 
@@ -87,7 +111,7 @@ def to_rdflib(graph: KnowledgeGraph) -> rdflib.Graph:
             converted[node] = known
         return known
 
-    g = rdflib.Graph()
+    g = _DataGraph()
     g.addN((term(t.subject), term(t.predicate), term(t.object), g) for t in graph.triples)
     return g
 
