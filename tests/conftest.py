@@ -16,6 +16,21 @@ BASE = "https://w3id.org/kdgraph/"
 KD = rdflib.Namespace(f"{BASE}def/kd#")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A cache of validation verdicts for this test run only (server processes inherit it)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("kdgraph-cache")
+    previous = os.environ.get("KDGRAPH_CACHE_DIR")
+    os.environ["KDGRAPH_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ["KDGRAPH_CACHE_DIR"]
+    else:
+        os.environ["KDGRAPH_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def graph() -> KnowledgeGraph:
     return load_graph()

@@ -20,7 +20,7 @@ from .remote_store import RemoteStore
 from .resources import bundled_paths
 from .saved_queries import ParameterError, QueryFileError, SavedQuery, load_saved_queries
 from .store import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore, QueryError, QueryStore, SelectResult
-from .validation import ValidationReport, load_shapes, validate
+from .validation import ValidationReport, checked, load_shapes, remember, validate
 
 EXPORT_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
 
@@ -264,6 +264,10 @@ def validate_command(
     PATHS are Turtle files or directories (default: the bundled data). The ontology and
     vocabularies are always included, and checked too.
 
+    The verdict is remembered for exactly these file contents (in $KDGRAPH_CACHE_DIR, default
+    ~/.cache/kdgraph), so `kdgraph serve` and `kdgraph publish` on the same files do not
+    validate again; any edit to a data, ontology or shapes file makes them validate anew.
+
     \b
     Exit codes: 0 conforms (warnings allowed unless --strict), 1 violations,
                 2 usage or input error (e.g. malformed Turtle, reported as FILE:LINE:COLUMN).
@@ -274,6 +278,7 @@ def validate_command(
     except (LoadError, SyntaxError, ValueError) as error:
         fail(f"cannot read shapes: {error}")
     report = validate(graph, shapes)
+    remember(graph, report, list(shape_paths) or None)  # serve and publish need not check these files again
     violations, warnings, infos = (report.count(s) for s in ("Violation", "Warning", "Info"))
     failed = violations > 0 or (strict and warnings > 0)
     if fmt == "json":
@@ -447,9 +452,13 @@ def publish(
     from .publish import publish as publish_graph
 
     graph = load_or_fail(data, base)
-    report = validate(graph)
-    if report.count("Violation"):
-        fail(f"not publishing: {report.count('Violation')} SHACL violations (run kdgraph validate)", code=1)
+    verdict = checked(graph)
+    if verdict.violations:
+        fail(
+            f"not publishing: {verdict.violations} SHACL violations, e.g. {verdict.example} "
+            "(run kdgraph validate)",
+            code=1,
+        )
     defaults = Endpoints.oxigraph(root)
     endpoints = Endpoints(
         query_endpoint or defaults.query, update_endpoint or defaults.update, store_endpoint or defaults.store

@@ -1,11 +1,16 @@
 """The served data: prepared once, shared by all workers, replaced atomically.
 
-The serving process (gunicorn's arbiter) loads and validates the data, bulk-loads it into an
-on-disk Oxigraph store in its own directory, and only then points ``current.json`` at it with
-an atomic rename. Workers open that store read-only (the OS page cache shares it between
-them) and notice a new ``current.json`` on their next request. A reload that fails (syntax
-error, SHACL violation) never touches ``current.json``; it is recorded in ``reload.json``
-for /health, and the old graph keeps serving.
+Before any worker starts, a short-lived child of the serving process (gunicorn's arbiter) loads
+and validates the data, bulk-loads it into an on-disk Oxigraph store in its own directory, and
+only then points ``current.json`` at it with an atomic rename. Workers open that store
+read-only (the OS page cache shares it between them) and notice a new ``current.json`` on their
+next request. A reload that fails (syntax error, SHACL violation) never touches
+``current.json``; it is recorded in ``reload.json`` for /health, and the old graph keeps serving.
+
+Doing the preparation in a child keeps the parsed graph (gigabytes at thousands of dossiers)
+out of the arbiter, and so out of every worker forked from it. And when ``current.json``
+already describes a store made from exactly the same input files, it is served as it is: a
+restart on the same data takes seconds, whatever the size of the graph.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -23,13 +30,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import DEFAULT_BASE
-from .loading import LoadError, load_graph
+from . import DEFAULT_BASE, __version__
+from .cache import fingerprint
+from .loading import LoadError, input_files, load_graph
 from .ontology_docs import build_docs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
-from .saved_queries import load_saved_queries
-from .validation import validate
+from .saved_queries import load_saved_queries, query_files
+from .validation import checked, shape_files
+
+_CONTEXT = multiprocessing.get_context("fork")
 
 CURRENT, RELOAD = "current.json", "reload.json"
 
@@ -58,6 +68,7 @@ class ServedData:
     graph: str
     graphs: list[str]
     docs_dir: str = ""  # pyLODE pages for /def/
+    inputs: str = ""  # fingerprint of every file this was prepared from (see cache.fingerprint)
 
 
 class DataRejected(Exception):
@@ -73,29 +84,48 @@ def _write_json_atomically(path: Path, payload: dict) -> None:
 def prepare(
     state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE, require_conformance: bool = True
 ) -> ServedData:
-    """Load, validate and store ``data``; make it current only if it conforms."""
+    """Make ``data`` the served graph if it conforms; reuse what is current if made from the same files."""
     state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        files = input_files(list(data) if data else None)
+        inputs = fingerprint(
+            [*files, *shape_files(), *query_files(bundled_paths().queries)],
+            "served",
+            base,
+            __version__,
+            str(ox.__version__),
+        )
+    except (LoadError, OSError) as error:
+        raise DataRejected(str(error)) from None
+    current = read_current(state_dir)
+    if current and current.inputs == inputs and Path(current.store_path).is_dir():
+        return current
+    return _in_child(_prepare_new, state_dir, data, base, require_conformance, inputs)
+
+
+def _prepare_new(
+    state_dir: Path, data: Sequence[Path] | None, base: str, require_conformance: bool, inputs: str
+) -> ServedData:
     try:
         graph = load_graph(list(data) if data else None, base=base)
     except LoadError as error:
         raise DataRejected(str(error)) from None
-    report = validate(graph)
-    violations = report.count("Violation")
-    if require_conformance and violations:
-        first = next(f for f in report.findings if f.severity == "Violation")
-        raise DataRejected(
-            f"{violations} SHACL violations, e.g. {first.shape} on {first.focus}: {first.message('en')}"
-        )
+    verdict = checked(graph)
+    if require_conformance and verdict.violations:
+        raise DataRejected(f"{verdict.violations} SHACL violations, e.g. {verdict.example}")
     catalogue = catalogue_triples(load_saved_queries(bundled_paths().queries).values(), base)
     version = hashlib.sha256((graph.version + "".join(sorted(map(str, catalogue)))).encode()).hexdigest()[:16]
     store_path = state_dir / f"store-{version}-{time.time_ns()}"
-    quads = [
+    store = ox.Store(str(store_path))
+    store.bulk_extend(
         ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(data_graph_iri(base))) for t in graph.triples
-    ]
-    quads += [
+    )
+    store.bulk_extend(
         ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(queries_graph_iri(base))) for t in catalogue
-    ]
-    _build_store_in_child(store_path, quads)
+    )
+    store.flush()
+    store.optimize()
+    del store
     docs_dir = state_dir / f"docs-{version}-{time.time_ns()}"
     build_docs(docs_dir)
     served = ServedData(
@@ -103,14 +133,15 @@ def prepare(
         store_path=str(store_path),
         triples=len(graph) + len(catalogue),
         data_triples=len(graph),
-        conforms=report.conforms,
-        violations=violations,
-        warnings=report.count("Warning"),
+        conforms=verdict.conforms,
+        violations=verdict.violations,
+        warnings=verdict.warnings,
         loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         files=[str(f) for f in graph.files],
         graph=data_graph_iri(base),
         graphs=[data_graph_iri(base), queries_graph_iri(base)],
         docs_dir=str(docs_dir),
+        inputs=inputs,
     )
     previous = read_current(state_dir)
     _write_json_atomically(state_dir / CURRENT, asdict(served))
@@ -121,25 +152,42 @@ def prepare(
     return served
 
 
-def _write_store(store_path: Path, quads: list[ox.Quad]) -> None:
-    store = ox.Store(str(store_path))
-    store.bulk_extend(quads)
-    store.flush()
-    store.optimize()
+def _in_child(function, *args):  # type: ignore[no-untyped-def]
+    """Run ``function(*args)`` in a forked child and return its result (or raise its DataRejected).
 
-
-def _build_store_in_child(store_path: Path, quads: list[ox.Quad]) -> None:
-    """Write the on-disk store in a short-lived child process.
-
-    RocksDB starts background threads; if the serving process (gunicorn's arbiter) opened a
-    store itself, every worker forked from it would inherit RocksDB's state without its
-    threads and hang at exit until killed. The child inherits the quads by fork (no copying).
+    Besides keeping the parsed graph out of the arbiter: RocksDB starts background threads, and
+    workers forked from a process that had opened a store would inherit its state without its
+    threads and hang at exit. The result comes back through a pipe, not the exit status, because
+    gunicorn's arbiter reaps every child that ends.
     """
-    child = multiprocessing.get_context("fork").Process(target=_write_store, args=(store_path, quads))
+    receiver, sender = _CONTEXT.Pipe(duplex=False)
+    child = _CONTEXT.Process(target=_child_main, args=(sender, function, args), daemon=False)
     child.start()
-    child.join()
-    if child.exitcode != 0:
-        raise DataRejected(f"writing the store {store_path} failed (exit code {child.exitcode})")
+    sender.close()
+    try:
+        kind, value = receiver.recv()
+    except EOFError:
+        kind, value = "failed", "the preparing process ended without an answer (out of memory?)"
+    finally:
+        receiver.close()
+        child.join()
+    if kind == "ok":
+        return value
+    raise DataRejected(value)
+
+
+def _child_main(sender, function, args) -> None:  # type: ignore[no-untyped-def]
+    try:
+        outcome = ("ok", function(*args))
+    except DataRejected as error:
+        outcome = ("rejected", str(error))
+    except OSError as error:
+        outcome = ("failed", f"preparing the data failed: {error}")
+    except Exception as error:  # reported to the parent; the traceback goes to stderr
+        traceback.print_exc(file=sys.stderr)
+        outcome = ("failed", f"preparing the data failed: {type(error).__name__}: {error}")
+    sender.send(outcome)
+    sender.close()
 
 
 def _retire(store_path: Path) -> None:

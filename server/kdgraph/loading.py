@@ -95,20 +95,18 @@ def rebase(triples: Sequence[ox.Triple], base: str) -> list[ox.Triple]:
     return [ox.Triple(move(t.subject), move(t.predicate), move(t.object)) for t in triples]
 
 
-def default_sources() -> list[Path]:
-    paths = bundled_paths()
-    return [paths.ontology, paths.data]
+def input_files(data: Sequence[Path] | None = None, *, with_ontology: bool = True) -> list[Path]:
+    """The files ``load_graph`` reads for ``data``: the ontology and vocabularies first."""
+    sources: list[Path] = [bundled_paths().ontology] if with_ontology else []
+    sources.extend(data if data is not None else [bundled_paths().data])
+    return collect_files(sources)
 
 
 def load_graph(
     data: Sequence[Path] | None = None, *, with_ontology: bool = True, base: str = DEFAULT_BASE
 ) -> KnowledgeGraph:
     """Load the ontology and vocabularies plus ``data`` (default: the bundled dossier data)."""
-    sources: list[Path] = []
-    if with_ontology:
-        sources.append(bundled_paths().ontology)
-    sources.extend(data if data is not None else [bundled_paths().data])
-    files = collect_files(sources)
+    files = input_files(data, with_ontology=with_ontology)
     triples: list[ox.Triple] = []
     seen: set[ox.Triple] = set()
     for path in files:

@@ -170,8 +170,12 @@ def parse_query_file(path: Path) -> SavedQuery:
     )
 
 
+def query_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.rq"))
+
+
 def load_saved_queries(directory: Path) -> dict[str, SavedQuery]:
-    return {q.name: q for q in (parse_query_file(p) for p in sorted(directory.glob("*.rq")))}
+    return {q.name: q for q in (parse_query_file(p) for p in query_files(directory))}
 
 
 def _strip_comments(text: str) -> str:

@@ -21,6 +21,8 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
+from . import __version__
+from .cache import fingerprint, read_entry, write_entry
 from .loading import KnowledgeGraph, collect_files
 from .resources import bundled_paths
 
@@ -116,9 +118,13 @@ def to_rdflib(graph: KnowledgeGraph) -> rdflib.Graph:
     return g
 
 
+def shape_files(paths: Sequence[Path] | None = None) -> list[Path]:
+    return collect_files(paths or [bundled_paths().shapes])
+
+
 def load_shapes(paths: Sequence[Path] | None = None) -> rdflib.Graph:
     shapes = rdflib.Graph()
-    for path in collect_files(paths or [bundled_paths().shapes]):
+    for path in shape_files(paths):
         shapes.parse(path)
     return shapes
 
@@ -231,3 +237,63 @@ def validate(graph: KnowledgeGraph, shapes: rdflib.Graph | None = None) -> Valid
         )
     findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.focus, f.shape, f.path or ""))
     return ValidationReport(bool(conforms), findings, report)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What serving and publishing need to know of a validation: may this graph go out?"""
+
+    conforms: bool
+    violations: int
+    warnings: int
+    infos: int
+    example: str  # the first violation, for an error message; "" when there is none
+
+    @classmethod
+    def of(cls, report: ValidationReport) -> Verdict:
+        first = next((f for f in report.findings if f.severity == "Violation"), None)
+        example = f"{first.shape} on {first.focus}: {first.message('en')}" if first else ""
+        return cls(
+            report.conforms, report.count("Violation"), report.count("Warning"), report.count("Info"), example
+        )
+
+
+def _verdict_key(graph: KnowledgeGraph, shape_paths: Sequence[Path] | None) -> str | None:
+    if not graph.files:
+        return None  # built in memory: nothing to recognise it by
+    return fingerprint(
+        [*graph.files, *shape_files(shape_paths)],
+        "shacl",
+        graph.base,
+        __version__,
+        pyshacl.__version__,
+        rdflib.__version__,
+    )
+
+
+def remember(
+    graph: KnowledgeGraph, report: ValidationReport, shape_paths: Sequence[Path] | None = None
+) -> Verdict:
+    """Keep the verdict on exactly these files, so serve and publish need not validate them again."""
+    verdict = Verdict.of(report)
+    key = _verdict_key(graph, shape_paths)
+    if key:
+        write_entry("validation", key, asdict(verdict))
+    return verdict
+
+
+def checked(graph: KnowledgeGraph) -> Verdict:
+    """The verdict on ``graph`` (as ``load_graph`` read it) against the bundled shapes.
+
+    Taken from the cache when these exact files were validated before (by ``kdgraph validate``
+    or an earlier start); SHACL on thousands of dossiers takes minutes, and the outcome of the
+    same bytes against the same shapes with the same pyshacl cannot differ.
+    """
+    key = _verdict_key(graph, None)
+    entry = read_entry("validation", key) if key else None
+    if entry is not None:
+        try:
+            return Verdict(**entry)
+        except TypeError:
+            pass  # written by another kdgraph version: validate again
+    return remember(graph, validate(graph))

@@ -1,0 +1,105 @@
+"""Work that is not repeated when the inputs did not change, and always redone when they did.
+
+A restart on the same files serves the store prepared before; ``kdgraph validate`` leaves its
+verdict for ``serve`` and ``publish``. Both are keyed by the bytes of every input file, so an
+edit (even one that brings a violation) is never hidden by what was prepared earlier.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kdgraph import validation
+from kdgraph.cache import fingerprint
+from kdgraph.cli import main
+from kdgraph.data_state import DataRejected, prepare, read_current
+from kdgraph.loading import load_graph
+
+from .conftest import edited_data
+
+DOSSIER = "productietechniek/01-dossier.ttl"
+
+
+def test_fingerprint_follows_content_not_file_times_or_order(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    a.write_text("<urn:a> <urn:p> 1 .\n")
+    b.write_text("<urn:b> <urn:p> 2 .\n")
+    before = fingerprint([a, b], "x")
+    os.utime(a, (0, 0))
+    assert fingerprint([b, a], "x") == before
+    assert fingerprint([a, b], "y") != before
+    b.write_text("<urn:b> <urn:p> 3 .\n")
+    assert fingerprint([a, b], "x") != before
+
+
+def test_restart_on_the_same_files_serves_what_was_prepared(tmp_path: Path) -> None:
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")  # an unchanged copy
+    first = prepare(tmp_path / "state", [data])
+    again = prepare(tmp_path / "state", [data])
+    assert again == first  # same store directory, same load time: nothing was redone
+    assert Path(first.store_path).is_dir() and first.conforms
+
+
+def test_an_edit_is_prepared_anew_and_a_violation_is_refused(tmp_path: Path) -> None:
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")
+    state = tmp_path / "state"
+    first = prepare(state, [data])
+    dossier = data / DOSSIER
+    original = dossier.read_text(encoding="utf-8")
+
+    dossier.write_text(original.replace("kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;"), encoding="utf-8")
+    with pytest.raises(DataRejected, match=r"1 SHACL violations, e\.g\. .*mbo"):
+        prepare(state, [data])
+    assert read_current(state) == first  # still serving the conforming version
+
+    dossier.write_text(original.replace('"Productietechniek"@nl', '"Productietechniek (herzien)"@nl'))
+    second = prepare(state, [data])
+    assert second.version != first.version and second.store_path != first.store_path
+    assert not Path(first.store_path).exists()  # the old store is retired once replaced
+
+
+def test_a_load_error_in_the_preparing_process_names_file_and_line(tmp_path: Path) -> None:
+    data = edited_data(tmp_path, '"2023-08-01"^^xsd:date', '"2023-08-01')
+    with pytest.raises(DataRejected, match=r"01-dossier\.ttl:\d+"):
+        prepare(tmp_path / "state", [data])
+    assert read_current(tmp_path / "state") is None
+
+
+def test_validate_leaves_its_verdict_for_serve_and_publish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(data)])
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output)
+
+    def no_shacl(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("validated again although these files were validated before")
+
+    monkeypatch.setattr(validation, "validate", no_shacl)
+    verdict = validation.checked(load_graph([data]))
+    assert (verdict.conforms, verdict.violations, verdict.warnings, verdict.infos) == (
+        True,
+        0,
+        counts["warnings"],
+        counts["infos"],
+    )
+
+    # one more byte (a comment) and the remembered verdict no longer applies
+    dossier = data / DOSSIER
+    dossier.write_text(dossier.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="validated again"):
+        validation.checked(load_graph([data]))
+
+
+def test_a_verdict_with_violations_is_remembered_too(tmp_path: Path) -> None:
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;")
+    result = CliRunner().invoke(main, ["validate", str(data)])
+    assert result.exit_code == 1
+    verdict = validation.checked(load_graph([data]))
+    assert verdict.violations == 1 and not verdict.conforms and "mbo" in verdict.example.lower()
