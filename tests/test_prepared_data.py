@@ -103,3 +103,26 @@ def test_a_verdict_with_violations_is_remembered_too(tmp_path: Path) -> None:
     assert result.exit_code == 1
     verdict = validation.checked(load_graph([data]))
     assert verdict.violations == 1 and not verdict.conforms and "mbo" in verdict.example.lower()
+
+
+def test_a_store_filled_from_files_or_from_python_has_the_same_version_and_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kdgraph import data_state
+
+    def forbidden(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("took the other path")
+
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")
+    dossier = data / DOSSIER
+    dossier.write_text(dossier.read_text(encoding="utf-8") + "# a version of its own\n", encoding="utf-8")
+    with monkeypatch.context() as patch:  # no verdict yet: loaded in Python and validated
+        patch.setattr(data_state, "load_into", forbidden)
+        validated_now = prepare(tmp_path / "one", [data])
+    with monkeypatch.context() as patch:  # verdict remembered: bulk-loaded from the files
+        patch.setattr(data_state, "load_graph", forbidden)
+        verdict_known = prepare(tmp_path / "two", [data])
+    assert verdict_known.store_path != validated_now.store_path
+    assert verdict_known.version == validated_now.version
+    graph = load_graph([data])
+    assert verdict_known.data_triples == validated_now.data_triples == len(graph)

