@@ -207,8 +207,12 @@ def test_void_counts_match_the_graph(server) -> None:  # type: ignore[no-untyped
     [("kdgraph.ttl", "turtle"), ("kdgraph.nt.gz", "nt"), ("kdgraph.jsonld", "json-ld")],
 )
 def test_dumps_hold_the_whole_graph(server, name: str, rdflib_format: str) -> None:  # type: ignore[no-untyped-def]
+    server.wait_until_warm()  # the dumps are written in the background after a load
     response = requests.get(f"{server.url}/dumps/{name}", timeout=60)
     assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
+    again = requests.get(f"{server.url}/dumps/{name}", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
     body = gzip.decompress(response.content) if name.endswith(".gz") else response.content
     graph = rdflib.Graph().parse(io.BytesIO(body), format=rdflib_format)
     assert len(graph) == len(load_graph())

@@ -126,3 +126,21 @@ def test_a_store_filled_from_files_or_from_python_has_the_same_version_and_count
     assert verdict_known.version == validated_now.version
     graph = load_graph([data])
     assert verdict_known.data_triples == validated_now.data_triples == len(graph)
+
+
+def test_kdgraph_serve_restarted_on_the_same_state_directory_serves_the_prepared_store(
+    tmp_path: Path,
+) -> None:
+    import requests
+
+    from .server_process import ServerProcess
+
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")
+    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as first:
+        before = requests.get(f"{first.url}/health", timeout=30).json()
+    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as again:
+        after = requests.get(f"{again.url}/health", timeout=30).json()
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?q a <https://w3id.org/kdgraph/def/kd#Qualification> }"
+        answer = requests.get(f"{again.url}/sparql", params={"query": count}, timeout=30)
+        assert answer.json()["results"]["bindings"][0]["n"]["value"] == "4"  # the four of the source
+    assert (after["version"], after["loaded_at"]) == (before["version"], before["loaded_at"])

@@ -31,6 +31,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import DEFAULT_BASE, __version__
+from .answer_files import answers_dir
 from .cache import fingerprint
 from .loading import KnowledgeGraph, LoadError, input_files, load_graph, load_into
 from .ontology_docs import build_docs
@@ -42,6 +43,22 @@ from .validation import Verdict, known_verdict, remember, shape_files, validate
 _CONTEXT = multiprocessing.get_context("fork")
 
 CURRENT, RELOAD = "current.json", "reload.json"
+
+
+def dumps_dir(state_dir: Path, version: str) -> Path:
+    """The dump files of one version (written by warmup, served by /dumps)."""
+    return state_dir / f"dumps-{version}"
+
+
+def warm_marker(state_dir: Path, version: str) -> Path:
+    """Written when the warm-up of one version is done."""
+    return state_dir / f"warm-{version}.json"
+
+
+def _retire_version(state_dir: Path, version: str) -> None:
+    for derived in (answers_dir(state_dir, version), dumps_dir(state_dir, version)):
+        _retire(derived)
+    warm_marker(state_dir, version).unlink(missing_ok=True)
 
 
 def data_graph_iri(base: str) -> str:
@@ -98,7 +115,12 @@ def prepare(
     except (LoadError, OSError) as error:
         raise DataRejected(str(error)) from None
     current = read_current(state_dir)
-    if current and current.inputs == inputs and Path(current.store_path).is_dir():
+    if (
+        current
+        and current.inputs == inputs
+        and Path(current.store_path).is_dir()
+        and (not current.docs_dir or Path(current.docs_dir).is_dir())
+    ):
         return current
     return _in_child(_prepare_new, state_dir, data, base, require_conformance, inputs)
 
@@ -148,6 +170,8 @@ def _prepare_new(
         _retire(Path(previous.store_path))
         if previous.docs_dir:
             _retire(Path(previous.docs_dir))
+    if previous and previous.version != served.version:
+        _retire_version(state_dir, previous.version)
     return served
 
 
@@ -240,13 +264,18 @@ def prepare_backend(state_dir: Path, root: str, base: str = DEFAULT_BASE) -> Ser
         served = served_from_backend(root, base, str(docs_dir))
     except (ValueError, OSError) as error:
         raise DataRejected(str(error)) from None
+    previous = read_current(state_dir)
     _write_json_atomically(state_dir / CURRENT, asdict(served))
+    if previous and previous.docs_dir and previous.docs_dir != served.docs_dir:
+        _retire(Path(previous.docs_dir))
+    if previous and previous.version != served.version:
+        _retire_version(state_dir, previous.version)
     return served
 
 
 def reload(
     state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE, backend: str | None = None
-) -> None:
+) -> bool:
     """Try new data aside (or re-read the backend's current version); record the outcome for /health."""
     at = datetime.now(UTC).isoformat()  # microseconds: two reloads never share a timestamp
     try:
@@ -255,6 +284,7 @@ def reload(
     except (DataRejected, OSError) as error:
         outcome = {"ok": False, "at": at, "error": str(error)}
     _write_json_atomically(state_dir / RELOAD, outcome)
+    return bool(outcome["ok"])
 
 
 def read_current(state_dir: Path) -> ServedData | None:

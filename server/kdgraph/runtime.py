@@ -2,7 +2,7 @@
 
 On every request the worker checks (one stat call) whether the served data changed; if so it
 opens the new store with a fresh engine. Results are cached by data version, so a reload
-never serves a stale answer.
+never serves a stale answer: in memory per worker, and on disk for all workers (answer_files).
 """
 
 from __future__ import annotations
@@ -10,22 +10,15 @@ from __future__ import annotations
 import atexit
 import hashlib
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
+from .answer_files import Answer, AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import CURRENT, ServedData, read_current
 from .engine import EngineProcess, QueryRequest
 from .publish import Endpoints
 from .remote_engine import RemoteEngine
-
-
-@dataclass(frozen=True)
-class Answer:
-    body: bytes
-    fmt: str
-    kind: str  # table | graph
-    etag: str
 
 
 class Runtime:
@@ -34,6 +27,7 @@ class Runtime:
         self._served: ServedData | None = None
         self._mtime = 0.0
         self._engine: EngineProcess | RemoteEngine | None = None
+        self._files: AnswerFiles | None = None
         self._cache: OrderedDict[str, Answer] = OrderedDict()
         self._lock = threading.Lock()  # one query at a time per engine
         atexit.register(self.close)  # the engine process ends with this (worker) process
@@ -53,6 +47,7 @@ class Runtime:
                     self._engine.close()
                 self._engine = self._engine_for(current)
                 self._cache.clear()
+            self._files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
             self._served, self._mtime = current, mtime
         return self._served
 
@@ -84,9 +79,13 @@ class Runtime:
             if cached is not None:
                 self._cache.move_to_end(etag)
                 return cached
-            assert self._engine is not None
-            kind, body = self._engine.run(request, self.config.query_timeout)
-            answer = Answer(body, request.fmt, kind, etag)
+            assert self._engine is not None and self._files is not None
+            answer = self._files.get(etag)
+            if answer is None:
+                start = time.perf_counter()
+                kind, body = self._engine.run(request, self.config.query_timeout)
+                answer = Answer(body, request.fmt, kind, etag)
+                self._files.put(answer, time.perf_counter() - start)
             self._cache[etag] = answer
             while len(self._cache) > self.config.cache_entries:
                 self._cache.popitem(last=False)

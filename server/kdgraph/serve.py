@@ -14,6 +14,7 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import KNOWN_SETTINGS
 
+from . import warmup
 from .config import ServerConfig
 from .data_state import reload
 from .web.app import create_app
@@ -31,7 +32,8 @@ class KdgraphServer(BaseApplication):  # type: ignore[misc]
 
     def _on_reload(self, arbiter) -> None:  # type: ignore[no-untyped-def]
         logging.getLogger("kdgraph").info("SIGHUP: reloading data from %s", self.data or "bundled data")
-        reload(self.server_config.state_dir, self.data, self.server_config.base, self.backend)
+        if reload(self.server_config.state_dir, self.data, self.server_config.base, self.backend):
+            warmup.start(self.server_config)
 
     def load(self):  # type: ignore[no-untyped-def]
         return create_app(self.server_config)
@@ -58,4 +60,5 @@ def run(
     }
     if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
         options["control_socket_disable"] = True  # gunicorn >= 27: no shared ~/.gunicorn socket
+    warmup.start(config)  # dumps and saved-query answers, while the workers already serve
     KdgraphServer(config, data, options, backend).run()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 
 import pyoxigraph as ox
-import rdflib
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request, send_file
 
+from ..data_state import dumps_dir
 from ..dataset_description import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
 from ..engine import QueryRequest
 from ..namespaces import prefixes
@@ -62,43 +60,34 @@ def dataset() -> Response:
     return Response(body, content_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"})
 
 
-def _data_ntriples() -> bytes:
-    rt = runtime()
-    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{rt.served().graph}> {{ ?s ?p ?o }} }}"
-    return rt.answer(QueryRequest(query, "nt", max_bytes=2**62)).body
-
-
 @blueprint.route("/dumps/<name>")
 def dump(name: str) -> Response:
+    """A dump file of the served version, streamed from disk (warmup writes them after a load)."""
     rt = runtime()
     if name not in DUMPS:
         return Response(
             f"no dump {name!r}; available: {', '.join(DUMPS)}\n", status=404, mimetype="text/plain"
         )
-    cache = current_app.extensions.setdefault("kdgraph.dumps", {})
-    key = (rt.served().version, name)
-    if key not in cache:
-        ntriples = _data_ntriples()
-        if name == "kdgraph.nt.gz":
-            cache[key] = gzip.compress(ntriples, mtime=0)
-        elif name == "kdgraph.ttl":
-            triples = sorted(
-                (q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)), key=str
-            )
-            cache[key] = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes(rt.config.base))
-        else:
-            graph = rdflib.Graph().parse(data=ntriples.decode("utf-8"), format="nt")
-            context = {k: v for k, v in prefixes(rt.config.base).items()}
-            cache[key] = graph.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
-    media = DUMPS[name]
-    headers = {
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "ETag": f'"{key[0]}-{name}"',
-        "Cache-Control": "public, max-age=300",
-    }
-    if name.endswith(".gz"):
-        return Response(cache[key], content_type="application/gzip", headers=headers)
-    return Response(cache[key], content_type=f"{media}; charset=utf-8", headers=headers)
+    served = rt.served()
+    path = dumps_dir(rt.config.state_dir, served.version) / name
+    if not path.is_file():
+        return Response(
+            f"the dump {name} of version {served.version} is being written; try again shortly\n",
+            status=503,
+            mimetype="text/plain",
+            headers={"Retry-After": "10"},
+        )
+    response = send_file(
+        path,
+        mimetype="application/gzip" if name.endswith(".gz") else f"{DUMPS[name]}; charset=utf-8",
+        as_attachment=True,
+        download_name=name,
+        etag=f"{served.version}-{name}",
+        conditional=True,
+        max_age=300,
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @blueprint.route("/context.jsonld")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from flask import Blueprint, current_app, jsonify
 
-from ..data_state import read_reload
+from ..data_state import read_reload, warm_marker
 
 blueprint = Blueprint("health", __name__)
 
@@ -25,6 +28,15 @@ def health():  # type: ignore[no-untyped-def]
             "warnings": served.warnings,
             "loaded_at": served.loaded_at,
             "graph": served.graph,
+            "warm": _warm(runtime.config.state_dir, served.version),
             "last_reload": last,
         }
     )
+
+
+def _warm(state_dir: Path, version: str) -> dict | None:
+    """Whether dumps and saved-query answers of this version are written (see warmup)."""
+    try:
+        return json.loads(warm_marker(state_dir, version).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,60 @@
+"""Answers kept on disk beside the served data, shared by every worker and kept across restarts.
+
+Each worker also keeps answers in memory, but with four workers the first request of a
+query was evaluated four times, and at 2000 dossiers one saved query takes seconds; on disk,
+the first evaluation serves every worker, and a restart on the same data starts warm. The
+directory belongs to one data version (the key starts with it), so it is never stale, and it is
+removed when that version stops being served. Only answers that took a noticeable time are
+written, up to a number of files, so arbitrary queries cannot fill the disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+MIN_SECONDS = 0.02  # cheaper answers are not worth a file
+MAX_BYTES = 5_000_000
+MAX_FILES = 5000
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    fmt: str
+    kind: str  # table | graph
+    etag: str
+
+
+def answers_dir(state_dir: Path, version: str) -> Path:
+    return state_dir / f"answers-{version}"
+
+
+class AnswerFiles:
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def get(self, etag: str) -> Answer | None:
+        try:
+            with (self.directory / etag).open("rb") as handle:
+                header = json.loads(handle.readline())
+                return Answer(handle.read(), header["fmt"], header["kind"], etag)
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def put(self, answer: Answer, seconds: float) -> None:
+        if seconds < MIN_SECONDS or len(answer.body) > MAX_BYTES:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if sum(1 for _ in os.scandir(self.directory)) >= MAX_FILES:
+                return
+            temporary = self.directory / f".{answer.etag}.{os.getpid()}"
+            with temporary.open("wb") as handle:
+                handle.write(json.dumps({"fmt": answer.fmt, "kind": answer.kind}).encode() + b"\n")
+                handle.write(answer.body)
+            os.replace(temporary, self.directory / answer.etag)
+        except OSError:
+            pass  # a full or read-only disk only means the next worker evaluates again

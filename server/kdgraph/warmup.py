@@ -1,0 +1,139 @@
+"""After new data is ready: write the dumps and answer the saved queries once, in the background.
+
+At 2000 dossiers a full dump is 700 MB and the slowest saved query takes several seconds:
+neither should be paid by the first visitor, nor run into the query deadline. So a process
+forked right after the data is prepared (and after every reload) writes the dumps to files,
+streamed by Oxigraph without holding the graph in memory, and evaluates every saved query with
+its default and its example parameters, in the forms the API, the UI and /sparql ask for them,
+into the shared answer files. The server answers meanwhile; what is not written yet is
+evaluated on request as usual, and /dumps says when to come back. ``warm-{version}.json``
+records that the work is done, for /health.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import multiprocessing
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .answer_files import Answer, AnswerFiles, answers_dir
+from .config import ServerConfig
+from .data_state import ServedData, dumps_dir, read_current, warm_marker
+from .dataset_description import DUMPS
+from .engine import QueryRequest, _evaluate
+from .namespaces import prefixes
+from .openapi import DEFAULT_LIMIT
+from .publish import Endpoints
+from .remote_engine import RemoteEngine
+from .resources import bundled_paths
+from .runtime import Runtime
+from .saved_queries import ParameterError, load_saved_queries, with_values
+
+_CONTEXT = multiprocessing.get_context("fork")
+
+
+def start(config: ServerConfig) -> None:
+    """Fork the warm-up process; it ends with the server (daemon) or when it is done."""
+    _CONTEXT.Process(target=_main, args=(config,), daemon=True).start()
+
+
+def _main(config: ServerConfig) -> None:
+    for name in ("SIGTERM", "SIGINT", "SIGQUIT"):  # not gunicorn's handlers: end with the server
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCHLD"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL if name == "SIGCHLD" else signal.SIG_IGN)
+    try:
+        warm(config)
+    except Exception:  # the server works without it; say why in its log
+        print("kdgraph: warm-up failed:", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+
+
+def warm(config: ServerConfig) -> None:
+    served = read_current(config.state_dir)
+    if served is None or warm_marker(config.state_dir, served.version).exists():
+        return
+    start = time.perf_counter()
+    source = _source_store(served)
+    write_dumps(source, ox.NamedNode(served.graph), dumps_dir(config.state_dir, served.version), config.base)
+    files = AnswerFiles(answers_dir(config.state_dir, served.version))
+    evaluate = _evaluator(served, source)
+    answered = 0
+    for request in warm_requests(config.max_result_bytes):
+        etag = Runtime.etag_for(served.version, request)
+        if files.get(etag) is not None:
+            continue
+        try:
+            kind, body = evaluate(request)
+        except Exception:  # a saved query that fails here fails on request too, with its message
+            continue
+        files.put(Answer(body, request.fmt, kind, etag), seconds=float("inf"))
+        answered += 1
+    record = {"seconds": round(time.perf_counter() - start, 2), "answers": answered}
+    warm_marker(config.state_dir, served.version).write_text(json.dumps(record), encoding="utf-8")
+
+
+def _source_store(served: ServedData) -> ox.Store:
+    """The served data as a store to dump: the on-disk store, or a copy of the external one."""
+    if not served.store_path.startswith("remote:"):
+        return ox.Store.read_only(served.store_path)
+    root = served.store_path[len("remote:") :]
+    engine = RemoteEngine(Endpoints.oxigraph(root).query, served.graph)
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{served.graph}> {{ ?s ?p ?o }} }}"
+    _, body = engine.run(QueryRequest(query, "nt", max_bytes=2**62), timeout=3600)
+    store = ox.Store()
+    store.bulk_load(body, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(served.graph))
+    return store
+
+
+def _evaluator(served: ServedData, store: ox.Store):  # type: ignore[no-untyped-def]
+    if served.store_path.startswith("remote:"):
+        root = served.store_path[len("remote:") :]
+        engine = RemoteEngine(Endpoints.oxigraph(root).query, served.graph)
+        return lambda request: engine.run(request, timeout=3600)
+    return lambda request: _evaluate(store, request)
+
+
+def write_dumps(store: ox.Store, graph: ox.NamedNode, directory: Path, base: str) -> None:
+    """The data graph as Turtle, gzipped N-Triples and JSON-LD, streamed from the store to files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    names = prefixes(base)
+    for name in DUMPS:
+        target = directory / name
+        if target.exists():
+            continue
+        temporary = directory / f".{name}.tmp"
+        with temporary.open("wb") as handle:
+            if name.endswith(".ttl"):
+                store.dump(handle, format=ox.RdfFormat.TURTLE, from_graph=graph, prefixes=names)
+            elif name.endswith(".nt.gz"):
+                with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
+                    store.dump(compressed, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            else:  # expanded JSON-LD under our context, so that it reads like the rest of the API
+                handle.write(b'{"@context": ' + json.dumps(names).encode() + b',\n"@graph": ')
+                store.dump(handle, format=ox.RdfFormat.JSON_LD, from_graph=graph)
+                handle.write(b"}\n")
+        temporary.replace(target)
+
+
+def warm_requests(max_bytes: int) -> Iterator[QueryRequest]:
+    """The requests the API, the UI and the benchmark send for each saved query, in JSON."""
+    for query in load_saved_queries(bundled_paths().queries).values():
+        for raw in ({}, query.example_parameters()):
+            try:
+                terms = query.bind(raw)
+            except ParameterError:
+                continue  # a required parameter without default: nothing to guess
+            bindings = {k: str(v) for k, v in terms.items()}
+            yield QueryRequest(with_values(query.sparql, terms), "json", max_bytes=max_bytes)  # UI, /sparql
+            yield QueryRequest(query.sparql, "json", bindings, max_bytes=max_bytes)  # API: the count
+            if query.form == "SELECT":
+                yield QueryRequest(query.paged(DEFAULT_LIMIT, 0), "json", bindings, max_bytes=max_bytes)

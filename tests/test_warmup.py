@@ -1,0 +1,48 @@
+"""The background warm-up after a load: dumps on disk, saved-query answers shared by all workers."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from kdgraph.resources import bundled_paths
+from kdgraph.saved_queries import load_saved_queries, with_values
+
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.fixture(scope="module")
+def server(bundled_server):  # type: ignore[no-untyped-def]
+    return bundled_server
+
+
+def stored_body(server, health: dict, etag_header: str) -> bytes:  # type: ignore[no-untyped-def]
+    path = server.state_dir / f"answers-{health['version']}" / etag_header.strip('"')
+    return path.read_bytes().split(b"\n", 1)[1]
+
+
+def test_warm_up_answers_every_saved_query_as_the_api_and_the_ui_ask_for_it(server) -> None:  # type: ignore[no-untyped-def]
+    health = server.wait_until_warm()
+    saved = load_saved_queries(bundled_paths().queries)
+    # per saved query: /sparql with the example bound (UI, scripts) and the API's count and page,
+    # for the defaults and for the example parameters (the same request when they coincide)
+    assert 20 <= health["warm"]["answers"] <= 6 * len(saved)
+    for name, query in saved.items():
+        params = query.example_parameters()
+        page = requests.get(f"{server.url}/queries/{name}", params=params, headers=JSON, timeout=30)
+        assert page.status_code == 200, page.text
+        # the bundled data answers in milliseconds, which workers do not write to disk: what is
+        # there under the response's ETag was written by the warm-up, for exactly this request
+        assert stored_body(server, health, page.headers["ETag"]) == page.content
+        text = with_values(query.sparql, query.bind(query.example_parameters()))
+        ui = requests.post(f"{server.url}/sparql", data={"query": text}, headers=JSON, timeout=30)
+        assert ui.status_code == 200, ui.text
+        assert stored_body(server, health, ui.headers["ETag"]) == ui.content
+
+
+def test_dumps_wait_politely_until_written(server) -> None:  # type: ignore[no-untyped-def]
+    health = server.wait_until_warm()
+    dumps = server.state_dir / f"dumps-{health['version']}"
+    assert sorted(p.name for p in dumps.iterdir()) == ["kdgraph.jsonld", "kdgraph.nt.gz", "kdgraph.ttl"]
+    missing = requests.get(f"{server.url}/dumps/kdgraph.rdf", timeout=30)
+    assert missing.status_code == 404 and "kdgraph.ttl" in missing.text
