@@ -5,7 +5,7 @@ query was evaluated four times, and at 2000 dossiers one saved query takes secon
 the first evaluation serves every worker, and a restart on the same data starts warm. The
 directory belongs to one data version (the key starts with it), so it is never stale, and it is
 removed when that version stops being served. Only answers that took a noticeable time are
-written, up to a number of files, so arbitrary queries cannot fill the disk.
+written, up to a budget of bytes per version, so arbitrary queries cannot fill the disk.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MIN_SECONDS = 0.02  # cheaper answers are not worth a file
-MAX_BYTES = 5_000_000
-MAX_FILES = 5000
+MAX_BYTES = 50_000_000  # one answer (the endpoint's default result limit)
+BUDGET_BYTES = 1_000_000_000  # all answers of one version
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ class AnswerFiles:
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            if sum(1 for _ in os.scandir(self.directory)) >= MAX_FILES:
+            used = sum(entry.stat().st_size for entry in os.scandir(self.directory))
+            if used + len(answer.body) > BUDGET_BYTES:
                 return
             temporary = self.directory / f".{answer.etag}.{os.getpid()}"
             with temporary.open("wb") as handle:
