@@ -144,3 +144,7 @@ def test_kdgraph_serve_restarted_on_the_same_state_directory_serves_the_prepared
         answer = requests.get(f"{again.url}/sparql", params={"query": count}, timeout=30)
         assert answer.json()["results"]["bindings"][0]["n"]["value"] == "4"  # the four of the source
     assert (after["version"], after["loaded_at"]) == (before["version"], before["loaded_at"])
+    # background jobs (preparation, warm-up) are nobody's business at exit: no worker tries to
+    # stop or join them (a traceback per worker when multiprocessing tracked them)
+    for server in (first, again):
+        assert not [line for line in server.log if "Traceback" in line or "Error" in line], server.log

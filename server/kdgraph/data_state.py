@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import sys
@@ -33,14 +32,13 @@ import pyoxigraph as ox
 from . import DEFAULT_BASE, __version__
 from .answer_files import answers_dir
 from .cache import fingerprint
+from .forking import ChildFailed, run_in_child
 from .loading import KnowledgeGraph, LoadError, input_files, load_graph, load_into
 from .ontology_docs import build_docs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries, query_files
 from .validation import Verdict, known_verdict, remember, shape_files, validate
-
-_CONTEXT = multiprocessing.get_context("fork")
 
 CURRENT, RELOAD = "current.json", "reload.json"
 
@@ -214,37 +212,27 @@ def _in_child(function, *args):  # type: ignore[no-untyped-def]
 
     Besides keeping the parsed graph out of the arbiter: RocksDB starts background threads, and
     workers forked from a process that had opened a store would inherit its state without its
-    threads and hang at exit. The result comes back through a pipe, not the exit status, because
-    gunicorn's arbiter reaps every child that ends.
+    threads and hang at exit.
     """
-    receiver, sender = _CONTEXT.Pipe(duplex=False)
-    child = _CONTEXT.Process(target=_child_main, args=(sender, function, args), daemon=False)
-    child.start()
-    sender.close()
     try:
-        kind, value = receiver.recv()
-    except EOFError:
+        kind, value = run_in_child(_outcome, function, args)
+    except ChildFailed:
         kind, value = "failed", "the preparing process ended without an answer (out of memory?)"
-    finally:
-        receiver.close()
-        child.join()
     if kind == "ok":
         return value
     raise DataRejected(value)
 
 
-def _child_main(sender, function, args) -> None:  # type: ignore[no-untyped-def]
+def _outcome(function, args) -> tuple[str, object]:  # type: ignore[no-untyped-def]
     try:
-        outcome = ("ok", function(*args))
+        return ("ok", function(*args))
     except DataRejected as error:
-        outcome = ("rejected", str(error))
+        return ("rejected", str(error))
     except OSError as error:
-        outcome = ("failed", f"preparing the data failed: {error}")
+        return ("failed", f"preparing the data failed: {error}")
     except Exception as error:  # reported to the parent; the traceback goes to stderr
         traceback.print_exc(file=sys.stderr)
-        outcome = ("failed", f"preparing the data failed: {type(error).__name__}: {error}")
-    sender.send(outcome)
-    sender.close()
+        return ("failed", f"preparing the data failed: {type(error).__name__}: {error}")
 
 
 def _retire(store_path: Path) -> None:

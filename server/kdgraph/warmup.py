@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import multiprocessing
 import signal
 import sys
 import time
@@ -29,6 +28,7 @@ from .config import ServerConfig
 from .data_state import ServedData, dumps_dir, read_current, warm_marker
 from .dataset_description import DUMPS
 from .engine import QueryRequest, _evaluate
+from .forking import detach
 from .namespaces import prefixes
 from .openapi import DEFAULT_LIMIT
 from .publish import Endpoints
@@ -37,12 +37,10 @@ from .resources import bundled_paths
 from .runtime import Runtime
 from .saved_queries import ParameterError, load_saved_queries, with_values
 
-_CONTEXT = multiprocessing.get_context("fork")
-
 
 def start(config: ServerConfig) -> None:
-    """Fork the warm-up process; it ends with the server (daemon) or when it is done."""
-    _CONTEXT.Process(target=_main, args=(config,), daemon=True).start()
+    """Start the warm-up in the background; it ends when done, or with the server's process group."""
+    detach(_main, config)
 
 
 def _main(config: ServerConfig) -> None:
