@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import rdflib
 import requests
 
 from kdgraph.resources import bundled_paths
@@ -153,6 +154,19 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
             timeout=30,
         )
         assert refused.status_code == 403
+
+        # the warm-up copies the published graph into the dump files
+        warm = server.wait_until_warm()
+        assert warm["warm"]["answers"] >= 20
+        dump = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=60)
+        assert dump.status_code == 200
+        assert len(rdflib.Graph().parse(data=dump.text, format="turtle")) == health["data_triples"]
+        void = rdflib.Graph().parse(
+            data=requests.get(f"{server.url}/dataset", headers={"Accept": "text/turtle"}, timeout=30).text,
+            format="turtle",
+        )
+        triples = rdflib.URIRef("http://rdfs.org/ns/void#triples")
+        assert health["data_triples"] in {o.toPython() for o in void.objects(None, triples)}
 
         data = edited_data(tmp_path, *RENAMED_DOSSIER)
         assert kdgraph("publish", "--to", store, "--data", str(data)).returncode == 0

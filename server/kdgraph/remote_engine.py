@@ -24,9 +24,12 @@ class RemoteEngine:
 
     def run(self, request: QueryRequest, timeout: float) -> tuple[str, bytes]:
         sparql = with_values(request.sparql, {k: parse_term(v) for k, v in request.bindings.items()})
-        params = {"default-graph-uri": list(request.default_graphs) or [self.default_graph]}
-        if request.named_graphs:
-            params["named-graph-uri"] = list(request.named_graphs)
+        # The served version graph is the default graph, and also a named graph, as in the local
+        # store (where the default graph is the union): GRAPH <graph> works the same on both.
+        params = {
+            "default-graph-uri": list(request.default_graphs) or [self.default_graph],
+            "named-graph-uri": list(request.named_graphs) or [self.default_graph],
+        }
         try:
             response = self._session.post(
                 self.query_endpoint,

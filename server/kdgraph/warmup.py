@@ -18,8 +18,9 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -60,10 +61,9 @@ def warm(config: ServerConfig) -> None:
     if served is None or warm_marker(config.state_dir, served.version).exists():
         return
     start = time.perf_counter()
-    source = _source_store(served)
-    write_dumps(source, ox.NamedNode(served.graph), dumps_dir(config.state_dir, served.version), config.base)
+    writer, evaluate = _local(served) if not served.store_path.startswith("remote:") else _remote(served)
+    write_dumps(writer, dumps_dir(config.state_dir, served.version), prefixes(config.base))
     files = AnswerFiles(answers_dir(config.state_dir, served.version))
-    evaluate = _evaluator(served, source)
     answered = 0
     for request in warm_requests(config.max_result_bytes):
         etag = Runtime.etag_for(served.version, request)
@@ -79,31 +79,42 @@ def warm(config: ServerConfig) -> None:
     warm_marker(config.state_dir, served.version).write_text(json.dumps(record), encoding="utf-8")
 
 
-def _source_store(served: ServedData) -> ox.Store:
-    """The served data as a store to dump: the on-disk store, or a copy of the external one."""
-    if not served.store_path.startswith("remote:"):
-        return ox.Store.read_only(served.store_path)
+# writer(handle, format, prefixes) writes the data graph; evaluate(request) -> (kind, body)
+Writer = Callable[[BinaryIO, ox.RdfFormat, dict[str, str] | None], None]
+Evaluate = Callable[[QueryRequest], tuple[str, bytes]]
+
+
+def _local(served: ServedData) -> tuple[Writer, Evaluate]:
+    """The on-disk store: dumped and queried directly, streamed, without holding the graph."""
+    store = ox.Store.read_only(served.store_path)
+    graph = ox.NamedNode(served.graph)
+
+    def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
+        store.dump(handle, format=fmt, from_graph=graph, **({"prefixes": names} if names else {}))
+
+    return writer, lambda request: _evaluate(store, request)
+
+
+def _remote(served: ServedData) -> tuple[Writer, Evaluate]:
+    """An external store: the data graph fetched once as N-Triples, re-serialised as a stream."""
     root = served.store_path[len("remote:") :]
     engine = RemoteEngine(Endpoints.oxigraph(root).query, served.graph)
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{served.graph}> {{ ?s ?p ?o }} }}"
-    _, body = engine.run(QueryRequest(query, "nt", max_bytes=2**62), timeout=3600)
-    store = ox.Store()
-    store.bulk_load(body, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(served.graph))
-    return store
+    _, ntriples = engine.run(QueryRequest(query, "nt", max_bytes=2**62), timeout=3600)
+
+    def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
+        if fmt == ox.RdfFormat.N_TRIPLES:
+            handle.write(ntriples)
+            return
+        triples = (quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+        ox.serialize(triples, handle, format=fmt, **({"prefixes": names} if names else {}))
+
+    return writer, lambda request: engine.run(request, timeout=3600)
 
 
-def _evaluator(served: ServedData, store: ox.Store):  # type: ignore[no-untyped-def]
-    if served.store_path.startswith("remote:"):
-        root = served.store_path[len("remote:") :]
-        engine = RemoteEngine(Endpoints.oxigraph(root).query, served.graph)
-        return lambda request: engine.run(request, timeout=3600)
-    return lambda request: _evaluate(store, request)
-
-
-def write_dumps(store: ox.Store, graph: ox.NamedNode, directory: Path, base: str) -> None:
-    """The data graph as Turtle, gzipped N-Triples and JSON-LD, streamed from the store to files."""
+def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
+    """The data graph as Turtle, gzipped N-Triples and JSON-LD, streamed to files."""
     directory.mkdir(parents=True, exist_ok=True)
-    names = prefixes(base)
     for name in DUMPS:
         target = directory / name
         if target.exists():
@@ -111,13 +122,13 @@ def write_dumps(store: ox.Store, graph: ox.NamedNode, directory: Path, base: str
         temporary = directory / f".{name}.tmp"
         with temporary.open("wb") as handle:
             if name.endswith(".ttl"):
-                store.dump(handle, format=ox.RdfFormat.TURTLE, from_graph=graph, prefixes=names)
+                writer(handle, ox.RdfFormat.TURTLE, names)
             elif name.endswith(".nt.gz"):
                 with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
-                    store.dump(compressed, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+                    writer(compressed, ox.RdfFormat.N_TRIPLES, None)  # type: ignore[arg-type]
             else:  # expanded JSON-LD under our context, so that it reads like the rest of the API
                 handle.write(b'{"@context": ' + json.dumps(names).encode() + b',\n"@graph": ')
-                store.dump(handle, format=ox.RdfFormat.JSON_LD, from_graph=graph)
+                writer(handle, ox.RdfFormat.JSON_LD, None)
                 handle.write(b"}\n")
         temporary.replace(target)
 
