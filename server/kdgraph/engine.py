@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
-import signal
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from .forking import reset_signals
 from .store import serialize_result
 
 _CONTEXT = multiprocessing.get_context("fork")
@@ -52,7 +52,7 @@ def parse_term(text: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     return triple.object
 
 
-def _evaluate(store: ox.Store, request: QueryRequest) -> tuple[str, bytes]:
+def evaluate(store: ox.Store, request: QueryRequest) -> tuple[str, bytes]:
     kwargs: dict = {"use_default_graph_as_union": True}
     if request.default_graphs:
         kwargs = {"default_graph": [ox.NamedNode(g) for g in request.default_graphs]}
@@ -64,12 +64,7 @@ def _evaluate(store: ox.Store, request: QueryRequest) -> tuple[str, bytes]:
 
 
 def _engine_main(connection: Connection, store_path: str, memory_limit: int) -> None:
-    # Forked from a gunicorn worker, this process inherits its signal handlers (which only set
-    # flags). Restore the defaults so that SIGTERM ends the engine with its worker.
-    for name in ("SIGTERM", "SIGINT", "SIGQUIT"):
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
-    for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"):
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    reset_signals()  # forked from a gunicorn worker: end with it on SIGTERM
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     store = ox.Store.read_only(store_path)
@@ -79,7 +74,7 @@ def _engine_main(connection: Connection, store_path: str, memory_limit: int) -> 
         except EOFError:
             return
         try:
-            kind, payload = _evaluate(store, request)
+            kind, payload = evaluate(store, request)
             if len(payload) > request.max_bytes:
                 connection.send(
                     (

@@ -13,10 +13,24 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
+
+
+def reset_signals() -> None:
+    """Default signal handling in a child of gunicorn's arbiter or of a worker.
+
+    A forked child inherits gunicorn's handlers, which only note the signal for a main loop the
+    child does not run: SIGTERM would not end it. Termination signals get their default action
+    (so the child ends with the server's process group); gunicorn's control signals are ignored.
+    """
+    for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGCHLD"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTTIN", "SIGTTOU"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
 class ChildFailed(Exception):
@@ -39,6 +53,7 @@ def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
+        reset_signals()
         os.close(read_end)
         code = 0
         try:
@@ -62,6 +77,7 @@ def detach(function: Callable[..., Any], *args: Any) -> None:
     pid = os.fork()
     if pid == 0:
         if os.fork() == 0:
+            reset_signals()
             try:
                 function(*args)
             except BaseException:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import signal
 import sys
 import time
 import traceback
@@ -28,7 +27,7 @@ from .answer_files import Answer, AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import ServedData, dumps_dir, read_current, warm_marker
 from .dataset_description import DUMPS
-from .engine import QueryRequest, _evaluate
+from .engine import QueryRequest, evaluate
 from .forking import detach
 from .namespaces import prefixes
 from .openapi import DEFAULT_LIMIT
@@ -45,10 +44,6 @@ def start(config: ServerConfig) -> None:
 
 
 def _main(config: ServerConfig) -> None:
-    for name in ("SIGTERM", "SIGINT", "SIGQUIT"):  # not gunicorn's handlers: end with the server
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
-    for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGCHLD"):
-        signal.signal(getattr(signal, name), signal.SIG_DFL if name == "SIGCHLD" else signal.SIG_IGN)
     try:
         warm(config)
     except Exception:  # the server works without it; say why in its log
@@ -92,7 +87,7 @@ def _local(served: ServedData) -> tuple[Writer, Evaluate]:
     def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
         store.dump(handle, format=fmt, from_graph=graph, **({"prefixes": names} if names else {}))
 
-    return writer, lambda request: _evaluate(store, request)
+    return writer, lambda request: evaluate(store, request)
 
 
 def _remote(served: ServedData) -> tuple[Writer, Evaluate]:
