@@ -41,6 +41,7 @@ from .saved_queries import load_saved_queries, query_files
 from .validation import Verdict, known_verdict, remember, shape_files, validate
 
 CURRENT, RELOAD = "current.json", "reload.json"
+REMOTE = "remote:"  # store_path prefix of data served from an external store (--sparql-backend)
 
 
 def dumps_dir(state_dir: Path, version: str) -> Path:
@@ -84,6 +85,11 @@ class ServedData:
     graphs: list[str]
     docs_dir: str = ""  # pyLODE pages for /def/
     inputs: str = ""  # fingerprint of every file this was prepared from (see cache.fingerprint)
+
+    @property
+    def backend(self) -> str | None:
+        """The external store's root URL, when the data is served from one."""
+        return self.store_path[len(REMOTE) :] if self.store_path.startswith(REMOTE) else None
 
 
 class DataRejected(Exception):

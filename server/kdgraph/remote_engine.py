@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import requests
 
-from .data_state import ServedData
+from .data_state import REMOTE, ServedData
 from .engine import EngineFailure, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge, parse_term
 from .protocol import GRAPH_MEDIA_TYPES, MEDIA_TYPE_OF
 from .publish import Endpoints, PublishError, count_triples, current_version_graph
@@ -64,6 +64,12 @@ def describe_backend(root: str, base: str) -> tuple[str, int]:
     return graph, count_triples(endpoints, graph)
 
 
+def engine_for(served: ServedData) -> RemoteEngine:
+    """The engine on the external store that ``served`` lives in (its version graph as default)."""
+    assert served.backend is not None
+    return RemoteEngine(Endpoints.oxigraph(served.backend).query, served.graph)
+
+
 def served_from_backend(root: str, base: str, docs_dir: str) -> ServedData:
     import time
 
@@ -73,7 +79,7 @@ def served_from_backend(root: str, base: str, docs_dir: str) -> ServedData:
         raise ValueError(str(error)) from None
     return ServedData(
         version=graph.rsplit("/", 1)[-1],
-        store_path=f"remote:{root}",
+        store_path=f"{REMOTE}{root}",
         triples=triples,
         data_triples=triples,
         conforms=True,  # only conforming data is published

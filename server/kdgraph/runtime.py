@@ -13,11 +13,11 @@ import threading
 import time
 from collections import OrderedDict
 
+from . import remote_engine
 from .answer_files import Answer, AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import CURRENT, ServedData, read_current
 from .engine import EngineProcess, QueryRequest
-from .publish import Endpoints
 from .remote_engine import RemoteEngine
 
 
@@ -52,9 +52,8 @@ class Runtime:
         return self._served
 
     def _engine_for(self, served: ServedData) -> EngineProcess | RemoteEngine:
-        if served.store_path.startswith("remote:"):
-            root = served.store_path[len("remote:") :]
-            return RemoteEngine(Endpoints.oxigraph(root).query, served.graph)
+        if served.backend:
+            return remote_engine.engine_for(served)
         return EngineProcess(served.store_path, self.config.engine_memory_limit)
 
     @staticmethod

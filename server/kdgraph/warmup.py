@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from . import remote_engine
 from .answer_files import Answer, AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import ServedData, dumps_dir, read_current, warm_marker
@@ -31,8 +32,6 @@ from .engine import QueryRequest, evaluate
 from .forking import detach
 from .namespaces import prefixes
 from .openapi import DEFAULT_LIMIT
-from .publish import Endpoints
-from .remote_engine import RemoteEngine
 from .resources import bundled_paths
 from .runtime import Runtime
 from .saved_queries import ParameterError, load_saved_queries, with_values
@@ -56,7 +55,7 @@ def warm(config: ServerConfig) -> None:
     if served is None or warm_marker(config.state_dir, served.version).exists():
         return
     start = time.perf_counter()
-    writer, evaluate = _local(served) if not served.store_path.startswith("remote:") else _remote(served)
+    writer, evaluate = _remote(served) if served.backend else _local(served)
     write_dumps(writer, dumps_dir(config.state_dir, served.version), prefixes(config.base))
     files = AnswerFiles(answers_dir(config.state_dir, served.version))
     answered = 0
@@ -92,8 +91,7 @@ def _local(served: ServedData) -> tuple[Writer, Evaluate]:
 
 def _remote(served: ServedData) -> tuple[Writer, Evaluate]:
     """An external store: the data graph fetched once as N-Triples, re-serialised as a stream."""
-    root = served.store_path[len("remote:") :]
-    engine = RemoteEngine(Endpoints.oxigraph(root).query, served.graph)
+    engine = remote_engine.engine_for(served)
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{served.graph}> {{ ?s ?p ?o }} }}"
     _, ntriples = engine.run(QueryRequest(query, "nt", max_bytes=2**62), timeout=3600)
 
