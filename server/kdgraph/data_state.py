@@ -38,7 +38,7 @@ from .ontology_docs import build_docs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries, query_files
-from .validation import Verdict, known_verdict, remember, shape_files, validate
+from .validation import known_verdict, remember, shape_files, validate
 
 CURRENT, RELOAD = "current.json", "reload.json"
 REMOTE = "remote:"  # store_path prefix of data served from an external store (--sparql-backend)
@@ -52,12 +52,6 @@ def dumps_dir(state_dir: Path, version: str) -> Path:
 def warm_marker(state_dir: Path, version: str) -> Path:
     """Written when the warm-up of one version is done."""
     return state_dir / f"warm-{version}.json"
-
-
-def _retire_version(state_dir: Path, version: str) -> None:
-    for derived in (answers_dir(state_dir, version), dumps_dir(state_dir, version)):
-        _retire(derived)
-    warm_marker(state_dir, version).unlink(missing_ok=True)
 
 
 def data_graph_iri(base: str) -> str:
@@ -107,8 +101,9 @@ def prepare(
 ) -> ServedData:
     """Make ``data`` the served graph if it conforms; reuse what is current if made from the same files."""
     state_dir.mkdir(parents=True, exist_ok=True)
+    data = list(data) if data else None
     try:
-        files = input_files(list(data) if data else None)
+        files = input_files(data)
         inputs = fingerprint(
             [*files, *shape_files(), *query_files(bundled_paths().queries)],
             "served",
@@ -126,18 +121,22 @@ def prepare(
         and (not current.docs_dir or Path(current.docs_dir).is_dir())
     ):
         return current
-    return _in_child(_prepare_new, state_dir, data, base, require_conformance, inputs)
+    return _in_child(_prepare_new, state_dir, data, files, base, require_conformance, inputs)
 
 
 def _prepare_new(
-    state_dir: Path, data: Sequence[Path] | None, base: str, require_conformance: bool, inputs: str
+    state_dir: Path,
+    data: list[Path] | None,
+    files: list[Path],
+    base: str,
+    require_conformance: bool,
+    inputs: str,
 ) -> ServedData:
-    files = input_files(list(data) if data else None)
     graph = None
     verdict = known_verdict(files, base)
     if verdict is None:  # not validated before: load in Python for pyshacl
         try:
-            graph = load_graph(list(data) if data else None, base=base)
+            graph = load_graph(data, base=base)
         except LoadError as error:
             raise DataRejected(str(error)) from None
         verdict = remember(graph, validate(graph))
@@ -146,11 +145,12 @@ def _prepare_new(
     catalogue = catalogue_triples(load_saved_queries(bundled_paths().queries).values(), base)
     store_path = state_dir / f"store-{time.time_ns()}"
     try:
-        data_triples, data_version = _build_store(store_path, files, graph, verdict, base, catalogue)
+        data_triples = _build_store(store_path, files, graph, base, catalogue)
     except BaseException:
         shutil.rmtree(store_path, ignore_errors=True)
         raise
-    version = hashlib.sha256((data_version + "".join(sorted(map(str, catalogue)))).encode()).hexdigest()[:16]
+    with_queries = verdict.version + "".join(sorted(map(str, catalogue)))
+    version = hashlib.sha256(with_queries.encode()).hexdigest()[:16]
     docs_dir = state_dir / f"docs-{version}-{time.time_ns()}"
     build_docs(docs_dir)
     served = ServedData(
@@ -168,30 +168,38 @@ def _prepare_new(
         docs_dir=str(docs_dir),
         inputs=inputs,
     )
+    _make_current(state_dir, served)
+    return served
+
+
+def _make_current(state_dir: Path, served: ServedData) -> None:
+    """Point current.json at ``served``; remove what only the previous version used."""
     previous = read_current(state_dir)
     _write_json_atomically(state_dir / CURRENT, asdict(served))
-    if previous and previous.store_path != served.store_path:
+    if previous is None:
+        return
+    if previous.store_path != served.store_path and not previous.backend:
         _retire(Path(previous.store_path))
-        if previous.docs_dir:
-            _retire(Path(previous.docs_dir))
-    if previous and previous.version != served.version:
-        _retire_version(state_dir, previous.version)
-    return served
+    if previous.docs_dir and previous.docs_dir != served.docs_dir:
+        _retire(Path(previous.docs_dir))
+    if previous.version != served.version:
+        for derived in (answers_dir(state_dir, previous.version), dumps_dir(state_dir, previous.version)):
+            _retire(derived)
+        warm_marker(state_dir, previous.version).unlink(missing_ok=True)
 
 
 def _build_store(
     store_path: Path,
     files: list[Path],
     graph: KnowledgeGraph | None,
-    verdict: Verdict,
     base: str,
     catalogue: list[ox.Triple],
-) -> tuple[int, str]:
-    """Write the on-disk store; return the number of data triples and the data's version.
+) -> int:
+    """Write the on-disk store; return the number of data triples in it.
 
-    Files validated before go straight from disk into the store, parsed in Rust, and their
-    version comes with the remembered verdict; only data that was loaded for validation anyway,
-    or that must be rebased, passes through Python. (At 2000 dossiers: 15 s instead of 45 s.)
+    Files validated before go straight from disk into the store, parsed in Rust (their version
+    comes with the remembered verdict); only data that was loaded for validation anyway, or
+    that must be rebased, passes through Python. (At 2000 dossiers: 15 s instead of 45 s.)
     """
     data_graph = ox.NamedNode(data_graph_iri(base))
     store = ox.Store(str(store_path))
@@ -210,7 +218,7 @@ def _build_store(
     store.flush()
     count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{data_graph.value}> {{ ?s ?p ?o }} }}"
     solution = next(iter(store.query(count)))  # type: ignore[arg-type]
-    return int(solution["n"].value), verdict.version
+    return int(solution["n"].value)
 
 
 def _in_child(function, *args):  # type: ignore[no-untyped-def]
@@ -258,12 +266,7 @@ def prepare_backend(state_dir: Path, root: str, base: str = DEFAULT_BASE) -> Ser
         served = served_from_backend(root, base, str(docs_dir))
     except (ValueError, OSError) as error:
         raise DataRejected(str(error)) from None
-    previous = read_current(state_dir)
-    _write_json_atomically(state_dir / CURRENT, asdict(served))
-    if previous and previous.docs_dir and previous.docs_dir != served.docs_dir:
-        _retire(Path(previous.docs_dir))
-    if previous and previous.version != served.version:
-        _retire_version(state_dir, previous.version)
+    _make_current(state_dir, served)
     return served
 
 
