@@ -211,6 +211,7 @@ def test_dumps_hold_the_whole_graph(server, name: str, rdflib_format: str) -> No
     response = requests.get(f"{server.url}/dumps/{name}", timeout=60)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
+    assert set(response.headers["Cache-Control"].split(", ")) == {"public", "max-age=300"}
     again = requests.get(f"{server.url}/dumps/{name}", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     body = gzip.decompress(response.content) if name.endswith(".gz") else response.content

@@ -77,17 +77,15 @@ def dump(name: str) -> Response:
             mimetype="text/plain",
             headers={"Retry-After": "10"},
         )
-    response = send_file(
+    return send_file(
         path,
         mimetype="application/gzip" if name.endswith(".gz") else f"{DUMPS[name]}; charset=utf-8",
         as_attachment=True,
         download_name=name,
         etag=f"{served.version}-{name}",
         conditional=True,
-        max_age=300,
+        max_age=300,  # Cache-Control: public, max-age=300
     )
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
 
 
 @blueprint.route("/context.jsonld")
