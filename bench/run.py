@@ -40,7 +40,7 @@ import requests
 from generate import generate  # type: ignore[import-not-found]
 from kdgraph.loading import load_graph
 from kdgraph.resources import bundled_paths
-from kdgraph.saved_queries import load_saved_queries, with_values
+from kdgraph.saved_queries import load_saved_queries
 
 BIN = Path(sys.executable).parent
 
@@ -166,7 +166,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="workers of our server")
     args = parser.parse_args()
     saved = load_saved_queries(bundled_paths().queries)
-    queries = {name: with_values(q.sparql, q.bind(q.example_parameters())) for name, q in saved.items()}
+    queries = {name: q.example_text() for name, q in saved.items()}
     ontology = load_graph([], with_ontology=True).triples
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}, "

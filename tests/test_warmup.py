@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from kdgraph.resources import bundled_paths
-from kdgraph.saved_queries import load_saved_queries, with_values
+from kdgraph.saved_queries import load_saved_queries
 
 JSON = {"Accept": "application/sparql-results+json"}
 
@@ -34,7 +34,7 @@ def test_warm_up_answers_every_saved_query_as_the_api_and_the_ui_ask_for_it(serv
         # the bundled data answers in milliseconds, which workers do not write to disk: what is
         # there under the response's ETag was written by the warm-up, for exactly this request
         assert stored_body(server, health, page.headers["ETag"]) == page.content
-        text = with_values(query.sparql, query.bind(query.example_parameters()))
+        text = query.example_text()
         ui = requests.post(f"{server.url}/sparql", data={"query": text}, headers=JSON, timeout=30)
         assert ui.status_code == 200, ui.text
         assert stored_body(server, health, ui.headers["ETag"]) == ui.content

@@ -17,6 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
+from .engine import QueryRequest
 from .store import Term
 
 PARAMETER_TYPES = ("iri", "string", "integer", "date", "language")
@@ -98,6 +99,29 @@ class SavedQuery:
     def paged(self, limit: int, offset: int) -> str:
         """The query text with LIMIT/OFFSET appended (validated integers: no injection)."""
         return f"{self.sparql.rstrip()}\nLIMIT {int(limit)} OFFSET {int(offset)}\n"
+
+    def bound_text(self, raw: Mapping[str, str]) -> str:
+        """The query with ``raw`` parameters checked and bound in a VALUES block (as the UI shows it)."""
+        return with_values(self.sparql, self.bind(raw))
+
+    def example_text(self) -> str:
+        """The query with its example parameters bound: what the UI opens and scripts send."""
+        return self.bound_text(self.example_parameters())
+
+    def bindings(self, raw: Mapping[str, str]) -> dict[str, str]:
+        """``raw`` checked and bound, as N-Triples terms (what a QueryRequest carries)."""
+        return {name: str(term) for name, term in self.bind(raw).items()}
+
+    def api_requests(
+        self, bound: Mapping[str, str], fmt: str, limit: int, offset: int, max_bytes: int
+    ) -> tuple[QueryRequest, QueryRequest | None]:
+        """What GET /queries/{name} evaluates: the page asked for and, for SELECT, the whole
+        result whose rows it counts. One definition, so the warm-up answers exactly these."""
+        bound = dict(bound)
+        if self.form != "SELECT":
+            return QueryRequest(self.sparql, fmt, bound, max_bytes=max_bytes), None
+        page = QueryRequest(self.paged(limit, offset), fmt, bound, max_bytes=max_bytes)
+        return page, QueryRequest(self.sparql, "json", bound, max_bytes=max_bytes)
 
     def example_parameters(self) -> dict[str, str]:
         """The ``--param NAME=VALUE`` pairs of the header's example call."""

@@ -34,7 +34,7 @@ from .namespaces import prefixes
 from .openapi import DEFAULT_LIMIT
 from .resources import bundled_paths
 from .runtime import Runtime
-from .saved_queries import ParameterError, load_saved_queries, with_values
+from .saved_queries import ParameterError, load_saved_queries
 
 
 def start(config: ServerConfig) -> None:
@@ -131,11 +131,8 @@ def warm_requests(max_bytes: int) -> Iterator[QueryRequest]:
     for query in load_saved_queries(bundled_paths().queries).values():
         for raw in ({}, query.example_parameters()):
             try:
-                terms = query.bind(raw)
+                bindings = query.bindings(raw)
             except ParameterError:
                 continue  # a required parameter without default: nothing to guess
-            bindings = {k: str(v) for k, v in terms.items()}
-            yield QueryRequest(with_values(query.sparql, terms), "json", max_bytes=max_bytes)  # UI, /sparql
-            yield QueryRequest(query.sparql, "json", bindings, max_bytes=max_bytes)  # API: the count
-            if query.form == "SELECT":
-                yield QueryRequest(query.paged(DEFAULT_LIMIT, 0), "json", bindings, max_bytes=max_bytes)
+            yield QueryRequest(query.bound_text(raw), "json", max_bytes=max_bytes)  # the UI, /sparql
+            yield from filter(None, query.api_requests(bindings, "json", DEFAULT_LIMIT, 0, max_bytes))

@@ -95,8 +95,7 @@ def run_query(name: str) -> Response:
         known = ", ".join(saved_queries())
         return problem(404, f"no saved query named {name!r}; the saved queries are: {known}")
     try:
-        raw = {k: v for k, v in request.args.items() if k not in RESERVED}
-        bindings = {k: str(v) for k, v in query.bind(raw).items()}
+        bindings = query.bindings({k: v for k, v in request.args.items() if k not in RESERVED})
         limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         offset = _integer("offset", 0, 0, None)
         fmt = negotiate(query.form, request.accept_mimetypes, request.args.get("format"))
@@ -104,25 +103,24 @@ def run_query(name: str) -> Response:
         return problem(400, str(error))
     except NotAcceptable as error:
         return problem(406, str(error))
-    max_bytes = runtime().config.max_result_bytes
-    if query.form != "SELECT":
-        return respond(QueryRequest(query.sparql, fmt, bindings, max_bytes=max_bytes))
-    total = _count(query, bindings, max_bytes)
+    page, whole = query.api_requests(bindings, fmt, limit, offset, runtime().config.max_result_bytes)
+    if whole is None:
+        return respond(page)
+    total = _count(whole)
     if isinstance(total, Response):
         return total
-    response = respond(QueryRequest(query.paged(limit, offset), fmt, bindings, max_bytes=max_bytes))
+    response = respond(page)
     if response.status_code in (200, 304):
         response.headers["Link"] = _links(name, offset, limit, total)
         response.headers["X-Total-Count"] = str(total)
     return response
 
 
-def _count(query: SavedQuery, bindings: dict[str, str], max_bytes: int) -> int | Response:
+def _count(whole: QueryRequest) -> int | Response:
     """Rows in the whole result (for Link headers): the full result, cached like any answer."""
-    full = respond(QueryRequest(query.sparql, "json", bindings, max_bytes=max_bytes))
+    full = respond(whole)
     if full.status_code == 304:  # the client holds the page, not the count: ask without condition
-        full = runtime().answer(QueryRequest(query.sparql, "json", bindings, max_bytes=max_bytes))
-        return len(json.loads(full.body)["results"]["bindings"])
+        return len(json.loads(runtime().answer(whole).body)["results"]["bindings"])
     if full.status_code != 200:
         return full
     return len(json.loads(full.get_data())["results"]["bindings"])

@@ -7,7 +7,6 @@ import json
 from flask import Blueprint, current_app, render_template
 
 from ..namespaces import prefixes
-from ..saved_queries import with_values
 from .queries_api import saved_queries
 from .sparql import endpoint_url
 
@@ -26,7 +25,7 @@ def index():  # type: ignore[no-untyped-def]
             "name": q.name,
             "title": q.title["nl"],
             "title_en": q.title["en"],
-            "query": with_values(q.sparql, q.bind(q.example_parameters())),
+            "query": q.example_text(),
         }
         for q in queries.values()
     ]
