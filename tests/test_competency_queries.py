@@ -44,9 +44,22 @@ ROUTE_COLUMNS = ("fromLabel", "targetLabel", "condition", "example")
 SKILLS = ["luisteren", "lezen", "gesprekken voeren", "spreken", "schrijven"]
 
 
-def english_rows(qualification: str, table_page: str) -> list[tuple[str, str, str, str, str, str | None]]:
-    """Section 7 as printed: the generic levels (p6), the rationale "Lezen (A2)" (p6), the table."""
-    conflict = f"{ID}requirement-conflict/productietechniek-{qualification.lower()}-engels-lezen"
+INTERP = f"{ID}interpretation/productietechniek-"
+
+
+def english_rows(qualification: str, table_page: str) -> list[tuple[str | None, ...]]:
+    """Section 7 as printed: the generic levels (p6), the rationale "Lezen (A2)" (p6), the table.
+
+    Lezen and luisteren are each a recorded conflict (B1 generic, A2 elsewhere). That the generic
+    component and the rationale apply to this qualification, and that A2 (the highest of the
+    ticked A1 and A2) is the table's level, are the modeller's readings, marked as such.
+    """
+
+    def conflict(skill: str) -> str | None:
+        if skill in ("lezen", "luisteren"):
+            return f"{ID}requirement-conflict/productietechniek-{qualification.lower()}-engels-{skill}"
+        return None
+
     generic = {
         "luisteren": "B1",
         "lezen": "B1",
@@ -54,14 +67,29 @@ def english_rows(qualification: str, table_page: str) -> list[tuple[str, str, st
         "spreken": "A2",
         "schrijven": "A2",
     }
-
-    def c(skill: str) -> str | None:
-        return conflict if skill == "lezen" else None
-
+    level_read, generic_scope = INTERP + "hoogste-aangekruiste-niveau", INTERP + "generiek-engels-geldt-voor"
+    rationale_scope = INTERP + "taalkeuze-en-toelichting-gelden-voor"
     return (
-        [(qualification, s, generic[s], "generiek examenonderdeel", "6", c(s)) for s in SKILLS]
-        + [(qualification, "lezen", "A2", "toelichting op niveau", "6", conflict)]
-        + [(qualification, s, "A2", "beroepsspecifieke tabel", table_page, c(s)) for s in SKILLS]
+        [
+            (qualification, s, generic[s], "generiek examenonderdeel", "6", conflict(s), None, generic_scope)
+            for s in SKILLS
+        ]
+        + [
+            (
+                qualification,
+                "lezen",
+                "A2",
+                "toelichting op niveau",
+                "6",
+                conflict("lezen"),
+                None,
+                rationale_scope,
+            )
+        ]
+        + [
+            (qualification, s, "A2", "beroepsspecifieke tabel", table_page, conflict(s), level_read, None)
+            for s in SKILLS
+        ]
     )
 
 
@@ -109,26 +137,36 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
     ),
     "cq03-english-requirements": (
         {},
-        ("qualificationLabel", "skill", "level", "statementKind", "page", "conflict"),
+        (
+            "qualificationLabel",
+            "skill",
+            "level",
+            "statementKind",
+            "page",
+            "conflict",
+            "levelInterpretation",
+            "scopeInterpretation",
+        ),
         english_rows("Productietechnicus", "6") + english_rows("Researchinstrumentmaker", "7"),
     ),
     "cq04-organisations-roles": (
         {},
-        ("organisationLabel", "roleLabel"),
+        ("organisationLabel", "roleLabel", "interpretation"),
         {
-            (SKTGO, "penvoerder"),
-            (SKTGO, "validerende partij"),
-            (SKTGO, "opdrachtgever"),
-            (MM, "adviseur"),
-            (MM, "werkgroep"),
-            ("Toetsingskamer", "toetsende partij"),
-            ("Ministerie van OCW", "vaststellende partij"),
+            (SKTGO, "penvoerder", None),
+            (SKTGO, "validerende partij", None),
+            (SKTGO, "opdrachtgever", None),
+            (MM, "adviseur", None),
+            (MM, "werkgroep", None),
+            # inferred from the description of the ticked change category 2 (regression: issue 14)
+            ("Toetsingskamer", "toetsende partij", INTERP + "toetsingskamer-ingangstoets"),
+            ("Ministerie van OCW", "vaststellende partij", None),
             *(
-                (o, "onderhoudspartij")
+                (o, "onderhoudspartij", None)
                 for o in ["SBB", SKTGO, MM, "de branche", "het onderwijs", "andere belanghebbenden"]
             ),
-            *((o, "lid ontwikkelgroep") for o in DEVELOPMENT_GROUP),
-            *((o, "lid begeleidingsgroep") for o in STEERING_GROUP),
+            *((o, "lid ontwikkelgroep", None) for o in DEVELOPMENT_GROUP),
+            *((o, "lid begeleidingsgroep", None) for o in STEERING_GROUP),
         },
     ),
     "cq05-trends-per-theme": (
@@ -199,15 +237,19 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
     ),
     "cq09-dossier-history": (
         {},
-        ("date", "actorLabel"),
+        ("date", "actorLabel", "interpretation"),
         [
-            ("2020-03-11", SKTGO),
-            ("2022-03-11", MM),
-            ("2022-03-17", SKTGO),
-            ("2022-09-08", SKTGO),
-            ("2023-08-01", None),
-            (None, None),  # "is ... de opdracht van de Sectorkamer gewijzigd": passive, no actor
-            (None, MM),
+            ("2020-03-11", SKTGO, None),
+            ("2022-03-11", MM, None),
+            ("2022-03-17", SKTGO, None),
+            ("2022-09-08", SKTGO, None),
+            ("2023-08-01", None, None),
+            (None, None, None),  # "is ... de opdracht van de Sectorkamer gewijzigd": passive, no actor
+            (
+                None,
+                MM,
+                INTERP + "werkgroep-als-marktsegment",
+            ),  # "Een werkgroep afgeleid uit het marktsegment"
         ],
     ),
     "cq10-study-duration": (
@@ -355,6 +397,14 @@ def test_hbo_programmes_are_reachable_transitively_from_level_2(store: OxigraphS
     query = saved_queries["cq07-hbo-programmes"]
     result = store.query(query.sparql, query.bind({"qualification": MP}))
     assert [r[0] for r in rows(result, ("programmeLabel",))] == HBO
+
+
+def test_5g_horizon_is_marked_as_interpretation(store: OxigraphStore, saved_queries) -> None:
+    """ "Hetzelfde geldt voor de inzet van 5G." gives no horizon of its own: "enige tijd" is a reading."""
+    query = saved_queries["cq11-technologies-by-horizon"]
+    result = store.query(query.sparql, query.bind({}))
+    marked = {r[0]: r[1] for r in rows(result, ("technologyLabel", "horizonInterpretation")) if r[1]}
+    assert marked == {"5G": INTERP + "5g-horizon"}
 
 
 def test_at_least_b1_is_a_rank_comparison(store: OxigraphStore, saved_queries) -> None:
