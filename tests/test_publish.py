@@ -115,7 +115,7 @@ def test_a_new_version_switches_atomically_and_old_versions_stay(store, tmp_path
 def test_non_conforming_data_is_not_published(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert kdgraph("publish", "--to", store).returncode == 0
     before = current(store)
-    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;")
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 .", "kd:mboLevel mbo:7 .")
     result = kdgraph("publish", "--to", store, "--data", str(data))
     assert result.returncode == 1 and "violations" in result.stderr
     assert current(store) == before
