@@ -141,6 +141,18 @@ def test_every_resource_is_named_on_each_page_that_introduces_it(provenance: Pro
     assert unnamed == []
 
 
+def test_every_alternative_name_occurs_on_the_pages_of_its_graphs(provenance: Provenance) -> None:
+    """An abbreviation or variant ("SK TGO", "marktsegment M&M") is cited only where it is used."""
+    elsewhere = [
+        (t.subject.value, t.object.value, number)
+        for t in provenance.triples
+        if ours(t) and t.predicate.value == f"{SKOS}altLabel"
+        for number in provenance.pages_of(t)
+        if normalise(t.object.value).lower() not in pages()[number].lower()
+    ]
+    assert elsewhere == []
+
+
 def test_constructie_en_plaatwerk_is_cited_on_page_5_only(provenance: Provenance) -> None:
     (typed,) = provenance.about(f"{ID}domain/constructie-en-plaatwerk", RDF_TYPE)
     assert provenance.pages_of(typed) == [5]
