@@ -311,12 +311,14 @@ def test_issue14_examples_stay_examples(provenance: Provenance) -> None:
         ),
         ("trend/productietechniek-5g", "horizon", "5g-horizon"),
         ("event/productietechniek-motivatie", "actor", "werkgroep-als-marktsegment"),
+        ("trend/productietechniek-globalisering", "wasAttributedTo", "trends-uit-panteia"),
     ],
 )
 def test_issue14_readings_are_interpretations_not_source(
     provenance: Provenance, subject: str, predicate: str, interpretation: str
 ) -> None:
-    triples = provenance.about(ID + subject, KD + predicate)
+    namespace = PROV if predicate == "wasAttributedTo" else KD
+    triples = provenance.about(ID + subject, namespace + predicate)
     assert triples
     for triple in triples:
         assert provenance.graphs[triple] == {INTERP + interpretation}, triple
