@@ -335,3 +335,30 @@ def test_issue14_the_reading_level_conflict_is_data(provenance: Provenance) -> N
         for q in ("productietechnicus", "researchinstrumentmaker")
         for s in ("lezen", "luisteren")
     }
+
+
+# ---- regressions for the findings of the audit of issue 14's data, each by name
+
+# Properties whose values are the modeller's words about a resource, never the source's.
+MODELLERS_WORDS = {
+    f"{SKOS}editorialNote",
+    f"{SKOS}note",
+    f"{SKOS}definition",
+    "http://www.w3.org/2000/01/rdf-schema#comment",
+    f"{KD}summary",
+    f"{KD}reason",
+}
+
+
+def test_audit_the_modellers_notes_are_never_in_a_source_location_graph(provenance: Provenance) -> None:
+    """ "De bron geeft voor deze wijziging geen datum ..." is the modeller speaking, not page 8."""
+    on_a_page = [
+        (t.subject.value, t.predicate.value, provenance.pages_of(t))
+        for t in provenance.triples
+        if ours(t) and t.predicate.value in MODELLERS_WORDS and provenance.pages_of(t)
+    ]
+    assert on_a_page == []
+    notes = provenance.about(f"{ID}event/productietechniek-wijziging-opdracht", f"{SKOS}editorialNote")
+    assert {t.object.language for t in notes} == {"nl", "en"}
+    for note in notes:
+        assert provenance.graphs[note] == {INTERP + "opmerkingen-sectie-10"}
