@@ -362,3 +362,36 @@ def test_audit_the_modellers_notes_are_never_in_a_source_location_graph(provenan
     assert {t.object.language for t in notes} == {"nl", "en"}
     for note in notes:
         assert provenance.graphs[note] == {INTERP + "opmerkingen-sectie-10"}
+
+
+# Resources the source names (rather than ones the modeller describes in a label of its own).
+NAMED_IN_SOURCE = {
+    f"{KD}{name}"
+    for name in [
+        *("Stakeholder", "StakeholderCategory", "Role", "FurtherEducationProgramme", "Technology"),
+        *("WorkDomain", "Qualification", "QualificationDossier", "CompetencyProfile", "Regulation"),
+        *("TargetGroup", "Aim", "JustificationDocument"),
+    ]
+}
+
+
+def test_audit_a_name_is_cited_only_on_pages_that_use_it(provenance: Provenance) -> None:
+    """ "Sectorkamer techniek en gebouwde omgeving" is not on page 8 (which says "Sectorkamer TGO"),
+    "Artificial Intelligence (AI)" not on page 5 (which says "AI"): the page-8 and page-5 graphs
+    held those names all the same."""
+    named = {
+        t.subject.value
+        for t in provenance.triples
+        if t.predicate.value == RDF_TYPE and t.object.value in NAMED_IN_SOURCE
+    }
+    elsewhere = [
+        (t.subject.value, t.object.value, number)
+        for t in provenance.triples
+        if t.subject.value in named
+        and t.predicate.value in NAMES - {f"{KD}text", f"{KD}statedAs"}
+        and isinstance(t.object, ox.Literal)
+        and t.object.language in (None, "nl")
+        for number in provenance.pages_of(t)
+        if normalise(t.object.value).lower() not in pages()[number].lower()
+    ]
+    assert elsewhere == []
