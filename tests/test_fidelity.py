@@ -395,3 +395,16 @@ def test_audit_a_name_is_cited_only_on_pages_that_use_it(provenance: Provenance)
         if normalise(t.object.value).lower() not in pages()[number].lower()
     ]
     assert elsewhere == []
+
+
+def test_audit_alternative_names_are_spelled_as_the_source_spells_them(provenance: Provenance) -> None:
+    """Page 8 writes "mbo raad"; "MBO Raad" (the council's own spelling) is not the source's word,
+    and the case-insensitive check above let it through."""
+    respelled = [
+        (t.subject.value, t.object.value, number)
+        for t in provenance.triples
+        if ours(t) and t.predicate.value == f"{SKOS}altLabel"
+        for number in provenance.pages_of(t)
+        if normalise(t.object.value) not in pages()[number]
+    ]
+    assert respelled == []
