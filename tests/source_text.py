@@ -53,3 +53,12 @@ def pages() -> dict[int, str]:
 @cache
 def whole_text() -> str:
     return normalise(source_path().read_text(encoding="utf-8"))
+
+
+@cache
+def paragraphs() -> list[str]:
+    """The normalised paragraphs of the source (runs of lines between blank lines), in order;
+    joined by single spaces they are ``whole_text()``."""
+    raw = source_path().read_text(encoding="utf-8")
+    found = [normalise(block) for block in re.split(r"\n\s*\n", raw)]
+    return [p for p in found if p]

@@ -17,7 +17,7 @@ from kdgraph.loading import KnowledgeGraph
 from kdgraph.validation import unsourced_statements
 
 from .conftest import BASE
-from .source_text import normalise, pages, whole_text
+from .source_text import normalise, pages, paragraphs, whole_text
 
 KD = f"{BASE}def/kd#"
 ID = f"{BASE}id/"
@@ -408,3 +408,43 @@ def test_audit_alternative_names_are_spelled_as_the_source_spells_them(provenanc
         if normalise(t.object.value) not in pages()[number]
     ]
     assert respelled == []
+
+
+def paragraphs_around(text: str) -> str:
+    """The source paragraphs that a verbatim passage overlaps, joined."""
+    start = whole_text().index(normalise(text))
+    end = start + len(normalise(text))
+    found, offset = [], 0
+    for paragraph in paragraphs():
+        if offset < end and start < offset + len(paragraph):
+            found.append(paragraph)
+        offset += len(paragraph) + 1
+    return " ".join(found)
+
+
+def test_audit_a_domain_is_stated_in_the_paragraph_of_the_text(provenance: Provenance) -> None:
+    """The dashboards paragraph ("... in toenemende verloopt via dashboards op beeldschermen.")
+    names no domain; its page-5 graph said constructie- en plaatwerk. A domain stated at a source
+    location is named (or referred to by a name of it) in the paragraph of the text stated there."""
+    domain_names: dict[str, list[str]] = defaultdict(list)
+    for t in provenance.triples:
+        if t.predicate.value in (f"{SKOS}prefLabel", f"{SKOS}altLabel") and t.object.language == "nl":
+            domain_names[t.subject.value].append(t.object.value.lower())
+    unstated = []
+    for t in provenance.triples:
+        if not (ours(t) and t.predicate.value == f"{KD}concernsDomain"):
+            continue
+        for graph in provenance.graphs[t]:
+            if graph not in provenance.page:
+                continue
+            texts = [
+                u.object.value
+                for u in provenance.about(t.subject.value, f"{KD}text")
+                if graph in provenance.graphs[u]
+            ]
+            around = " ".join(paragraphs_around(text) for text in texts).lower()
+            if not any(name in around for name in domain_names[t.object.value]):
+                unstated.append((t.subject.value, t.object.value, provenance.page[graph]))
+    assert unstated == []
+    (dashboards,) = provenance.about(f"{ID}trend/productietechniek-dashboards", f"{KD}concernsDomain")
+    assert provenance.graphs[dashboards] == {INTERP + "domein-dashboards"}
