@@ -8,6 +8,7 @@ outside facts shown with a page of the source, readings of the modeller presente
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import pyoxigraph as ox
@@ -448,3 +449,26 @@ def test_audit_a_domain_is_stated_in_the_paragraph_of_the_text(provenance: Prove
     assert unstated == []
     (dashboards,) = provenance.about(f"{ID}trend/productietechniek-dashboards", f"{KD}concernsDomain")
     assert provenance.graphs[dashboards] == {INTERP + "domein-dashboards"}
+
+
+CEFR = re.compile(r"\b[ABC][12]\b")
+
+
+def test_audit_a_label_on_a_page_names_the_levels_the_page_states(provenance: Provenance) -> None:
+    """The tables tick A1 and A2; "Productietechnicus: luisteren A2" in the page-6 graph named
+    only the level that the interpretation "het hoogste aangekruiste niveau" reads into them."""
+    stated: dict[str, set[str]] = defaultdict(set)
+    for t in provenance.triples:
+        if t.predicate.value in (f"{KD}minimumLevel", f"{KD}tickedLevel") and provenance.pages_of(t):
+            stated[t.subject.value].add(t.object.value.rsplit("/", 1)[-1])
+    misnamed = [
+        (t.subject.value, t.object.value, sorted(stated[t.subject.value]))
+        for t in provenance.triples
+        if ours(t)
+        and t.predicate.value == RDFS_LABEL
+        and provenance.pages_of(t)
+        and t.subject.value in stated
+        and set(CEFR.findall(t.object.value)) != stated[t.subject.value]
+    ]
+    assert misnamed == []
+    assert len([s for s in stated if "tabel" in s]) == 10
