@@ -472,3 +472,31 @@ def test_audit_a_label_on_a_page_names_the_levels_the_page_states(provenance: Pr
     ]
     assert misnamed == []
     assert len([s for s in stated if "tabel" in s]) == 10
+
+
+@pytest.mark.parametrize(
+    ("subject", "predicate"),
+    [
+        ("document/toekomstverkenning-opleidingen-metaal-en-metalektro-2019", f"{KD}publicationYear"),
+        (
+            "document/panteia-skills-voor-de-toekomst-in-metaal-en-metalektro",
+            "http://purl.org/dc/terms/creator",
+        ),
+        (
+            "document/panteia-2024-skills-voor-de-toekomst-in-de-technologische-industrie",
+            "http://purl.org/dc/terms/creator",
+        ),
+    ],
+)
+def test_audit_what_a_title_only_suggests_is_an_interpretation(
+    provenance: Provenance, subject: str, predicate: str
+) -> None:
+    """Section 1 gives titles only: "27072019" read as a date, "Panteia" in a title read as its
+    maker, are the modeller's readings; the year 2024 the title states stays on page 4."""
+    (triple,) = provenance.about(ID + subject, predicate)
+    assert provenance.graphs[triple] == {INTERP + "bcp-titels"}
+    (stated,) = provenance.about(
+        f"{ID}document/panteia-2024-skills-voor-de-toekomst-in-de-technologische-industrie",
+        f"{KD}publicationYear",
+    )
+    assert provenance.pages_of(stated) == [4] and "_2024_" in pages()[4]
