@@ -119,12 +119,14 @@ MM = "Marktsegment Metaal en metalektro"
 EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
     "cq01-qualifications-levels": (
         {},
-        ("label", "mboLevel", "nlqfLevel", "eqfLevel", "eqf"),
+        ("label", "mboLevel", "nlqfLevel", "eqfLevel", "eqf", "levelPage"),
         [
-            ("Medewerker productietechniek", "2", "2", "2", "http://data.europa.eu/snb/eqf/2"),
-            ("Allround medewerker productietechniek", "3", "3", "3", "http://data.europa.eu/snb/eqf/3"),
-            ("Productietechnicus", "4", "4", "4", "http://data.europa.eu/snb/eqf/4"),
-            ("Researchinstrumentmaker", "4", "4", "4", "http://data.europa.eu/snb/eqf/4"),
+            # levels 2 and 3: not in the verantwoordingsinformatie, no page (regression: audit)
+            ("Medewerker productietechniek", "2", "2", "2", "http://data.europa.eu/snb/eqf/2", None),
+            ("Allround medewerker productietechniek", "3", "3", "3", "http://data.europa.eu/snb/eqf/3", None),
+            # "De kwalificaties op niveau 4 Productietechnicus en Researchinstrumentmaker" (p9)
+            ("Productietechnicus", "4", "4", "4", "http://data.europa.eu/snb/eqf/4", "9"),
+            ("Researchinstrumentmaker", "4", "4", "4", "http://data.europa.eu/snb/eqf/4", "9"),
         ],
     ),
     "cq02-routes-reachable": (
@@ -445,7 +447,8 @@ def test_values_binding_equals_substitution(name: str, store: OxigraphStore, sav
     inlined = store.query(with_values(query.sparql, bindings))
     assert isinstance(substituted, SelectResult) and isinstance(inlined, SelectResult)
     assert substituted.rows and len(substituted.rows) == len(inlined.rows)
-    columns = tuple(c for c in substituted.variables if c != "technologies")  # GROUP_CONCAT order is free
+    # GROUP_CONCAT order is free
+    columns = tuple(c for c in substituted.variables if c not in ("technologies", "levelSources"))
     assert rows(substituted, columns) == rows(inlined, columns)
 
 
@@ -455,3 +458,26 @@ def test_saved_queries_avoid_reserved_parameter_names_and_page_stably(saved_quer
         assert not {p.name for p in query.parameters} & {"limit", "offset", "format"}, query.name
         body = "\n".join(line for line in query.sparql.splitlines() if not line.startswith("#")).upper()
         assert "ORDER BY" in body and "LIMIT" not in body and "OFFSET" not in body, query.name
+
+
+def test_levels_the_source_does_not_state_name_their_outside_sources(
+    store: OxigraphStore, saved_queries
+) -> None:
+    """cq01 showed levels 2 and 3 like the source's own; they come from KiesMBO and the
+    kwalificatiedossier (regression: audit of issue 14)."""
+    query = saved_queries["cq01-qualifications-levels"]
+    result = store.query(query.sparql, query.bind({}))
+    sources = {
+        label: sorted(s.split("; ")) if s else None for label, s in rows(result, ("label", "levelSources"))
+    }
+    assert sources == {
+        "Medewerker productietechniek": [
+            "KiesMBO: Medewerker productietechniek (niveau 2)",
+            "Kwalificatiedossier mbo Productietechniek, geldig vanaf 1 augustus 2023",
+        ],
+        "Allround medewerker productietechniek": [
+            "Kwalificatiedossier mbo Productietechniek, geldig vanaf 1 augustus 2023"
+        ],
+        "Productietechnicus": None,
+        "Researchinstrumentmaker": None,
+    }
