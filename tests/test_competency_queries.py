@@ -377,6 +377,14 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
                 "wervingskanaal",
                 "uitzend- en detacheringsbureaus",
                 None,
+                "Het veelvuldig gebruik van intermediairs door de sector kan technici ook conditioneren "
+                "eerst bij deze tussenpartijen te kijken als zij werk zoeken, waarmee losse "
+                "arbeidsverhoudingen in de gehele sector gemeengoed worden.",
+            ),
+            (
+                "wervingskanaal",
+                "uitzend- en detacheringsbureaus",
+                None,
                 "Ook verhoogt het de personeelskosten, doordat een tussenpartij betrokken is.",
             ),
         ],

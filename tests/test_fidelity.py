@@ -500,3 +500,17 @@ def test_audit_what_a_title_only_suggests_is_an_interpretation(
         f"{KD}publicationYear",
     )
     assert provenance.pages_of(stated) == [4] and "_2024_" in pages()[4]
+
+
+def test_audit_every_drawback_of_intermediaries_is_data(provenance: Provenance) -> None:
+    """Section 3 names three costs of agencies (looser bond, technicians conditioned to look to
+    intermediaries first, higher staff costs); the conditioning was only free text."""
+    drawbacks = provenance.about(
+        f"{ID}recruitment-channel/productietechniek-uitzend-en-detacheringsbureaus", f"{KD}drawbackText"
+    )
+    assert sorted(normalise(t.object.value)[:30] for t in drawbacks) == [
+        "De keerzijde daarvan is echter",
+        "Het veelvuldig gebruik van int",
+        "Ook verhoogt het de personeels",
+    ]
+    assert all(provenance.pages_of(t) == [4] for t in drawbacks)
