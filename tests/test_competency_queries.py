@@ -113,7 +113,17 @@ DEVELOPMENT_GROUP = [
 ]
 STEERING_GROUP = ["bedrijfstakscholen", "FME", "mbo raad", "Metaalunie", "ROC", "SBB"]
 SKTGO = "Sectorkamer techniek en gebouwde omgeving"
+SBB_WITH = (
+    "SBB, in samenwerking met de sectorkamer Techniek en gebouwde omgeving en het marktsegment Metaal en "
+    "metalektro, de branche en het onderwijs."
+)
 MM = "Marktsegment Metaal en metalektro"
+FOUR_YEARS_REASON = (  # section 12, page 9
+    "Volgens de deskundigen van onderwijs en het bedrijfsleven die betrokken zijn bij de ontwikkeling van "
+    "deze kwalificaties is het niet mogelijk om de vereiste kennis en vaardigheidsniveaus in 3 jaar te "
+    "realiseren. De motivatie hiervoor ligt in het brede karakter van de opleidingen en het degelijke "
+    "vakmanschap met betrekking tot op afstand programmeren en optimaliseren van bewerkingsmachines."
+)
 
 # name -> (parameters, columns to compare, expected rows in order; a set where order is free)
 EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
@@ -237,35 +247,60 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
     "cq07-hbo-programmes": ({"qualification": PT}, ("programmeLabel",), [(p,) for p in HBO]),
     "cq08-maintenance-agenda": (
         {},
-        ("subject", "when", "maximumInterval"),
+        ("subject", "action", "who", "when", "maximumInterval"),
         [
             (
                 "Onderhoud en beheer dossier.",
+                "Monitoren en onderhouden kwalificatiedossier.",
+                SBB_WITH,
                 "Vanaf het moment van vaststelling door het ministerie van OCW, "
                 "ten minste één keer in de vijf jaren.",
                 "P5Y",
             ),
             (
                 "Certificaten op basis van beroepsgerichte kwalificaties",
+                "Onderhoud certificaten, nader te bepalen voor dit dossier.",
+                # the second row's own wording (lower-case "techniek", "martktsegment"), page 7
+                "SBB, in samenwerking met de sectorkamer techniek en gebouwde omgeving, het martktsegment "
+                "Metaal en metalektro, de branche en het onderwijs",
                 "Bij onderhoud van het dossier",
                 None,
             ),
-            ("Keuzedelen en certificaten op basis van keuzedelen.", "Doorlopend.", None),
-            ("BCPs/beroepeninformatie'.", "Doorlopend.", None),
+            (
+                "Keuzedelen en certificaten op basis van keuzedelen.",
+                "Koppeling en onderhoud keuzedelen en certificaten.",
+                SBB_WITH,
+                "Doorlopend.",
+                None,
+            ),
+            (
+                "BCPs/beroepeninformatie'.",
+                "Nieuwe en geactualiseerde bcp's/beroepeninformatie aanleveren.",
+                "De branche en/of andere belanghebbenden.",
+                "Doorlopend.",
+                None,
+            ),
         ],
     ),
     "cq09-dossier-history": (
         {},
-        ("date", "actorLabel", "interpretation"),
+        ("date", "eventLabel", "actorLabel", "interpretation"),
         [
-            ("2020-03-11", SKTGO, None),
-            ("2022-03-11", MM, None),
-            ("2022-03-17", SKTGO, None),
-            ("2022-09-08", SKTGO, None),
-            ("2023-08-01", None, None),
-            (None, None, None),  # "is ... de opdracht van de Sectorkamer gewijzigd": passive, no actor
+            (
+                "2020-03-11",
+                "Opdracht tot samenvoeging van Metaalbewerken, Precisietechniek en Vliegtuigbouw",
+                SKTGO,
+                None,
+            ),
+            ("2022-03-11", "Advies om vliegtuigbouw buiten beschouwing te laten", MM, None),
+            ("2022-03-17", "Advies over vliegtuigbouw overgenomen", SKTGO, None),
+            ("2022-09-08", "Gevalideerd", SKTGO, None),
+            ("2023-08-01", "Geldig vanaf", None, None),
+            # "is ... de opdracht van de Sectorkamer gewijzigd": passive, no actor, no date
+            (None, "Opdracht gewijzigd in samenvoeging van Metaalbewerken en Precisietechniek", None, None),
             (
                 None,
+                "Verkenning van een ingrijpende herziening (motivatie)",
                 MM,
                 INTERP + "werkgroep-als-marktsegment",
             ),  # "Een werkgroep afgeleid uit het marktsegment"
@@ -273,12 +308,12 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
     ),
     "cq10-study-duration": (
         {},
-        ("qualificationLabel", "years", "duration"),
+        ("qualificationLabel", "years", "duration", "reason"),
         [
-            ("Medewerker productietechniek", None, None),
-            ("Allround medewerker productietechniek", None, None),
-            ("Productietechnicus", "4", "P4Y"),
-            ("Researchinstrumentmaker", "4", "P4Y"),
+            ("Medewerker productietechniek", None, None, None),
+            ("Allround medewerker productietechniek", None, None, None),
+            ("Productietechnicus", "4", "P4Y", FOUR_YEARS_REASON),
+            ("Researchinstrumentmaker", "4", "P4Y", FOUR_YEARS_REASON),
         ],
     ),
     "cq11-technologies-by-horizon": (
@@ -488,4 +523,62 @@ def test_levels_the_source_does_not_state_name_their_outside_sources(
         ],
         "Productietechnicus": None,
         "Researchinstrumentmaker": None,
+    }
+
+
+def concatenated(store: OxigraphStore, saved_queries, name: str, key: str, column: str, sep: str):  # type: ignore[no-untyped-def]
+    """A GROUP_CONCAT column as a set per row (its order is free)."""
+    query = saved_queries[name]
+    result = store.query(query.sparql, query.bind({}))
+    return {k: frozenset(v.split(sep)) for k, v in rows(result, (key, column)) if v}
+
+
+def test_trends_name_the_technologies_the_source_names(store: OxigraphStore, saved_queries) -> None:
+    assert concatenated(
+        store, saved_queries, "cq05-trends-per-theme", "trendLabel", "technologies", ", "
+    ) == {
+        # section 4, "Automatisering en digitalisering" (p5)
+        "Automatisering en digitalisering": frozenset(
+            {
+                "sensoren",
+                "fabriek zonder licht",
+                "papierloze fabriek",
+                "dashboards op beeldschermen",
+                "Artificial Intelligence (AI)",
+                "robotisering",
+                "cobot",
+            }
+        ),
+        # "Nieuwe technologieën" (p5-6)
+        "Nieuwe technologieën": frozenset(
+            {
+                "3d printing",
+                "Virtual Reality (VR)",
+                "Augmented Reality (AR)",
+                "5G",
+                "Artificial Intelligence (AI)",
+            }
+        ),
+        "Luchtvaart": frozenset({"composieten", "geared turbofan"}),  # p6
+    }
+
+
+def test_technology_outlooks_say_what_they_depend_on(store: OxigraphStore, saved_queries) -> None:
+    """ "Om deze technologie optimaal te gebruiken is het nodig om de hele fabriek daarop in te richten.
+    Dat vraagt om significante investeringen ..." (5G) and "zal echter afhangen van de snelheid ..." (AI)."""
+    assert concatenated(
+        store, saved_queries, "cq11-technologies-by-horizon", "outlookLabel", "dependsOn", "; "
+    ) == {
+        "5G: hetzelfde als 3d printing op productielijnen": frozenset(
+            {
+                "de hele fabriek daarop in te richten",
+                "significante investeringen die de meeste bedrijven hoogstens eens in de tien jaar doen",
+            }
+        ),
+        "Artificial Intelligence (AI) in het productieproces: enige tijd, assisterend": frozenset(
+            {
+                "de snelheid waarmee de informatiestromen uit het productieproces "
+                "geïnventariseerd kunnen worden"
+            }
+        ),
     }
