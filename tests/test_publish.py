@@ -84,8 +84,10 @@ def test_publish_then_every_saved_query_answers_the_same(store, tmp_path: Path) 
         mine, theirs = json.loads(local.stdout), json.loads(remote.stdout)
         for result_set in (mine, theirs):
             for binding in result_set["results"]["bindings"]:
-                if "technologies" in binding:  # GROUP_CONCAT order is free
-                    binding["technologies"]["value"] = sorted(binding["technologies"]["value"].split(", "))
+                for concatenated, separator in (("technologies", ", "), ("levelSources", "; ")):
+                    if concatenated in binding:  # GROUP_CONCAT order is free
+                        value = binding[concatenated]["value"]
+                        binding[concatenated]["value"] = sorted(value.split(separator))
         assert mine["results"]["bindings"] == theirs["results"]["bindings"], name
 
 
