@@ -514,3 +514,29 @@ def test_audit_every_drawback_of_intermediaries_is_data(provenance: Provenance) 
         "Ook verhoogt het de personeels",
     ]
     assert all(provenance.pages_of(t) == [4] for t in drawbacks)
+
+
+def test_audit_a_horizon_stands_for_the_words_the_outlooks_use(provenance: Provenance) -> None:
+    """Each outlook's words (kd:horizonText) contain a label of its horizon, or the reverse
+    ("in toenemende" for "in toenemende mate"); and each horizon's definition quotes every label:
+    "steeds meer" (high mix, low volume) was a label of "steeds vaker" its definition did not name."""
+    labels: dict[str, list[str]] = defaultdict(list)
+    definitions: dict[str, str] = {}
+    for t in provenance.triples:
+        literal = isinstance(t.object, ox.Literal) and t.object.language == "nl"
+        if t.subject.value.startswith(f"{BASE}def/horizon/") and literal:
+            if t.predicate.value in (f"{SKOS}prefLabel", f"{SKOS}altLabel"):
+                labels[t.subject.value].append(t.object.value.lower())
+            elif t.predicate.value == f"{SKOS}definition":
+                definitions[t.subject.value] = t.object.value.lower()
+    assert len(labels) == 7
+    for horizon, names in labels.items():
+        assert [n for n in names if n not in definitions[horizon]] == [], horizon
+    unlabelled = []
+    for t in provenance.triples:
+        if t.predicate.value == f"{KD}horizon" and provenance.pages_of(t):
+            for words in provenance.about(t.subject.value, f"{KD}horizonText"):
+                text = words.object.value.lower()
+                if not any(n in text or text in n for n in labels[t.object.value]):
+                    unlabelled.append((t.subject.value, words.object.value))
+    assert unlabelled == []
