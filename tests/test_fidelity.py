@@ -540,3 +540,20 @@ def test_audit_a_horizon_stands_for_the_words_the_outlooks_use(provenance: Prove
                 if not any(n in text or text in n for n in labels[t.object.value]):
                     unlabelled.append((t.subject.value, words.object.value))
     assert unlabelled == []
+
+
+def test_audit_english_shape_messages_are_english() -> None:
+    """Ten English messages began with the Dutch noun ("Een kwalificatie needs exactly one Dutch label")."""
+    import rdflib
+
+    from kdgraph.resources import bundled_paths
+
+    shapes = rdflib.Graph()
+    for path in sorted(bundled_paths().shapes.glob("*.ttl")):
+        shapes.parse(path)
+    dutch_in_english = [
+        str(m)
+        for m in shapes.objects(None, rdflib.URIRef("http://www.w3.org/ns/shacl#message"))
+        if getattr(m, "language", None) == "en" and re.match(r"(Een|De|Het) ", str(m))
+    ]
+    assert dutch_in_english == []
