@@ -34,7 +34,6 @@ from .answer_files import answers_dir
 from .cache import fingerprint
 from .forking import ChildFailed, run_in_child
 from .loading import KnowledgeGraph, LoadError, input_files, load_graph, load_into
-from .ontology_docs import build_docs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries, query_files
@@ -77,7 +76,7 @@ class ServedData:
     files: list[str]
     graph: str
     graphs: list[str]
-    docs_dir: str = ""  # pyLODE pages for /def/
+    docs_dir: str = ""  # no longer written (/def/ is rendered from the graph); read from older state dirs
     inputs: str = ""  # fingerprint of every file this was prepared from (see cache.fingerprint)
 
     @property
@@ -114,12 +113,7 @@ def prepare(
     except (LoadError, OSError) as error:
         raise DataRejected(str(error)) from None
     current = read_current(state_dir)
-    if (
-        current
-        and current.inputs == inputs
-        and Path(current.store_path).is_dir()
-        and (not current.docs_dir or Path(current.docs_dir).is_dir())
-    ):
+    if current and current.inputs == inputs and Path(current.store_path).is_dir():
         return current
     return _in_child(_prepare_new, state_dir, data, files, base, require_conformance, inputs)
 
@@ -151,8 +145,6 @@ def _prepare_new(
         raise
     with_queries = verdict.version + "".join(sorted(map(str, catalogue)))
     version = hashlib.sha256(with_queries.encode()).hexdigest()[:16]
-    docs_dir = state_dir / f"docs-{version}-{time.time_ns()}"
-    build_docs(docs_dir)
     served = ServedData(
         version=version,
         store_path=str(store_path),
@@ -165,7 +157,6 @@ def _prepare_new(
         files=[str(f) for f in files],
         graph=data_graph_iri(base),
         graphs=[data_graph_iri(base), queries_graph_iri(base)],
-        docs_dir=str(docs_dir),
         inputs=inputs,
     )
     _make_current(state_dir, served)
@@ -260,10 +251,8 @@ def prepare_backend(state_dir: Path, root: str, base: str = DEFAULT_BASE) -> Ser
     from .remote_engine import served_from_backend
 
     state_dir.mkdir(parents=True, exist_ok=True)
-    docs_dir = state_dir / f"docs-{time.time_ns()}"
-    build_docs(docs_dir)
     try:
-        served = served_from_backend(root, base, str(docs_dir))
+        served = served_from_backend(root, base)
     except (ValueError, OSError) as error:
         raise DataRejected(str(error)) from None
     _make_current(state_dir, served)
