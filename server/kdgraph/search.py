@@ -51,6 +51,8 @@ OUTSIDE_TYPES = {
     "http://www.w3.org/2002/07/owl#Ontology": ("ontologie", "ontology"),
     "http://www.w3.org/2004/02/skos/core#Concept": ("begrip", "concept"),
     "http://www.w3.org/2004/02/skos/core#ConceptScheme": ("begrippenlijst", "concept scheme"),
+    "http://www.w3.org/ns/shacl#SPARQLExecutable": ("opgeslagen vraag", "saved query"),
+    "http://www.w3.org/ns/shacl#SPARQLSelectExecutable": ("opgeslagen vraag", "saved query"),
 }
 
 
@@ -114,12 +116,14 @@ def rank(term: str, rows: list[dict], lang: str) -> list[Hit]:
             snippet(text, needle),
         )
         current = best.get(iri)
-        if current is None or (MATCHES.index(hit.match), hit.type_name == "") < (
-            MATCHES.index(current.match),
-            current.type_name == "",
-        ):
+        if current is None or _preference(hit) < _preference(current):
             best[iri] = hit
     return sorted(best.values(), key=lambda h: (MATCHES.index(h.match), h.name.lower(), h.iri))[:MAX_HITS]
+
+
+def _preference(hit: Hit) -> tuple[int, bool, bool]:
+    """The better match first; then a type our ontology names (kd:LanguageSkill over skos:Concept)."""
+    return (MATCHES.index(hit.match), "/def/kd#" not in hit.type_iri, hit.type_name == "")
 
 
 def _outside_type(iri: str, lang: str) -> str:

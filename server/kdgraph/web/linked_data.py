@@ -45,6 +45,7 @@ CONTENT_TYPES = {
     "rdfxml": "application/rdf+xml",
 }
 FORMAT_NAMES = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdfxml": "RDF/XML"}
+XSD = "http://www.w3.org/2001/XMLSchema#"
 SAFE_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
 
@@ -68,7 +69,7 @@ def render_node(node: object, label: str | None = None) -> Markup:
             if node.language and node.language != page_language()
             else ""
         )
-        if not node.language and not node.datatype.value.endswith("#string"):
+        if not node.language and not node.datatype.value.startswith(XSD):  # xsd types read as they are
             suffix = f' <span class="datatype">{escape(node.datatype.value.rsplit("#", 1)[-1])}</span>'
         return Markup(f'<span class="literal"{lang}>{escape(node.value)}</span>{suffix}')
     return Markup(escape(str(node)))
