@@ -121,7 +121,19 @@ def parse_ntriples(ntriples: bytes) -> list[ox.Triple]:
 
 
 def turtle(triples: list[ox.Triple], iri: str, base: str) -> bytes:
-    return ox.serialize(ordered(triples, iri), format=ox.RdfFormat.TURTLE, prefixes=prefixes(base)) or b""
+    """Turtle with the prefixes it uses (and only those) and the resource's own statements first."""
+    used = {
+        term.value
+        for t in triples
+        for term in (t.subject, t.predicate, t.object, getattr(t.object, "datatype", None))
+        if isinstance(term, ox.NamedNode)
+    }
+    names = {
+        prefix: namespace
+        for prefix, namespace in prefixes(base).items()
+        if any(value.startswith(namespace) for value in used)
+    }
+    return ox.serialize(ordered(triples, iri), format=ox.RdfFormat.TURTLE, prefixes=names) or b""
 
 
 def compact_iri(iri: str, names: dict[str, object]) -> str:
@@ -182,7 +194,7 @@ def _property_value(predicate: str, obj: object, ctx: dict, by_iri: dict[str, st
     datatype = obj.datatype.value
     if name and "@container" not in term:
         if term.get("@type") == datatype:
-            return name, obj.value
+            return name, int(obj.value) if datatype == XSD + "integer" else obj.value
         if "@type" not in term and datatype == XSD + "string":
             return name, obj.value
         if "@type" not in term and datatype in (XSD + "integer", XSD + "boolean"):
