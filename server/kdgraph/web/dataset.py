@@ -7,8 +7,8 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request, send_file
 
-from ..data_state import dumps_dir
 from .. import documents
+from ..data_state import dumps_dir
 from ..dataset_description import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
 from ..engine import QueryRequest
 from ..protocol import RDF_SERIALISATIONS

@@ -111,6 +111,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "classes": ("Klassen", "Classes"),
     "class": ("klasse", "class"),
     "count": ("aantal", "count"),
+    "counts": ("Aantallen", "Counts"),
     "downloads": ("Downloads", "Downloads"),
     "endpoint": ("SPARQL-endpoint", "SPARQL endpoint"),
     "examples": ("Voorbeelden", "Examples"),
