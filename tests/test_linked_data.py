@@ -253,11 +253,20 @@ def test_pages_render_in_a_real_browser_without_console_errors(server, tmp_path)
     assert errors == []
 
 
-def test_ontology_and_scheme_documentation_is_generated(server) -> None:  # type: ignore[no-untyped-def]
-    index = requests.get(f"{server.url}/def/", timeout=30)
-    assert index.status_code == 200 and "pyLODE" in index.text
-    assert "kwalificatiedossier" in index.text and "qualification dossier" in index.text
-    schemes = re.findall(r'<li><a href="(/def/[a-z-]+)">', index.text)
+def test_ontology_page_is_rendered_from_the_graph_with_separate_languages(server) -> None:  # type: ignore[no-untyped-def]
+    """Regression for issue 15: pyLODE glued nl and en labels ("kwalificatiedossierqualification
+    dossier") and showed "Preferred Namespace Uri: kd:"; the page is now ours, one language per page."""
+    nl = requests.get(f"{server.url}/def/", headers={"Accept-Language": "nl"}, timeout=30)
+    assert nl.status_code == 200 and "pyLODE" not in nl.text and "Preferred Namespace" not in nl.text
+    assert "<h1>kdgraph-ontologie voor kwalificatiedossiers</h1>" in nl.text
+    assert "kwalificatiedossierqualification dossier" not in nl.text
+    assert '<div class="term" id="QualificationDossier">' in nl.text
+    assert "<h3>kwalificatiedossier <code>kd:QualificationDossier</code></h3>" in nl.text
+    assert "Engels: <strong>qualification dossier</strong>" in nl.text
+    en = requests.get(f"{server.url}/def/", params={"lang": "en"}, timeout=30)
+    assert "<h3>qualification dossier <code>kd:QualificationDossier</code></h3>" in en.text
+    assert en.cookies.get("kdgraph-lang") == "en"
+    schemes = re.findall(r'<li><a href="(/def/[a-z-]+)">', nl.text)
     assert len(schemes) == 9 and "/def/cefr-level" in schemes  # mbo-levels.ttl holds two schemes
     for href in schemes:
         page = requests.get(server.url + href, headers={"Accept": "text/html"}, timeout=30)

@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from . import remote_engine
+from . import documents, remote_engine
 from .answer_files import Answer, AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import ServedData, dumps_dir, read_current, warm_marker
@@ -56,7 +56,9 @@ def warm(config: ServerConfig) -> None:
         return
     start = time.perf_counter()
     writer, evaluate = _remote(served) if served.backend else _local(served)
-    write_dumps(writer, dumps_dir(config.state_dir, served.version), prefixes(config.base))
+    _, terms = evaluate(documents.context_request(config.base, config.max_result_bytes))
+    context = documents.context(config.base, json.loads(terms)["results"]["bindings"])
+    write_dumps(writer, dumps_dir(config.state_dir, served.version), prefixes(config.base), context)
     files = AnswerFiles(answers_dir(config.state_dir, served.version))
     answered = 0
     for request in warm_requests(config.max_result_bytes):
@@ -105,8 +107,9 @@ def _remote(served: ServedData) -> tuple[Writer, Evaluate]:
     return writer, lambda request: engine.run(request, timeout=3600)
 
 
-def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
-    """The data graph as Turtle, gzipped N-Triples and JSON-LD, streamed to files."""
+def write_dumps(writer: Writer, directory: Path, names: dict[str, str], context: dict[str, object]) -> None:
+    """The data graph as Turtle, gzipped N-Triples and JSON-LD (expanded, under the context published
+    at /context.jsonld, which changes no expanded value), streamed to files."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in DUMPS:
         target = directory / name
@@ -120,7 +123,7 @@ def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
                 with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
                     writer(compressed, ox.RdfFormat.N_TRIPLES, None)  # type: ignore[arg-type]
             else:  # expanded JSON-LD under our context, so that it reads like the rest of the API
-                handle.write(b'{"@context": ' + json.dumps(names).encode() + b',\n"@graph": ')
+                handle.write(b'{"@context": ' + json.dumps(context).encode() + b',\n"@graph": ')
                 writer(handle, ox.RdfFormat.JSON_LD, None)
                 handle.write(b"}\n")
         temporary.replace(target)

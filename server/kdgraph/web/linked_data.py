@@ -169,7 +169,9 @@ def document(kind: str, rest: str) -> Response:
         kinds = {
             t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)
         }
-        if "QualificationDossier" in kinds and description.outgoing:
+        if "QualificationDossier" in kinds and any(  # a dossier we describe, not one only named
+            link.predicate.endswith("#hasQualification") for link in description.outgoing
+        ):
             page = dossier_page.build(
                 iri,
                 _answer(dossier_page.bundle_request(base(), iri, max_bytes())).body,
