@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, render_template, request
 
 from ..search import MAX_HITS, Hit, normalise, rank, search_request
-from .page_language import page_language, word
+from .page_language import LANGUAGES, page_language, word
 from .sparql import problem, runtime
 
 blueprint = Blueprint("search", __name__, template_folder="templates")
@@ -48,6 +48,8 @@ def search() -> Response:
     )
     if request.args.get("format") not in (None, "json", "html"):
         return problem(400, "format must be html or json")
+    if request.args.get("lang") not in (None, *LANGUAGES):
+        return problem(400, f"lang must be one of {', '.join(LANGUAGES)}")
     lang = page_language()
     hits = search_hits(term, lang) if normalise(term) else []
     if wants_json:
