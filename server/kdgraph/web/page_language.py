@@ -112,6 +112,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "class": ("klasse", "class"),
     "count": ("aantal", "count"),
     "counts": ("Aantallen", "Counts"),
+    "status": ("status", "status"),
     "downloads": ("Downloads", "Downloads"),
     "endpoint": ("SPARQL-endpoint", "SPARQL endpoint"),
     "examples": ("Voorbeelden", "Examples"),
