@@ -273,3 +273,15 @@ def test_ontology_page_is_rendered_from_the_graph_with_separate_languages(server
         assert page.status_code == 200 and page.history[0].status_code == 303
     cefr = requests.get(f"{server.url}/def/cefr-level", headers={"Accept": "text/html"}, timeout=30).text
     assert all(f'href="/def/cefr-level/{level}"' in cefr for level in ("A1", "A2", "B1", "B2", "C1", "C2"))
+
+
+def test_server_log_has_no_library_noise(server) -> None:  # type: ignore[no-untyped-def]
+    """Regression for issue 15: pyLODE's import logged INFO:root:Loading background ontologies...
+    and asyncio DEBUG lines on every start. The log holds our lines and gunicorn's, nothing else."""
+    requests.get(f"{server.url}/def/", timeout=30)  # the ontology page, once rendered by pyLODE
+    noise = [
+        line
+        for line in server.log
+        if line.startswith(("INFO:", "DEBUG:", "WARNING:root")) or "asyncio" in line
+    ]
+    assert noise == [], noise[:5]
