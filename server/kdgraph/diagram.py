@@ -20,7 +20,7 @@ from html import escape
 LANES = ("mbo 2", "mbo 3", "mbo 4", "beroep of functie", "hbo-opleiding")
 LANE_TITLES_EN = {"beroep of functie": "occupation or role", "hbo-opleiding": "HBO programme"}
 BOX_WIDTH, GAP, LINE, PAD, ROW_GAP, TOP, LEFT = 176, 64, 15, 9, 24, 54, 12
-CHARS_PER_LINE = 22  # at 12px in a 176px box, with room to spare
+CHARS_PER_LINE = 24  # at 12px a 176px box holds about 26 characters
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def from_rows(rows: list[dict[str, str]], local) -> tuple[list[DiagramNode], lis
 
 
 def _lines(label: str) -> list[str]:
-    return textwrap.wrap(label, CHARS_PER_LINE, break_long_words=True) or [label]
+    return textwrap.wrap(label, CHARS_PER_LINE, break_long_words=False) or [label]
 
 
 def render(nodes: list[DiagramNode], edges: list[RouteEdge], title: str, lang: str = "nl") -> str:
@@ -82,7 +82,7 @@ def render(nodes: list[DiagramNode], edges: list[RouteEdge], title: str, lang: s
     height = TOP + rows * row + legend_height
     width = LEFT + len(lanes) * lane_width - GAP + LEFT
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="routes" role="img" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="routes" role="group" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '

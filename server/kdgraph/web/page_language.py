@@ -20,7 +20,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "site": ("Kennisgraaf kwalificatiedossiers mbo", "Knowledge graph of MBO qualification dossiers"),
     "dossier": ("Dossier", "Dossier"),
     "search": ("Zoeken", "Search"),
-    "search_placeholder": ("Zoek in labels en teksten", "Search labels and texts"),
+    "search_placeholder": ("Zoek in namen en teksten", "Search labels and texts"),
     "query_ui": ("SPARQL", "SPARQL"),
     "saved_queries": ("Opgeslagen vragen", "Saved queries"),
     "dataset": ("Dataset", "Dataset"),
@@ -91,16 +91,16 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "results": ("resultaten", "results"),
     "no_results": ("Niets gevonden voor", "Nothing found for"),
     "ranking": (
-        "Volgorde: eerst exact gelijke labels, dan labels die met de zoekterm beginnen, dan labels met het "
+        "Volgorde: eerst namen gelijk aan de zoekterm, dan namen die ermee beginnen, dan namen met het "
         "woord erin, dan teksten met het woord erin; binnen elke groep op alfabet. Gezocht wordt in "
-        "Nederlandse en Engelse labels en teksten, zonder onderscheid tussen hoofd- en kleine letters.",
+        "Nederlandse en Engelse namen en teksten, zonder onderscheid tussen hoofd- en kleine letters.",
         "Order: exact label matches first, then labels starting with the search term, then labels "
         "containing the word, then texts containing the word; alphabetical within each group. Dutch and "
         "English labels and texts are searched, ignoring case.",
     ),
-    "match_exact": ("label gelijk", "exact label"),
-    "match_prefix": ("label begint zo", "label prefix"),
-    "match_label": ("woord in label", "word in label"),
+    "match_exact": ("naam gelijk", "exact label"),
+    "match_prefix": ("naam begint zo", "label prefix"),
+    "match_label": ("woord in naam", "word in label"),
     "match_text": ("woord in tekst", "word in text"),
     "home": ("Start", "Home"),
     "description": ("Beschrijving", "Description"),
@@ -113,6 +113,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "count": ("aantal", "count"),
     "counts": ("Aantallen", "Counts"),
     "status": ("status", "status"),
+    "page_size": ("Rijen per pagina", "Rows per page"),
     "downloads": ("Downloads", "Downloads"),
     "endpoint": ("SPARQL-endpoint", "SPARQL endpoint"),
     "examples": ("Voorbeelden", "Examples"),
