@@ -120,6 +120,31 @@ def parse_ntriples(ntriples: bytes) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
 
 
+class Index:
+    """Triples by subject and predicate, for page builders that read a small answer in Python."""
+
+    def __init__(self, triples: Iterable[ox.Triple]):
+        self.out: dict[str, dict[str, list[object]]] = {}
+        for t in triples:
+            if isinstance(t.subject, ox.NamedNode):
+                self.out.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+
+    def values(self, subject: str, predicate: str) -> list[object]:
+        return self.out.get(subject, {}).get(predicate, [])
+
+    def iris(self, subject: str, predicate: str) -> list[str]:
+        return sorted({v.value for v in self.values(subject, predicate) if isinstance(v, ox.NamedNode)})
+
+    def text(self, subject: str, predicate: str, *languages: str) -> str:
+        """The literal in the first of ``languages`` that has one ("" for no language tag), else any."""
+        literals = [v for v in self.values(subject, predicate) if isinstance(v, ox.Literal)]
+        for wanted in languages:
+            for literal in literals:
+                if (literal.language or "") == wanted:
+                    return literal.value
+        return literals[0].value if literals else ""
+
+
 def turtle(triples: list[ox.Triple], iri: str, base: str) -> bytes:
     """Turtle with the prefixes it uses (and only those) and the resource's own statements first."""
     used = {

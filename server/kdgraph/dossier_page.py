@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .documents import parse_ntriples
+from .documents import Index, parse_ntriples
 from .engine import QueryRequest
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -139,33 +139,19 @@ class DossierPage:
     route_dossier_iri: str
 
 
-class Graph:
+class Graph(Index):
     """The bundle, indexed for the page: values, texts and labels in the page's language."""
 
     def __init__(self, triples: list[ox.Triple], lang: str, local: Callable[[str], str]):
+        super().__init__(triples)
         self.lang, self.local = lang, local
-        self.out: dict[str, dict[str, list[object]]] = {}
-        for t in triples:
-            if isinstance(t.subject, ox.NamedNode):
-                self.out.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
-
-    def values(self, subject: str, predicate: str) -> list[object]:
-        return self.out.get(subject, {}).get(predicate, [])
-
-    def iris(self, subject: str, predicate: str) -> list[str]:
-        return sorted({v.value for v in self.values(subject, predicate) if isinstance(v, ox.NamedNode)})
 
     def one(self, subject: str, predicate: str) -> str | None:
         found = self.iris(subject, predicate)
         return found[0] if found else None
 
-    def text(self, subject: str, predicate: str) -> str:
-        literals = [v for v in self.values(subject, predicate) if isinstance(v, ox.Literal)]
-        for wanted in (self.lang, "", "nl", "en"):
-            for literal in literals:
-                if (literal.language or "") == wanted:
-                    return literal.value
-        return literals[0].value if literals else ""
+    def text(self, subject: str, predicate: str, *languages: str) -> str:
+        return super().text(subject, predicate, *(languages or (self.lang, "", "nl", "en")))
 
     def number(self, subject: str, predicate: str) -> int | None:
         text = self.text(subject, predicate)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .documents import parse_ntriples
+from .documents import Index, parse_ntriples
 from .engine import QueryRequest
 
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -80,27 +80,9 @@ class OntologyPage:
     schemes: list[tuple[str, str, int]]  # (href, label, number of concepts)
 
 
-class _Index:
-    def __init__(self, triples: list[ox.Triple]):
-        self.out: dict[str, dict[str, list[object]]] = {}
-        for t in triples:
-            self.out.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
-
-    def values(self, subject: str, predicate: str) -> list[object]:
-        return self.out.get(subject, {}).get(predicate, [])
-
-    def text(self, subject: str, predicate: str, lang: str) -> str:
-        literals = [v for v in self.values(subject, predicate) if isinstance(v, ox.Literal)]
-        for literal in literals:
-            if literal.language == lang:
-                return literal.value
-        plain = [literal.value for literal in literals if not literal.language]
-        return plain[0] if plain else ""
-
-
 def build_page(triples: list[ox.Triple], base: str, lang: str, local) -> OntologyPage:  # type: ignore[no-untyped-def]
     """The page model from the ONTOLOGY_PAGE answer; ``local`` maps an IRI to its link on this server."""
-    index = _Index(triples)
+    index = Index(triples)
     other = "en" if lang == "nl" else "nl"
     kd = f"{base}def/kd#"
     ontology = f"{base}def/kd"
@@ -110,7 +92,9 @@ def build_page(triples: list[ox.Triple], base: str, lang: str, local) -> Ontolog
             return None
         iri = node.value
         if iri.startswith(kd):
-            return Ref("#" + iri[len(kd) :], index.text(iri, RDFS + "label", lang) or iri[len(kd) :], False)
+            return Ref(
+                "#" + iri[len(kd) :], index.text(iri, RDFS + "label", lang, "") or iri[len(kd) :], False
+            )
         short = iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         for prefix, namespace in PREFIX_NAMES.items():
             if iri.startswith(namespace):
@@ -131,10 +115,10 @@ def build_page(triples: list[ox.Triple], base: str, lang: str, local) -> Ontolog
             term = Term(
                 subject,
                 subject[len(kd) :],
-                index.text(subject, RDFS + "label", lang),
-                index.text(subject, RDFS + "label", other),
-                index.text(subject, SKOS + "definition", lang),
-                index.text(subject, SKOS + "definition", other),
+                index.text(subject, RDFS + "label", lang, ""),
+                index.text(subject, RDFS + "label", other, ""),
+                index.text(subject, SKOS + "definition", lang, ""),
+                index.text(subject, SKOS + "definition", other, ""),
                 refs(subject, RDFS + ("subClassOf" if kind == "Class" else "subPropertyOf")),
                 refs(subject, RDFS + "domain"),
                 refs(subject, RDFS + "range"),
@@ -151,12 +135,12 @@ def build_page(triples: list[ox.Triple], base: str, lang: str, local) -> Ontolog
             if domain.href.startswith("#") and domain.href[1:] in by_fragment:
                 by_fragment[domain.href[1:]].properties.append(Ref("#" + prop.fragment, prop.label, False))
     facts: list[tuple[str, str, str | None]] = [("namespace", kd, None)]
-    version = index.text(ontology, OWL + "versionInfo", lang)
+    version = index.text(ontology, OWL + "versionInfo", lang, "")
     version_iri = next((v.value for v in index.values(ontology, OWL + "versionIRI")), None)
     if version:
         facts.append(("version", version, version_iri))
     for key, predicate in (("created", "created"), ("modified", "modified"), ("creator", "creator")):
-        text = index.text(ontology, DCT + predicate, lang)
+        text = index.text(ontology, DCT + predicate, lang, "")
         if text:
             facts.append((key, text, None))
     for licence in index.values(ontology, DCT + "license"):
@@ -165,12 +149,12 @@ def build_page(triples: list[ox.Triple], base: str, lang: str, local) -> Ontolog
     for subject, props in index.out.items():
         if ox.NamedNode(SKOS + "ConceptScheme") in props.get(RDF_TYPE, []):
             concepts = {c.value for c in props.get(SKOS + "hasTopConcept", []) if isinstance(c, ox.NamedNode)}
-            schemes.append((local(subject), index.text(subject, SKOS + "prefLabel", lang), len(concepts)))
+            schemes.append((local(subject), index.text(subject, SKOS + "prefLabel", lang, ""), len(concepts)))
     return OntologyPage(
         ontology,
-        index.text(ontology, DCT + "title", lang),
-        index.text(ontology, DCT + "title", other),
-        index.text(ontology, DCT + "description", lang),
+        index.text(ontology, DCT + "title", lang, ""),
+        index.text(ontology, DCT + "title", other, ""),
+        index.text(ontology, DCT + "description", lang, ""),
         facts,
         classes,
         object_properties,

@@ -79,24 +79,21 @@ def dataset_page(triples: list[ox.Triple]) -> str:
     """The VoID/DCAT description as a page: the same triples as the RDF, read in the page's language."""
     lang = page_language()
     base = runtime().config.base
-    values: dict[str, dict[str, list[object]]] = {}
-    for t in triples:
-        values.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
-    this = values[f"{base}dataset"]
+    index = documents.Index(triples)
+    dataset_iri = f"{base}dataset"
 
     def text(key: str) -> str:
-        literals = [v for v in this.get(key, []) if isinstance(v, ox.Literal)]
-        return next((v.value for v in literals if v.language == lang), literals[0].value if literals else "")
+        return index.text(dataset_iri, key, lang, "")
 
     def iris(key: str) -> list[str]:
-        return [v.value for v in this.get(key, []) if isinstance(v, ox.NamedNode)]
+        return index.iris(dataset_iri, key)
 
     void, dct = "http://rdfs.org/ns/void#", "http://purl.org/dc/terms/"
     labels = {r["class"]["value"]: r["label"]["value"] for r in _select(CLASS_LABELS.format(lang=lang))}
     partitions = []
     for partition in iris(void + "classPartition"):
-        klass = values[partition][void + "class"][0].value  # type: ignore[union-attr]
-        count = int(values[partition][void + "entities"][0].value)  # type: ignore[union-attr]
+        klass = index.iris(partition, void + "class")[0]
+        count = int(index.text(partition, void + "entities"))
         partitions.append((klass, labels.get(klass, klass.rsplit("#", 1)[-1].rsplit("/", 1)[-1]), count))
     counts = [
         (key, int(text(void + key)))
