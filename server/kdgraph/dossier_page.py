@@ -265,8 +265,10 @@ def build(iri: str, ntriples: bytes, base: str, lang: str, local: Callable[[str]
         change = [graph.ref(c) for c in graph.iris(iri, kd + "changeCategory")]
         predecessors = [graph.ref(p) for p in graph.iris(iri, kd + "predecessor")]
         details = [("change_category", change), ("predecessors", predecessors)]
+        in_section = [src for src in own if src.section == 10] or own
         sections[10].blocks.insert(
-            0, Block("facts", [Item(graph.ref(iri), details=[d for d in details if d[1]], sources=own)])
+            0,
+            Block("facts", [Item(graph.ref(iri), details=[d for d in details if d[1]], sources=in_section)]),
         )
     return DossierPage(
         graph.ref(iri),
