@@ -247,12 +247,25 @@ def test_from_file_is_refused_and_secret_never_appears(server, tmp_path: Path) -
 
 
 def test_own_graph_can_be_named(server) -> None:  # type: ignore[no-untyped-def]
-    graph = "https://w3id.org/kdgraph/graph/kdgraph"
+    health = requests.get(f"{server.url}/health", timeout=30).json()
+    graph = "https://w3id.org/kdgraph/graph/ontology"
+    assert graph in health["graphs"] and "https://w3id.org/kdgraph/graph/queries" in health["graphs"]
     response = sparql(server, f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}")
     assert response.status_code == 200
-    in_data_graph = int(response.json()["results"]["bindings"][0]["n"]["value"])
-    assert in_data_graph == requests.get(f"{server.url}/health", timeout=30).json()["data_triples"]
-    assert 3000 < in_data_graph < count(server)  # the union also holds the saved queries' graph
+    in_ontology = int(response.json()["results"]["bindings"][0]["n"]["value"])
+    kd_class = "SELECT (COUNT(*) AS ?n) FROM <%s> WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> }"
+    assert sparql(server, kd_class % graph).json()["results"]["bindings"][0]["n"]["value"] != "0"
+    # the default graph is the merge: data, ontology and saved queries, each triple once
+    assert 0 < in_ontology < health["data_triples"] < count(server) == health["triples"]
+
+
+def test_the_default_graph_holds_each_triple_once_regression_union_duplicates(server) -> None:  # type: ignore[no-untyped-def]
+    """A triple in two graphs is one triple of the default graph (not once per graph, as union mode)."""
+    label = "https://w3id.org/kdgraph/def/kd#Qualification"
+    query = f"SELECT ?o WHERE {{ <{label}> <http://www.w3.org/2000/01/rdf-schema#label> ?o }}"
+    rows = sparql(server, query).json()["results"]["bindings"]
+    values = [(r["o"]["value"], r["o"].get("xml:lang")) for r in rows]
+    assert len(values) == len(set(values)) >= 2
 
 
 def test_malformed_query_is_400_with_position(server) -> None:  # type: ignore[no-untyped-def]
@@ -410,25 +423,25 @@ def reload_and_wait(server: ServerProcess, timeout: float = 30) -> dict:
 
 
 def test_reload_keeps_old_graph_on_broken_edit_then_takes_a_good_one(server) -> None:  # type: ignore[no-untyped-def]
-    dossier = server.data_dir / "productietechniek" / "01-dossier.ttl"
+    dossier = server.data_dir / "productietechniek" / "01-dossier.trig"
     original = dossier.read_text(encoding="utf-8")
     version = requests.get(f"{server.url}/health", timeout=30).json()["version"]
     try:
         dossier.write_text(original.replace('"2023-08-01"^^xsd:date', '"2023-08-01'), encoding="utf-8")
         health = reload_and_wait(server)
-        assert health["last_reload"]["ok"] is False and "01-dossier.ttl:" in health["last_reload"]["error"]
+        assert health["last_reload"]["ok"] is False and "01-dossier.trig:" in health["last_reload"]["error"]
         assert health["version"] == version and health["status"] == "degraded"
         assert sparql(server, LEVEL4).json()["boolean"] is True
 
-        dossier.write_text(original.replace("kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;"), encoding="utf-8")
+        dossier.write_text(original.replace("kd:mboLevel mbo:2 .", "kd:mboLevel mbo:7 ."), encoding="utf-8")
         health = reload_and_wait(server)
         assert health["last_reload"]["ok"] is False and "violation" in health["last_reload"]["error"].lower()
         assert health["version"] == version
 
         dossier.write_text(
             original.replace(
-                '"Productietechniek"@nl , "Production technology"@en',
-                '"Productietechniek (herzien)"@nl , "Production technology"@en',
+                'rdfs:label "Productietechniek"@nl ;',
+                'rdfs:label "Productietechniek (herzien)"@nl ;',
             ),
             encoding="utf-8",
         )

@@ -53,7 +53,7 @@ def parse_term(text: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
 
 
 def evaluate(store: ox.Store, request: QueryRequest) -> tuple[str, bytes]:
-    kwargs: dict = {"use_default_graph_as_union": True}
+    kwargs: dict = {}  # the default graph is the merge of all graphs (see store.fill_store)
     if request.default_graphs:
         kwargs = {"default_graph": [ox.NamedNode(g) for g in request.default_graphs]}
     if request.named_graphs:

@@ -2,8 +2,8 @@
 
 One CONSTRUCT through the engine (cached like any answer) gives the resource's triples, the
 triples pointing at it, the labels of everything it links to (an involvement, which has no label
-of its own, is named by its organisation and role), and its source locations (named with
-kd:sourceLocation, or the source-location graphs its statements are in). One SELECT gives
+of its own, is named by its organisation and role), and its source locations (the
+source-location graphs its statements are in). One SELECT gives
 the named graphs each of those statements sits in (PROVENANCE.md: a source-location graph, an
 outside source, or an interpretation), so a page can show the source per statement row. The
 page model is built from the two answers in Python, in one language.
@@ -49,7 +49,7 @@ CONSTRUCT {{
      ?n a kd:Involvement ; kd:stakeholder ?org ; kd:stakeholderRole ?role .
      ?org rdfs:label ?orglabel . ?role skos:prefLabel ?rolelabel }}
   UNION
-  {{ {{ ?this kd:sourceLocation ?loc }} UNION {{ GRAPH ?loc {{ ?this ?stated ?value }} }}
+  {{ GRAPH ?loc {{ ?this ?anyPredicate ?anyObject }}
      ?loc kd:page ?page ; kd:section ?section . ?section kd:sectionNumber ?number }}
 }}
 """

@@ -8,7 +8,7 @@ performance issue): pyoxigraph evaluates, rdflib stays for modelling and SHACL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -69,12 +69,26 @@ class QueryStore(Protocol):
     def serialize(self, sparql: str, fmt: str, bindings: Mapping[str, Term] | None = None) -> bytes: ...
 
 
+def fill_store(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
+    """The layout of every kdgraph store: each quad in its named graph, the merge in the default graph.
+
+    The default graph holds each triple of any graph once, so a query sees the merged graph and
+    asks for provenance with ``GRAPH ?g``. (Oxigraph's ``use_default_graph_as_union`` would
+    return a triple once per graph it is in.) Loaded as N-Quads and N-Triples, parsed in Rust;
+    the store drops duplicates itself.
+    """
+    quads = list(quads)
+    store.bulk_load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", format=ox.RdfFormat.N_QUADS)
+    merged = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
+    store.bulk_load(merged, format=ox.RdfFormat.N_TRIPLES)
+
+
 class OxigraphStore:
     """An in-memory pyoxigraph store holding one KnowledgeGraph, read-only by convention."""
 
     def __init__(self, graph: KnowledgeGraph):
         self._store = ox.Store()
-        self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in graph.triples)
+        fill_store(self._store, graph.quads)
         self._version = graph.version
         self._size = len(graph)
 

@@ -83,22 +83,39 @@ Evaluate = Callable[[QueryRequest], tuple[str, bytes]]
 def _local(served: ServedData) -> tuple[Writer, Evaluate]:
     """The on-disk store: dumped and queried directly, streamed, without holding the graph."""
     store = ox.Store.read_only(served.store_path)
-    graph = ox.NamedNode(served.graph)
 
     def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
-        store.dump(handle, format=fmt, from_graph=graph, **({"prefixes": names} if names else {}))
+        extra = {"prefixes": names} if names else {}
+        if fmt not in QUAD_FORMATS:  # the merged graph
+            store.dump(handle, format=fmt, from_graph=ox.DefaultGraph(), **extra)
+            return
+        ox.serialize(_stated_quads(store), handle, format=fmt, **extra)
 
     return writer, lambda request: evaluate(store, request)
 
 
+def _stated_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    """The quads as loaded: every named graph, and the default graph's triples that are in none.
+
+    (The store's default graph also holds the merge of all graphs; a quads dump leaves that out,
+    so it reads back into the same store.)
+    """
+    for quad in store.quads_for_pattern(None, None, None, None):
+        if isinstance(quad.graph_name, ox.NamedNode):
+            yield quad
+    only_default = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
+    for triple in store.query(only_default):  # type: ignore[union-attr]
+        yield ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph())
+
+
 def _remote(served: ServedData) -> tuple[Writer, Evaluate]:
-    """An external store: the data graph fetched once as N-Triples, re-serialised as a stream."""
+    """An external store: its version graph fetched once as N-Triples, re-serialised as a stream."""
     engine = remote_engine.engine_for(served)
-    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{served.graph}> {{ ?s ?p ?o }} }}"
+    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"  # the version graph is the default graph
     _, ntriples = engine.run(QueryRequest(query, "nt", max_bytes=2**62), timeout=3600)
 
     def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
-        if fmt == ox.RdfFormat.N_TRIPLES:
+        if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):  # triples are quads of the default graph
             handle.write(ntriples)
             return
         triples = (quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
@@ -107,9 +124,21 @@ def _remote(served: ServedData) -> tuple[Writer, Evaluate]:
     return writer, lambda request: engine.run(request, timeout=3600)
 
 
+QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
+# dump file suffix -> (format, gzipped, with prefixes)
+_DUMP_FORMATS = {
+    ".ttl": (ox.RdfFormat.TURTLE, False, True),
+    ".nt.gz": (ox.RdfFormat.N_TRIPLES, True, False),
+    ".trig": (ox.RdfFormat.TRIG, False, True),
+    ".nq.gz": (ox.RdfFormat.N_QUADS, True, False),
+}
+
+
 def write_dumps(writer: Writer, directory: Path, names: dict[str, str], context: dict[str, object]) -> None:
-    """The data graph as Turtle, gzipped N-Triples and JSON-LD (expanded, under the context published
-    at /context.jsonld, which changes no expanded value), streamed to files."""
+    """Turtle, gzipped N-Triples and JSON-LD of the merged graph, TriG and gzipped N-Quads of the quads.
+
+    The JSON-LD is expanded, under the context published at /context.jsonld (its terms change no
+    expanded value), so that it reads like the rest of the API."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in DUMPS:
         target = directory / name
@@ -117,15 +146,18 @@ def write_dumps(writer: Writer, directory: Path, names: dict[str, str], context:
             continue
         temporary = directory / f".{name}.tmp"
         with temporary.open("wb") as handle:
-            if name.endswith(".ttl"):
-                writer(handle, ox.RdfFormat.TURTLE, names)
-            elif name.endswith(".nt.gz"):
-                with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
-                    writer(compressed, ox.RdfFormat.N_TRIPLES, None)  # type: ignore[arg-type]
-            else:  # expanded JSON-LD under our context, so that it reads like the rest of the API
+            suffix = next((s for s in _DUMP_FORMATS if name.endswith(s)), None)
+            if suffix is None:  # expanded JSON-LD under our context, to read like the rest of the API
                 handle.write(b'{"@context": ' + json.dumps(context).encode() + b',\n"@graph": ')
                 writer(handle, ox.RdfFormat.JSON_LD, None)
                 handle.write(b"}\n")
+            else:
+                fmt, gzipped, with_prefixes = _DUMP_FORMATS[suffix]
+                if gzipped:
+                    with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
+                        writer(compressed, fmt, None)  # type: ignore[arg-type]
+                else:
+                    writer(handle, fmt, names if with_prefixes else None)
         temporary.replace(target)
 
 
