@@ -185,7 +185,11 @@ def test_dossier_page_reads_like_the_source(server, browser) -> None:  # type: i
             "lezen" in c and "B1" in c and "A2" in c and "Toelichting: lezen op A2" in c for c in conflicts
         )
         # trends with technologies and horizons; history as a timeline; stakeholders by role
-        assert "3d printing\t20-25 jaar" in page.locator("#s4 table").inner_text()
+        outlooks = page.locator("#s4 table.outlooks").inner_text()
+        assert (
+            "3d printing\tzeer lange termijn “pas op een zeer lange termijn, van 20 à 25 jaar” (20-25 jaar)"
+            in outlooks
+        )
         timeline = page.locator("#s10 ol.timeline > li").all_inner_texts()
         assert timeline[0].startswith("2020-03-11") and timeline[1].startswith("geen datum in de bron")
         roles = page.locator("#s11 .card h3").all_inner_texts()
@@ -231,6 +235,13 @@ def test_qualification_page(server, browser) -> None:  # type: ignore[no-untyped
         assert visit.page.locator("h1").inner_text() == "Productietechnicus"
         text = visit.text()
         assert "Bron: voorwerk, pagina 1; sectie 12, pagina 9" in " ".join(text.split())
+        # the source per statement row (the graphs it is stated in), once per row
+        rows = dict(
+            r.split("\t")[::2] for r in visit.page.locator("table").first.locator("tr").all_inner_texts()[1:]
+        )
+        assert rows["mbo-niveau"] == "sectie 12, p. 9"
+        assert rows["EQF-niveau"] == "Nuffic: het niveau van Nederlandse diploma's"
+        assert rows["naam"] == "voorwerk, p. 1"
         check_diagram(visit)
         visit.shoot("qualification")
     finally:

@@ -12,6 +12,7 @@ no blank nodes in our data): what a value cannot say through its term it says in
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -118,6 +119,18 @@ def ordered(triples: Iterable[ox.Triple], iri: str) -> list[ox.Triple]:
 
 def parse_ntriples(ntriples: bytes) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
+
+
+def node_key(node: object) -> str:
+    """A term as a key that a SPARQL JSON result term gives too (see linked_data._term_key)."""
+    if isinstance(node, ox.NamedNode):
+        return f"<{node.value}>"
+    if isinstance(node, ox.Literal):
+        datatype = "" if node.language else node.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            datatype = ""
+        return json.dumps([node.value, node.language or "", datatype])
+    return "_:"
 
 
 class Index:

@@ -2,9 +2,9 @@
 
 One CONSTRUCT (``bundle_request``) brings everything the page shows: the dossier, what belongs to
 it (``kd:dossier``, its qualifications, the sections of its justification document, the sources it
-is based on), the literals and links of what those point at, and their labels. Where a resource's
-statements sit in source-location graphs (PROVENANCE.md), the query adds those locations as
-``kd:sourceLocation`` for the page, so the page works on the Turtle data model and on the TriG one.
+is based on), the literals and links of what those point at, and their labels; and, as
+``STATED_IN`` (a name of this page's own, never served), the source-location graphs each of
+those resources' statements sit in (PROVENANCE.md), which say the section and page of each fact.
 
 The page model is built here in Python, in one language. Each resource is placed in the section
 its source location names; each kind of resource has its own block (qualifications with levels,
@@ -16,12 +16,12 @@ as a card with its label and text, so new kinds of data appear without a change 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .documents import Index, parse_ntriples
+from .documents import Index, node_key, parse_ntriples
 from .engine import QueryRequest
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -30,6 +30,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
 SCHEMA = "https://schema.org/"
 
+STATED_IN = "urn:kdgraph:dossier-page:stated-in"
 BUNDLE = """
 PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -37,7 +38,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX kd:   <{kd}>
 CONSTRUCT {{
-  ?r ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?r kd:sourceLocation ?g .
+  ?r ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?r <{stated_in}> ?g .
 }} WHERE {{
   {{ BIND(?this AS ?r) }} UNION {{ ?r kd:dossier ?this }} UNION {{ ?this kd:hasQualification ?r }}
   UNION {{ ?this kd:basedOn ?r }} UNION {{ ?this kd:justification/dcterms:hasPart ?r }}
@@ -45,7 +46,8 @@ CONSTRUCT {{
      OPTIONAL {{
        ?o ?p2 ?o2 .
        FILTER(isLiteral(?o2) || ?p2 IN (rdf:type, kd:section, kd:stakeholder, kd:stakeholderRole, kd:mboLevel,
-                                        kd:sourceLocation, skos:inScheme, kd:trendTheme))
+                                        skos:inScheme, kd:trendTheme, kd:minimumLevel, kd:tickedLevel,
+                                        kd:statedIn, kd:skill, kd:horizon, kd:statementKind))
        OPTIONAL {{ ?o2 ?p3 ?o3 . FILTER(?p3 IN (rdfs:label, skos:prefLabel, skos:notation, kd:sectionNumber,
                                                 kd:levelNumber, kd:rank, kd:page, kd:section)) }}
      }} }}
@@ -56,7 +58,12 @@ CONSTRUCT {{
 
 
 def bundle_request(base: str, iri: str, max_bytes: int) -> QueryRequest:
-    return QueryRequest(BUNDLE.format(kd=f"{base}def/kd#"), "nt", {"this": f"<{iri}>"}, max_bytes=max_bytes)
+    return QueryRequest(
+        BUNDLE.format(kd=f"{base}def/kd#", stated_in=STATED_IN),
+        "nt",
+        {"this": f"<{iri}>"},
+        max_bytes=max_bytes,
+    )
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class CefrTable:
         tuple[str, str], list[tuple[Ref, Ref, bool]]
     ]  # (level, skill) -> (requirement, statement, differs)
     conflicts: list[tuple[Ref, list[tuple[Ref, Ref, list[Src]]]]]  # skill -> (level, statement, sources)
+    ticks: set[tuple[str, str]] = field(default_factory=set)  # (level, skill) the source's table ticks
 
 
 @dataclass
@@ -171,13 +179,14 @@ class Graph(Index):
         return subject.rsplit("/", 1)[-1]
 
     kd = ""
+    conflicts: list[str] = []  # noqa: RUF012  (set per page by build)
 
     def ref(self, iri: str) -> Ref:
         return Ref(self.local(iri), self.label(iri), iri)
 
     def sources(self, subject: str) -> list[Src]:
         found = set()
-        for location in self.iris(subject, self.kd + "sourceLocation"):
+        for location in self.iris(subject, STATED_IN):
             section, page = self.one(location, self.kd + "section"), self.number(location, self.kd + "page")
             number = self.number(section, self.kd + "sectionNumber") if section else None
             if number is not None and page is not None:
@@ -185,7 +194,16 @@ class Graph(Index):
         return sorted(found, key=lambda s: (s.section, s.page))
 
 
-def build(iri: str, ntriples: bytes, base: str, lang: str, local: Callable[[str], str]) -> DossierPage:
+def build(
+    iri: str,
+    ntriples: bytes,
+    base: str,
+    lang: str,
+    local: Callable[[str], str],
+    statement_sources: Mapping[tuple[str, str, str], list] | None = None,
+) -> DossierPage:
+    """The page model; ``statement_sources`` (linked_data.statement_sources of the dossier) gives the
+    section and page of each of the dossier's own statements, for the facts at the top."""
     graph = Graph(parse_ntriples(ntriples), lang, local)
     kd = graph.kd = f"{base}def/kd#"
     members = [s for s in graph.out if iri in graph.iris(s, kd + "dossier") and s != iri]
@@ -201,8 +219,14 @@ def build(iri: str, ntriples: bytes, base: str, lang: str, local: Callable[[str]
         values: list[Ref | str] = [graph.ref(v) for v in graph.iris(iri, kd + predicate)] or (
             [graph.text(iri, kd + predicate)] if graph.text(iri, kd + predicate) else []
         )
+        stated = [
+            Src(local(source.iri), source.section, source.page)
+            for value in graph.values(iri, kd + predicate)
+            for source in (statement_sources or {}).get(("out", kd + predicate, node_key(value)), [])
+            if source.section is not None
+        ]
         if values:
-            facts.append((key, values, front))
+            facts.append((key, values, sorted(set(stated), key=lambda s: (s.section, s.page)) or front))
     qualifications = sorted(
         (
             Qualification(
@@ -228,7 +252,10 @@ def build(iri: str, ntriples: bytes, base: str, lang: str, local: Callable[[str]
         pages = f"{start}" if start == end else f"{start}-{end}"
         sections[number] = Section(number, graph.label(section), graph.ref(section), pages)
     placed: dict[int, dict[str, list[str]]] = {}
+    graph.conflicts = [m for m in members if "RequirementConflict" in graph.types(m)]  # shown in the table
     for member in members:
+        if member in graph.conflicts:
+            continue
         kind = _kind(graph, member)
         if kind == "NotApplicableStatement":
             about = graph.one(member, kd + "aboutSection")
@@ -280,7 +307,14 @@ def build(iri: str, ntriples: bytes, base: str, lang: str, local: Callable[[str]
     )
 
 
-ORDER = {"LabourMarketBottleneck": 1, "LabourMarketFinding": 2, "EndFunctionStatement": 60, "Aim": 70}
+ORDER = {
+    "LabourMarketBottleneck": 1,
+    "LabourMarketFinding": 2,
+    "Trend": 3,
+    "TechnologyOutlook": 4,
+    "EndFunctionStatement": 60,
+    "Aim": 70,
+}
 
 
 GROUPS = {"Advice": "Decision", "DossierEvent": "Decision"}  # one timeline for the history
@@ -336,19 +370,11 @@ def _cards(graph: Graph, kind: str, resources: list[str]) -> Block:
     items = []
     for resource in _by_position(graph, resources):
         item = _item(graph, resource)
-        for predicate in (
-            "appliesTo",
-            "qualification",
-            "context",
-            "actor",
-            "aimOf",
-            "consequenceOf",
-            "elaborates",
-        ):
+        for predicate in CARD_LINKS:
             values = _links(graph, resource, predicate)
             if values:
                 item.details.append((predicate, values))
-        for predicate in ("reason", "duration", "durationYears"):
+        for predicate in CARD_TEXTS:
             value = graph.text(resource, graph.kd + predicate)
             if value:
                 item.details.append((predicate, [value]))
@@ -357,59 +383,112 @@ def _cards(graph: Graph, kind: str, resources: list[str]) -> Block:
     return Block("prose" if long_text else "cards", items)
 
 
+CARD_LINKS = (
+    "appliesTo",
+    "qualification",
+    "endFunctionDomain",
+    "actor",
+    "aimOf",
+    "consequenceOf",
+    "elaborates",
+    "enabledBy",
+)
+CARD_TEXTS = (
+    "summary",
+    "statedReason",
+    "causeText",
+    "effectText",
+    "drawbackText",
+    "duration",
+    "durationYears",
+)
+
+
 def _trends(graph: Graph, kind: str, resources: list[str]) -> Block:
-    """Trends in the source's order, each with its theme; then the technologies they mention, each
-    with its horizon (stated on the technology, else on the one trend that mentions it)."""
+    """Trends in the source's order, each with its theme, technologies, domains and horizon."""
     kd = graph.kd
     items = []
-    technologies: dict[str, tuple[Ref, str, list[Ref], list[Src]]] = {}
     for resource in _by_position(graph, resources):
         item = _item(graph, resource)
         theme = graph.one(resource, kd + "trendTheme")
         if theme:
             item.details.append(("theme", [graph.ref(theme)]))
-        mentioned = graph.iris(resource, kd + "mentionsTechnology")
-        if mentioned:
-            item.details.append(("technologies", [graph.ref(t) for t in mentioned]))
+        for key, predicate in (
+            ("technologies", "mentionsTechnology"),
+            ("mentionsRegulation", "mentionsRegulation"),
+            ("concernsDomain", "concernsDomain"),
+            ("partOfTrend", "partOfTrend"),
+            ("drivenBy", "drivenBy"),
+        ):
+            values = _links(graph, resource, predicate)
+            if values:
+                item.details.append((key, values))
         horizon = _horizon(graph, resource)
         if horizon:
             item.details.append(("horizon", [horizon]))
-        for predicate in ("mentionsRegulation", "concernsDomain", "partOfTrend"):
-            values = _links(graph, resource, predicate)
-            if values:
-                item.details.append((predicate, values))
+        status = graph.text(resource, kd + "statusText")
+        if status:
+            item.details.append(("status_text", [status]))
         attributed = [graph.ref(a) for a in graph.iris(resource, "http://www.w3.org/ns/prov#wasAttributedTo")]
         if attributed:
             item.details.append(("attributed", attributed))
         items.append(item)
-        for tech in mentioned:
-            ref, tech_horizon, trends, sources = technologies.get(
-                tech, (graph.ref(tech), _horizon(graph, tech), [], graph.sources(tech))
-            )
-            trends.append(item.ref)
-            technologies[tech] = (ref, tech_horizon, trends, sources)
-    rows = []
-    for ref, tech_horizon, trends, sources in technologies.values():
-        if not tech_horizon:  # the horizon of the most specific trend that mentions it
-            specific = [i for i in items if i.ref in trends and any(k == "horizon" for k, _ in i.details)]
-            if len(specific) == 1:
-                tech_horizon = str(dict(specific[0].details)["horizon"][0])
-        rows.append((ref, tech_horizon, trends, sources))
-    return Block("trends", items, rows=sorted(rows, key=lambda r: r[0].label.lower()))
+    return Block("trends", items)
+
+
+def _outlooks(graph: Graph, kind: str, resources: list[str]) -> Block:
+    """Technology outlooks as a table: the technology, its horizon (the kind, and the source's own
+    words and years), its status or expected role, what it depends on, the trend it belongs to."""
+    kd = graph.kd
+    items = []
+    for resource in _by_position(graph, resources):
+        item = _item(graph, resource)
+        item.details = [
+            ("technologies", _links(graph, resource, "mentionsTechnology")),
+            ("horizon", [_horizon(graph, resource)] if _horizon(graph, resource) else []),
+            (
+                "status_text",
+                [
+                    t
+                    for t in (
+                        graph.text(resource, kd + "statusText"),
+                        graph.text(resource, kd + "expectedRole"),
+                    )
+                    if t
+                ],
+            ),
+            (
+                "prerequisite",
+                [graph.text(resource, kd + "prerequisite")]
+                if graph.text(resource, kd + "prerequisite")
+                else [],
+            ),
+            ("partOfTrend", _links(graph, resource, "partOfTrend")),
+        ]
+        items.append(item)
+    return Block("outlooks", items)
 
 
 def _horizon(graph: Graph, subject: str) -> str:
+    """The kind of horizon (kd:horizon), the source's words for it, and its years where given."""
     kd = graph.kd
+    kind = graph.one(subject, kd + "horizon")
+    words = graph.text(subject, kd + "horizonText")
     low, high = graph.number(subject, kd + "horizonMinYears"), graph.number(subject, kd + "horizonMaxYears")
     years = "jaar" if graph.lang == "nl" else "years"
-    if low is not None and high is not None:
-        return f"{low}-{high} {years}" if low != high else f"{low} {years}"
-    return graph.text(subject, kd + "horizonText")
+    span = (
+        (f"{low}-{high} {years}" if low != high else f"{low} {years}")
+        if low is not None and high is not None
+        else ""
+    )
+    parts = [graph.label(kind) if kind else "", f"“{words}”" if words else "", f"({span})" if span else ""]
+    return " ".join(p for p in parts if p)
 
 
 def _language(graph: Graph, kind: str, resources: list[str]) -> Block:
-    """The source's tables: per qualification, skills as columns and CEFR levels C2..A1 as rows;
-    a cell names each statement that sets that level, and a skill with two levels is a conflict."""
+    """The source's tables: per qualification, skills as columns and CEFR levels C2..A1 as rows.
+    A cell shows the levels the source's table ticks (x) and names each statement that sets that
+    level; the conflicts the data records (kd:RequirementConflict) are shown side by side."""
     kd = graph.kd
     statements = _by_position(graph, resources)
     requirements = [
@@ -420,51 +499,64 @@ def _language(graph: Graph, kind: str, resources: list[str]) -> Block:
         key=lambda q: graph.label(q),
     )
     skill_iris = sorted(
-        {graph.one(req, kd + "skill") for req, _ in requirements} - {None},
-        key=lambda s: SKILL_ORDER.get(s.rsplit("/", 1)[-1], 9),  # type: ignore[union-attr]
+        {s for req, _ in requirements if (s := graph.one(req, kd + "skill"))},
+        key=lambda s: SKILL_ORDER.get(s.rsplit("/", 1)[-1], 9),
     )
-    found_level = next((graph.one(req, kd + "minimumLevel") for req, _ in requirements), None)
+    found_level = next((lv for req, _ in requirements if (lv := graph.one(req, kd + "minimumLevel"))), None)
     level_base = found_level.rsplit("/", 1)[0] if found_level else ""
+    in_conflict = {req for c in graph.conflicts for req in graph.iris(c, kd + "conflictingRequirement")}
     tables = []
     for qualification in qualifications:
         cells: dict[tuple[str, str], list[tuple[Ref, Ref, bool]]] = {}
-        by_skill: dict[str, dict[str, list[tuple[str, str]]]] = {}
+        ticks: set[tuple[str, str]] = set()
         for req, statement in requirements:
             if qualification not in graph.iris(statement, kd + "appliesTo"):
                 continue
             skill, level = graph.one(req, kd + "skill"), graph.one(req, kd + "minimumLevel")
-            if skill and level:
-                by_skill.setdefault(skill, {}).setdefault(level, []).append((req, statement))
+            if not skill or not level:
+                continue
+            kind_ref = graph.one(statement, kd + "statementKind")
+            short = graph.label(kind_ref) if kind_ref else graph.label(statement)
+            cells.setdefault((level, skill), []).append(
+                (Ref(graph.local(req), short, req), graph.ref(statement), req in in_conflict)
+            )
+            ticks |= {(ticked, skill) for ticked in graph.iris(req, kd + "tickedLevel")}
         conflicts = []
-        for skill, levels in by_skill.items():
-            differs = len(levels) > 1
-            for level, pairs in levels.items():
-                for req, statement in pairs:
-                    kind_ref = graph.one(statement, kd + "statementKind")
-                    short = graph.label(kind_ref) if kind_ref else graph.label(statement)
-                    cells.setdefault((level, skill), []).append(
-                        (Ref(graph.local(req), short, req), graph.ref(statement), differs)
+        for conflict in graph.conflicts:
+            if qualification not in graph.iris(conflict, kd + "appliesTo"):
+                continue
+            sides = []
+            for req in graph.iris(conflict, kd + "conflictingRequirement"):
+                level, statement = graph.one(req, kd + "minimumLevel"), graph.one(req, kd + "statedIn")
+                if level and statement:
+                    sides.append(
+                        (
+                            graph.ref(level),
+                            graph.ref(statement),
+                            graph.sources(req) or graph.sources(statement),
+                        )
                     )
-            if differs:
-                conflicts.append(
-                    (
-                        graph.ref(skill),
-                        [
-                            (graph.ref(level), graph.ref(statement), graph.sources(statement))
-                            for level, pairs in sorted(levels.items(), key=lambda kv: kv[0])
-                            for _, statement in pairs
-                        ],
-                    )
-                )
+            skill = graph.one(conflict, kd + "skill")
+            conflicts.append(
+                (graph.ref(skill) if skill else graph.ref(conflict), sorted(sides, key=lambda x: x[0].label))
+            )
+        conflicts.sort(key=lambda c: SKILL_ORDER.get(c[0].iri.rsplit("/", 1)[-1], 9))
         levels = [Ref(graph.local(f"{level_base}/{n}"), n, f"{level_base}/{n}") for n in CEFR]
-        tables.append(
-            CefrTable(graph.ref(qualification), [graph.ref(s) for s in skill_iris], levels, cells, conflicts)  # type: ignore[arg-type]
+        table = CefrTable(
+            graph.ref(qualification), [graph.ref(s) for s in skill_iris], levels, cells, conflicts
         )
+        table.ticks = ticks
+        tables.append(table)
     items = [_item(graph, s) for s in statements]
     for item, statement in zip(items, statements, strict=True):
-        note = graph.text(statement, SKOS + "editorialNote")
-        if note:
-            item.details.append(("note", [note]))
+        for key, predicate in (
+            ("summary", kd + "summary"),
+            ("statedReason", kd + "statedReason"),
+            ("note", SKOS + "editorialNote"),
+        ):
+            value = graph.text(statement, predicate)
+            if value:
+                item.details.append((key, [value]))
     return Block("language", items=items, tables=tables)
 
 
@@ -480,7 +572,8 @@ def _routes(graph: Graph, kind: str, resources: list[str]) -> Block:
         for key, predicate in (
             ("from", "routeFrom"),
             ("to", "routeTo"),
-            ("context", "context"),
+            ("routeDomain", "routeDomain"),
+            ("practiceContext", "practiceContext"),
             ("training_provider", "trainingProvider"),
         ):
             values = _links(graph, resource, predicate)
@@ -547,6 +640,7 @@ def _stakeholders(graph: Graph, kind: str, resources: list[str]) -> Block:
 
 BLOCKS: dict[str, Callable[[Graph, str, list[str]], Block]] = {
     "Trend": _trends,
+    "TechnologyOutlook": _outlooks,
     "LanguageRequirementStatement": _language,
     "ProgressionRoute": _routes,
     "MaintenanceAgendaItem": _agenda,

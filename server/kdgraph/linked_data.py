@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .documents import node_key
 from .engine import QueryRequest
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -243,10 +244,21 @@ def in_page_language(links: list[Link], lang: str) -> list[Link]:
     ]
 
 
-def statement_sources(rows: list[dict]) -> dict[tuple[str, str, str], list[Source]]:
-    """(direction, predicate, N-Triples of the other node) -> the sources of that statement."""
+def statement_sources(rows: list[dict], lang: str = "nl") -> dict[tuple[str, str, str], list[Source]]:
+    """(direction, predicate, N-Triples of the other node) -> the sources of that statement; an
+    interpretation's reason and an outside source's label in the page's language where given."""
     found: dict[tuple[str, str, str], list[Source]] = {}
-    for row in rows:
+
+    def rank(row: dict) -> int:
+        tags = {row.get(k, {}).get("xml:lang") for k in ("reason", "glabel")} - {None}
+        return 0 if lang in tags else (1 if not tags else 2)
+
+    chosen: dict[tuple[str, str, str, str], dict] = {}
+    for row in sorted(rows, key=rank):
+        chosen.setdefault(
+            (row["direction"]["value"], row["p"]["value"], _term_key(row["o"]), row["g"]["value"]), row
+        )
+    for row in chosen.values():
         other = row["o"]
         key = (row["direction"]["value"], row["p"]["value"], _term_key(other))
         source = Source(
@@ -275,24 +287,13 @@ def _term_key(term: dict) -> str:
     return json.dumps([term["value"], term.get("xml:lang", ""), datatype])
 
 
-def _node_key(node: object) -> str:
-    if isinstance(node, ox.NamedNode):
-        return f"<{node.value}>"
-    if isinstance(node, ox.Literal):
-        datatype = "" if node.language else node.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
-            datatype = ""
-        return json.dumps([node.value, node.language or "", datatype])
-    return "_:"
-
-
 def build(iri: str, ntriples: bytes, lang: str, source_rows: list[dict] | None = None) -> Description | None:
     triples = [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
     this = ox.NamedNode(iri)
     if not any(t.subject == this or t.object == this for t in triples):
         return None
     label_of = labeller(triples, [lang])
-    sources = statement_sources(source_rows or [])
+    sources = statement_sources(source_rows or [], lang)
 
     def link(direction: str, t: ox.Triple, other: object) -> Link:
         return Link(
@@ -300,7 +301,7 @@ def build(iri: str, ntriples: bytes, lang: str, source_rows: list[dict] | None =
             predicate_name(t.predicate, label_of(t.predicate), lang),
             other,  # type: ignore[arg-type]
             label_of(other),
-            sources.get((direction, t.predicate.value, _node_key(other)), []),
+            sources.get((direction, t.predicate.value, node_key(other)), []),
         )
 
     description = Description(iri, label_of(this) or iri.rsplit("/", 1)[-1], [])

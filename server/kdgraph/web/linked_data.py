@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from .. import diagram, documents, dossier_page, ontology_docs
 from ..answer_files import Answer
 from ..engine import EngineFailure, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
-from ..linked_data import Description, build, describe_request, sources_request
+from ..linked_data import Description, build, describe_request, sources_request, statement_sources
 from .page_language import page_language, word
 from .search import closest_hits
 from .sparql import problem, public_root, runtime
@@ -165,7 +165,8 @@ def document(kind: str, rest: str) -> Response:
             return machine_document(iri, answer.body, fmt, headers)
         if ontology:
             return Response(ontology_html(), content_type="text/html; charset=utf-8", headers=headers)
-        description = build(iri, answer.body, lang, _rows(sources_request(base(), iri, max_bytes())))
+        source_rows = _rows(sources_request(base(), iri, max_bytes()))
+        description = build(iri, answer.body, lang, source_rows)
         kinds = {
             t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)
         }
@@ -178,6 +179,7 @@ def document(kind: str, rest: str) -> Response:
                 base(),
                 lang,
                 local_href,
+                statement_sources(source_rows, lang),
             )
             html = render_template(
                 "dossier.html",
