@@ -117,7 +117,7 @@ class Block:
     items: list[Item] = field(default_factory=list)
     groups: list[tuple[Ref, list[Item]]] = field(default_factory=list)
     tables: list[CefrTable] = field(default_factory=list)
-    rows: list[tuple[Ref, str, list[Ref], list[Src]]] = field(default_factory=list)  # technologies
+    title: str = ""  # the class of what a generic block shows, in the page's language
 
 
 @dataclass
@@ -380,7 +380,8 @@ def _cards(graph: Graph, kind: str, resources: list[str]) -> Block:
                 item.details.append((predicate, [value]))
         items.append(item)
     long_text = max((len(i.text) for i in items), default=0) > 300
-    return Block("prose" if long_text else "cards", items)
+    name = graph.label(graph.kd + kind)
+    return Block("prose" if long_text else "cards", items, title=name[:1].upper() + name[1:])
 
 
 CARD_LINKS = (
