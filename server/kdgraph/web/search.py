@@ -22,13 +22,14 @@ def search_hits(term: str, lang: str) -> list[Hit]:
 
 
 def closest_hits(term: str, lang: str) -> list[Hit]:
-    """For a mistyped path: the hits for the words, else for ever shorter beginnings of them."""
+    """For a mistyped path: the hits for its words, else for a few shorter beginnings of them
+    (at most five searches, whatever the path: a 404 must stay cheap)."""
     term = normalise(term)
-    while len(term) >= 4:
-        hits = search_hits(term, lang)
+    tries = [term, term[:-1], term[:-2], term[:-3], term[: max(4, len(term) // 2)]]
+    for attempt in dict.fromkeys(t for t in tries if len(t) >= 4):
+        hits = search_hits(attempt, lang)
         if hits:
             return hits
-        term = term[:-1]
     return []
 
 
