@@ -335,6 +335,13 @@ def test_query_ui_opens_on_the_query_and_runs_it(server, browser) -> None:  # ty
         assert visit.errors == []
         assert visit.axe() == []
         assert visit.fits()
+        page.wait_for_function("() => document.querySelector('.yasr').innerText.includes('resultaten in')")
+        words = [
+            w
+            for w in ("Table", "Response", "Showing", "results in")
+            if w in page.locator("main").inner_text()
+        ]
+        assert words == [], f"English words on the Dutch query UI: {words}"
         visit.shoot("query-ui")
     finally:
         visit.close()
