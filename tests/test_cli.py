@@ -114,7 +114,7 @@ def test_validate_bundled_data_exits_0_with_one_line_summary(tmp_path: Path) -> 
     result = run("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     summary = result.stdout.strip().splitlines()[-1]
-    assert summary.endswith("conforms: 0 violations, 1 warnings, 4 infos")
+    assert summary.endswith("conforms: 0 violations, 1 warning, 4 infos")  # not "1 warnings" (issue 15)
 
 
 def test_validate_strict_fails_on_the_warning(tmp_path: Path) -> None:
@@ -195,3 +195,56 @@ def test_diff_lists_changes_per_resource_and_as_rdf(tmp_path: Path) -> None:
     )
     added = graph.value(changeset, cs.addition)
     assert graph.value(added, rdflib.RDF.object) == rdflib.Literal("Productietechniek (herzien)", lang="nl")
+
+
+def test_query_table_keeps_iris_whole(tmp_path: Path) -> None:
+    """Regression for issue 15: table cells were cut at 60 characters, IRIs included."""
+    result = run(
+        "query",
+        "cq02-routes-reachable",
+        "--param",
+        "qualification=https://w3id.org/kdgraph/id/qualification/productietechnicus",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "route:productietechnicus-naar-technisch-meewerkend-leidinggevende " in result.stdout
+    assert "role:technisch-meewerkend-leidinggevende " in result.stdout
+    assert "…" not in result.stdout
+    assert result.stderr.strip() == "(7 rows)"
+
+
+def test_help_lists_every_command_with_a_whole_summary_and_typical_use(tmp_path: Path) -> None:
+    result = run("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    commands = result.stdout.split("Commands:")[1]
+    for command in ("diff", "export", "publish", "query", "serve", "validate"):
+        line = next(line for line in commands.splitlines() if line.strip().startswith(command + " "))
+        assert line.rstrip().endswith(".") and "..." not in line, line
+        assert f"kdgraph {command} " in result.stdout.split("Commands:")[0], command  # in "Typical use"
+
+
+def test_publish_help_says_where_the_store_it_names_comes_from(tmp_path: Path) -> None:
+    """Regression for issue 15: it told people to run ``oxigraph serve``, which pip install . lacks."""
+    text = " ".join(run("publish", "--help", cwd=tmp_path).stdout.split())
+    assert (
+        "oxigraph serve" in text and "not installed with kdgraph" in text and "pip install oxigraph" in text
+    )
+
+
+def test_serve_on_a_port_in_use_exits_2_before_preparing(tmp_path: Path) -> None:
+    """Regression for issue 15: the port was found taken only after the whole preparation, then
+    gunicorn retried and exited 1. Now: exit 2 with a message, nothing prepared."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        state = tmp_path / "state"
+        result = run("serve", "--port", str(port), "--state-dir", str(state), cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"error: port {port} on 127.0.0.1 is already in use; stop what runs there or choose --port"
+    )
+    assert not state.exists()  # stopped before any preparation

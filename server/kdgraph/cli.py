@@ -47,6 +47,11 @@ base_option = click.option(
 )
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 warning', '2 warnings', '0 warnings'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def fail(message: str, code: int = 2) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
@@ -67,13 +72,19 @@ def main() -> None:
 
     \b
     Typical use:
+      kdgraph validate data/                       check edited data against the SHACL shapes
+      kdgraph serve --port 8000                    SPARQL endpoint, pages and query UI
       kdgraph export --format ttl -o graph.ttl     the whole graph as one file
       kdgraph query --list                         the saved (competency) queries
-      kdgraph query cq01-qualifications-levels     run one of them
+      kdgraph query cq01-qualifications-levels     run one of them, as a table
+      kdgraph diff old/data data                   what changed between two versions
+      kdgraph publish --to http://127.0.0.1:7878   load into an external SPARQL store
+
+    Run kdgraph COMMAND --help for each command's options.
     """
 
 
-@main.command()
+@main.command(short_help="Write the whole graph (ontology, vocabularies, data) as one file.")
 @click.option(
     "--format",
     "fmt",
@@ -126,19 +137,31 @@ def _list_queries(queries: dict[str, SavedQuery], lang: str) -> None:
         click.echo(f"{query.name:32} {query.title[lang]}" + (f"  [{params}]" if params else ""))
 
 
-def _print_table(result: SelectResult) -> None:
+def _print_table(result: SelectResult, base: str) -> None:
+    """Aligned columns, every value whole: IRIs are never cut, only written short with our
+    prefixes (qualification:productietechnicus), so that what is printed can be pasted back."""
+    names = sorted(prefixes(base).items(), key=lambda item: -len(item[1]))
+
     def cell(term: object) -> str:
-        return getattr(term, "value", "") if term is not None else ""
+        if term is None:
+            return ""
+        value = getattr(term, "value", "")
+        if isinstance(term, ox.NamedNode):
+            for prefix, namespace in names:
+                rest = value[len(namespace) :]
+                if value.startswith(namespace) and rest and all(c.isalnum() or c in "-_." for c in rest):
+                    return f"{prefix}:{rest}"
+        return value.replace("\n", " ")
 
     rows = [[cell(row.get(v)) for v in result.variables] for row in result.rows]
-    widths = [max([len(v)] + [min(len(r[i]), 60) for r in rows]) for i, v in enumerate(result.variables)]
-    click.echo("  ".join(v.ljust(w) for v, w in zip(result.variables, widths, strict=True)))
+    widths = [max([len(v)] + [len(r[i]) for r in rows]) for i, v in enumerate(result.variables)]
+    click.echo("  ".join(v.ljust(w) for v, w in zip(result.variables, widths, strict=True)).rstrip())
     for r in rows:
-        click.echo("  ".join(c[:60].ljust(w) for c, w in zip(r, widths, strict=True)))
-    click.echo(f"({len(rows)} rows)", err=True)
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    click.echo(f"({plural(len(rows), 'row')})", err=True)
 
 
-@main.command()
+@main.command(short_help="Run a saved query, on the bundled data or any SPARQL endpoint.")
 @click.argument("name", required=False)
 @click.option(
     "--param",
@@ -220,7 +243,7 @@ def query(
             result = store.query(saved.sparql, bindings)
             if not isinstance(result, SelectResult):
                 fail("this query does not return a table; use --format ttl (or another RDF format)")
-            _print_table(result)
+            _print_table(result, base)
         else:
             sys.stdout.buffer.write(store.serialize(saved.sparql, fmt, bindings))
     except QueryError as error:
@@ -240,7 +263,7 @@ def _print_text_report(report: ValidationReport, lang: str) -> None:
             click.echo(f"            value: {finding.value}")
 
 
-@main.command(name="validate")
+@main.command(name="validate", short_help="Check data against the SHACL shapes (exit 1 on violations).")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--lang",
@@ -302,12 +325,13 @@ def validate_command(
         verdict = "FAILS" if failed else "conforms"
         click.echo(
             f"{'' if not report.findings else chr(10)}{len(graph)} triples from {len(graph.files)} files "
-            f"{verdict}: {violations} violations, {warnings} warnings, {infos} infos"
+            f"{verdict}: {plural(violations, 'violation')}, {plural(warnings, 'warning')}, "
+            f"{plural(infos, 'info')}"
         )
     sys.exit(1 if failed else 0)
 
 
-@main.command()
+@main.command(short_help="Serve the SPARQL endpoint, pages, query UI and API (gunicorn).")
 @data_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
@@ -376,6 +400,7 @@ def serve(
     from .data_state import DataRejected, prepare, prepare_backend
     from .serve import run
 
+    port_is_free_or_fail(host, port)  # before the preparation, which can take a while
     state = state_dir or Path(tempfile.mkdtemp(prefix="kdgraph-"))
     try:
         served = (
@@ -394,7 +419,28 @@ def serve(
     run(config, list(data) or None, host, port, workers, backend)
 
 
-@main.command(name="diff")
+def port_is_free_or_fail(host: str, port: int) -> None:
+    """Exit 2 with a clear message if ``host:port`` cannot be bound (in use, or not ours to use).
+
+    Bound the way gunicorn binds (SO_REUSEADDR), then released: a port only in TIME_WAIT is free.
+    """
+    import errno
+    import socket
+
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is already in use; stop what runs there or choose --port")
+            fail(f"cannot listen on {host}:{port}: {error.strerror}")
+
+
+@main.command(name="diff", short_help="What changed between two versions of the data.")
 @click.argument("old", type=click.Path(exists=True, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -431,7 +477,7 @@ def diff_command(old: Path, new: Path, fmt: str, reason: str) -> None:
     sys.exit(1 if changes else 0)
 
 
-@main.command()
+@main.command(short_help="Load the validated graph into an external SPARQL store.")
 @click.option(
     "--to",
     "root",
@@ -458,8 +504,10 @@ def publish(
     Protocol), the triple count is verified, and only then is the pointer graph
     {base}graph/current switched to it in one update. Older versions stay in the store.
 
+    Any SPARQL 1.1 store with the Graph Store Protocol will do. Oxigraph's server is not
+    installed with kdgraph; it comes with the oxigraph package (pip install oxigraph):
+
     \b
-    Example (Oxigraph's server):
       oxigraph serve --location /var/lib/kdgraph --bind 127.0.0.1:7878 &
       kdgraph publish --to http://127.0.0.1:7878
     """

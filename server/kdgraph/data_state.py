@@ -34,7 +34,6 @@ from .answer_files import answers_dir
 from .cache import fingerprint
 from .forking import ChildFailed, run_in_child
 from .loading import LoadError, graph_from, input_files, ontology_files, read_inputs
-from .ontology_docs import build_docs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries
@@ -74,7 +73,7 @@ class ServedData:
     graph: str  # the graph queries see by default: "" is the store's default graph (the merge);
     # an external store's version graph otherwise
     graphs: list[str]  # the named graphs (FROM / GRAPH may name them)
-    docs_dir: str = ""  # pyLODE pages for /def/
+    docs_dir: str = ""  # no longer written (/def/ is rendered from the graph); read from older state dirs
     inputs: str = ""  # fingerprint of every file this was prepared from (see cache.fingerprint)
 
     @property
@@ -121,12 +120,7 @@ def _prepare(state_dir: Path, data: list[Path] | None, base: str, require_confor
         str(ox.__version__),
     )
     current = read_current(state_dir)
-    if (
-        current
-        and current.inputs == fingerprint_
-        and Path(current.store_path).is_dir()
-        and (not current.docs_dir or Path(current.docs_dir).is_dir())
-    ):
+    if current and current.inputs == fingerprint_ and Path(current.store_path).is_dir():
         return current
     try:
         graph = graph_from(inputs, base)
@@ -144,8 +138,6 @@ def _prepare(state_dir: Path, data: list[Path] | None, base: str, require_confor
         shutil.rmtree(store_path, ignore_errors=True)
         raise
     version = hashlib.sha256(graph.version.encode() + catalogue_nt).hexdigest()[:16]
-    docs_dir = state_dir / f"docs-{version}-{time.time_ns()}"
-    build_docs(docs_dir)
     served = ServedData(
         version=version,
         store_path=str(store_path),
@@ -158,7 +150,6 @@ def _prepare(state_dir: Path, data: list[Path] | None, base: str, require_confor
         files=[str(f) for f in graph.files],
         graph="",
         graphs=sorted({*graph.graphs, queries.value}),
-        docs_dir=str(docs_dir),
         inputs=fingerprint_,
     )
     _make_current(state_dir, served)
@@ -229,10 +220,8 @@ def prepare_backend(state_dir: Path, root: str, base: str = DEFAULT_BASE) -> Ser
     from .remote_engine import served_from_backend
 
     state_dir.mkdir(parents=True, exist_ok=True)
-    docs_dir = state_dir / f"docs-{time.time_ns()}"
-    build_docs(docs_dir)
     try:
-        served = served_from_backend(root, base, str(docs_dir))
+        served = served_from_backend(root, base)
     except (ValueError, OSError) as error:
         raise DataRejected(str(error)) from None
     _make_current(state_dir, served)

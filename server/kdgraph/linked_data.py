@@ -1,18 +1,24 @@
-"""Describing one resource: its outgoing and incoming links, with labels, for pages and formats.
+"""Describing one resource: its outgoing and incoming links, with labels and sources, for pages and formats.
 
 One CONSTRUCT through the engine (cached like any answer) gives the resource's triples, the
-triples pointing at it, and the labels of everything it links to; the page model is built
-from that in Python.
+triples pointing at it, the labels of everything it links to (an involvement, which has no label
+of its own, is named by its organisation and role), and its source locations (the
+source-location graphs its statements are in). One SELECT gives
+the named graphs each of those statements sits in (PROVENANCE.md: a source-location graph, an
+outside source, or an interpretation), so a page can show the source per statement row. The
+page model is built from the two answers in Python, in one language.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .documents import node_key
 from .engine import QueryRequest
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -28,6 +34,8 @@ CONSTRUCT {{
   ?this ?p ?o . ?o rdfs:label ?olabel . ?o skos:prefLabel ?opref .
   ?s ?q ?this . ?s rdfs:label ?slabel . ?s skos:prefLabel ?spref .
   ?p rdfs:label ?plabel . ?q rdfs:label ?qlabel .
+  ?n kd:stakeholder ?org . ?org rdfs:label ?orglabel .
+  ?n kd:stakeholderRole ?role . ?role skos:prefLabel ?rolelabel .
   ?loc kd:page ?page ; kd:section ?section . ?section kd:sectionNumber ?number .
 }} WHERE {{
   {{ ?this ?p ?o .
@@ -38,14 +46,111 @@ CONSTRUCT {{
      OPTIONAL {{ ?s rdfs:label ?slabel }} OPTIONAL {{ ?s skos:prefLabel ?spref }}
      OPTIONAL {{ ?q rdfs:label ?qlabel }} }}
   UNION
+  {{ {{ ?this ?any ?n }} UNION {{ ?n ?any ?this }}
+     ?n a kd:Involvement ; kd:stakeholder ?org ; kd:stakeholderRole ?role .
+     ?org rdfs:label ?orglabel . ?role skos:prefLabel ?rolelabel }}
+  UNION
   {{ GRAPH ?loc {{ ?this ?anyPredicate ?anyObject }}
      ?loc kd:page ?page ; kd:section ?section . ?section kd:sectionNumber ?number }}
 }}
 """
 
+# The named graphs each statement of the page is in, with what a reader needs to know about them.
+STATEMENT_SOURCES = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX kd:   <{kd}>
+SELECT ?this ?direction ?p ?o ?g ?number ?page ?reason ?glabel WHERE {{
+  {{ GRAPH ?g {{ ?this ?p ?o }} BIND("out" AS ?direction) }}
+  UNION
+  {{ GRAPH ?g {{ ?o ?p ?this }} BIND("in" AS ?direction) }}
+  {{ ?g kd:section/kd:sectionNumber ?number ; kd:page ?page }}
+  UNION {{ ?g a kd:Interpretation . OPTIONAL {{ ?g kd:reason ?reason }} }}
+  UNION {{ FILTER(STRSTARTS(STR(?g), "{base}id/external-source/")) OPTIONAL {{ ?g rdfs:label ?glabel }} }}
+}}
+"""
+
+# Labels for the few predicates from outside our ontology that pages show: (nl, en).
+OUTSIDE_PREDICATES = {
+    RDF_TYPE: ("soort", "type"),
+    RDFS_LABEL: ("naam", "name"),
+    "http://www.w3.org/2000/01/rdf-schema#comment": ("toelichting", "comment"),
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso": ("zie ook", "see also"),
+    "http://www.w3.org/2000/01/rdf-schema#subClassOf": ("subklasse van", "subclass of"),
+    "http://www.w3.org/2000/01/rdf-schema#subPropertyOf": ("subeigenschap van", "subproperty of"),
+    "http://www.w3.org/2000/01/rdf-schema#domain": ("domein", "domain"),
+    "http://www.w3.org/2000/01/rdf-schema#range": ("bereik", "range"),
+    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy": ("gedefinieerd in", "defined by"),
+    SKOS_PREF: ("voorkeursnaam", "preferred label"),
+    "http://www.w3.org/2004/02/skos/core#altLabel": ("andere naam", "alternative label"),
+    "http://www.w3.org/2004/02/skos/core#definition": ("definitie", "definition"),
+    "http://www.w3.org/2004/02/skos/core#editorialNote": ("redactionele noot", "editorial note"),
+    "http://www.w3.org/2004/02/skos/core#scopeNote": ("toepassingsnoot", "scope note"),
+    "http://www.w3.org/2004/02/skos/core#notation": ("notatie", "notation"),
+    "http://www.w3.org/2004/02/skos/core#inScheme": ("in begrippenlijst", "in scheme"),
+    "http://www.w3.org/2004/02/skos/core#topConceptOf": ("topbegrip van", "top concept of"),
+    "http://www.w3.org/2004/02/skos/core#hasTopConcept": ("heeft topbegrip", "has top concept"),
+    "http://www.w3.org/2004/02/skos/core#broader": ("breder", "broader"),
+    "http://www.w3.org/2004/02/skos/core#narrower": ("smaller", "narrower"),
+    "http://www.w3.org/2004/02/skos/core#exactMatch": ("komt exact overeen met", "exact match"),
+    "http://www.w3.org/2004/02/skos/core#closeMatch": ("komt ongeveer overeen met", "close match"),
+    "http://www.w3.org/2004/02/skos/core#related": ("verwant", "related"),
+    "http://purl.org/dc/terms/title": ("titel", "title"),
+    "http://purl.org/dc/terms/description": ("beschrijving", "description"),
+    "http://purl.org/dc/terms/source": ("bron", "source"),
+    "http://purl.org/dc/terms/date": ("datum", "date"),
+    "http://purl.org/dc/terms/hasPart": ("heeft als deel", "has part"),
+    "http://purl.org/dc/terms/isPartOf": ("is deel van", "is part of"),
+    "http://purl.org/dc/terms/language": ("taal", "language"),
+    "http://purl.org/dc/terms/references": ("verwijst naar", "references"),
+    "http://purl.org/dc/terms/creator": ("maker", "creator"),
+    "http://purl.org/dc/terms/publisher": ("uitgever", "publisher"),
+    "http://purl.org/dc/terms/license": ("licentie", "licence"),
+    "http://purl.org/dc/terms/created": ("gemaakt", "created"),
+    "http://purl.org/dc/terms/modified": ("gewijzigd", "modified"),
+    "https://schema.org/url": ("webadres", "web address"),
+    "https://schema.org/about": ("gaat over", "about"),
+    "https://schema.org/numberOfPages": ("aantal pagina's", "number of pages"),
+    "https://schema.org/pageStart": ("eerste pagina", "first page"),
+    "https://schema.org/pageEnd": ("laatste pagina", "last page"),
+    "https://schema.org/educationalLevel": ("onderwijsniveau", "educational level"),
+    "http://www.w3.org/ns/prov#wasAttributedTo": ("toegeschreven aan", "attributed to"),
+    "http://www.w3.org/ns/prov#wasDerivedFrom": ("afgeleid van", "derived from"),
+    "http://www.w3.org/2002/07/owl#sameAs": ("dezelfde als", "same as"),
+    "http://www.w3.org/2002/07/owl#versionInfo": ("versie", "version"),
+    "http://www.w3.org/2002/07/owl#versionIRI": ("versie-IRI", "version IRI"),
+    "http://www.w3.org/2002/07/owl#equivalentClass": ("gelijk aan klasse", "equivalent class"),
+    "http://www.w3.org/2002/07/owl#inverseOf": ("omgekeerde van", "inverse of"),
+}
+
 
 def describe_request(base: str, iri: str, fmt: str, max_bytes: int) -> QueryRequest:
     return QueryRequest(DESCRIBE.format(kd=f"{base}def/kd#"), fmt, {"this": f"<{iri}>"}, max_bytes=max_bytes)
+
+
+def sources_request(base: str, iri: str, max_bytes: int) -> QueryRequest:
+    return QueryRequest(
+        STATEMENT_SOURCES.format(kd=f"{base}def/kd#", base=base),
+        "json",
+        {"this": f"<{iri}>"},
+        max_bytes=max_bytes,
+    )
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one statement comes from: a section and page, an outside source, or an interpretation."""
+
+    iri: str
+    section: int | None = None
+    page: int | None = None
+    reason: str | None = None  # interpretation
+    label: str | None = None  # outside source
+
+    @property
+    def kind(self) -> str:
+        if self.section is not None:
+            return "location"
+        return "interpretation" if self.label is None and "/interpretation/" in self.iri else "outside_source"
 
 
 @dataclass
@@ -54,6 +159,7 @@ class Link:
     predicate_label: str
     node: ox.NamedNode | ox.Literal | ox.BlankNode
     label: str | None
+    sources: list[Source] = field(default_factory=list)
 
 
 @dataclass
@@ -65,9 +171,13 @@ class Description:
     incoming: list[Link] = field(default_factory=list)
     locations: list[tuple[str, int, int]] = field(default_factory=list)  # (iri, section, page)
 
+    @property
+    def has_statement_sources(self) -> bool:
+        return any(link.sources for link in self.outgoing)
+
 
 def pick_label(literals: Iterable[ox.Literal], languages: list[str]) -> str | None:
-    """The label in the first preferred language available (nl, then en, then any)."""
+    """The label in the first preferred language available (then nl, then en, then any)."""
     by_language: dict[str, str] = {}
     for literal in literals:
         by_language.setdefault(literal.language or "", literal.value)
@@ -77,55 +187,141 @@ def pick_label(literals: Iterable[ox.Literal], languages: list[str]) -> str | No
     return next(iter(by_language.values()), None)
 
 
-def build(iri: str, ntriples: bytes, languages: list[str]) -> Description | None:
-    triples = [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
-    this = ox.NamedNode(iri)
-    if not any(t.subject == this or t.object == this for t in triples):
-        return None
+def labeller(triples: list[ox.Triple], languages: list[str]):  # type: ignore[no-untyped-def]
+    """label_of(node): skos:prefLabel before rdfs:label before dcterms:title, in the page's language;
+    an involvement by its organisation and role ("SBB — ontwikkelaar")."""
     labels: dict[object, list[tuple[int, ox.Literal]]] = {}
+    parts: dict[object, dict[str, object]] = {}
     for t in triples:
         if t.predicate.value in LABELS and isinstance(t.object, ox.Literal):
             labels.setdefault(t.subject, []).append((LABELS.index(t.predicate.value), t.object))
+        elif t.predicate.value.endswith(("#stakeholder", "#stakeholderRole")):
+            parts.setdefault(t.subject, {})[t.predicate.value.rsplit("#", 1)[-1]] = t.object
 
-    def label_of(node: object) -> str | None:
-        """skos:prefLabel before rdfs:label before dcterms:title; then by language."""
-        ranked = sorted(labels.get(node, []), key=lambda item: (item[0], str(item[1])))
+    def own_label(node: object) -> str | None:
+        ranked = labels.get(node, [])
         for rank in sorted({r for r, _ in ranked}):
             found = pick_label([literal for r, literal in ranked if r == rank], languages)
             if found:
                 return found
         return None
 
-    def predicate_label(predicate: ox.NamedNode) -> str:
-        return label_of(predicate) or predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    def label_of(node: object) -> str | None:
+        found = own_label(node)
+        if found is None and {"stakeholder", "stakeholderRole"} <= set(parts.get(node, {})):
+            org, role = own_label(parts[node]["stakeholder"]), own_label(parts[node]["stakeholderRole"])
+            if org and role:
+                return f"{org} — {role}"
+        return found
+
+    return label_of
+
+
+def predicate_name(predicate: ox.NamedNode, label: str | None, lang: str) -> str:
+    """The ontology's label, else ours for a well-known outside predicate, else its local name."""
+    if label:
+        return label
+    if predicate.value in OUTSIDE_PREDICATES:
+        nl, en = OUTSIDE_PREDICATES[predicate.value]
+        return en if lang == "en" else nl
+    return predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def in_page_language(links: list[Link], lang: str) -> list[Link]:
+    """Of the language-tagged values of one property, only those in the page's language when it has any."""
+    has_lang = {
+        link.predicate for link in links if isinstance(link.node, ox.Literal) and link.node.language == lang
+    }
+    return [
+        link
+        for link in links
+        if not (
+            isinstance(link.node, ox.Literal)
+            and link.node.language
+            and link.node.language != lang
+            and link.predicate in has_lang
+        )
+    ]
+
+
+def statement_sources(rows: list[dict], lang: str = "nl") -> dict[tuple[str, str, str], list[Source]]:
+    """(direction, predicate, N-Triples of the other node) -> the sources of that statement; an
+    interpretation's reason and an outside source's label in the page's language where given."""
+    found: dict[tuple[str, str, str], list[Source]] = {}
+
+    def rank(row: dict) -> int:
+        tags = {row.get(k, {}).get("xml:lang") for k in ("reason", "glabel")} - {None}
+        return 0 if lang in tags else (1 if not tags else 2)
+
+    chosen: dict[tuple[str, str, str, str], dict] = {}
+    for row in sorted(rows, key=rank):
+        chosen.setdefault(
+            (row["direction"]["value"], row["p"]["value"], _term_key(row["o"]), row["g"]["value"]), row
+        )
+    for row in chosen.values():
+        other = row["o"]
+        key = (row["direction"]["value"], row["p"]["value"], _term_key(other))
+        source = Source(
+            row["g"]["value"],
+            int(row["number"]["value"]) if "number" in row else None,
+            int(row["page"]["value"]) if "page" in row else None,
+            row.get("reason", {}).get("value"),
+            row.get("glabel", {}).get("value"),
+        )
+        if source not in found.setdefault(key, []):
+            found[key].append(source)
+    for sources in found.values():
+        sources.sort(key=lambda s: (s.section is None, s.section or 0, s.page or 0, s.iri))
+    return found
+
+
+def _term_key(term: dict) -> str:
+    """A JSON result term and an oxigraph term compare by (kind, value, language or datatype)."""
+    if term["type"] == "uri":
+        return f"<{term['value']}>"
+    if term["type"] == "bnode":
+        return "_:"
+    datatype = term.get("datatype", "")
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        datatype = ""
+    return json.dumps([term["value"], term.get("xml:lang", ""), datatype])
+
+
+def build(iri: str, ntriples: bytes, lang: str, source_rows: list[dict] | None = None) -> Description | None:
+    triples = [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
+    this = ox.NamedNode(iri)
+    if not any(t.subject == this or t.object == this for t in triples):
+        return None
+    label_of = labeller(triples, [lang])
+    sources = statement_sources(source_rows or [], lang)
+
+    def link(direction: str, t: ox.Triple, other: object) -> Link:
+        return Link(
+            t.predicate.value,
+            predicate_name(t.predicate, label_of(t.predicate), lang),
+            other,  # type: ignore[arg-type]
+            label_of(other),
+            sources.get((direction, t.predicate.value, node_key(other)), []),
+        )
 
     description = Description(iri, label_of(this) or iri.rsplit("/", 1)[-1], [])
     for t in triples:
         if t.subject == this and t.predicate.value == RDF_TYPE:
-            description.types.append(Link(t.predicate.value, "type", t.object, label_of(t.object)))
+            description.types.append(link("out", t, t.object))
         elif t.subject == this:
-            description.outgoing.append(
-                Link(t.predicate.value, predicate_label(t.predicate), t.object, label_of(t.object))
-            )
+            description.outgoing.append(link("out", t, t.object))
         elif t.object == this:
-            description.incoming.append(
-                Link(t.predicate.value, predicate_label(t.predicate), t.subject, label_of(t.subject))
-            )
+            description.incoming.append(link("in", t, t.subject))
+    description.outgoing = in_page_language(description.outgoing, lang)
     sections = {
         t.subject: int(t.object.value) for t in triples if t.predicate.value.endswith("#sectionNumber")
     }
+    section_of = {t.subject: t.object for t in triples if t.predicate.value.endswith("#section")}
     for t in triples:
-        if t.predicate.value.endswith("#page"):
-            section = next(
-                (
-                    s.object
-                    for s in triples
-                    if s.subject == t.subject and s.predicate.value.endswith("#section")
-                ),
-                None,
+        if t.predicate.value.endswith("#page") and section_of.get(t.subject) in sections:
+            description.locations.append(
+                (t.subject.value, sections[section_of[t.subject]], int(t.object.value))
             )
-            if section in sections:
-                description.locations.append((t.subject.value, sections[section], int(t.object.value)))
     description.outgoing.sort(key=lambda link: (link.predicate_label.lower(), str(link.label or link.node)))
     description.incoming.sort(key=lambda link: (link.predicate_label.lower(), str(link.label or link.node)))
     description.locations.sort(key=lambda loc: (loc[1], loc[2]))

@@ -70,7 +70,7 @@ def engine_for(served: ServedData) -> RemoteEngine:
     return RemoteEngine(Endpoints.oxigraph(served.backend).query, served.graph)
 
 
-def served_from_backend(root: str, base: str, docs_dir: str) -> ServedData:
+def served_from_backend(root: str, base: str) -> ServedData:
     import time
 
     try:
@@ -89,5 +89,4 @@ def served_from_backend(root: str, base: str, docs_dir: str) -> ServedData:
         files=[],
         graph=graph,
         graphs=[graph],
-        docs_dir=docs_dir,
     )

@@ -52,9 +52,12 @@ class Parameter:
         if self.values and raw not in self.values:
             raise ParameterError(self.name, f"expected one of {', '.join(self.values)}, got {raw!r}")
         if self.type == "iri":
-            if not _IRI.match(raw):
-                raise ParameterError(self.name, f"expected an absolute IRI such as https://..., got {raw!r}")
-            return ox.NamedNode(raw)
+            try:
+                if _IRI.match(raw):
+                    return ox.NamedNode(raw)
+            except ValueError:  # the pattern lets through code points an IRI may not hold (issue 15)
+                pass
+            raise ParameterError(self.name, f"expected an absolute IRI such as https://..., got {raw!r}")
         if self.type == "integer":
             try:
                 return ox.Literal(

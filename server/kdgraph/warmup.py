@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from . import remote_engine
+from . import documents, remote_engine
 from .answer_files import Answer, AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import ServedData, dumps_dir, read_current, warm_marker
@@ -56,7 +56,9 @@ def warm(config: ServerConfig) -> None:
         return
     start = time.perf_counter()
     writer, evaluate = _remote(served) if served.backend else _local(served)
-    write_dumps(writer, dumps_dir(config.state_dir, served.version), prefixes(config.base))
+    _, terms = evaluate(documents.context_request(config.base, config.max_result_bytes))
+    context = documents.context(config.base, json.loads(terms)["results"]["bindings"])
+    write_dumps(writer, dumps_dir(config.state_dir, served.version), prefixes(config.base), context)
     files = AnswerFiles(answers_dir(config.state_dir, served.version))
     answered = 0
     for request in warm_requests(config.max_result_bytes):
@@ -132,8 +134,11 @@ _DUMP_FORMATS = {
 }
 
 
-def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
-    """Turtle, gzipped N-Triples and JSON-LD of the merged graph, TriG and gzipped N-Quads of the quads."""
+def write_dumps(writer: Writer, directory: Path, names: dict[str, str], context: dict[str, object]) -> None:
+    """Turtle, gzipped N-Triples and JSON-LD of the merged graph, TriG and gzipped N-Quads of the quads.
+
+    The JSON-LD is expanded, under the context published at /context.jsonld (its terms change no
+    expanded value), so that it reads like the rest of the API."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in DUMPS:
         target = directory / name
@@ -143,7 +148,7 @@ def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
         with temporary.open("wb") as handle:
             suffix = next((s for s in _DUMP_FORMATS if name.endswith(s)), None)
             if suffix is None:  # expanded JSON-LD under our context, to read like the rest of the API
-                handle.write(b'{"@context": ' + json.dumps(names).encode() + b',\n"@graph": ')
+                handle.write(b'{"@context": ' + json.dumps(context).encode() + b',\n"@graph": ')
                 writer(handle, ox.RdfFormat.JSON_LD, None)
                 handle.write(b"}\n")
             else:

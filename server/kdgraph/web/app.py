@@ -15,7 +15,7 @@ from ..config import ServerConfig
 from ..resources import bundled_paths
 from ..runtime import Runtime
 from ..saved_queries import load_saved_queries
-from . import dataset, health, linked_data, queries_api, sparql, ui
+from . import dataset, health, linked_data, page_language, queries_api, search, sparql, ui
 
 access_log = logging.getLogger("kdgraph.access")
 
@@ -33,7 +33,7 @@ def create_app(config: ServerConfig) -> Flask:
         expose_headers=["ETag"],
         max_age=86400,
     )
-    for module in (sparql, queries_api, linked_data, dataset, health, ui):
+    for module in (sparql, queries_api, linked_data, dataset, health, search, page_language, ui):
         app.register_blueprint(module.blueprint)
     _install_limits_and_logging(app, config)
     return app

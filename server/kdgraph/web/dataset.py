@@ -5,22 +5,32 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Blueprint, Response, jsonify, render_template, request, send_file
 
+from .. import documents
 from ..data_state import dumps_dir
 from ..dataset_description import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
 from ..engine import QueryRequest
-from ..namespaces import prefixes
 from ..protocol import RDF_SERIALISATIONS
+from .page_language import page_language
 from .sparql import public_root, runtime
 
 blueprint = Blueprint("dataset", __name__)
 
 
 def _select(text: str) -> list[dict]:
+    """The one place this module asks the engine."""
     rt = runtime()
     answer = rt.answer(QueryRequest(text, "json", max_bytes=rt.config.max_result_bytes))
     return json.loads(answer.body)["results"]["bindings"]
+
+
+CLASS_LABELS = """
+SELECT ?class ?label WHERE {{
+  ?class a <http://www.w3.org/2002/07/owl#Class> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label .
+  FILTER(LANG(?label) = "{lang}")
+}}
+"""
 
 
 def description_triples() -> list[ox.Triple]:
@@ -41,9 +51,14 @@ def description_triples() -> list[ox.Triple]:
 @blueprint.route("/dataset")
 @blueprint.route("/.well-known/void")
 def dataset() -> Response:
-    media = request.accept_mimetypes.best_match(list(RDF_SERIALISATIONS)) or "text/turtle"
+    """RDF for machines (Turtle by default), a page for browsers (they prefer text/html)."""
+    media = request.accept_mimetypes.best_match([*RDF_SERIALISATIONS, "text/html"]) or "text/turtle"
+    headers = {"Vary": "Accept, Accept-Language, Cookie"}
+    triples = description_triples()
+    if media == "text/html":
+        return Response(dataset_page(triples), content_type="text/html; charset=utf-8", headers=headers)
     body = ox.serialize(
-        description_triples(),
+        triples,
         format=RDF_SERIALISATIONS[media],
         **(
             {
@@ -57,7 +72,48 @@ def dataset() -> Response:
             else {}
         ),
     )
-    return Response(body, content_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"})
+    return Response(body, content_type=f"{media}; charset=utf-8", headers=headers)
+
+
+def dataset_page(triples: list[ox.Triple]) -> str:
+    """The VoID/DCAT description as a page: the same triples as the RDF, read in the page's language."""
+    lang = page_language()
+    base = runtime().config.base
+    index = documents.Index(triples)
+    dataset_iri = f"{base}dataset"
+
+    def text(key: str) -> str:
+        return index.text(dataset_iri, key, lang, "")
+
+    def iris(key: str) -> list[str]:
+        return index.iris(dataset_iri, key)
+
+    void, dct = "http://rdfs.org/ns/void#", "http://purl.org/dc/terms/"
+    labels = {r["class"]["value"]: r["label"]["value"] for r in _select(CLASS_LABELS.format(lang=lang))}
+    partitions = []
+    for partition in iris(void + "classPartition"):
+        klass = index.iris(partition, void + "class")[0]
+        count = int(index.text(partition, void + "entities"))
+        partitions.append((klass, labels.get(klass, klass.rsplit("#", 1)[-1].rsplit("/", 1)[-1]), count))
+    counts = [
+        (key, int(text(void + key)))
+        for key in ("triples", "entities", "distinctSubjects", "distinctObjects", "properties", "classes")
+    ]
+    return render_template(
+        "dataset.html",
+        title=text(dct + "title"),
+        description=text(dct + "description"),
+        licence=iris(dct + "license"),
+        version=text("http://www.w3.org/2002/07/owl#versionInfo"),
+        version_iri=iris(dct + "hasVersion"),
+        endpoint=iris(void + "sparqlEndpoint"),
+        examples=iris(void + "exampleResource"),
+        dumps=iris(void + "dataDump"),
+        counts=counts,
+        partitions=sorted(partitions, key=lambda p: -p[2]),
+        base=base,
+        iri=f"{base}dataset",
+    )
 
 
 @blueprint.route("/dumps/<name>")
@@ -90,4 +146,9 @@ def dump(name: str) -> Response:
 
 @blueprint.route("/context.jsonld")
 def context() -> Response:
-    return jsonify({"@context": prefixes(runtime().config.base)})
+    """The JSON-LD context of our documents: a term per property of the ontology, and the prefixes."""
+    base = runtime().config.base
+    rows = _select(documents.context_request(base, runtime().config.max_result_bytes).sparql)
+    response = jsonify({"@context": documents.context(base, rows)})
+    response.content_type = "application/ld+json"
+    return response

@@ -9,20 +9,21 @@ ontology terms are hash URIs (``{base}def/kd#Term``), so ``/def/kd`` is their do
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
-from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 from markupsafe import Markup, escape
 
-from .. import diagram
+from .. import diagram, documents, dossier_page, ontology_docs
+from ..answer_files import Answer
 from ..engine import EngineFailure, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
-from ..linked_data import Description, build, describe_request
-from .sparql import problem, runtime
+from ..linked_data import Description, build, describe_request, sources_request, statement_sources
+from .page_language import page_language, word
+from .search import closest_hits
+from .sparql import problem, public_root, runtime
 
 blueprint = Blueprint("linked_data", __name__, template_folder="templates")
 
@@ -34,14 +35,17 @@ MEDIA = {
     "application/ld+json": "jsonld",
     "application/n-triples": "nt",
     "application/rdf+xml": "rdfxml",
+    "application/json": "json",  # JSON-LD, compacted, for clients that only know JSON
 }
 CONTENT_TYPES = {
+    "json": "application/json",
     "ttl": "text/turtle",
     "jsonld": "application/ld+json",
     "nt": "application/n-triples",
     "rdfxml": "application/rdf+xml",
 }
 FORMAT_NAMES = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdfxml": "RDF/XML"}
+XSD = "http://www.w3.org/2001/XMLSchema#"
 SAFE_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
 
@@ -53,20 +57,21 @@ def local_href(iri: str) -> str:
     return "/" + iri[len(base()) :] if iri.startswith(base()) else iri
 
 
-def languages() -> list[str]:
-    return [lang.split("-")[0] for lang in request.accept_languages.values()] or ["nl"]
-
-
 def render_node(node: object, label: str | None = None) -> Markup:
     if isinstance(node, ox.NamedNode):
         text = label or node.value
         external = "" if node.value.startswith(base()) else ' class="external"'
         return Markup(f'<a href="{escape(local_href(node.value))}"{external}>{escape(text)}</a>')
     if isinstance(node, ox.Literal):
-        suffix = f' <span class="lang">@{node.language}</span>' if node.language else ""
-        if not node.language and not node.datatype.value.endswith("#string"):
+        lang = f' lang="{escape(node.language)}"' if node.language else ""
+        suffix = (
+            f' <span class="lang-tag">({escape(node.language)})</span>'
+            if node.language and node.language != page_language()
+            else ""
+        )
+        if not node.language and not node.datatype.value.startswith(XSD):  # xsd types read as they are
             suffix = f' <span class="datatype">{escape(node.datatype.value.rsplit("#", 1)[-1])}</span>'
-        return Markup(f'<span class="literal">{escape(node.value)}</span>{suffix}')
+        return Markup(f'<span class="literal"{lang}>{escape(node.value)}</span>{suffix}')
     return Markup(escape(str(node)))
 
 
@@ -82,31 +87,18 @@ def thing(rest: str) -> Response:
 
 @blueprint.route("/def/")
 def ontology_documentation() -> Response:
-    """The generated (pyLODE) documentation of the ontology, with links to each scheme's page."""
-    return documentation_page("index.html")
-
-
-def documentation_page(name: str) -> Response:
-    docs = Path(runtime().served().docs_dir)
-    page = docs / name
-    if not re.fullmatch(r"[a-z0-9-]+\.html", name) or not page.is_file():
-        return not_found(f"/def/{name}")
-    html = page.read_text(encoding="utf-8")
-    if name == "index.html":
-        schemes = json.loads((docs / "schemes.json").read_text(encoding="utf-8"))
-        links = "".join(f'<li><a href="/def/{slug}">{escape(label)}</a></li>' for slug, label in schemes)
-        html = html.replace(
-            "</body>",
-            f'<section id="schemes"><h2>SKOS concept schemes</h2><ul>{links}</ul></section></body>',
-            1,
-        )
-    return Response(html, content_type="text/html; charset=utf-8")
+    """The ontology's documentation, rendered from the served graph (ontology_docs)."""
+    try:
+        html = ontology_html()
+    except (QueryTimeout, EngineFailure) as error:
+        return problem(503, str(error))
+    return Response(
+        html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept-Language, Cookie"}
+    )
 
 
 @blueprint.route("/def/<path:rest>")
 def vocabulary_term(rest: str) -> Response:
-    if rest.endswith(".html") and "/" not in rest:
-        return documentation_page(rest)
     if rest == "kd":
         return document("def", "kd")
     return redirect_to_document("def", rest)
@@ -153,51 +145,95 @@ def document(kind: str, rest: str) -> Response:
     if not SAFE_PATH.match(path):
         return not_found(f"/{kind}/{path}")
     iri = f"{base()}{kind}/{path}"
-    rt = runtime()
-    fetch_format = "nt" if fmt == "html" else fmt
+    lang = page_language()
     try:
-        answer = rt.answer(describe_request(base(), iri, fetch_format, rt.config.max_result_bytes))
+        answer = _answer(describe_request(base(), iri, "nt", max_bytes()))
+        description = build(iri, answer.body, lang)
+        if description is None:
+            return not_found(f"/{kind}/{path}")
+        headers = {
+            "Vary": "Accept, Accept-Language, Cookie",
+            "ETag": f'"{answer.etag}-{fmt}-{lang}"',
+            "Link": f'<{iri}>; rel="describes"',
+        }
+        ontology = (kind, path) == ("def", "kd")
+        if fmt != "html":
+            if ontology:  # hash URIs: the ontology document carries every kd# term
+                answer = _answer(
+                    QueryRequest(ONTOLOGY.format(kd=f"{base()}def/kd#"), "nt", max_bytes=max_bytes())
+                )
+            return machine_document(iri, answer.body, fmt, headers)
+        if ontology:
+            return Response(ontology_html(), content_type="text/html; charset=utf-8", headers=headers)
+        source_rows = _rows(sources_request(base(), iri, max_bytes()))
+        description = build(iri, answer.body, lang, source_rows)
+        kinds = {
+            t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)
+        }
+        if "QualificationDossier" in kinds and any(  # a dossier we describe, not one only named
+            link.predicate.endswith("#hasQualification") for link in description.outgoing
+        ):
+            page = dossier_page.build(
+                iri,
+                _answer(dossier_page.bundle_request(base(), iri, max_bytes())).body,
+                base(),
+                lang,
+                local_href,
+                statement_sources(source_rows, lang),
+            )
+            html = render_template(
+                "dossier.html",
+                p=page,
+                kind=kind,
+                path=path,
+                sparql_link=sparql_link(iri),
+                diagram=dossier_diagram(page, lang),
+            )
+            return Response(html, content_type="text/html; charset=utf-8", headers=headers)
+        html = render_template(
+            "resource.html",
+            d=description,
+            iri=iri,
+            kind=kind,
+            path=path,
+            local=local_href,
+            sparql_link=sparql_link(iri),
+            breadcrumbs=breadcrumbs(description),
+            diagram=route_diagram(description, lang),
+        )
+        return Response(html, content_type="text/html; charset=utf-8", headers=headers)
     except (QueryTimeout, EngineFailure) as error:
         return problem(503, str(error))
     except (QueryFailed, ResultTooLarge) as error:
         return problem(500, f"describing {iri} failed: {error}")
-    description = build(
-        iri,
-        answer.body
-        if fetch_format == "nt"
-        else rt.answer(describe_request(base(), iri, "nt", rt.config.max_result_bytes)).body,
-        languages(),
+
+
+def machine_document(iri: str, ntriples: bytes, fmt: str, headers: dict[str, str]) -> Response:
+    """Turtle with prefixes and the resource first; JSON-LD compacted with our published context."""
+    if fmt == "nt":
+        body = ntriples
+    else:
+        triples = documents.parse_ntriples(ntriples)
+        if fmt == "ttl":
+            body = documents.turtle(triples, iri, base())
+        elif fmt in ("jsonld", "json"):
+            compacted = documents.compact(triples, iri, json_ld_context(), f"{public_root()}/context.jsonld")
+            body = json.dumps(compacted, ensure_ascii=False, indent=1).encode()
+        else:
+            body = ox.serialize(documents.ordered(triples, iri), format=ox.RdfFormat.RDF_XML) or b""
+    return Response(body, content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8", headers=headers)
+
+
+def json_ld_context() -> dict[str, object]:
+    return documents.context(base(), _rows(documents.context_request(base(), max_bytes())))
+
+
+def ontology_html() -> str:
+    lang = page_language()
+    page = ontology_docs.page_from_answer(
+        _answer(ontology_docs.ontology_request(base(), max_bytes())).body, base(), lang, local_href
     )
-    if description is None:
-        return not_found(f"/{kind}/{path}")
-    headers = {
-        "Vary": "Accept, Accept-Language",
-        "ETag": f'"{answer.etag}-{fmt}"',
-        "Link": f'<{iri}>; rel="describes"',
-    }
-    terms = ontology_terms() if (kind, path) == ("def", "kd") else []
-    if fmt != "html":
-        body = answer.body
-        if terms:  # hash URIs: the ontology document carries every kd# term
-            ontology = QueryRequest(
-                ONTOLOGY.format(kd=f"{base()}def/kd#"), fmt, max_bytes=rt.config.max_result_bytes
-            )
-            body = rt.answer(ontology).body
-        return Response(body, content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8", headers=headers)
-    html = render_template(
-        "resource.html",
-        d=description,
-        iri=iri,
-        kind=kind,
-        path=path,
-        formats=FORMAT_NAMES,
-        local=local_href,
-        sparql_link=sparql_link(iri),
-        breadcrumbs=breadcrumbs(description),
-        diagram=route_diagram(description),
-        terms=terms,
-    )
-    return Response(html, content_type="text/html; charset=utf-8", headers=headers)
+    return render_template("ontology.html", o=page)
 
 
 ONTOLOGY = """
@@ -205,36 +241,6 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
   ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "{kd}") || STR(?s) = SUBSTR("{kd}", 1, STRLEN("{kd}") - 1))
 }}
 """
-TERMS = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-SELECT ?term ?kind ?label ?definition WHERE {{
-  ?term a ?kind ; rdfs:label ?label ; skos:definition ?definition .
-  VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty }}
-  FILTER(STRSTARTS(STR(?term), "{kd}") && LANG(?label) = "{lang}" && LANG(?definition) = "{lang}")
-}} ORDER BY ?kind ?term
-"""
-
-
-def ontology_terms() -> list[dict[str, str]]:
-    """Every class and property of the ontology with label and definition, for its page."""
-    rt = runtime()
-    lang = "en" if languages()[0] == "en" else "nl"
-    query = QueryRequest(
-        TERMS.format(kd=f"{base()}def/kd#", lang=lang), "json", max_bytes=rt.config.max_result_bytes
-    )
-    rows = json.loads(rt.answer(query).body)["results"]["bindings"]
-    return [
-        {
-            "iri": r["term"]["value"],
-            "fragment": r["term"]["value"].rsplit("#", 1)[-1],
-            "kind": r["kind"]["value"].rsplit("#", 1)[-1],
-            "label": r["label"]["value"],
-            "definition": r["definition"]["value"],
-        }
-        for r in rows
-    ]
 
 
 def sparql_link(iri: str) -> str:
@@ -263,8 +269,8 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?this ?from ?to ?fromLabel ?toLabel ?fromLevel ?toLevel ?toKind ?condition WHERE {{
   {{ ?route kd:dossier ?this }} UNION {{ ?route kd:routeFrom ?this }} UNION {{ ?route kd:routeTo ?this }}
   ?route kd:routeFrom ?from ; kd:routeTo ?to ; kd:targetKind ?toKind .
-  ?from rdfs:label ?fromLabel . FILTER(LANG(?fromLabel) = "nl")
-  ?to rdfs:label ?toLabel . FILTER(LANG(?toLabel) = "nl")
+  ?from rdfs:label ?fromLabel . FILTER(LANG(?fromLabel) = "{lang}")
+  ?to rdfs:label ?toLabel . FILTER(LANG(?toLabel) = "{lang}")
   OPTIONAL {{ ?from kd:mboLevel/kd:levelNumber ?fromLevel }}
   OPTIONAL {{ ?to kd:mboLevel/kd:levelNumber ?toLevel }}
   OPTIONAL {{ ?route kd:condition ?condition }}
@@ -272,54 +278,56 @@ SELECT ?this ?from ?to ?fromLabel ?toLabel ?fromLevel ?toLevel ?toKind ?conditio
 """
 
 
-def route_diagram(description: Description) -> Markup | None:
-    kinds = {t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)}
-    if not kinds & {"QualificationDossier", "Qualification"}:
-        return None
-    rt = runtime()
-    query = QueryRequest(
-        ROUTES.format(kd=f"{base()}def/kd#"),
-        "json",
-        {"this": f"<{description.iri}>"},
-        max_bytes=rt.config.max_result_bytes,
-    )
-    rows = json.loads(rt.answer(query).body)["results"]["bindings"]
+def routes_svg(iri: str, label: str, lang: str) -> Markup | None:
+    """The routes from, to or of ``iri`` as a diagram; labels in the page's language (Dutch if missing)."""
+    rows = []
+    for wanted in dict.fromkeys([lang, "nl"]):
+        query = QueryRequest(
+            ROUTES.format(kd=f"{base()}def/kd#", lang=wanted),
+            "json",
+            {"this": f"<{iri}>"},
+            max_bytes=max_bytes(),
+        )
+        rows = [{k: v["value"] for k, v in row.items()} for row in _rows(query)]
+        if rows:
+            break
     if not rows:
         return None
-    nodes: dict[str, diagram.DiagramNode] = {}
-    edges = []
-    lane_of_kind = {"beroep": "beroep of functie", "hbo-opleiding": "hbo-opleiding"}
-    for row in rows:
-        source, target = row["from"]["value"], row["to"]["value"]
-        nodes[source] = diagram.DiagramNode(
-            source, row["fromLabel"]["value"], f"mbo {row['fromLevel']['value']}", local_href(source)
-        )
-        kind = row["toKind"]["value"].rsplit("/", 1)[-1]
-        lane = f"mbo {row['toLevel']['value']}" if "toLevel" in row else lane_of_kind.get(kind, kind)
-        nodes[target] = diagram.DiagramNode(target, row["toLabel"]["value"], lane, local_href(target))
-        edges.append(diagram.RouteEdge(source, target, row.get("condition", {}).get("value")))
-    return Markup(diagram.render(list(nodes.values()), edges, f"Ontwikkelmogelijkheden: {description.label}"))
+    nodes, edges = diagram.from_rows(rows, local_href)
+    title = f"{word('routes', lang)}: {label}"
+    return Markup(diagram.render(nodes, edges, title, lang))
+
+
+def route_diagram(description: Description, lang: str) -> Markup | None:
+    kinds = {t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)}
+    if "Qualification" not in kinds:
+        return None
+    return routes_svg(description.iri, description.label, lang)
+
+
+def dossier_diagram(page: dossier_page.DossierPage, lang: str) -> Markup | None:
+    return routes_svg(page.route_dossier_iri, page.title, lang)
+
+
+def _answer(query: QueryRequest) -> Answer:
+    """The one place this module asks the engine (cached by data version)."""
+    return runtime().answer(query)
+
+
+def _rows(query: QueryRequest) -> list[dict]:
+    return json.loads(_answer(query).body)["results"]["bindings"]
+
+
+def max_bytes() -> int:
+    return runtime().config.max_result_bytes
 
 
 def not_found(path: str) -> Response:
-    """A helpful 404: the closest labels and paths we do have."""
-    rt = runtime()
-    query = QueryRequest(
-        "SELECT DISTINCT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label>|"
-        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label "
-        f'FILTER(STRSTARTS(STR(?s), "{base()}") && (LANG(?label) = "nl" || LANG(?label) = "")) }}',
-        "json",
-        max_bytes=rt.config.max_result_bytes,
-    )
+    """A helpful 404: what the search finds for the words of the path."""
+    words = re.sub(r"[-_/.]+", " ", path.rsplit("/", 1)[-1]).strip()
     try:
-        rows = json.loads(rt.answer(query).body)["results"]["bindings"]
+        hits = closest_hits(words, page_language())[:8] if words else []
     except (QueryTimeout, EngineFailure, QueryFailed, ResultTooLarge):
-        rows = []
-    candidates = {local_href(r["s"]["value"]): r["label"]["value"] for r in rows}
-    words = path.rsplit("/", 1)[-1].replace("-", " ")
-    by_label = {label.lower(): href for href, label in candidates.items()}
-    close = difflib.get_close_matches(path, list(candidates), n=5, cutoff=0.5)
-    close += [by_label[m] for m in difflib.get_close_matches(words.lower(), list(by_label), n=5, cutoff=0.4)]
-    suggestions = [(href, candidates[href]) for href in dict.fromkeys(close)][:8]
-    html = render_template("not_found.html", path=path, suggestions=suggestions)
+        hits = []
+    html = render_template("not_found.html", path=path, hits=hits, search_query=words)
     return Response(html, status=404, content_type="text/html; charset=utf-8")

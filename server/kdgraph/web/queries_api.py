@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from ..engine import QueryRequest
-from ..openapi import DEFAULT_LIMIT, MAX_LIMIT, RESERVED, openapi_document
+from ..openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, RESERVED, openapi_document
 from ..protocol import RDF_SERIALISATIONS, NotAcceptable, negotiate
 from ..query_catalogue import catalogue_triples, query_iri
 from ..saved_queries import ParameterError, SavedQuery
@@ -94,10 +94,13 @@ def run_query(name: str) -> Response:
     if query is None:
         known = ", ".join(saved_queries())
         return problem(404, f"no saved query named {name!r}; the saved queries are: {known}")
+    repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
+    if repeated:  # each parameter is one value (as /openapi.json says); which one would count is a guess
+        return problem(400, f"parameter {repeated[0]!r} is given more than once; give it once")
     try:
         bindings = query.bindings({k: v for k, v in request.args.items() if k not in RESERVED})
         limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-        offset = _integer("offset", 0, 0, None)
+        offset = _integer("offset", 0, 0, MAX_OFFSET)
         fmt = negotiate(query.form, request.accept_mimetypes, request.args.get("format"))
     except ParameterError as error:
         return problem(400, str(error))

@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, current_app, render_template
 
 from ..namespaces import prefixes
+from .page_language import page_language
 from .queries_api import saved_queries
 from .sparql import endpoint_url
 
@@ -19,14 +20,11 @@ blueprint = Blueprint(
 def index():  # type: ignore[no-untyped-def]
     config = current_app.extensions["kdgraph"].config
     queries = saved_queries()
-    # Each saved query opens ready to run: its example parameters bound with a VALUES block.
+    # Each saved query opens ready to run: its example parameters bound with a VALUES block, and
+    # without its #+ header (title, parameters...), which the saved-query API serves.
+    lang = page_language()
     examples = [
-        {
-            "name": q.name,
-            "title": q.title["nl"],
-            "title_en": q.title["en"],
-            "query": q.example_text(),
-        }
+        {"name": q.name, "title": q.title[lang], "query": without_header(q.example_text())}
         for q in queries.values()
     ]
     endpoint = endpoint_url()
@@ -37,6 +35,14 @@ def index():  # type: ignore[no-untyped-def]
         examples_json=json.dumps(examples),
         prefixes_json=json.dumps(prefixes(config.base)),
     )
+
+
+def without_header(sparql: str) -> str:
+    """The query text without its leading ``#+`` YAML header lines."""
+    lines = sparql.splitlines()
+    while lines and (lines[0].startswith("#+") or not lines[0].strip()):
+        lines.pop(0)
+    return "\n".join(lines) + "\n"
 
 
 @blueprint.route("/favicon.ico")

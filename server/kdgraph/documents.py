@@ -1,0 +1,242 @@
+"""Documents for machines that people can read too: Turtle and compacted JSON-LD of a description.
+
+Turtle comes with our prefixes and the resource's own statements first (its types, then its
+properties), then the statements of the resources it links to, then those pointing at it.
+JSON-LD is compacted with the context published at ``/context.jsonld``: prefixes *and* a term
+per property of the ontology (``"mboLevel": "..."``, labels as language maps), built from the
+ontology in the served graph, so a JSON client reads ``doc["label"]["nl"]`` instead of full IRIs.
+The compaction is a small, exact one for these flat documents (one node object per subject,
+no blank nodes in our data): what a value cannot say through its term it says in full.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from .engine import QueryRequest
+from .namespaces import prefixes
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# The ontology's properties, with their kind and range: the terms of the JSON-LD context.
+CONTEXT_TERMS = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?property ?kind (SAMPLE(?r) AS ?range) WHERE {{
+  ?property a ?kind . VALUES ?kind {{ owl:ObjectProperty owl:DatatypeProperty }}
+  OPTIONAL {{ ?property rdfs:range ?r }}
+  FILTER(STRSTARTS(STR(?property), "{kd}"))
+}} GROUP BY ?property ?kind ORDER BY ?property
+"""
+
+# Terms for the outside properties our data uses: name -> (IRI, "id" | "lang" | datatype IRI | "").
+OUTSIDE_TERMS = {
+    "label": ("http://www.w3.org/2000/01/rdf-schema#label", "lang"),
+    "comment": ("http://www.w3.org/2000/01/rdf-schema#comment", "lang"),
+    "seeAlso": ("http://www.w3.org/2000/01/rdf-schema#seeAlso", "id"),
+    "prefLabel": ("http://www.w3.org/2004/02/skos/core#prefLabel", "lang"),
+    "altLabel": ("http://www.w3.org/2004/02/skos/core#altLabel", "lang"),
+    "definition": ("http://www.w3.org/2004/02/skos/core#definition", "lang"),
+    "editorialNote": ("http://www.w3.org/2004/02/skos/core#editorialNote", "lang"),
+    "scopeNote": ("http://www.w3.org/2004/02/skos/core#scopeNote", "lang"),
+    "notation": ("http://www.w3.org/2004/02/skos/core#notation", ""),
+    "inScheme": ("http://www.w3.org/2004/02/skos/core#inScheme", "id"),
+    "broader": ("http://www.w3.org/2004/02/skos/core#broader", "id"),
+    "narrower": ("http://www.w3.org/2004/02/skos/core#narrower", "id"),
+    "exactMatch": ("http://www.w3.org/2004/02/skos/core#exactMatch", "id"),
+    "topConceptOf": ("http://www.w3.org/2004/02/skos/core#topConceptOf", "id"),
+    "hasTopConcept": ("http://www.w3.org/2004/02/skos/core#hasTopConcept", "id"),
+    "title": ("http://purl.org/dc/terms/title", "lang"),
+    "source": ("http://purl.org/dc/terms/source", "id"),
+    "date": ("http://purl.org/dc/terms/date", XSD + "date"),
+    "hasPart": ("http://purl.org/dc/terms/hasPart", "id"),
+    "references": ("http://purl.org/dc/terms/references", "id"),
+    "creator": ("http://purl.org/dc/terms/creator", "id"),
+    "publisher": ("http://purl.org/dc/terms/publisher", "id"),
+    "license": ("http://purl.org/dc/terms/license", "id"),
+    "url": ("https://schema.org/url", "id"),
+    "about": ("https://schema.org/about", "id"),
+    "numberOfPages": ("https://schema.org/numberOfPages", XSD + "integer"),
+    "pageStart": ("https://schema.org/pageStart", XSD + "integer"),
+    "pageEnd": ("https://schema.org/pageEnd", XSD + "integer"),
+    "educationalLevel": ("https://schema.org/educationalLevel", "lang"),
+    "wasAttributedTo": ("http://www.w3.org/ns/prov#wasAttributedTo", "id"),
+    "wasDerivedFrom": ("http://www.w3.org/ns/prov#wasDerivedFrom", "id"),
+}
+
+
+def context_request(base: str, max_bytes: int) -> QueryRequest:
+    return QueryRequest(CONTEXT_TERMS.format(kd=f"{base}def/kd#"), "json", max_bytes=max_bytes)
+
+
+def context(base: str, rows: list[dict]) -> dict[str, object]:
+    """The JSON-LD context: a term per ontology property (and the outside ones we use), then the
+    prefixes whose names no term takes (JSON-LD keeps terms and prefixes in one namespace)."""
+    terms: dict[str, object] = {}
+    for row in rows:
+        iri = row["property"]["value"]
+        name = iri.rsplit("#", 1)[-1]
+        value_range = row.get("range", {}).get("value", "")
+        if row["kind"]["value"].endswith("ObjectProperty"):
+            terms[name] = {"@id": iri, "@type": "@id"}
+        elif value_range == LANG_STRING:
+            terms[name] = {"@id": iri, "@container": "@language"}
+        elif value_range.startswith(XSD) and value_range != XSD + "string":
+            terms[name] = {"@id": iri, "@type": value_range}
+        else:
+            terms[name] = {"@id": iri}
+    for name, (iri, kind) in OUTSIDE_TERMS.items():
+        if name in terms:
+            continue
+        if kind == "id":
+            terms[name] = {"@id": iri, "@type": "@id"}
+        elif kind == "lang":
+            terms[name] = {"@id": iri, "@container": "@language"}
+        elif kind:
+            terms[name] = {"@id": iri, "@type": kind}
+        else:
+            terms[name] = {"@id": iri}
+    names = {prefix: iri for prefix, iri in prefixes(base).items() if prefix not in terms}
+    return {**names, **dict(sorted(terms.items()))}
+
+
+def ordered(triples: Iterable[ox.Triple], iri: str) -> list[ox.Triple]:
+    """The resource's own statements first (types, then by property), then the rest by subject."""
+    this = ox.NamedNode(iri)
+
+    def key(t: ox.Triple) -> tuple:
+        group = 0 if t.subject == this else (2 if t.object == this else 1)
+        return (group, t.subject.value, t.predicate.value != RDF_TYPE, t.predicate.value, str(t.object))
+
+    return sorted(triples, key=key)
+
+
+def parse_ntriples(ntriples: bytes) -> list[ox.Triple]:
+    return [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
+
+
+def node_key(node: object) -> str:
+    """A term as a key that a SPARQL JSON result term gives too (see linked_data._term_key)."""
+    if isinstance(node, ox.NamedNode):
+        return f"<{node.value}>"
+    if isinstance(node, ox.Literal):
+        datatype = "" if node.language else node.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            datatype = ""
+        return json.dumps([node.value, node.language or "", datatype])
+    return "_:"
+
+
+class Index:
+    """Triples by subject and predicate, for page builders that read a small answer in Python."""
+
+    def __init__(self, triples: Iterable[ox.Triple]):
+        self.out: dict[str, dict[str, list[object]]] = {}
+        for t in triples:
+            if isinstance(t.subject, ox.NamedNode):
+                self.out.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+
+    def values(self, subject: str, predicate: str) -> list[object]:
+        return self.out.get(subject, {}).get(predicate, [])
+
+    def iris(self, subject: str, predicate: str) -> list[str]:
+        return sorted({v.value for v in self.values(subject, predicate) if isinstance(v, ox.NamedNode)})
+
+    def text(self, subject: str, predicate: str, *languages: str) -> str:
+        """The literal in the first of ``languages`` that has one ("" for no language tag), else any."""
+        literals = [v for v in self.values(subject, predicate) if isinstance(v, ox.Literal)]
+        for wanted in languages:
+            for literal in literals:
+                if (literal.language or "") == wanted:
+                    return literal.value
+        return literals[0].value if literals else ""
+
+
+def turtle(triples: list[ox.Triple], iri: str, base: str) -> bytes:
+    """Turtle with the prefixes it uses (and only those) and the resource's own statements first."""
+    used = {
+        term.value
+        for t in triples
+        for term in (t.subject, t.predicate, t.object, getattr(t.object, "datatype", None))
+        if isinstance(term, ox.NamedNode)
+    }
+    names = {
+        prefix: namespace
+        for prefix, namespace in prefixes(base).items()
+        if any(value.startswith(namespace) for value in used)
+    }
+    return ox.serialize(ordered(triples, iri), format=ox.RdfFormat.TURTLE, prefixes=names) or b""
+
+
+def compact_iri(iri: str, names: dict[str, object]) -> str:
+    for prefix, namespace in names.items():
+        if isinstance(namespace, str) and iri.startswith(namespace) and len(iri) > len(namespace):
+            rest = iri[len(namespace) :]
+            if all(ch.isalnum() or ch in "-_." for ch in rest):
+                return f"{prefix}:{rest}"
+    return iri
+
+
+def compact(triples: list[ox.Triple], iri: str, ctx: dict[str, object], context_url: str) -> dict:
+    """Compacted JSON-LD: ``{"@context": context_url, "@graph": [node, ...]}``, the resource first."""
+    by_iri = {d["@id"]: name for name, d in ctx.items() if isinstance(d, dict)}
+    names = {k: v for k, v in ctx.items() if isinstance(v, str)}
+    nodes: dict[str, dict] = {}
+    for t in ordered(triples, iri):
+        subject = t.subject.value if isinstance(t.subject, ox.NamedNode) else f"_:{t.subject.value}"
+        node = nodes.setdefault(subject, {"@id": compact_iri(subject, names)})
+        if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            node.setdefault("@type", []).append(compact_iri(t.object.value, names))
+            continue
+        key, value = _property_value(t.predicate.value, t.object, ctx, by_iri, names)
+        if isinstance(value, tuple):  # a language map entry
+            language, text = value
+            node.setdefault(key, {}).setdefault(language, []).append(text)
+        else:
+            node.setdefault(key, []).append(value)
+    graph = []
+    for node in nodes.values():
+        for key, value in node.items():
+            if isinstance(value, list) and len(value) == 1:
+                node[key] = value[0]
+            elif isinstance(value, dict):
+                node[key] = {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in value.items()}
+        graph.append(node)
+    return {"@context": context_url, "@graph": graph}
+
+
+def _property_value(predicate: str, obj: object, ctx: dict, by_iri: dict[str, str], names: dict) -> tuple:
+    """(key, value) for one statement: through the property's term when the value fits it, else in full."""
+    name = by_iri.get(predicate)
+    term = ctx.get(name, {}) if name else {}
+    full_key = compact_iri(predicate, names)
+    if isinstance(obj, ox.NamedNode):
+        if term.get("@type") == "@id":
+            return name, compact_iri(obj.value, names)
+        return full_key, {"@id": compact_iri(obj.value, names)}
+    if isinstance(obj, ox.BlankNode):
+        return (name if term.get("@type") == "@id" else full_key), (
+            f"_:{obj.value}" if term.get("@type") == "@id" else {"@id": f"_:{obj.value}"}
+        )
+    assert isinstance(obj, ox.Literal)
+    if obj.language:
+        if term.get("@container") == "@language":
+            return name, (obj.language, obj.value)
+        return full_key, {"@value": obj.value, "@language": obj.language}
+    datatype = obj.datatype.value
+    if name and "@container" not in term:
+        if term.get("@type") == datatype:
+            return name, int(obj.value) if datatype == XSD + "integer" else obj.value
+        if "@type" not in term and datatype == XSD + "string":
+            return name, obj.value
+        if "@type" not in term and datatype in (XSD + "integer", XSD + "boolean"):
+            return name, int(obj.value) if datatype.endswith("integer") else obj.value == "true"
+    if datatype == XSD + "string":
+        return full_key, {"@value": obj.value}
+    return full_key, {"@value": obj.value, "@type": compact_iri(datatype, names)}

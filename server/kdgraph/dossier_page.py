@@ -1,0 +1,650 @@
+"""The dossier as a page to read: its verantwoordingsinformatie section by section (1-14), from the graph.
+
+One CONSTRUCT (``bundle_request``) brings everything the page shows: the dossier, what belongs to
+it (``kd:dossier``, its qualifications, the sections of its justification document, the sources it
+is based on), the literals and links of what those point at, and their labels; and, as
+``STATED_IN`` (a name of this page's own, never served), the source-location graphs each of
+those resources' statements sit in (PROVENANCE.md), which say the section and page of each fact.
+
+The page model is built here in Python, in one language. Each resource is placed in the section
+its source location names; each kind of resource has its own block (qualifications with levels,
+the English requirements as the source's skills x CEFR table with conflicting statements side by
+side, trends by theme with technologies and horizons, the maintenance agenda, history as a
+timeline, stakeholders by role); anything of a kind without a block of its own is still shown,
+as a card with its label and text, so new kinds of data appear without a change here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .documents import Index, node_key, parse_ntriples
+from .engine import QueryRequest
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+SCHEMA = "https://schema.org/"
+
+STATED_IN = "urn:kdgraph:dossier-page:stated-in"
+BUNDLE = """
+PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX kd:   <{kd}>
+CONSTRUCT {{
+  ?r ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?r <{stated_in}> ?g .
+}} WHERE {{
+  {{ BIND(?this AS ?r) }} UNION {{ ?r kd:dossier ?this }} UNION {{ ?this kd:hasQualification ?r }}
+  UNION {{ ?this kd:basedOn ?r }} UNION {{ ?this kd:justification/dcterms:hasPart ?r }}
+  {{ ?r ?p ?o .
+     OPTIONAL {{
+       ?o ?p2 ?o2 .
+       FILTER(isLiteral(?o2) || ?p2 IN (rdf:type, kd:section, kd:stakeholder, kd:stakeholderRole, kd:mboLevel,
+                                        skos:inScheme, kd:trendTheme, kd:minimumLevel, kd:tickedLevel,
+                                        kd:statedIn, kd:skill, kd:horizon, kd:statementKind))
+       OPTIONAL {{ ?o2 ?p3 ?o3 . FILTER(?p3 IN (rdfs:label, skos:prefLabel, skos:notation, kd:sectionNumber,
+                                                kd:levelNumber, kd:rank, kd:page, kd:section)) }}
+     }} }}
+  UNION
+  {{ GRAPH ?g {{ ?r ?gp ?go }} ?g kd:section ?gs }}
+}}
+"""
+
+
+def bundle_request(base: str, iri: str, max_bytes: int) -> QueryRequest:
+    return QueryRequest(
+        BUNDLE.format(kd=f"{base}def/kd#", stated_in=STATED_IN),
+        "nt",
+        {"this": f"<{iri}>"},
+        max_bytes=max_bytes,
+    )
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A link to a resource with its label in the page's language."""
+
+    href: str
+    label: str
+    iri: str = ""
+
+
+@dataclass(frozen=True)
+class Src:
+    """A link to a source location: section and page."""
+
+    href: str
+    section: int
+    page: int
+
+
+@dataclass
+class Item:
+    """One fact of the page: a resource, its text, the details the block shows, and its sources."""
+
+    ref: Ref
+    text: str = ""
+    sources: list[Src] = field(default_factory=list)
+    details: list[tuple[str, list[Ref | str]]] = field(default_factory=list)  # (label, values)
+    kind: str = ""
+    date: str = ""
+    position: int = 0
+
+
+@dataclass
+class CefrTable:
+    """The skills x CEFR levels grid of one qualification; a cell lists the statements setting that level."""
+
+    qualification: Ref
+    skills: list[Ref]
+    levels: list[Ref]  # C2 first, as the source prints them
+    cells: dict[
+        tuple[str, str], list[tuple[Ref, Ref, bool]]
+    ]  # (level, skill) -> (requirement, statement, differs)
+    conflicts: list[tuple[Ref, list[tuple[Ref, Ref, list[Src]]]]]  # skill -> (level, statement, sources)
+    ticks: set[tuple[str, str]] = field(default_factory=set)  # (level, skill) the source's table ticks
+
+
+@dataclass
+class Block:
+    kind: str  # names the template macro
+    items: list[Item] = field(default_factory=list)
+    groups: list[tuple[Ref, list[Item]]] = field(default_factory=list)
+    tables: list[CefrTable] = field(default_factory=list)
+    title: str = ""  # the class of what a generic block shows, in the page's language
+
+
+@dataclass
+class Section:
+    number: int
+    title: str
+    ref: Ref
+    pages: str
+    blocks: list[Block] = field(default_factory=list)
+    not_applicable: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Qualification:
+    ref: Ref
+    levels: list[tuple[str, Ref | None]]  # (word key, level)
+    sources: list[Src]
+
+
+@dataclass
+class DossierPage:
+    ref: Ref
+    title: str
+    facts: list[tuple[str, list[Ref | str], list[Src]]]  # (word key, values, sources)
+    qualifications: list[Qualification]
+    sections: list[Section]
+    route_dossier_iri: str
+
+
+class Graph(Index):
+    """The bundle, indexed for the page: values, texts and labels in the page's language."""
+
+    def __init__(self, triples: list[ox.Triple], lang: str, local: Callable[[str], str]):
+        super().__init__(triples)
+        self.lang, self.local = lang, local
+
+    def one(self, subject: str, predicate: str) -> str | None:
+        found = self.iris(subject, predicate)
+        return found[0] if found else None
+
+    def text(self, subject: str, predicate: str, *languages: str) -> str:
+        return super().text(subject, predicate, *(languages or (self.lang, "", "nl", "en")))
+
+    def number(self, subject: str, predicate: str) -> int | None:
+        text = self.text(subject, predicate)
+        return int(text) if text.lstrip("-").isdigit() else None
+
+    def types(self, subject: str) -> set[str]:
+        return {iri.rsplit("#", 1)[-1] for iri in self.iris(subject, RDF_TYPE)}
+
+    def label(self, subject: str) -> str:
+        for predicate in (SKOS + "prefLabel", RDFS + "label", DCT + "title"):
+            found = self.text(subject, predicate)
+            if found:
+                return found
+        org, role = self.one(subject, self.kd + "stakeholder"), self.one(subject, self.kd + "stakeholderRole")
+        if org and role:
+            return f"{self.label(org)} — {self.label(role)}"
+        return subject.rsplit("/", 1)[-1]
+
+    kd = ""
+    conflicts: list[str] = []  # noqa: RUF012  (set per page by build)
+
+    def ref(self, iri: str) -> Ref:
+        return Ref(self.local(iri), self.label(iri), iri)
+
+    def sources(self, subject: str) -> list[Src]:
+        found = set()
+        for location in self.iris(subject, STATED_IN):
+            section, page = self.one(location, self.kd + "section"), self.number(location, self.kd + "page")
+            number = self.number(section, self.kd + "sectionNumber") if section else None
+            if number is not None and page is not None:
+                found.add(Src(self.local(location), number, page))
+        return sorted(found, key=lambda s: (s.section, s.page))
+
+
+def build(
+    iri: str,
+    ntriples: bytes,
+    base: str,
+    lang: str,
+    local: Callable[[str], str],
+    statement_sources: Mapping[tuple[str, str, str], list] | None = None,
+) -> DossierPage:
+    """The page model; ``statement_sources`` (linked_data.statement_sources of the dossier) gives the
+    section and page of each of the dossier's own statements, for the facts at the top."""
+    graph = Graph(parse_ntriples(ntriples), lang, local)
+    kd = graph.kd = f"{base}def/kd#"
+    members = [s for s in graph.out if iri in graph.iris(s, kd + "dossier") and s != iri]
+    facts: list[tuple[str, list[Ref | str], list[Src]]] = []
+    own = graph.sources(iri)
+    front = [s for s in own if s.section == 0] or own
+    for key, predicate in (
+        ("valid_from", "validFrom"),
+        ("lead", "leadOrganisation"),
+        ("validated_by", "validatedBy"),
+        ("validated_on", "validationDate"),
+    ):
+        values: list[Ref | str] = [graph.ref(v) for v in graph.iris(iri, kd + predicate)] or (
+            [graph.text(iri, kd + predicate)] if graph.text(iri, kd + predicate) else []
+        )
+        stated = [
+            Src(local(source.iri), source.section, source.page)
+            for value in graph.values(iri, kd + predicate)
+            for source in (statement_sources or {}).get(("out", kd + predicate, node_key(value)), [])
+            if source.section is not None
+        ]
+        if values:
+            facts.append((key, values, sorted(set(stated), key=lambda s: (s.section, s.page)) or front))
+    qualifications = sorted(
+        (
+            Qualification(
+                graph.ref(q),
+                [
+                    ("mbo_level", _level(graph, q, kd + "mboLevel")),
+                    ("nlqf_level", _level(graph, q, kd + "nlqfLevel")),
+                    ("eqf_level", _level(graph, q, kd + "eqfLevel")),
+                ],
+                graph.sources(q),
+            )
+            for q in graph.iris(iri, kd + "hasQualification")
+        ),
+        key=lambda q: (graph.number(q.ref.iri, kd + "position") or 99, q.ref.label),
+    )
+    sections: dict[int, Section] = {}
+    document = graph.one(iri, kd + "justification")
+    for section in graph.iris(document, DCT + "hasPart") if document else []:
+        number = graph.number(section, kd + "sectionNumber")
+        if number is None or number == 0:
+            continue
+        start, end = graph.number(section, SCHEMA + "pageStart"), graph.number(section, SCHEMA + "pageEnd")
+        pages = f"{start}" if start == end else f"{start}-{end}"
+        sections[number] = Section(number, graph.label(section), graph.ref(section), pages)
+    placed: dict[int, dict[str, list[str]]] = {}
+    graph.conflicts = [m for m in members if "RequirementConflict" in graph.types(m)]  # shown in the table
+    for member in members:
+        if member in graph.conflicts:
+            continue
+        kind = _kind(graph, member)
+        if kind == "NotApplicableStatement":
+            about = graph.one(member, kd + "aboutSection")
+            number = graph.number(about, kd + "sectionNumber") if about else None
+        else:
+            numbers = [s.section for s in graph.sources(member) if s.section > 0]
+            number = min(numbers) if numbers else None
+        if number is None:
+            number = max(sections) if sections else 14
+        placed.setdefault(number, {}).setdefault(kind, []).append(member)
+    _collect(placed, "Involvement")
+    for number, kinds in sorted(placed.items()):
+        section = sections.setdefault(number, Section(number, str(number), Ref("", str(number)), ""))
+        for kind, resources in sorted(kinds.items(), key=lambda kv: ORDER.get(kv[0], 50)):
+            if kind == "NotApplicableStatement":
+                section.not_applicable = [_item(graph, r) for r in _by_position(graph, resources)]
+                for item, resource in zip(
+                    section.not_applicable, _by_position(graph, resources), strict=True
+                ):
+                    item.text = graph.text(resource, kd + "statedAs")
+                    item.details = [
+                        ("qualifications", [graph.ref(q) for q in graph.iris(resource, kd + "appliesTo")])
+                    ]
+                continue
+            section.blocks.append(BLOCKS.get(kind, _cards)(graph, kind, resources))
+    if 1 in sections:  # the competency profiles the dossier is based on
+        based = [_item(graph, r) for r in graph.iris(iri, kd + "basedOn")]
+        for item in based:
+            year = graph.text(item.ref.iri, kd + "publicationYear")
+            item.details = [("year", [year])] if year else []
+        if based:
+            sections[1].blocks.insert(0, Block("list", sorted(based, key=lambda i: i.ref.label)))
+    if 10 in sections:
+        change = [graph.ref(c) for c in graph.iris(iri, kd + "changeCategory")]
+        predecessors = [graph.ref(p) for p in graph.iris(iri, kd + "predecessor")]
+        details = [("change_category", change), ("predecessors", predecessors)]
+        in_section = [src for src in own if src.section == 10] or own
+        sections[10].blocks.insert(
+            0,
+            Block("facts", [Item(graph.ref(iri), details=[d for d in details if d[1]], sources=in_section)]),
+        )
+    return DossierPage(
+        graph.ref(iri),
+        graph.label(iri),
+        facts,
+        qualifications,
+        [sections[n] for n in sorted(sections)],
+        iri,
+    )
+
+
+ORDER = {
+    "LabourMarketBottleneck": 1,
+    "LabourMarketFinding": 2,
+    "Trend": 3,
+    "TechnologyOutlook": 4,
+    "EndFunctionStatement": 60,
+    "Aim": 70,
+}
+
+
+GROUPS = {"Advice": "Decision", "DossierEvent": "Decision"}  # one timeline for the history
+
+
+def _kind(graph: Graph, resource: str) -> str:
+    """The kind that names the resource's block: one with a block of its own if it has one."""
+    kinds = {GROUPS.get(k, k) for k in graph.types(resource)}
+    known = sorted(kinds & (set(BLOCKS) | {"NotApplicableStatement"}))
+    return (known or sorted(kinds) or ["Thing"])[0]
+
+
+def _collect(placed: dict[int, dict[str, list[str]]], kind: str) -> None:
+    """All resources of ``kind`` into one block, in the section that holds most of them."""
+    counts = {n: len(kinds.get(kind, [])) for n, kinds in placed.items()}
+    if not any(counts.values()):
+        return
+    home = max(counts, key=lambda n: (counts[n], -n))
+    gathered = [r for kinds in placed.values() for r in kinds.pop(kind, [])]
+    placed[home][kind] = gathered
+
+
+def _level(graph: Graph, subject: str, predicate: str) -> Ref | None:
+    level = graph.one(subject, predicate)
+    if level is None:
+        return None
+    notation = graph.text(level, SKOS + "notation") or level.rstrip("/").rsplit("/", 1)[-1]
+    return Ref(graph.local(level), notation, level)
+
+
+def _by_position(graph: Graph, resources: list[str]) -> list[str]:
+    return sorted(resources, key=lambda r: (graph.number(r, graph.kd + "position") or 999, graph.label(r)))
+
+
+def _item(graph: Graph, resource: str) -> Item:
+    kinds = graph.types(resource)
+    return Item(
+        graph.ref(resource),
+        graph.text(resource, graph.kd + "text"),
+        graph.sources(resource),
+        kind=sorted(kinds)[0] if kinds else "",
+        date=graph.text(resource, DCT + "date"),
+        position=graph.number(resource, graph.kd + "position") or 0,
+    )
+
+
+def _links(graph: Graph, resource: str, predicate: str) -> list[Ref | str]:
+    return [graph.ref(v) for v in graph.iris(resource, graph.kd + predicate)]
+
+
+def _cards(graph: Graph, kind: str, resources: list[str]) -> Block:
+    """Any kind without a block of its own: label, text and the links it has, as cards."""
+    items = []
+    for resource in _by_position(graph, resources):
+        item = _item(graph, resource)
+        for predicate in CARD_LINKS:
+            values = _links(graph, resource, predicate)
+            if values:
+                item.details.append((predicate, values))
+        for predicate in CARD_TEXTS:
+            value = graph.text(resource, graph.kd + predicate)
+            if value:
+                item.details.append((predicate, [value]))
+        items.append(item)
+    long_text = max((len(i.text) for i in items), default=0) > 300
+    name = graph.label(graph.kd + kind)
+    return Block("prose" if long_text else "cards", items, title=name[:1].upper() + name[1:])
+
+
+CARD_LINKS = (
+    "appliesTo",
+    "qualification",
+    "endFunctionDomain",
+    "actor",
+    "aimOf",
+    "consequenceOf",
+    "elaborates",
+    "enabledBy",
+)
+CARD_TEXTS = (
+    "summary",
+    "statedReason",
+    "causeText",
+    "effectText",
+    "drawbackText",
+    "duration",
+    "durationYears",
+)
+
+
+def _trends(graph: Graph, kind: str, resources: list[str]) -> Block:
+    """Trends in the source's order, each with its theme, technologies, domains and horizon."""
+    kd = graph.kd
+    items = []
+    for resource in _by_position(graph, resources):
+        item = _item(graph, resource)
+        theme = graph.one(resource, kd + "trendTheme")
+        if theme:
+            item.details.append(("theme", [graph.ref(theme)]))
+        for key, predicate in (
+            ("technologies", "mentionsTechnology"),
+            ("mentionsRegulation", "mentionsRegulation"),
+            ("concernsDomain", "concernsDomain"),
+            ("partOfTrend", "partOfTrend"),
+            ("drivenBy", "drivenBy"),
+        ):
+            values = _links(graph, resource, predicate)
+            if values:
+                item.details.append((key, values))
+        horizon = _horizon(graph, resource)
+        if horizon:
+            item.details.append(("horizon", [horizon]))
+        status = graph.text(resource, kd + "statusText")
+        if status:
+            item.details.append(("status_text", [status]))
+        attributed = [graph.ref(a) for a in graph.iris(resource, "http://www.w3.org/ns/prov#wasAttributedTo")]
+        if attributed:
+            item.details.append(("attributed", attributed))
+        items.append(item)
+    return Block("trends", items)
+
+
+def _outlooks(graph: Graph, kind: str, resources: list[str]) -> Block:
+    """Technology outlooks as a table: the technology, its horizon (the kind, and the source's own
+    words and years), its status or expected role, what it depends on, the trend it belongs to."""
+    kd = graph.kd
+    items = []
+    for resource in _by_position(graph, resources):
+        item = _item(graph, resource)
+        item.details = [
+            ("technologies", _links(graph, resource, "mentionsTechnology")),
+            ("horizon", [_horizon(graph, resource)] if _horizon(graph, resource) else []),
+            (
+                "status_text",
+                [
+                    t
+                    for t in (
+                        graph.text(resource, kd + "statusText"),
+                        graph.text(resource, kd + "expectedRole"),
+                    )
+                    if t
+                ],
+            ),
+            (
+                "prerequisite",
+                [graph.text(resource, kd + "prerequisite")]
+                if graph.text(resource, kd + "prerequisite")
+                else [],
+            ),
+            ("partOfTrend", _links(graph, resource, "partOfTrend")),
+        ]
+        items.append(item)
+    return Block("outlooks", items)
+
+
+def _horizon(graph: Graph, subject: str) -> str:
+    """The kind of horizon (kd:horizon), the source's words for it, and its years where given."""
+    kd = graph.kd
+    kind = graph.one(subject, kd + "horizon")
+    words = graph.text(subject, kd + "horizonText")
+    low, high = graph.number(subject, kd + "horizonMinYears"), graph.number(subject, kd + "horizonMaxYears")
+    years = "jaar" if graph.lang == "nl" else "years"
+    span = (
+        (f"{low}-{high} {years}" if low != high else f"{low} {years}")
+        if low is not None and high is not None
+        else ""
+    )
+    parts = [graph.label(kind) if kind else "", f"“{words}”" if words else "", f"({span})" if span else ""]
+    return " ".join(p for p in parts if p)
+
+
+def _language(graph: Graph, kind: str, resources: list[str]) -> Block:
+    """The source's tables: per qualification, skills as columns and CEFR levels C2..A1 as rows.
+    A cell shows the levels the source's table ticks (x) and names each statement that sets that
+    level; the conflicts the data records (kd:RequirementConflict) are shown side by side."""
+    kd = graph.kd
+    statements = _by_position(graph, resources)
+    requirements = [
+        (req, statement) for statement in statements for req in graph.iris(statement, kd + "hasRequirement")
+    ]
+    qualifications = sorted(
+        {q for statement in statements for q in graph.iris(statement, kd + "appliesTo")},
+        key=lambda q: graph.label(q),
+    )
+    skill_iris = sorted(
+        {s for req, _ in requirements if (s := graph.one(req, kd + "skill"))},
+        key=lambda s: SKILL_ORDER.get(s.rsplit("/", 1)[-1], 9),
+    )
+    found_level = next((lv for req, _ in requirements if (lv := graph.one(req, kd + "minimumLevel"))), None)
+    level_base = found_level.rsplit("/", 1)[0] if found_level else ""
+    in_conflict = {req for c in graph.conflicts for req in graph.iris(c, kd + "conflictingRequirement")}
+    tables = []
+    for qualification in qualifications:
+        cells: dict[tuple[str, str], list[tuple[Ref, Ref, bool]]] = {}
+        ticks: set[tuple[str, str]] = set()
+        for req, statement in requirements:
+            if qualification not in graph.iris(statement, kd + "appliesTo"):
+                continue
+            skill, level = graph.one(req, kd + "skill"), graph.one(req, kd + "minimumLevel")
+            if not skill or not level:
+                continue
+            kind_ref = graph.one(statement, kd + "statementKind")
+            short = graph.label(kind_ref) if kind_ref else graph.label(statement)
+            cells.setdefault((level, skill), []).append(
+                (Ref(graph.local(req), short, req), graph.ref(statement), req in in_conflict)
+            )
+            ticks |= {(ticked, skill) for ticked in graph.iris(req, kd + "tickedLevel")}
+        conflicts = []
+        for conflict in graph.conflicts:
+            if qualification not in graph.iris(conflict, kd + "appliesTo"):
+                continue
+            sides = []
+            for req in graph.iris(conflict, kd + "conflictingRequirement"):
+                level, statement = graph.one(req, kd + "minimumLevel"), graph.one(req, kd + "statedIn")
+                if level and statement:
+                    sides.append(
+                        (
+                            graph.ref(level),
+                            graph.ref(statement),
+                            graph.sources(req) or graph.sources(statement),
+                        )
+                    )
+            skill = graph.one(conflict, kd + "skill")
+            conflicts.append(
+                (graph.ref(skill) if skill else graph.ref(conflict), sorted(sides, key=lambda x: x[0].label))
+            )
+        conflicts.sort(key=lambda c: SKILL_ORDER.get(c[0].iri.rsplit("/", 1)[-1], 9))
+        levels = [Ref(graph.local(f"{level_base}/{n}"), n, f"{level_base}/{n}") for n in CEFR]
+        table = CefrTable(
+            graph.ref(qualification), [graph.ref(s) for s in skill_iris], levels, cells, conflicts
+        )
+        table.ticks = ticks
+        tables.append(table)
+    items = [_item(graph, s) for s in statements]
+    for item, statement in zip(items, statements, strict=True):
+        for key, predicate in (
+            ("summary", kd + "summary"),
+            ("statedReason", kd + "statedReason"),
+            ("note", SKOS + "editorialNote"),
+        ):
+            value = graph.text(statement, predicate)
+            if value:
+                item.details.append((key, [value]))
+    return Block("language", items=items, tables=tables)
+
+
+CEFR = ("C2", "C1", "B2", "B1", "A2", "A1")
+SKILL_ORDER = {"luisteren": 0, "lezen": 1, "gesprekken-voeren": 2, "spreken": 3, "schrijven": 4}
+
+
+def _routes(graph: Graph, kind: str, resources: list[str]) -> Block:
+    kd = graph.kd
+    items = []
+    for resource in _by_position(graph, resources):
+        item = _item(graph, resource)
+        for key, predicate in (
+            ("from", "routeFrom"),
+            ("to", "routeTo"),
+            ("routeDomain", "routeDomain"),
+            ("practiceContext", "practiceContext"),
+            ("training_provider", "trainingProvider"),
+        ):
+            values = _links(graph, resource, predicate)
+            if values:
+                item.details.append((key, values))
+        condition = graph.text(resource, kd + "condition")
+        if condition:
+            item.details.append(("condition", [condition]))
+        items.append(item)
+    return Block("routes", items)
+
+
+def _agenda(graph: Graph, kind: str, resources: list[str]) -> Block:
+    kd = graph.kd
+    items = []
+    for resource in _by_position(graph, resources):
+        item = _item(graph, resource)
+        item.details = [
+            ("subject", [graph.text(resource, kd + "subject")]),
+            ("action", [graph.text(resource, kd + "action")]),
+            ("who", [graph.text(resource, kd + "who"), *_links(graph, resource, "actor")]),
+            ("when", [graph.text(resource, kd + "when")]),
+        ]
+        items.append(item)
+    return Block("agenda", items)
+
+
+def _history(graph: Graph, kind: str, resources: list[str]) -> Block:
+    items = [_item(graph, r) for r in _by_position(graph, resources)]
+    for item in items:
+        actors = _links(graph, item.ref.iri, "actor")
+        if actors:
+            item.details.append(("actor", actors))
+        concerns = _links(graph, item.ref.iri, "concernsDossier")
+        if concerns:
+            item.details.append(("concernsDossier", concerns))
+        note = graph.text(item.ref.iri, SKOS + "editorialNote")
+        if note:
+            item.details.append(("note", [note]))
+    return Block("timeline", items)
+
+
+def _stakeholders(graph: Graph, kind: str, resources: list[str]) -> Block:
+    """Involvements by role: each organisation once per role, with the sources of its involvement."""
+    kd = graph.kd
+    roles: dict[str, dict[str, Item]] = {}
+    for resource in resources:
+        role, org = graph.one(resource, kd + "stakeholderRole"), graph.one(resource, kd + "stakeholder")
+        if not role or not org:
+            continue
+        item = roles.setdefault(role, {}).setdefault(
+            org, Item(graph.ref(org), details=[("involvements", [])])
+        )
+        item.details[0][1].append(graph.ref(resource))
+        item.sources = sorted(
+            set(item.sources) | set(graph.sources(resource)), key=lambda s: (s.section, s.page)
+        )
+    groups = [
+        (graph.ref(role), sorted(orgs.values(), key=lambda i: i.ref.label.lower()))
+        for role, orgs in sorted(roles.items(), key=lambda kv: graph.label(kv[0]))
+    ]
+    return Block("stakeholders", groups=groups)
+
+
+BLOCKS: dict[str, Callable[[Graph, str, list[str]], Block]] = {
+    "Trend": _trends,
+    "TechnologyOutlook": _outlooks,
+    "LanguageRequirementStatement": _language,
+    "ProgressionRoute": _routes,
+    "MaintenanceAgendaItem": _agenda,
+    "Decision": _history,
+    "Involvement": _stakeholders,
+}

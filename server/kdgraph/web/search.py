@@ -1,0 +1,76 @@
+"""/search?q=: the search box of every page; HTML for people, JSON for machines (Accept or format=json)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, render_template, request
+
+from ..search import MAX_HITS, Hit, normalise, rank, search_request
+from .page_language import LANGUAGES, page_language, word
+from .sparql import problem, runtime
+
+blueprint = Blueprint("search", __name__, template_folder="templates")
+MAX_TERM = 200
+
+
+def search_hits(term: str, lang: str) -> list[Hit]:
+    """The ranked hits for ``term``; the one place this module asks the engine."""
+    rt = runtime()
+    answer = rt.answer(search_request(rt.config.base, term, lang, rt.config.max_result_bytes))
+    return rank(term, json.loads(answer.body)["results"]["bindings"], lang)
+
+
+def closest_hits(term: str, lang: str) -> list[Hit]:
+    """For a mistyped path: the hits for its words, else for a few shorter beginnings of them
+    (at most five searches, whatever the path: a 404 must stay cheap)."""
+    term = normalise(term)
+    tries = [term, term[:-1], term[:-2], term[:-3], term[: max(4, len(term) // 2)]]
+    for attempt in dict.fromkeys(t for t in tries if len(t) >= 4):
+        hits = search_hits(attempt, lang)
+        if hits:
+            return hits
+    return []
+
+
+def local_href(iri: str) -> str:
+    base = runtime().config.base
+    return "/" + iri[len(base) :] if iri.startswith(base) else iri
+
+
+@blueprint.route("/search")
+def search() -> Response:
+    term = request.args.get("q", "")
+    if len(term) > MAX_TERM:
+        return problem(400, f"the search term is longer than {MAX_TERM} characters; shorten it")
+    wants_json = request.args.get("format") == "json" or (
+        request.args.get("format") is None
+        and request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    )
+    if request.args.get("format") not in (None, "json", "html"):
+        return problem(400, "format must be html or json")
+    if request.args.get("lang") not in (None, *LANGUAGES):
+        return problem(400, f"lang must be one of {', '.join(LANGUAGES)}")
+    lang = page_language()
+    hits = search_hits(term, lang) if normalise(term) else []
+    if wants_json:
+        body = {
+            "query": term,
+            "ranking": word("ranking", lang),
+            "limit": MAX_HITS,
+            "hits": [hit.as_json(local_href(hit.iri)) for hit in hits],
+        }
+        return Response(
+            json.dumps(body, ensure_ascii=False, indent=1),
+            content_type="application/json; charset=utf-8",
+            headers={"Vary": "Accept, Accept-Language, Cookie"},
+        )
+    html = render_template("search.html", hits=hits, search_query=term, local=local_href, limit=MAX_HITS)
+    return Response(
+        html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept, Accept-Language, Cookie"}
+    )
+
+
+@blueprint.app_template_filter("local_path")
+def local_path(iri: str) -> str:
+    return local_href(iri)
