@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from kdgraph.query.engine import EmbeddedEngine, Query, SelectResult
 from kdgraph.resources import bundled_paths
-from kdgraph.store import OxigraphStore, SelectResult
 
 ID = "https://w3id.org/kdgraph/id/"
 MP, AMP = (
@@ -216,11 +216,11 @@ def rows(result: SelectResult, columns: tuple[str, ...]) -> list[tuple[str | Non
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in bundled_paths().queries.glob("*.rq")))
-def test_saved_query_answers_from_source(name: str, store: OxigraphStore, saved_queries) -> None:
+def test_saved_query_answers_from_source(name: str, engine: EmbeddedEngine, saved_queries) -> None:
     assert name in EXPECTED, f"{name}.rq has no expected answer in this test"
     params, columns, expected = EXPECTED[name]
     query = saved_queries[name]
-    result = store.query(query.sparql, query.bind(params))
+    result = engine.run(query.query(query.bind(params)))
     assert isinstance(result, SelectResult)
     got = rows(result, columns)
     if isinstance(expected, set):
@@ -233,21 +233,23 @@ def test_every_expected_answer_has_a_query(saved_queries) -> None:
     assert set(EXPECTED) == set(saved_queries)
 
 
-def test_routes_from_productietechnicus_are_only_its_own(store: OxigraphStore, saved_queries) -> None:
+def test_routes_from_productietechnicus_are_only_its_own(engine: EmbeddedEngine, saved_queries) -> None:
     query = saved_queries["cq02-routes-reachable"]
-    result = store.query(query.sparql, query.bind({"qualification": PT}))
+    result = engine.run(query.query(query.bind({"qualification": PT})))
     assert rows(result, ("fromLabel", "targetLabel", "condition")) == PT_ROUTES
 
 
-def test_hbo_programmes_are_reachable_transitively_from_level_2(store: OxigraphStore, saved_queries) -> None:
+def test_hbo_programmes_are_reachable_transitively_from_level_2(
+    engine: EmbeddedEngine, saved_queries
+) -> None:
     query = saved_queries["cq07-hbo-programmes"]
-    result = store.query(query.sparql, query.bind({"qualification": MP}))
+    result = engine.run(query.query(query.bind({"qualification": MP})))
     assert [r[0] for r in rows(result, ("programmeLabel",))] == HBO
 
 
-def test_at_least_b1_is_a_rank_comparison(store: OxigraphStore, saved_queries) -> None:
+def test_at_least_b1_is_a_rank_comparison(engine: EmbeddedEngine, saved_queries) -> None:
     query = saved_queries["cq03-english-requirements"]
-    result = store.query(query.sparql, query.bind({"minimumRank": "3"}))
+    result = engine.run(query.query(query.bind({"minimumRank": "3"})))
     assert set(rows(result, ("qualificationLabel", "skill", "level"))) == {
         (q, s, "B1")
         for q in ("Productietechnicus", "Researchinstrumentmaker")
@@ -256,14 +258,14 @@ def test_at_least_b1_is_a_rank_comparison(store: OxigraphStore, saved_queries) -
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in bundled_paths().queries.glob("*.rq")))
-def test_values_binding_equals_substitution(name: str, store: OxigraphStore, saved_queries) -> None:
+def test_values_binding_equals_substitution(name: str, engine: EmbeddedEngine, saved_queries) -> None:
     """The VALUES form used for remote endpoints and the UI gives the same rows as substitution."""
     from kdgraph.saved_queries import with_values
 
     query = saved_queries[name]
     bindings = query.bind(query.example_parameters() or EXPECTED[name][0])
-    substituted = store.query(query.sparql, bindings)
-    inlined = store.query(with_values(query.sparql, bindings))
+    substituted = engine.run(query.query(bindings))
+    inlined = engine.run(Query(with_values(query.sparql, bindings)))
     assert isinstance(substituted, SelectResult) and isinstance(inlined, SelectResult)
     assert substituted.rows and len(substituted.rows) == len(inlined.rows)
     columns = tuple(c for c in substituted.variables if c != "technologies")  # GROUP_CONCAT order is free

@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from .query import media
+from .query.engine import Answer
 
 MIN_SECONDS = 0.02  # cheaper answers are not worth a file
 MAX_BYTES = 50_000_000  # one answer (the endpoint's default result limit)
 BUDGET_BYTES = 1_000_000_000  # all answers of one version
-
-
-@dataclass(frozen=True)
-class Answer:
-    body: bytes
-    fmt: str
-    kind: str  # table | graph
-    etag: str
 
 
 def answers_dir(state_dir: Path, version: str) -> Path:
@@ -40,7 +34,7 @@ class AnswerFiles:
         try:
             with (self.directory / etag).open("rb") as handle:
                 header = json.loads(handle.readline())
-                return Answer(handle.read(), header["fmt"], header["kind"], etag)
+                return Answer(handle.read(), media.BY_NAME[header["fmt"]], etag)
         except (OSError, ValueError, KeyError):
             return None
 
@@ -54,7 +48,7 @@ class AnswerFiles:
                 return
             temporary = self.directory / f".{answer.etag}.{os.getpid()}"
             with temporary.open("wb") as handle:
-                handle.write(json.dumps({"fmt": answer.fmt, "kind": answer.kind}).encode() + b"\n")
+                handle.write(json.dumps({"fmt": answer.fmt.name}).encode() + b"\n")
                 handle.write(answer.body)
             os.replace(temporary, self.directory / answer.etag)
         except OSError:

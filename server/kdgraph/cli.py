@@ -16,10 +16,14 @@ import pyoxigraph as ox
 from . import DEFAULT_BASE, __version__
 from .loading import KnowledgeGraph, LoadError, load_graph
 from .namespaces import prefixes
-from .remote_store import RemoteStore
+from .query import media
+from .query.engine import EmbeddedEngine, Engine, SelectResult
+from .query.errors import QueryPathError
+from .query.media import Wanted
+from .query.remote import RemoteEngine
+from .query.sparql_client import Endpoints, SparqlClient
 from .resources import bundled_paths
-from .saved_queries import ParameterError, QueryFileError, SavedQuery, load_saved_queries
-from .store import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore, QueryError, QueryStore, SelectResult
+from .saved_queries import QueryFileError, SavedQuery, load_saved_queries
 from .validation import ValidationReport, checked, load_shapes, remember, validate
 
 EXPORT_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
@@ -142,10 +146,10 @@ def _print_table(result: SelectResult) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
+    type=click.Choice(["table", *(f.name for f in (*media.RESULT_FORMATS, *media.RDF_FORMATS))]),
     default="table",
     show_default=True,
-    help="table for people; json/xml/csv/tsv for SELECT/ASK, ttl/nt/jsonld/rdfxml for CONSTRUCT.",
+    help="table for people; json/xml/csv/tsv for SELECT/ASK, ttl/nt/jsonld/rdfxml/trig/nq for CONSTRUCT.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the saved queries and their parameters.")
 @click.option(
@@ -197,25 +201,29 @@ def query(
     if name not in queries:
         fail(f"no saved query named {name!r}; `kdgraph query --list` shows them")
     saved = queries[name]
-    try:
-        bindings = saved.bind(_parse_params(param_pairs))
-    except ParameterError as error:
-        fail(str(error))
-    store: QueryStore = (
-        RemoteStore(endpoint, default_graph=default_graph)
+    engine: Engine = (
+        RemoteEngine(SparqlClient(Endpoints(endpoint), timeout=300), default_graph)
         if endpoint
-        else OxigraphStore(load_or_fail(data, base))
+        else EmbeddedEngine.of_triples(load_or_fail(data, base).triples)
     )
     try:
+        query = saved.query(saved.bind(_parse_params(param_pairs)))
         if fmt == "table":
-            result = store.query(saved.sparql, bindings)
+            result = engine.run(query)
             if not isinstance(result, SelectResult):
                 fail("this query does not return a table; use --format ttl (or another RDF format)")
-            _print_table(result)
+            _print_table(result)  # type: ignore[arg-type]
         else:
-            sys.stdout.buffer.write(store.serialize(saved.sparql, fmt, bindings))
-    except QueryError as error:
-        fail(f"{name}: {error}")
+            chosen = media.BY_NAME[fmt]
+            refused = f"--format {fmt} does not fit this query's results; use " + (
+                "json, xml, csv or tsv" if chosen.kind == media.RDF else "ttl, nt, jsonld, rdfxml, trig or nq"
+            )
+            wanted = Wanted(chosen, refused) if chosen.kind == media.RESULTS else Wanted(refused, chosen)
+            sys.stdout.buffer.write(engine.answer(query, wanted).body)
+    except QueryPathError as error:
+        fail(f"{name}: {error.message}")
+    finally:
+        engine.close()
 
 
 def _print_text_report(report: ValidationReport, lang: str) -> None:

@@ -257,7 +257,7 @@ def _retire(store_path: Path) -> None:
 
 def prepare_backend(state_dir: Path, root: str, base: str = DEFAULT_BASE) -> ServedData:
     """Serve what ``kdgraph publish`` made current in an external store (no local copy)."""
-    from .remote_engine import served_from_backend
+    from .publish import served_from_backend
 
     state_dir.mkdir(parents=True, exist_ok=True)
     docs_dir = state_dir / f"docs-{time.time_ns()}"

@@ -7,13 +7,12 @@ from that in Python.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .engine import QueryRequest
+from .query.engine import Query
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
@@ -44,8 +43,8 @@ CONSTRUCT {{
 """
 
 
-def describe_request(base: str, iri: str, fmt: str, max_bytes: int) -> QueryRequest:
-    return QueryRequest(DESCRIBE.format(kd=f"{base}def/kd#"), fmt, {"this": f"<{iri}>"}, max_bytes=max_bytes)
+def describe_query(base: str, iri: str) -> Query:
+    return Query.bound(DESCRIBE.format(kd=f"{base}def/kd#"), {"this": ox.NamedNode(iri)})
 
 
 @dataclass
@@ -77,8 +76,7 @@ def pick_label(literals: Iterable[ox.Literal], languages: list[str]) -> str | No
     return next(iter(by_language.values()), None)
 
 
-def build(iri: str, ntriples: bytes, languages: list[str]) -> Description | None:
-    triples = [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
+def build(iri: str, triples: list[ox.Triple], languages: list[str]) -> Description | None:
     this = ox.NamedNode(iri)
     if not any(t.subject == this or t.object == this for t in triples):
         return None

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import __version__
-from .protocol import GRAPH_MEDIA_TYPES, TABULAR_MEDIA_TYPES
+from .query import media as _media
 from .saved_queries import Parameter, SavedQuery
 
 RESERVED = ("limit", "offset", "format")
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 1_000
+TABULAR_MEDIA_TYPES = {f.media_type: f.name for f in _media.RESULT_FORMATS}
+GRAPH_MEDIA_TYPES = {f.media_type: f.name for f in _media.RDF_FORMATS}
 
 
 def _schema(parameter: Parameter) -> dict:
@@ -131,7 +133,7 @@ def openapi_document(queries: Iterable[SavedQuery], server_url: str) -> dict:
                         },
                     },
                     "400": _error("Malformed query (with line and column)."),
-                    "403": _error("Refused: update, SERVICE, or FROM naming another graph."),
+                    "403": _error("Refused: update, LOAD, or SERVICE to an endpoint not allow-listed."),
                     "406": ERRORS["406"],
                     "413": _error("Request or result too large."),
                     "503": ERRORS["503"],

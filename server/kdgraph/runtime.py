@@ -1,8 +1,9 @@
 """What one worker process keeps between requests: the served data, its engine, a result cache.
 
 On every request the worker checks (one stat call) whether the served data changed; if so it
-opens the new store with a fresh engine. Results are cached by data version, so a reload
+opens the new store with a fresh engine. Answers are cached by data version, so a reload
 never serves a stale answer: in memory per worker, and on disk for all workers (answer_files).
+The cache is itself an engine (:class:`CachedEngine`), so callers cannot tell it is there.
 """
 
 from __future__ import annotations
@@ -13,12 +14,96 @@ import threading
 import time
 from collections import OrderedDict
 
-from . import remote_engine
-from .answer_files import Answer, AnswerFiles, answers_dir
+from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import CURRENT, ServedData, read_current
-from .engine import EngineProcess, QueryRequest
-from .remote_engine import RemoteEngine
+from .query import media
+from .query.engine import TRANSPORT, Answer, EmbeddedEngine, Engine, Query, Result, decode
+from .query.media import Format, Wanted
+from .query.remote import RemoteEngine
+from .query.sparql_client import Endpoints, SparqlClient
+from .query.supervised import SupervisedEngine
+
+MEMORY_BYTES = 100_000_000  # answers kept in memory per worker, at most
+
+
+def etag_for(version: str, query: Query, fmt: Format) -> str:
+    """The ETag (and answer-file name) of ``query`` answered in ``fmt`` from data ``version``."""
+    key = repr((query.key, fmt.name)).encode()
+    return version + "-" + hashlib.blake2b(key, digest_size=10).hexdigest()
+
+
+def engine_for(served: ServedData, config: ServerConfig, deadline: float | None) -> Engine:
+    """The engine on what ``served`` describes: supervised with ``deadline``, or embedded without."""
+    if served.backend:
+        client = SparqlClient(Endpoints.oxigraph(served.backend), timeout=deadline or 3600)
+        return RemoteEngine(client, served.graph, config.max_result_bytes)
+    if deadline is None:
+        return EmbeddedEngine.open(served.store_path, config.max_result_bytes)
+    return SupervisedEngine(served.store_path, deadline, config.max_result_bytes, config.engine_memory_limit)
+
+
+class CachedEngine:
+    """An engine in front of another, answering repeated queries from memory or answer files.
+
+    The kind of a query's result (results or RDF) is learnt from its first evaluation, so a
+    repeated query finds its answer without asking the engine; the key holds the format actually
+    answered in, so the same answer serves every client that negotiates that format.
+    """
+
+    def __init__(self, inner: Engine, version: str, files: AnswerFiles, entries: int):
+        self.inner, self.version, self.files, self.entries = inner, version, files, entries
+        self._memory: OrderedDict[str, Answer] = OrderedDict()
+        self._bytes = 0
+        self._kinds: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()  # one query at a time per engine
+
+    def _cached(self, query: Query, wanted: Wanted) -> Answer | None:
+        kind = self._kinds.get(query.key)
+        formats = (
+            [wanted.for_kind(kind)]
+            if kind
+            else [f for f in (wanted.results, wanted.rdf) if isinstance(f, Format)]
+        )
+        for fmt in formats:
+            etag = etag_for(self.version, query, fmt)
+            found = self._memory.get(etag)
+            if found is not None:
+                self._memory.move_to_end(etag)
+                return found
+            found = self.files.get(etag)
+            if found is not None:
+                self._remember(query, found)
+                return found
+        return None
+
+    def _remember(self, query: Query, answer: Answer) -> None:
+        self._kinds[query.key] = answer.fmt.kind
+        self._memory[answer.etag] = answer
+        self._bytes += len(answer.body)
+        while len(self._memory) > self.entries or self._bytes > MEMORY_BYTES:
+            _, old = self._memory.popitem(last=False)
+            self._bytes -= len(old.body)
+        while len(self._kinds) > 4 * self.entries:
+            self._kinds.popitem(last=False)
+
+    def answer(self, query: Query, wanted: Wanted) -> Answer:
+        with self._lock:
+            cached = self._cached(query, wanted)
+            if cached is not None:
+                return cached
+            start = time.perf_counter()
+            fresh = self.inner.answer(query, wanted)
+            answer = Answer(fresh.body, fresh.fmt, etag_for(self.version, query, fresh.fmt))
+            self.files.put(answer, time.perf_counter() - start)
+            self._remember(query, answer)
+            return answer
+
+    def run(self, query: Query) -> Result:
+        return decode(self.answer(query, TRANSPORT))
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class Runtime:
@@ -26,10 +111,7 @@ class Runtime:
         self.config = config
         self._served: ServedData | None = None
         self._mtime = 0.0
-        self._engine: EngineProcess | RemoteEngine | None = None
-        self._files: AnswerFiles | None = None
-        self._cache: OrderedDict[str, Answer] = OrderedDict()
-        self._lock = threading.Lock()  # one query at a time per engine
+        self._engine: CachedEngine | None = None
         atexit.register(self.close)  # the engine process ends with this (worker) process
 
     def served(self) -> ServedData:
@@ -39,57 +121,29 @@ class Runtime:
             current = read_current(self.config.state_dir)
             if current is None:
                 raise FileNotFoundError(f"no served data in {self.config.state_dir}")
-            if self._served is None or (current.store_path, current.graph) != (
+            if self._served is None or (current.store_path, current.graph, current.version) != (
                 self._served.store_path,
                 self._served.graph,
+                self._served.version,
             ):
                 if self._engine is not None:
                     self._engine.close()
-                self._engine = self._engine_for(current)
-                self._cache.clear()
-            self._files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
+                files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
+                inner = engine_for(current, self.config, self.config.query_timeout)
+                self._engine = CachedEngine(inner, current.version, files, self.config.cache_entries)
             self._served, self._mtime = current, mtime
         return self._served
 
-    def _engine_for(self, served: ServedData) -> EngineProcess | RemoteEngine:
-        if served.backend:
-            return remote_engine.engine_for(served)
-        return EngineProcess(served.store_path, self.config.engine_memory_limit)
-
-    @staticmethod
-    def etag_for(version: str, request: QueryRequest) -> str:
-        key = repr(
-            (
-                version,
-                request.sparql,
-                request.fmt,
-                sorted(request.bindings.items()),
-                request.default_graphs,
-                request.named_graphs,
-            )
-        )
-        return version + "-" + hashlib.sha256(key.encode()).hexdigest()[:20]
-
-    def answer(self, request: QueryRequest) -> Answer:
-        served = self.served()
-        etag = self.etag_for(served.version, request)
-        with self._lock:
-            cached = self._cache.get(etag)
-            if cached is not None:
-                self._cache.move_to_end(etag)
-                return cached
-            assert self._engine is not None and self._files is not None
-            answer = self._files.get(etag)
-            if answer is None:
-                start = time.perf_counter()
-                kind, body = self._engine.run(request, self.config.query_timeout)
-                answer = Answer(body, request.fmt, kind, etag)
-                self._files.put(answer, time.perf_counter() - start)
-            self._cache[etag] = answer
-            while len(self._cache) > self.config.cache_entries:
-                self._cache.popitem(last=False)
-            return answer
+    @property
+    def engine(self) -> Engine:
+        """The engine on the served data (checked for a new version first)."""
+        self.served()
+        assert self._engine is not None
+        return self._engine
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()
+
+
+__all__ = ["CachedEngine", "Runtime", "engine_for", "etag_for", "media"]

@@ -23,18 +23,21 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from . import remote_engine
-from .answer_files import Answer, AnswerFiles, answers_dir
+from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import ServedData, dumps_dir, read_current, warm_marker
 from .dataset_description import DUMPS
-from .engine import QueryRequest, evaluate
 from .forking import detach
 from .namespaces import prefixes
 from .openapi import DEFAULT_LIMIT
+from .query.engine import Answer, EmbeddedEngine, Engine, Query
+from .query.errors import QueryPathError
+from .query.media import Wanted
 from .resources import bundled_paths
-from .runtime import Runtime
+from .runtime import engine_for, etag_for
 from .saved_queries import ParameterError, load_saved_queries
+
+JSON = Wanted.of("json", "ttl")  # what the API, the UI and the benchmark ask for
 
 
 def start(config: ServerConfig) -> None:
@@ -55,45 +58,35 @@ def warm(config: ServerConfig) -> None:
     if served is None or warm_marker(config.state_dir, served.version).exists():
         return
     start = time.perf_counter()
-    writer, evaluate = _remote(served) if served.backend else _local(served)
-    write_dumps(writer, dumps_dir(config.state_dir, served.version), prefixes(config.base))
+    engine = engine_for(served, config, deadline=None)
+    write_dumps(_writer(engine, served), dumps_dir(config.state_dir, served.version), prefixes(config.base))
     files = AnswerFiles(answers_dir(config.state_dir, served.version))
     answered = 0
-    for request in warm_requests(config.max_result_bytes):
-        etag = Runtime.etag_for(served.version, request)
-        if files.get(etag) is not None:
-            continue
+    for query in warm_queries():
         try:
-            kind, body = evaluate(request)
-        except Exception:  # a saved query that fails here fails on request too, with its message
+            answer = engine.answer(query, JSON)
+        except QueryPathError:  # a saved query that fails here fails on request too, with its message
             continue
-        files.put(Answer(body, request.fmt, kind, etag), seconds=float("inf"))
-        answered += 1
+        etag = etag_for(served.version, query, answer.fmt)
+        if files.get(etag) is None:
+            files.put(Answer(answer.body, answer.fmt, etag), seconds=float("inf"))
+            answered += 1
+    engine.close()
     record = {"seconds": round(time.perf_counter() - start, 2), "answers": answered}
     warm_marker(config.state_dir, served.version).write_text(json.dumps(record), encoding="utf-8")
 
 
-# writer(handle, format, prefixes) writes the data graph; evaluate(request) -> (kind, body)
+# writer(handle, format, prefixes) writes the data graph
 Writer = Callable[[BinaryIO, ox.RdfFormat, dict[str, str] | None], None]
-Evaluate = Callable[[QueryRequest], tuple[str, bytes]]
 
 
-def _local(served: ServedData) -> tuple[Writer, Evaluate]:
-    """The on-disk store: dumped and queried directly, streamed, without holding the graph."""
-    store = ox.Store.read_only(served.store_path)
-    graph = ox.NamedNode(served.graph)
-
-    def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
-        store.dump(handle, format=fmt, from_graph=graph, **({"prefixes": names} if names else {}))
-
-    return writer, lambda request: evaluate(store, request)
-
-
-def _remote(served: ServedData) -> tuple[Writer, Evaluate]:
-    """An external store: the data graph fetched once as N-Triples, re-serialised as a stream."""
-    engine = remote_engine.engine_for(served)
-    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{served.graph}> {{ ?s ?p ?o }} }}"
-    _, ntriples = engine.run(QueryRequest(query, "nt", max_bytes=2**62), timeout=3600)
+def _writer(engine: Engine, served: ServedData) -> Writer:
+    """The on-disk store is dumped directly, streamed, without holding the graph in memory; an
+    external store's data graph is fetched once as N-Triples and re-serialised as a stream."""
+    if isinstance(engine, EmbeddedEngine):
+        return lambda handle, fmt, names: engine.dump(handle, fmt, served.graph, names)  # type: ignore[arg-type]
+    query = Query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{served.graph}> {{ ?s ?p ?o }} }}")
+    ntriples = engine.answer(query, Wanted.of("json", "nt")).body
 
     def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
         if fmt == ox.RdfFormat.N_TRIPLES:
@@ -102,7 +95,7 @@ def _remote(served: ServedData) -> tuple[Writer, Evaluate]:
         triples = (quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
         ox.serialize(triples, handle, format=fmt, **({"prefixes": names} if names else {}))
 
-    return writer, lambda request: engine.run(request, timeout=3600)
+    return writer
 
 
 def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
@@ -126,13 +119,13 @@ def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
         temporary.replace(target)
 
 
-def warm_requests(max_bytes: int) -> Iterator[QueryRequest]:
-    """The requests the API, the UI and the benchmark send for each saved query, in JSON."""
-    for query in load_saved_queries(bundled_paths().queries).values():
-        for raw in ({}, query.example_parameters()):
+def warm_queries() -> Iterator[Query]:
+    """The queries the API, the UI and the benchmark send for each saved query."""
+    for saved in load_saved_queries(bundled_paths().queries).values():
+        for raw in ({}, saved.example_parameters()):
             try:
-                bindings = query.bindings(raw)
+                bound = saved.bind(raw)
             except ParameterError:
                 continue  # a required parameter without default: nothing to guess
-            yield QueryRequest(query.bound_text(raw), "json", max_bytes=max_bytes)  # the UI, /sparql
-            yield from filter(None, query.api_requests(bindings, "json", DEFAULT_LIMIT, 0, max_bytes))
+            yield Query(saved.bound_text(raw))  # the UI, /sparql
+            yield from filter(None, saved.api_queries(bound, DEFAULT_LIMIT, 0))

@@ -12,6 +12,7 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from ..config import ServerConfig
+from ..query.errors import QueryPathError, problem, response_for
 from ..resources import bundled_paths
 from ..runtime import Runtime
 from ..saved_queries import load_saved_queries
@@ -44,7 +45,7 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
     def start_timer() -> Response | None:
         g.started = time.perf_counter()
         if len(request.query_string) > config.max_request_bytes:
-            return sparql.problem(
+            return problem(
                 413,
                 f"the request is larger than {config.max_request_bytes} bytes; "
                 "POST large queries, or shorten them",
@@ -69,16 +70,20 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
         )
         return response
 
+    # The one place where errors become responses: the query path's family by its own table
+    # (errors.response_for), HTTP errors by their code, anything else is a bug.
+    app.register_error_handler(QueryPathError, response_for)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         if error.code == 413:
-            return sparql.problem(413, f"the request body is larger than {config.max_request_bytes} bytes")
-        return sparql.problem(error.code or 500, f"{error.name}: {error.description}")
+            return problem(413, f"the request body is larger than {config.max_request_bytes} bytes")
+        return problem(error.code or 500, f"{error.name}: {error.description}")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:  # a bug: log it, never show a traceback
         app.logger.exception("unhandled error")
-        return sparql.problem(500, "internal error; it has been logged")
+        return problem(500, "internal error; it has been logged")
 
 
 def _query_for_log(config: ServerConfig) -> str | None:

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
-
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request, send_file
 
 from ..data_state import dumps_dir
 from ..dataset_description import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
-from ..engine import QueryRequest
 from ..namespaces import prefixes
-from ..protocol import RDF_SERIALISATIONS
+from ..query import media
+from ..query.engine import Query, SelectResult
 from .sparql import public_root, runtime
 
 blueprint = Blueprint("dataset", __name__)
 
 
 def _select(text: str) -> list[dict]:
-    rt = runtime()
-    answer = rt.answer(QueryRequest(text, "json", max_bytes=rt.config.max_result_bytes))
-    return json.loads(answer.body)["results"]["bindings"]
+    result = runtime().engine.run(Query(text))
+    assert isinstance(result, SelectResult)
+    return [{name: {"value": term.value} for name, term in row.items()} for row in result.rows]
 
 
 def description_triples() -> list[ox.Triple]:
@@ -41,23 +39,14 @@ def description_triples() -> list[ox.Triple]:
 @blueprint.route("/dataset")
 @blueprint.route("/.well-known/void")
 def dataset() -> Response:
-    media = request.accept_mimetypes.best_match(list(RDF_SERIALISATIONS)) or "text/turtle"
-    body = ox.serialize(
-        description_triples(),
-        format=RDF_SERIALISATIONS[media],
-        **(
-            {
-                "prefixes": {
-                    "void": "http://rdfs.org/ns/void#",
-                    "dcat": "http://www.w3.org/ns/dcat#",
-                    "dcterms": "http://purl.org/dc/terms/",
-                }
-            }
-            if media == "text/turtle"
-            else {}
-        ),
-    )
-    return Response(body, content_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"})
+    fmt = media.negotiate(request, media.RDF_FORMATS, "the dataset description", lenient=True)
+    names = {
+        "void": "http://rdfs.org/ns/void#",
+        "dcat": "http://www.w3.org/ns/dcat#",
+        "dcterms": "http://purl.org/dc/terms/",
+    }
+    body = media.serialize_triples(description_triples(), fmt, names)
+    return Response(body, content_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
 @blueprint.route("/dumps/<name>")

@@ -20,28 +20,16 @@ from flask import Blueprint, Response, redirect, render_template, request
 from markupsafe import Markup, escape
 
 from .. import diagram
-from ..engine import EngineFailure, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
-from ..linked_data import Description, build, describe_request
-from .sparql import problem, runtime
+from ..linked_data import Description, build, describe_query
+from ..query import media
+from ..query.engine import GraphResult, Query, SelectResult
+from ..query.errors import QueryPathError
+from ..query.media import Format, Wanted
+from .sparql import runtime
 
 blueprint = Blueprint("linked_data", __name__, template_folder="templates")
 
-EXTENSIONS = {"ttl": "ttl", "jsonld": "jsonld", "nt": "nt", "rdf": "rdfxml", "html": "html"}
-MEDIA = {
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-    "text/turtle": "ttl",
-    "application/ld+json": "jsonld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "rdfxml",
-}
-CONTENT_TYPES = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-}
-FORMAT_NAMES = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdfxml": "RDF/XML"}
+FORMAT_NAMES = {f.name: f.label for f in media.DOCUMENT_FORMATS if f is not media.HTML}
 SAFE_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
 
@@ -121,69 +109,36 @@ def redirect_to_document(kind: str, rest: str) -> Response:
     return response
 
 
-def choose_format(rest: str) -> tuple[str, str]:
+def choose_format(rest: str) -> tuple[str, Format]:
     """(path without extension, format) from extension, ?format= or Accept."""
     stem, dot, extension = rest.rpartition(".")
-    if dot and extension in EXTENSIONS and "/" in stem + "/":
-        return stem, EXTENSIONS[extension]
-    if request.args.get("format"):
-        wanted = request.args["format"].lower()
-        fmt = (
-            EXTENSIONS.get(wanted) or MEDIA.get(wanted) or {"turtle": "ttl", "json-ld": "jsonld"}.get(wanted)
-        )
-        if fmt is None:
-            raise ValueError(f"format={wanted!r} is not available; use html, ttl, jsonld, nt or rdf")
-        return rest, fmt
-    best = request.accept_mimetypes.best_match(list(MEDIA))
-    if best is None and request.accept_mimetypes and request.accept_mimetypes.best not in (None, "*/*"):
-        raise LookupError("available: " + ", ".join(MEDIA))
-    return rest, MEDIA.get(best or "text/html", "html")
+    if dot and extension in media.EXTENSIONS and "/" in stem + "/":
+        return stem, media.BY_NAME.get(media.EXTENSIONS[extension], media.HTML)
+    return rest, media.negotiate(request, media.DOCUMENT_FORMATS, "this resource")
 
 
 @blueprint.route("/doc/<kind>/<path:rest>")
 def document(kind: str, rest: str) -> Response:
     if kind not in ("id", "def"):
         return not_found(f"/doc/{kind}/{rest}")
-    try:
-        path, fmt = choose_format(rest)
-    except ValueError as error:
-        return problem(400, str(error))
-    except LookupError as error:
-        return problem(406, f"this resource cannot be given in the accepted media types; {error}")
+    path, fmt = choose_format(rest)
     if not SAFE_PATH.match(path):
         return not_found(f"/{kind}/{path}")
     iri = f"{base()}{kind}/{path}"
-    rt = runtime()
-    fetch_format = "nt" if fmt == "html" else fmt
-    try:
-        answer = rt.answer(describe_request(base(), iri, fetch_format, rt.config.max_result_bytes))
-    except (QueryTimeout, EngineFailure) as error:
-        return problem(503, str(error))
-    except (QueryFailed, ResultTooLarge) as error:
-        return problem(500, f"describing {iri} failed: {error}")
-    description = build(
-        iri,
-        answer.body
-        if fetch_format == "nt"
-        else rt.answer(describe_request(base(), iri, "nt", rt.config.max_result_bytes)).body,
-        languages(),
-    )
+    engine = runtime().engine
+    described = engine.run(describe_query(base(), iri))
+    assert isinstance(described, GraphResult)
+    description = build(iri, described.triples, languages())
     if description is None:
         return not_found(f"/{kind}/{path}")
-    headers = {
-        "Vary": "Accept, Accept-Language",
-        "ETag": f'"{answer.etag}-{fmt}"',
-        "Link": f'<{iri}>; rel="describes"',
-    }
+    headers = {"Vary": "Accept, Accept-Language", "Link": f'<{iri}>; rel="describes"'}
     terms = ontology_terms() if (kind, path) == ("def", "kd") else []
-    if fmt != "html":
-        body = answer.body
-        if terms:  # hash URIs: the ontology document carries every kd# term
-            ontology = QueryRequest(
-                ONTOLOGY.format(kd=f"{base()}def/kd#"), fmt, max_bytes=rt.config.max_result_bytes
-            )
-            body = rt.answer(ontology).body
-        return Response(body, content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8", headers=headers)
+    if fmt is not media.HTML:
+        # hash URIs: the ontology document carries every kd# term
+        query = Query(ONTOLOGY.format(kd=f"{base()}def/kd#")) if terms else describe_query(base(), iri)
+        answer = engine.answer(query, Wanted(results="no results here", rdf=fmt))
+        headers["ETag"] = f'"{answer.etag}"'
+        return Response(answer.body, content_type=fmt.content_type, headers=headers)
     html = render_template(
         "resource.html",
         d=description,
@@ -219,22 +174,24 @@ SELECT ?term ?kind ?label ?definition WHERE {{
 
 def ontology_terms() -> list[dict[str, str]]:
     """Every class and property of the ontology with label and definition, for its page."""
-    rt = runtime()
     lang = "en" if languages()[0] == "en" else "nl"
-    query = QueryRequest(
-        TERMS.format(kd=f"{base()}def/kd#", lang=lang), "json", max_bytes=rt.config.max_result_bytes
-    )
-    rows = json.loads(rt.answer(query).body)["results"]["bindings"]
+    rows = select(Query(TERMS.format(kd=f"{base()}def/kd#", lang=lang)))
     return [
         {
-            "iri": r["term"]["value"],
-            "fragment": r["term"]["value"].rsplit("#", 1)[-1],
-            "kind": r["kind"]["value"].rsplit("#", 1)[-1],
-            "label": r["label"]["value"],
-            "definition": r["definition"]["value"],
+            "iri": r["term"].value,
+            "fragment": r["term"].value.rsplit("#", 1)[-1],
+            "kind": r["kind"].value.rsplit("#", 1)[-1],
+            "label": r["label"].value,
+            "definition": r["definition"].value,
         }
         for r in rows
     ]
+
+
+def select(query: Query) -> list[dict]:
+    result = runtime().engine.run(query)
+    assert isinstance(result, SelectResult)
+    return result.rows
 
 
 def sparql_link(iri: str) -> str:
@@ -276,14 +233,8 @@ def route_diagram(description: Description) -> Markup | None:
     kinds = {t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)}
     if not kinds & {"QualificationDossier", "Qualification"}:
         return None
-    rt = runtime()
-    query = QueryRequest(
-        ROUTES.format(kd=f"{base()}def/kd#"),
-        "json",
-        {"this": f"<{description.iri}>"},
-        max_bytes=rt.config.max_result_bytes,
-    )
-    rows = json.loads(rt.answer(query).body)["results"]["bindings"]
+    routes = Query.bound(ROUTES.format(kd=f"{base()}def/kd#"), {"this": ox.NamedNode(description.iri)})
+    rows = [{name: {"value": term.value} for name, term in row.items()} for row in select(routes)]
     if not rows:
         return None
     nodes: dict[str, diagram.DiagramNode] = {}
@@ -303,19 +254,16 @@ def route_diagram(description: Description) -> Markup | None:
 
 def not_found(path: str) -> Response:
     """A helpful 404: the closest labels and paths we do have."""
-    rt = runtime()
-    query = QueryRequest(
+    query = Query(
         "SELECT DISTINCT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label>|"
         "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label "
-        f'FILTER(STRSTARTS(STR(?s), "{base()}") && (LANG(?label) = "nl" || LANG(?label) = "")) }}',
-        "json",
-        max_bytes=rt.config.max_result_bytes,
+        f'FILTER(STRSTARTS(STR(?s), "{base()}") && (LANG(?label) = "nl" || LANG(?label) = "")) }}'
     )
     try:
-        rows = json.loads(rt.answer(query).body)["results"]["bindings"]
-    except (QueryTimeout, EngineFailure, QueryFailed, ResultTooLarge):
+        rows = select(query)
+    except QueryPathError:  # the 404 stays a 404, without suggestions
         rows = []
-    candidates = {local_href(r["s"]["value"]): r["label"]["value"] for r in rows}
+    candidates = {local_href(r["s"].value): r["label"].value for r in rows}
     words = path.rsplit("/", 1)[-1].replace("-", " ")
     by_label = {label.lower(): href for href, label in candidates.items()}
     close = difflib.get_close_matches(path, list(candidates), n=5, cutoff=0.5)

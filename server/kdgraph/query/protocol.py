@@ -1,0 +1,77 @@
+"""The protocol step: from what the client sent to exactly one read-only query and its dataset.
+
+SPARQL 1.1 Protocol, query operation only: ``GET ?query=``, ``POST`` form (``query=``) or
+``POST application/sparql-query``; ``default-graph-uri`` / ``named-graph-uri`` name the dataset
+and replace the query's own FROM / FROM NAMED. Exactly one query: a second ``query`` (in the
+URL and the form, or twice) is a 400, not "the first one wins". Updates in any shape are
+refused here (403), before anything parses them. No Flask in here: the read-request step hands
+over plain data, so the rules are tested without a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .engine import Query
+from .errors import BadRequest, Forbidden, UnsupportedMediaType
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+READ_ONLY = (
+    "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ...) "
+    "is refused and nothing was changed"
+)
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """What the read-request step gives the protocol step: decoded, size-checked text."""
+
+    method: str  # GET | POST
+    content_type: str  # media type of a POST body, without parameters ("" if none)
+    params: Mapping[str, Sequence[str]]  # URL parameters and, for a form, the form's, in order
+    body: str | None = None  # a direct POST body (application/sparql-query or -update)
+
+
+@dataclass(frozen=True)
+class Operation:
+    query: Query
+    params: Mapping[str, Sequence[str]]  # for the format step (format=, output=, results=)
+
+
+def operation(request: ReadRequest) -> Operation | None:
+    """The query the request asks for, or None for a GET without one (the service description)."""
+    params = request.params
+    text: str | None
+    if (request.method == "POST" and request.content_type == UPDATE_BODY) or params.get("update"):
+        raise Forbidden(READ_ONLY)
+    if request.method == "POST" and request.content_type == QUERY_BODY:
+        if params.get("query"):
+            raise BadRequest("the query is in the body; do not also send a 'query' parameter")
+        text = request.body or ""
+    elif request.method == "POST" and request.content_type != FORM:
+        raise UnsupportedMediaType(
+            f"unsupported Content-Type {request.content_type or '(none)'}: POST a query as "
+            f"{FORM} (query=...) or {QUERY_BODY}"
+        )
+    else:
+        queries = params.get("query", ())
+        if len(queries) > 1:
+            raise BadRequest(f"{len(queries)} 'query' parameters were sent; send exactly one query")
+        if not queries:
+            if request.method == "GET":
+                return None
+            raise BadRequest("no query: send the SPARQL query in the 'query' parameter")
+        text = queries[0]
+    if not text.strip():
+        raise BadRequest("the query is empty; send a SPARQL query in the 'query' parameter")
+    defaults, named = params.get("default-graph-uri"), params.get("named-graph-uri")
+    dataset_given = bool(defaults or named)
+    query = Query(
+        text,
+        default_graphs=tuple(defaults or ()) if dataset_given else None,
+        named_graphs=tuple(named or ()) if dataset_given else None,
+    )
+    return Operation(query, params)
