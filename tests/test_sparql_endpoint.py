@@ -14,6 +14,7 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -213,37 +214,82 @@ def test_load_is_refused(server) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 403
 
 
-def test_service_is_refused_and_never_called(server) -> None:  # type: ignore[no-untyped-def]
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    listener.settimeout(3)
-    port = listener.getsockname()[1]
+@contextlib.contextmanager
+def listener() -> Iterator[tuple[int, list[object]]]:
+    """A socket that records every connection made to it while the block runs."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    sock.settimeout(0.2)
     connections: list[object] = []
+    done = threading.Event()
 
     def accept() -> None:
-        with contextlib.suppress(OSError):
-            connections.append(listener.accept())
+        while not done.is_set():
+            try:
+                connections.append(sock.accept())
+            except TimeoutError:
+                continue
+            except OSError:
+                return
 
     thread = threading.Thread(target=accept)
     thread.start()
-    response = sparql(server, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
-    thread.join()
-    listener.close()
+    try:
+        yield sock.getsockname()[1], connections
+    finally:
+        done.set()
+        thread.join()
+        sock.close()
+
+
+def test_service_is_refused_and_never_called(server) -> None:  # type: ignore[no-untyped-def]
+    with listener() as (port, connections):
+        response = sparql(
+            server, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+        )
     assert response.status_code == 403 and "SERVICE" in response.text
     assert connections == []
 
 
-def test_from_file_is_refused_and_secret_never_appears(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_graphs_we_do_not_hold_are_empty_and_never_fetched(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """FROM / FROM NAMED / default-graph-uri / named-graph-uri naming a graph we do not hold:
+    the query runs on an empty graph (as the specs and every peer do); nothing is fetched or read."""
     secret = tmp_path / "secret.ttl"
     secret.write_text('<urn:s> <urn:p> "TOPSECRET-4711" .\n', encoding="utf-8")
-    for response in (
-        sparql(server, f"SELECT * FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}"),
-        sparql(server, f"SELECT * FROM NAMED <{secret.as_uri()}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
-        sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", **{"default-graph-uri": secret.as_uri()}),
-    ):
-        assert response.status_code == 403
+    with listener() as (port, connections):
+        remote = f"http://127.0.0.1:{port}/graph.ttl"
+        asked = [
+            sparql(server, f"SELECT * FROM <{remote}> WHERE {{ ?s ?p ?o }}"),
+            sparql(server, f"SELECT * FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}"),
+            sparql(server, f"SELECT * FROM NAMED <{remote}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
+            sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", **{"default-graph-uri": remote}),
+            sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", **{"default-graph-uri": secret.as_uri()}),
+            sparql(server, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": remote}),
+        ]
+    for response in asked:
+        assert response.status_code == 200, response.text
+        assert response.json()["results"]["bindings"] == []
         assert "TOPSECRET" not in response.text
+    assert connections == []
+
+
+def test_protocol_dataset_overrides_the_querys_from(server) -> None:  # type: ignore[no-untyped-def]
+    graph = "https://w3id.org/kdgraph/graph/kdgraph"
+    text = "SELECT (COUNT(*) AS ?n) FROM <urn:nothing> WHERE { ?s ?p ?o }"
+    response = sparql(server, text, **{"default-graph-uri": graph})
+    data_triples = requests.get(f"{server.url}/health", timeout=30).json()["data_triples"]
+    assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == data_triples
+
+
+def test_two_queries_are_400_not_the_first_one(server) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a second query= parameter was ignored (the first one won)."""
+    response = requests.get(
+        f"{server.url}/sparql", params=[("query", LEVEL4), ("query", QUALIFICATIONS)], timeout=30
+    )
+    assert response.status_code == 400 and "exactly one" in response.text
+    mixed = requests.post(f"{server.url}/sparql", params={"query": LEVEL4}, data={"query": COUNT}, timeout=30)
+    assert mixed.status_code == 400
 
 
 def test_own_graph_can_be_named(server) -> None:  # type: ignore[no-untyped-def]
@@ -445,3 +491,36 @@ def test_reload_keeps_old_graph_on_broken_edit_then_takes_a_good_one(server) -> 
     finally:
         dossier.write_text(original, encoding="utf-8")
         assert reload_and_wait(server)["version"] == version
+
+
+def test_a_carriage_return_in_a_literal_arrives_as_one_in_xml(server) -> None:  # type: ignore[no-untyped-def]
+    """Regression: Oxigraph writes CR raw in XML, which every XML parser reads back as LF."""
+    from SPARQLWrapper import XML, SPARQLWrapper
+
+    text = 'SELECT ?x WHERE { BIND("cr\\rhere" AS ?x) }'
+    client = SPARQLWrapper(f"{server.url}/sparql")
+    client.setQuery(text)
+    client.setReturnFormat(XML)
+    literal = client.queryAndConvert().getElementsByTagName("literal")[0]  # type: ignore[union-attr]
+    assert literal.firstChild.data == "cr\rhere"
+    construct = 'CONSTRUCT { <urn:s> <urn:p> "cr\\rhere" } WHERE {}'
+    response = sparql(server, construct, "application/rdf+xml")
+    graph = rdflib.Graph().parse(data=response.content, format="xml")
+    assert [str(o) for o in graph.objects()] == ["cr\rhere"]
+
+
+# ---------------------------------------------------------------- one mapping from error to status
+
+
+def test_timeouts_on_pages_void_and_sparql_are_503_with_retry_after(tmp_path: Path) -> None:
+    """Regression: a deadline passed while building a page or the VoID description gave 500."""
+    with ServerProcess(["--workers", "1", "--query-timeout", "0.000001"], tmp_path / "state") as slow:
+        for path in (
+            "/doc/id/qualification/productietechnicus",
+            "/def/kd",
+            "/dataset",
+            "/sparql?query=ASK%7B%7D",
+        ):
+            response = requests.get(slow.url + path, headers={"Accept": "text/html"}, timeout=30)
+            assert response.status_code == 503, (path, response.status_code, response.text)
+            assert int(response.headers["Retry-After"]) > 0 and "Traceback" not in response.text
