@@ -39,7 +39,7 @@ def graph() -> KnowledgeGraph:
 @pytest.fixture(scope="session")
 def engine(graph: KnowledgeGraph) -> EmbeddedEngine:
     """The embedded engine on the bundled graph: the same engine interface as the server's."""
-    return EmbeddedEngine.of_triples(graph.triples)
+    return EmbeddedEngine.of_quads(graph.quads)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from kdgraph import validation
 from kdgraph.cache import fingerprint
 from kdgraph.cli import main
 from kdgraph.data_state import DataRejected, prepare, read_current
-from kdgraph.loading import load_graph
+from kdgraph.loading import load_graph, read_inputs
 
 from .conftest import edited_data
 
@@ -29,12 +29,16 @@ def test_fingerprint_follows_content_not_file_times_or_order(tmp_path: Path) -> 
     a, b = tmp_path / "a.ttl", tmp_path / "b.ttl"
     a.write_text("<urn:a> <urn:p> 1 .\n")
     b.write_text("<urn:b> <urn:p> 2 .\n")
-    before = fingerprint([a, b], "x")
+
+    def digests(*paths: Path) -> list[str]:
+        return [source.digest for source in read_inputs(paths)]
+
+    before = fingerprint(digests(a, b), "x")
     os.utime(a, (0, 0))
-    assert fingerprint([b, a], "x") == before
-    assert fingerprint([a, b], "y") != before
+    assert fingerprint(digests(b, a), "x") == before
+    assert fingerprint(digests(a, b), "y") != before
     b.write_text("<urn:b> <urn:p> 3 .\n")
-    assert fingerprint([a, b], "x") != before
+    assert fingerprint(digests(a, b), "x") != before
 
 
 def test_restart_on_the_same_files_serves_what_was_prepared(tmp_path: Path) -> None:
@@ -105,27 +109,23 @@ def test_a_verdict_with_violations_is_remembered_too(tmp_path: Path) -> None:
     assert verdict.violations == 1 and not verdict.conforms and "mbo" in verdict.example.lower()
 
 
-def test_a_store_filled_from_files_or_from_python_has_the_same_version_and_count(
+def test_a_remembered_verdict_skips_shacl_and_the_store_holds_what_was_validated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kdgraph import data_state
-
-    def forbidden(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise AssertionError("took the other path")
-
     data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")
     dossier = data / DOSSIER
     dossier.write_text(dossier.read_text(encoding="utf-8") + "# a version of its own\n", encoding="utf-8")
-    with monkeypatch.context() as patch:  # no verdict yet: loaded in Python and validated
-        patch.setattr(data_state, "load_into", forbidden)
-        validated_now = prepare(tmp_path / "one", [data])
-    with monkeypatch.context() as patch:  # verdict remembered: bulk-loaded from the files
-        patch.setattr(data_state, "load_graph", forbidden)
-        verdict_known = prepare(tmp_path / "two", [data])
+    validated_now = prepare(tmp_path / "one", [data])
+
+    def no_shacl(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("validated again although these bytes were validated before")
+
+    monkeypatch.setattr(validation, "validate", no_shacl)
+    monkeypatch.setattr("kdgraph.data_state.validate", no_shacl)
+    verdict_known = prepare(tmp_path / "two", [data])
     assert verdict_known.store_path != validated_now.store_path
     assert verdict_known.version == validated_now.version
-    graph = load_graph([data])
-    assert verdict_known.data_triples == validated_now.data_triples == len(graph)
+    assert verdict_known.data_triples == validated_now.data_triples == len(load_graph([data]))
 
 
 def test_kdgraph_serve_restarted_on_the_same_state_directory_serves_the_prepared_store(

@@ -135,7 +135,7 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
     graph = current(store)
     with ServerProcess(["--sparql-backend", store, "--workers", "2"], tmp_path / "state") as server:
         health = requests.get(f"{server.url}/health", timeout=30).json()
-        assert health["graph"] == graph and health["triples"] > 3000
+        assert health["graphs"] == [graph] and health["triples"] > 3000
         for name in NAMES:
             params, columns, expected = EXPECTED[name]
             response = requests.get(
@@ -172,7 +172,7 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
         assert kdgraph("publish", "--to", store, "--data", str(data)).returncode == 0
         server.hup()
         deadline = time.monotonic() + 30
-        while requests.get(f"{server.url}/health", timeout=30).json()["graph"] == graph:
+        while requests.get(f"{server.url}/health", timeout=30).json()["graphs"] == [graph]:
             assert time.monotonic() < deadline, "the server never switched to the new version"
             time.sleep(0.1)
         page = requests.get(

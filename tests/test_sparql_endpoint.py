@@ -241,6 +241,8 @@ def listener() -> Iterator[tuple[int, list[object]]]:
         done.set()
         thread.join()
         sock.close()
+        for connection, _ in connections:  # type: ignore[misc]
+            connection.close()
 
 
 def test_service_is_refused_and_never_called(server) -> None:  # type: ignore[no-untyped-def]
@@ -275,11 +277,17 @@ def test_graphs_we_do_not_hold_are_empty_and_never_fetched(server, tmp_path: Pat
 
 
 def test_protocol_dataset_overrides_the_querys_from(server) -> None:  # type: ignore[no-untyped-def]
-    graph = "https://w3id.org/kdgraph/graph/kdgraph"
+    ontology = "https://w3id.org/kdgraph/graph/ontology"
     text = "SELECT (COUNT(*) AS ?n) FROM <urn:nothing> WHERE { ?s ?p ?o }"
-    response = sparql(server, text, **{"default-graph-uri": graph})
-    data_triples = requests.get(f"{server.url}/health", timeout=30).json()["data_triples"]
-    assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == data_triples
+    in_query = int(sparql(server, text).json()["results"]["bindings"][0]["n"]["value"])
+    by_protocol = sparql(server, text, **{"default-graph-uri": ontology})
+    in_ontology = sparql(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ontology}> {{ ?s ?p ?o }} }}")
+    assert in_query == 0
+    assert (
+        by_protocol.json()["results"]["bindings"][0]["n"]["value"]
+        == in_ontology.json()["results"]["bindings"][0]["n"]["value"]
+        != "0"
+    )
 
 
 def test_two_queries_are_400_not_the_first_one(server) -> None:  # type: ignore[no-untyped-def]
@@ -293,12 +301,25 @@ def test_two_queries_are_400_not_the_first_one(server) -> None:  # type: ignore[
 
 
 def test_own_graph_can_be_named(server) -> None:  # type: ignore[no-untyped-def]
-    graph = "https://w3id.org/kdgraph/graph/kdgraph"
+    health = requests.get(f"{server.url}/health", timeout=30).json()
+    graph = "https://w3id.org/kdgraph/graph/ontology"
+    assert graph in health["graphs"] and "https://w3id.org/kdgraph/graph/queries" in health["graphs"]
     response = sparql(server, f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}")
     assert response.status_code == 200
-    in_data_graph = int(response.json()["results"]["bindings"][0]["n"]["value"])
-    assert in_data_graph == requests.get(f"{server.url}/health", timeout=30).json()["data_triples"]
-    assert 3000 < in_data_graph < count(server)  # the union also holds the saved queries' graph
+    in_ontology = int(response.json()["results"]["bindings"][0]["n"]["value"])
+    kd_class = "SELECT (COUNT(*) AS ?n) FROM <%s> WHERE { ?c a <http://www.w3.org/2002/07/owl#Class> }"
+    assert sparql(server, kd_class % graph).json()["results"]["bindings"][0]["n"]["value"] != "0"
+    # the default graph is the merge: data, ontology and saved queries, each triple once
+    assert 0 < in_ontology < health["data_triples"] < count(server) == health["triples"]
+
+
+def test_the_default_graph_holds_each_triple_once_regression_union_duplicates(server) -> None:  # type: ignore[no-untyped-def]
+    """A triple in two graphs is one triple of the default graph (not once per graph, as union mode)."""
+    label = "https://w3id.org/kdgraph/def/kd#Qualification"
+    query = f"SELECT ?o WHERE {{ <{label}> <http://www.w3.org/2000/01/rdf-schema#label> ?o }}"
+    rows = sparql(server, query).json()["results"]["bindings"]
+    values = [(r["o"]["value"], r["o"].get("xml:lang")) for r in rows]
+    assert len(values) == len(set(values)) >= 2
 
 
 def test_malformed_query_is_400_with_position(server) -> None:  # type: ignore[no-untyped-def]

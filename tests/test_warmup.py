@@ -43,6 +43,12 @@ def test_warm_up_answers_every_saved_query_as_the_api_and_the_ui_ask_for_it(serv
 def test_dumps_wait_politely_until_written(server) -> None:  # type: ignore[no-untyped-def]
     health = server.wait_until_warm()
     dumps = server.state_dir / f"dumps-{health['version']}"
-    assert sorted(p.name for p in dumps.iterdir()) == ["kdgraph.jsonld", "kdgraph.nt.gz", "kdgraph.ttl"]
+    assert sorted(p.name for p in dumps.iterdir()) == [
+        "kdgraph.jsonld",
+        "kdgraph.nq.gz",
+        "kdgraph.nt.gz",
+        "kdgraph.trig",
+        "kdgraph.ttl",
+    ]
     missing = requests.get(f"{server.url}/dumps/kdgraph.rdf", timeout=30)
     assert missing.status_code == 404 and "kdgraph.ttl" in missing.text

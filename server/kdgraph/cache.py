@@ -2,9 +2,10 @@
 
 Validating 200 dossiers takes about 20 s and preparing 2000 dossiers for serving about a minute;
 neither needs repeating when not one byte of the inputs changed. A fingerprint hashes the bytes
-of every input file (so a touched but unchanged file keeps its fingerprint, and the order in
-which files are listed does not matter) together with everything else that changes the outcome:
-the base IRI, and the versions of kdgraph and of the libraries that produce the result.
+of every input file as read for the work (so a touched but unchanged file keeps its
+fingerprint, and the order in which files are listed does not matter) together with everything
+else that changes the outcome: the base IRI, and the versions of kdgraph and of the libraries
+that produce the result.
 
 The cache is a convenience, never a requirement: it lives in ``$KDGRAPH_CACHE_DIR`` (default
 ``$XDG_CACHE_HOME/kdgraph`` or ``~/.cache/kdgraph``), and a cache that cannot be written (a
@@ -27,31 +28,14 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kdgraph"
 
 
-_digests: dict[tuple[str, int, int, int], str] = {}
+def fingerprint(digests: Iterable[str], *context: str) -> str:
+    """A hash of the inputs' SHA-256 digests (as a set) and of ``context`` (what else the result depends on).
 
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of the file's bytes; remembered while size, time and inode stay the same.
-
-    Starting a server fingerprints the inputs twice (what was prepared, what was validated):
-    at 2000 dossiers that is 700 MB to read, so the second time comes from memory.
+    The digests are those of the bytes that were actually read and used (loading.InputFile), so
+    a remembered result never vouches for bytes it did not see.
     """
-    stat = path.stat()
-    identity = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    known = _digests.get(identity)
-    if known is None:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        known = _digests[identity] = digest.hexdigest()
-    return known
-
-
-def fingerprint(files: Iterable[Path], *context: str) -> str:
-    """A hash of the files' contents (as a set) and of ``context`` (what else the result depends on)."""
     digest = hashlib.sha256()
-    for part in sorted(file_digest(path) for path in files):
+    for part in sorted(digests):
         digest.update(part.encode())
     for part in context:
         digest.update(b"\0" + part.encode())

@@ -26,7 +26,13 @@ from .resources import bundled_paths
 from .saved_queries import QueryFileError, SavedQuery, load_saved_queries
 from .validation import ValidationReport, checked, load_shapes, remember, validate
 
-EXPORT_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+EXPORT_FORMATS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "trig": ox.RdfFormat.TRIG,  # the quads: each statement in its named graph
+    "nq": ox.RdfFormat.N_QUADS,
+}
 
 data_option = click.option(
     "--data",
@@ -78,7 +84,8 @@ def main() -> None:
     type=click.Choice(sorted(EXPORT_FORMATS)),
     default="ttl",
     show_default=True,
-    help="Serialisation: Turtle, N-Triples or JSON-LD.",
+    help="Serialisation: Turtle, N-Triples or JSON-LD (the merged graph), or TriG or N-Quads "
+    "(each statement in its named graph).",
 )
 @click.option(
     "-o",
@@ -95,12 +102,14 @@ def export(fmt: str, output: Path | None, data: Sequence[Path], base: str) -> No
     message, and nothing is written (exit 2).
     """
     graph = load_or_fail(data, base)
-    ordered = sorted(graph.triples, key=str)  # stable output: same input, same bytes
-    extra = {"prefixes": prefixes(base)} if fmt == "ttl" else {}
+    statements: Sequence[ox.Triple | ox.Quad] = graph.quads if fmt in ("trig", "nq") else graph.triples
+    ordered = sorted(statements, key=str)  # stable output: same input, same bytes
+    extra = {"prefixes": prefixes(base)} if fmt in ("ttl", "trig") else {}
     payload = ox.serialize(ordered, format=EXPORT_FORMATS[fmt], **extra) or b""
     if output:
         output.write_bytes(payload)
-        click.echo(f"wrote {len(graph)} triples to {output}", err=True)
+        what = f"{len(graph.quads)} quads" if fmt in ("trig", "nq") else f"{len(graph)} triples"
+        click.echo(f"wrote {what} to {output}", err=True)
     else:
         sys.stdout.buffer.write(payload)
 
@@ -204,7 +213,7 @@ def query(
     engine: Engine = (
         RemoteEngine(SparqlClient(Endpoints(endpoint), timeout=300), default_graph)
         if endpoint
-        else EmbeddedEngine.of_triples(load_or_fail(data, base).triples)
+        else EmbeddedEngine.of_quads(load_or_fail(data, base).quads)
     )
     try:
         query = saved.query(saved.bind(_parse_params(param_pairs)))
@@ -269,8 +278,11 @@ def validate_command(
 ) -> None:
     """Check data files against the SHACL shapes before anything is published.
 
-    PATHS are Turtle files or directories (default: the bundled data). The ontology and
-    vocabularies are always included, and checked too.
+    PATHS are Turtle, TriG or N-Quads files or directories (default: the bundled data). The
+    ontology and vocabularies are always included, and checked too. In TriG and N-Quads files,
+    every statement about an id/ resource must also sit in a named graph that says where it
+    comes from (a kd:SourceLocation, an outside source or a kd:Interpretation): each one that
+    does not is a violation at its FILE:LINE.
 
     The verdict is remembered for exactly these file contents (in $KDGRAPH_CACHE_DIR, default
     ~/.cache/kdgraph), so `kdgraph serve` and `kdgraph publish` on the same files do not
@@ -286,7 +298,7 @@ def validate_command(
     except (LoadError, SyntaxError, ValueError) as error:
         fail(f"cannot read shapes: {error}")
     report = validate(graph, shapes)
-    remember(graph, report, list(shape_paths) or None)  # serve and publish need not check these files again
+    remember(graph, report, shapes)  # serve and publish need not check these bytes again
     violations, warnings, infos = (report.count(s) for s in ("Violation", "Warning", "Info"))
     failed = violations > 0 or (strict and warnings > 0)
     if fmt == "json":

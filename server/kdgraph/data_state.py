@@ -33,12 +33,13 @@ from . import DEFAULT_BASE, __version__
 from .answer_files import answers_dir
 from .cache import fingerprint
 from .forking import ChildFailed, run_in_child
-from .loading import KnowledgeGraph, LoadError, input_files, load_graph, load_into
+from .loading import LoadError, graph_from, input_files, ontology_files, read_inputs
 from .ontology_docs import build_docs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
-from .saved_queries import load_saved_queries, query_files
-from .validation import known_verdict, remember, shape_files, validate
+from .saved_queries import load_saved_queries
+from .store import fill_store
+from .validation import known_verdict, load_shapes, remember, validate
 
 CURRENT, RELOAD = "current.json", "reload.json"
 REMOTE = "remote:"  # store_path prefix of data served from an external store (--sparql-backend)
@@ -54,11 +55,6 @@ def warm_marker(state_dir: Path, version: str) -> Path:
     return state_dir / f"warm-{version}.json"
 
 
-def data_graph_iri(base: str) -> str:
-    """The named graph holding the data; the default graph is the union of all graphs."""
-    return f"{base}graph/kdgraph"
-
-
 def queries_graph_iri(base: str) -> str:
     """The named graph holding the saved queries as sparql-examples RDF."""
     return f"{base}graph/queries"
@@ -68,15 +64,16 @@ def queries_graph_iri(base: str) -> str:
 class ServedData:
     version: str
     store_path: str
-    triples: int
-    data_triples: int  # in the data graph; the rest are the saved queries as RDF
+    triples: int  # in the default graph: the merge of all graphs
+    data_triples: int  # of which from the input files; the rest are the saved queries as RDF
     conforms: bool
     violations: int
     warnings: int
     loaded_at: str
     files: list[str]
-    graph: str
-    graphs: list[str]
+    graph: str  # the graph queries see by default: "" is the store's default graph (the merge);
+    # an external store's version graph otherwise
+    graphs: list[str]  # the named graphs (FROM / GRAPH may name them)
     docs_dir: str = ""  # pyLODE pages for /def/
     inputs: str = ""  # fingerprint of every file this was prepared from (see cache.fingerprint)
 
@@ -99,74 +96,70 @@ def _write_json_atomically(path: Path, payload: dict) -> None:
 def prepare(
     state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE, require_conformance: bool = True
 ) -> ServedData:
-    """Make ``data`` the served graph if it conforms; reuse what is current if made from the same files."""
+    """Make ``data`` the served graph if it conforms; reuse what is current if made from the same bytes.
+
+    All of it happens in a child process: the files are read there once, and those bytes are
+    hashed, validated and loaded into the store.
+    """
     state_dir.mkdir(parents=True, exist_ok=True)
-    data = list(data) if data else None
+    return _in_child(_prepare, state_dir, list(data) if data else None, base, require_conformance)
+
+
+def _prepare(state_dir: Path, data: list[Path] | None, base: str, require_conformance: bool) -> ServedData:
     try:
-        files = input_files(data)
-        inputs = fingerprint(
-            [*files, *shape_files(), *query_files(bundled_paths().queries)],
-            "served",
-            base,
-            __version__,
-            str(ox.__version__),
-        )
+        inputs = read_inputs(input_files(data), ontology_files())
+        shapes = load_shapes()
     except (LoadError, OSError) as error:
         raise DataRejected(str(error)) from None
+    catalogue = catalogue_triples(load_saved_queries(bundled_paths().queries).values(), base)
+    catalogue_nt = ox.serialize(sorted(catalogue, key=str), format=ox.RdfFormat.N_TRIPLES) or b""
+    fingerprint_ = fingerprint(
+        [*(source.digest for source in inputs), *shapes.digests, hashlib.sha256(catalogue_nt).hexdigest()],
+        "served",
+        base,
+        __version__,
+        str(ox.__version__),
+    )
     current = read_current(state_dir)
     if (
         current
-        and current.inputs == inputs
+        and current.inputs == fingerprint_
         and Path(current.store_path).is_dir()
         and (not current.docs_dir or Path(current.docs_dir).is_dir())
     ):
         return current
-    return _in_child(_prepare_new, state_dir, data, files, base, require_conformance, inputs)
-
-
-def _prepare_new(
-    state_dir: Path,
-    data: list[Path] | None,
-    files: list[Path],
-    base: str,
-    require_conformance: bool,
-    inputs: str,
-) -> ServedData:
-    graph = None
-    verdict = known_verdict(files, base)
-    if verdict is None:  # not validated before: load in Python for pyshacl
-        try:
-            graph = load_graph(data, base=base)
-        except LoadError as error:
-            raise DataRejected(str(error)) from None
-        verdict = remember(graph, validate(graph))
+    try:
+        graph = graph_from(inputs, base)
+    except LoadError as error:
+        raise DataRejected(str(error)) from None
+    verdict = known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)
     if require_conformance and verdict.violations:
         raise DataRejected(f"{verdict.violations} SHACL violations, e.g. {verdict.example}")
-    catalogue = catalogue_triples(load_saved_queries(bundled_paths().queries).values(), base)
     store_path = state_dir / f"store-{time.time_ns()}"
+    queries = ox.NamedNode(queries_graph_iri(base))
+    as_quads = [ox.Quad(t.subject, t.predicate, t.object, queries) for t in catalogue]
     try:
-        data_triples = _build_store(store_path, files, graph, base, catalogue)
+        triples = _build_store(store_path, [*graph.quads, *as_quads])
     except BaseException:
         shutil.rmtree(store_path, ignore_errors=True)
         raise
-    with_queries = verdict.version + "".join(sorted(map(str, catalogue)))
-    version = hashlib.sha256(with_queries.encode()).hexdigest()[:16]
+    version = hashlib.sha256(graph.version.encode() + catalogue_nt).hexdigest()[:16]
     docs_dir = state_dir / f"docs-{version}-{time.time_ns()}"
     build_docs(docs_dir)
     served = ServedData(
         version=version,
         store_path=str(store_path),
-        triples=data_triples + len(catalogue),
-        data_triples=data_triples,
+        triples=triples,
+        data_triples=len(graph),
         conforms=verdict.conforms,
         violations=verdict.violations,
         warnings=verdict.warnings,
         loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        files=[str(f) for f in files],
-        graph=data_graph_iri(base),
-        graphs=[data_graph_iri(base), queries_graph_iri(base)],
+        files=[str(f) for f in graph.files],
+        graph="",
+        graphs=sorted({*graph.graphs, queries.value}),
         docs_dir=str(docs_dir),
-        inputs=inputs,
+        inputs=fingerprint_,
     )
     _make_current(state_dir, served)
     return served
@@ -188,36 +181,12 @@ def _make_current(state_dir: Path, served: ServedData) -> None:
         warm_marker(state_dir, previous.version).unlink(missing_ok=True)
 
 
-def _build_store(
-    store_path: Path,
-    files: list[Path],
-    graph: KnowledgeGraph | None,
-    base: str,
-    catalogue: list[ox.Triple],
-) -> int:
-    """Write the on-disk store; return the number of data triples in it.
-
-    Files validated before go straight from disk into the store, parsed in Rust (their version
-    comes with the remembered verdict); only data that was loaded for validation anyway, or
-    that must be rebased, passes through Python. (At 2000 dossiers: 15 s instead of 45 s.)
-    """
-    data_graph = ox.NamedNode(data_graph_iri(base))
+def _build_store(store_path: Path, quads: list[ox.Quad]) -> int:
+    """Write the on-disk store (see store.fill_store); return the number of triples in its default graph."""
     store = ox.Store(str(store_path))
-    try:
-        if graph is None and base == DEFAULT_BASE:
-            load_into(store, files, data_graph)
-        else:
-            graph = graph or load_graph(files, with_ontology=False, base=base)
-            nt = ox.serialize(graph.triples, format=ox.RdfFormat.N_TRIPLES)
-            store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=data_graph)
-    except LoadError as error:
-        raise DataRejected(str(error)) from None
-    store.bulk_extend(
-        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(queries_graph_iri(base))) for t in catalogue
-    )
+    fill_store(store, quads)
     store.flush()
-    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{data_graph.value}> {{ ?s ?p ?o }} }}"
-    solution = next(iter(store.query(count)))  # type: ignore[arg-type]
+    solution = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))  # type: ignore[arg-type]
     return int(solution["n"].value)
 
 

@@ -9,24 +9,27 @@ from . import __version__
 VOID, DCAT, DCT = "http://rdfs.org/ns/void#", "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
 XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+# Turtle, N-Triples and JSON-LD dumps hold the merged default graph; TriG and N-Quads the quads.
 DUMPS = {
     "kdgraph.ttl": "text/turtle",
     "kdgraph.nt.gz": "application/n-triples",
     "kdgraph.jsonld": "application/ld+json",
+    "kdgraph.trig": "application/trig",  # the quads: every statement in the graph that sources it
+    "kdgraph.nq.gz": "application/n-quads",
 }
 
 COUNTS = """
 SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
        (COUNT(DISTINCT ?o) AS ?objects)
-WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}
+WHERE {{ ?s ?p ?o }}
 """
 ENTITIES = """
 SELECT (COUNT(DISTINCT ?s) AS ?entities)
-WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{space}")) }} }}
+WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{space}")) }}
 """
 CLASSES = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?entities)
-WHERE {{ GRAPH <{graph}> {{ ?s a ?class FILTER(STRSTARTS(STR(?s), "{space}")) }} }}
+WHERE {{ ?s a ?class FILTER(STRSTARTS(STR(?s), "{space}")) }}
 GROUP BY ?class ORDER BY ?class
 """
 

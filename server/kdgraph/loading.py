@@ -1,8 +1,16 @@
-"""Loading RDF files into one graph, with errors a maintainer can act on.
+"""Loading RDF files into one graph of quads, with errors a maintainer can act on.
 
+Each file is read once into memory; those bytes are what is hashed, parsed, validated and
+(by data_state) loaded into the served store, so nothing can change between check and use.
 Parsing is done by pyoxigraph: it is fast enough for thousands of dossiers and reports the
 line and column of a syntax error, which becomes ``file:line:column: message``. Nothing is
 half-loaded: either every file parses, or a ``LoadError`` names the first that does not.
+
+TriG and N-Quads files keep their named graphs (a named graph says where its statements come
+from, see the README on provenance). Triples from a Turtle file of the ontology and
+vocabularies go to the named graph ``{base}graph/ontology``; triples from other triple files
+stay in the default graph. The merge of everything (``KnowledgeGraph.triples``) is what SHACL
+checks and what the store's default graph holds.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,14 +27,22 @@ import pyoxigraph as ox
 from . import DEFAULT_BASE
 from .resources import bundled_paths
 
-# File extension -> pyoxigraph format. Only triple formats: the graph has no named graphs.
+# File extension -> pyoxigraph format.
 RDF_FILE_FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
     ".nt": ox.RdfFormat.N_TRIPLES,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
     ".rdf": ox.RdfFormat.RDF_XML,
     ".owl": ox.RdfFormat.RDF_XML,
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
+QUAD_SUFFIXES = frozenset({".trig", ".nq"})
+
+
+def ontology_graph_iri(base: str) -> str:
+    """The named graph of the ontology and vocabularies (Turtle under ontology/)."""
+    return f"{base}graph/ontology"
 
 
 class LoadError(Exception):
@@ -37,20 +54,52 @@ class LoadError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass
-class KnowledgeGraph:
-    """The loaded triples plus what identifies this exact content (for caching and reloads)."""
+@dataclass(frozen=True)
+class InputFile:
+    """The bytes of one input file as read once: what is hashed is what is parsed and served."""
 
-    triples: list[ox.Triple]
-    files: list[Path] = field(default_factory=list)
-    base: str = DEFAULT_BASE
+    path: Path
+    content: bytes
+    ontology: bool = False  # part of the ontology and vocabularies (its triples: the ontology graph)
+
+    @cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
 
     @property
+    def has_quads(self) -> bool:
+        return self.path.suffix in QUAD_SUFFIXES
+
+
+@dataclass
+class KnowledgeGraph:
+    """The loaded quads, what each file said, and what identifies this exact content."""
+
+    quads: list[ox.Quad]  # distinct, in the order first read
+    inputs: list[InputFile] = field(default_factory=list)
+    base: str = DEFAULT_BASE
+    per_file: dict[Path, list[ox.Quad]] = field(default_factory=dict)  # as stated (and rebased)
+
+    @property
+    def files(self) -> list[Path]:
+        return [source.path for source in self.inputs]
+
+    @cached_property
+    def triples(self) -> list[ox.Triple]:
+        """The merge of all graphs, each triple once: what SHACL checks and the default graph holds."""
+        return list(dict.fromkeys(quad.triple for quad in self.quads))
+
+    @cached_property
+    def graphs(self) -> list[str]:
+        """The IRIs of the named graphs, sorted."""
+        return sorted({q.graph_name.value for q in self.quads if isinstance(q.graph_name, ox.NamedNode)})
+
+    @cached_property
     def version(self) -> str:
-        """A content hash of the graph: same triples, same version, whatever the file order."""
-        # Sorted N-Triples lines: serialising in Rust and sorting bytes is 3x faster than str()
-        # per triple, which counts at millions of triples.
-        lines = ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES).split(b"\n")
+        """A content hash of the quads: same quads, same version, whatever the file order."""
+        # Sorted N-Quads lines: serialising in Rust and sorting bytes is 3x faster than str()
+        # per quad, which counts at millions of quads.
+        lines = ox.serialize(self.quads, format=ox.RdfFormat.N_QUADS).split(b"\n")
         lines.sort()
         return hashlib.sha256(b"\n".join(lines)).hexdigest()[:16]
 
@@ -85,42 +134,58 @@ def _reading(path: Path) -> Iterator[None]:
         raise LoadError(path, str(error)) from None
 
 
-def parse_file(path: Path) -> list[ox.Triple]:
-    with _reading(path):
-        # No base IRI on purpose: a relative IRI in the data is a mistake and should be reported.
-        quads = ox.parse(path=str(path), format=RDF_FILE_FORMATS[path.suffix])
-        return [quad.triple for quad in quads]
-
-
-def load_into(store: ox.Store, files: Sequence[Path], graph: ox.NamedNode) -> None:
-    """Bulk-load ``files`` into ``graph`` of ``store``, parsed in Rust: no Python object per triple.
-
-    At 2000 dossiers this is four times faster than ``load_graph`` and needs a fraction of its
-    memory; the store removes duplicate triples itself.
-    """
+def read_inputs(files: Sequence[Path], ontology: Sequence[Path] = ()) -> list[InputFile]:
+    """Each file's bytes, read once (``ontology``: the files whose triples are the ontology graph)."""
+    marked = set(ontology)
+    inputs = []
     for path in files:
         with _reading(path):
-            store.bulk_load(path=str(path), format=RDF_FILE_FORMATS[path.suffix], to_graph=graph)
+            inputs.append(InputFile(path, path.read_bytes(), path in marked))
+    return inputs
 
 
-def rebase(triples: Sequence[ox.Triple], base: str) -> list[ox.Triple]:
+def parse_input(source: InputFile, base: str = DEFAULT_BASE) -> list[ox.Quad]:
+    """The quads of one file, rebased; a triple file's triples in its graph (see the module doc)."""
+    with _reading(source.path):
+        # No base IRI on purpose: a relative IRI in the data is a mistake and should be reported.
+        quads = list(ox.parse(source.content, format=RDF_FILE_FORMATS[source.path.suffix]))
+    if source.ontology and not source.has_quads:
+        graph = ox.NamedNode(ontology_graph_iri(DEFAULT_BASE))
+        quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads]
+    return rebase(quads, base)
+
+
+def rebase(quads: Sequence[ox.Quad], base: str) -> list[ox.Quad]:
     """Rewrite IRIs under the default base to ``base``, so a deployment can mint its own URIs."""
     if base == DEFAULT_BASE:
-        return list(triples)
+        return list(quads)
 
     def move(term):  # type: ignore[no-untyped-def]
         if isinstance(term, ox.NamedNode) and term.value.startswith(DEFAULT_BASE):
             return ox.NamedNode(base + term.value[len(DEFAULT_BASE) :])
         return term
 
-    return [ox.Triple(move(t.subject), move(t.predicate), move(t.object)) for t in triples]
+    return [ox.Quad(move(q.subject), move(q.predicate), move(q.object), move(q.graph_name)) for q in quads]
+
+
+def ontology_files() -> list[Path]:
+    return collect_files([bundled_paths().ontology])
 
 
 def input_files(data: Sequence[Path] | None = None, *, with_ontology: bool = True) -> list[Path]:
     """The files ``load_graph`` reads for ``data``: the ontology and vocabularies first."""
-    sources: list[Path] = [bundled_paths().ontology] if with_ontology else []
-    sources.extend(data if data is not None else [bundled_paths().data])
-    return collect_files(sources)
+    files = ontology_files() if with_ontology else []
+    files.extend(collect_files(data if data is not None else [bundled_paths().data]))
+    return files
+
+
+def graph_from(inputs: Sequence[InputFile], base: str = DEFAULT_BASE) -> KnowledgeGraph:
+    """Parse bytes already read into one KnowledgeGraph."""
+    per_file: dict[Path, list[ox.Quad]] = {}
+    for source in inputs:
+        per_file[source.path] = parse_input(source, base)
+    quads = list(dict.fromkeys(q for stated in per_file.values() for q in stated))
+    return KnowledgeGraph(quads, list(inputs), base, per_file)
 
 
 def load_graph(
@@ -128,11 +193,4 @@ def load_graph(
 ) -> KnowledgeGraph:
     """Load the ontology and vocabularies plus ``data`` (default: the bundled dossier data)."""
     files = input_files(data, with_ontology=with_ontology)
-    triples: list[ox.Triple] = []
-    seen: set[ox.Triple] = set()
-    for path in files:
-        for triple in parse_file(path):
-            if triple not in seen:
-                seen.add(triple)
-                triples.append(triple)
-    return KnowledgeGraph(rebase(triples, base), files, base)
+    return graph_from(read_inputs(files, ontology_files() if with_ontology else ()), base)

@@ -1,9 +1,12 @@
-"""SHACL validation of the graph, reported per focus node with its place in the Turtle files.
+"""SHACL validation of the graph, reported per focus node with its place in the Turtle/TriG files.
 
 pyshacl runs the shapes in shapes/ over ontology + vocabularies + data together (the ontology
 is part of the data graph, so class targets see subclasses without extra inference, and the
 ontology itself is checked by the same run). The report is turned into plain records so the
 CLI can print text, Turtle or JSON, and tests can assert on (shape, focus node, severity).
+SHACL sees the merged graph (every triple of every named graph, once); one more check, that
+every statement about an ``id/`` resource says where it comes from, needs the graphs and is
+done here too (``unsourced_statements``).
 """
 
 from __future__ import annotations
@@ -21,13 +24,13 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
-from . import __version__
+from . import DEFAULT_BASE, __version__
 from .cache import fingerprint, read_entry, write_entry
-from .loading import KnowledgeGraph, collect_files
+from .loading import InputFile, KnowledgeGraph, collect_files, read_inputs
 from .resources import bundled_paths
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
-_PREFIX = re.compile(r"@prefix\s+([A-Za-z][\w-]*)?:\s*<([^>]+)>")
+_PREFIX = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w-]*)?:\s*<([^>]+)>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -122,43 +125,122 @@ def shape_files(paths: Sequence[Path] | None = None) -> list[Path]:
     return collect_files(paths or [bundled_paths().shapes])
 
 
-def load_shapes(paths: Sequence[Path] | None = None) -> rdflib.Graph:
+@dataclass(frozen=True)
+class Shapes:
+    """The shapes graph and the digests of the bytes it was parsed from (for the verdict cache)."""
+
+    graph: rdflib.Graph
+    digests: tuple[str, ...]
+
+
+def load_shapes(paths: Sequence[Path] | None = None) -> Shapes:
+    """Parse the shape files (default: the bundled shapes/), each read once."""
     shapes = rdflib.Graph()
-    for path in shape_files(paths):
-        shapes.parse(path)
-    return shapes
+    digests = []
+    for source in read_inputs(shape_files(paths)):
+        shapes.parse(data=source.content, format="turtle" if source.path.suffix == ".ttl" else None)
+        digests.append(source.digest)
+    return Shapes(shapes, tuple(digests))
 
 
-def subject_locations(files: Sequence[Path]) -> dict[str, str]:
-    """Where each subject block starts: IRI -> ``file:line``, found by reading the Turtle text.
+def subject_lines(source: InputFile) -> dict[str, int]:
+    """Where each subject block starts in one Turtle or TriG file: IRI -> line number.
 
     pyoxigraph does not report positions per triple, and the data follows one subject block per
-    resource, starting at the beginning of a line with a prefixed name or an IRI.
+    resource, starting a line (indented inside a TriG graph block) with a prefixed name or an
+    IRI; a line ending in ``{`` opens a graph block and is not a subject. Read from the bytes
+    that were loaded, not from the file as it is now.
     """
-    where: dict[str, str] = {}
-    for path in files:
-        if path.suffix != ".ttl":
+    if source.path.suffix not in (".ttl", ".trig"):
+        return {}
+    trig = source.path.suffix == ".trig"
+    prefixes: dict[str, str] = {}
+    where: dict[str, int] = {}
+    for number, line in enumerate(source.content.decode("utf-8", "replace").splitlines(), 1):
+        declared = _PREFIX.match(line.strip())
+        if declared:
+            prefixes[declared.group(1) or ""] = declared.group(2)
             continue
-        prefixes: dict[str, str] = {}
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            declared = _PREFIX.match(line)
-            if declared:
-                prefixes[declared.group(1) or ""] = declared.group(2)
+        text = line.strip() if trig else line
+        if not text or text[0] in " \t#@}" or (trig and text.endswith("{")):
+            continue
+        head = text.split(None, 1)[0]
+        if head.startswith("<") and head.endswith(">"):
+            iri = head[1:-1]
+        elif ":" in head:
+            prefix, _, local = head.partition(":")
+            if prefix not in prefixes:
                 continue
-            if not line or line[0] in " \t#@":
-                continue
-            head = line.split(None, 1)[0]
-            if head.startswith("<") and head.endswith(">"):
-                iri = head[1:-1]
-            elif ":" in head:
-                prefix, _, local = head.partition(":")
-                if prefix not in prefixes:
-                    continue
-                iri = prefixes[prefix] + local
-            else:
-                continue
-            where.setdefault(iri, f"{path}:{number}")
+            iri = prefixes[prefix] + local
+        else:
+            continue
+        where.setdefault(iri, number)
     return where
+
+
+def subject_locations(inputs: Sequence[InputFile]) -> dict[str, str]:
+    """Where each subject is first described: IRI -> ``file:line``."""
+    where: dict[str, str] = {}
+    for source in inputs:
+        for iri, number in subject_lines(source).items():
+            where.setdefault(iri, f"{source.path}:{number}")
+    return where
+
+
+SOURCED_SHAPE = "kd:statementSource"  # the name findings of unsourced_statements carry
+
+
+def unsourced_statements(graph: KnowledgeGraph) -> list[Finding]:
+    """Triples about ``{base}id/`` resources in no graph that says where they come from.
+
+    Every such triple must sit in at least one named graph that is a ``kd:SourceLocation``, an
+    outside source (under ``{base}id/external-source/``) or a ``kd:Interpretation`` (see the
+    README on provenance). Only quads from TriG and N-Quads files are checked: Turtle files
+    have no graphs to say it with. One finding per triple, at the file:line of its subject.
+    """
+    kd, ids = f"{graph.base}def/kd#", f"{graph.base}id/"
+    outside = f"{ids}external-source/"
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    kinds = {ox.NamedNode(kd + "SourceLocation"), ox.NamedNode(kd + "Interpretation")}
+    typed = {t.subject for t in graph.triples if t.predicate == rdf_type and t.object in kinds}
+
+    def says_where(name: object) -> bool:
+        return isinstance(name, ox.NamedNode) and (name in typed or name.value.startswith(outside))
+
+    sourced = {q.triple for q in graph.quads if says_where(q.graph_name)}
+    findings: dict[ox.Triple, Finding] = {}
+    for source in graph.inputs:
+        if not source.has_quads:
+            continue
+        lines = subject_lines(source)
+        for quad in graph.per_file.get(source.path, []):
+            triple = quad.triple
+            subject = triple.subject
+            if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(ids):
+                continue
+            if triple in sourced or triple in findings:
+                continue
+            as_written = DEFAULT_BASE + subject.value[len(graph.base) :]
+            line = lines.get(as_written) or lines.get(subject.value)
+            findings[triple] = Finding(
+                severity="Violation",
+                shape=SOURCED_SHAPE,
+                focus=subject.value,
+                path=triple.predicate.value,
+                value=str(triple.object),
+                messages={
+                    "en": [
+                        "statement in no graph that says where it comes from (a kd:SourceLocation, "
+                        "an outside source under id/external-source/, or a kd:Interpretation)"
+                    ],
+                    "nl": [
+                        "bewering in geen graaf die zegt waar ze vandaan komt (een kd:SourceLocation, "
+                        "een externe bron onder id/external-source/ of een kd:Interpretation)"
+                    ],
+                },
+                location=f"{source.path}:{line}" if line else str(source.path),
+            )
+    return list(findings.values())
 
 
 def _short(term: rdflib.term.Node | None, g: rdflib.Graph) -> str | None:
@@ -204,14 +286,16 @@ def _language_of(message: rdflib.term.Node, templates: list[tuple[re.Pattern[str
     return next((lang for pattern, lang in templates if pattern.match(str(message))), "")
 
 
-def validate(graph: KnowledgeGraph, shapes: rdflib.Graph | None = None) -> ValidationReport:
+def validate(graph: KnowledgeGraph, shapes: Shapes | None = None) -> ValidationReport:
+    """SHACL on the merged graph (every triple of every graph, each once)."""
     data = to_rdflib(graph)
-    shapes_graph = shapes if shapes is not None else load_shapes()
+    shapes_graph = (shapes or load_shapes()).graph
     conforms, report, _text = pyshacl.validate(
         data, shacl_graph=shapes_graph, allow_warnings=True, allow_infos=True, advanced=True, inplace=True
     )
-    locations = subject_locations(graph.files)
-    findings = []
+    locations = subject_locations(graph.inputs)
+    findings = unsourced_statements(graph)
+    conforms = conforms and not findings
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         severity = str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
         templates = _message_templates(
@@ -258,41 +342,43 @@ class Verdict:
         return cls(report.conforms, *counts, example, graph.version)
 
 
-def _verdict_key(files: Sequence[Path], base: str, shape_paths: Sequence[Path] | None) -> str:
+def _verdict_key(graph: KnowledgeGraph, shapes: Shapes) -> str:
     return fingerprint(
-        [*files, *shape_files(shape_paths)],
+        [*(source.digest for source in graph.inputs), *shapes.digests],
         "shacl",
-        base,
+        graph.base,
         __version__,
         pyshacl.__version__,
         rdflib.__version__,
     )
 
 
-def remember(
-    graph: KnowledgeGraph, report: ValidationReport, shape_paths: Sequence[Path] | None = None
-) -> Verdict:
-    """Keep the verdict on exactly these files, so serve and publish need not validate them again."""
+def remember(graph: KnowledgeGraph, report: ValidationReport, shapes: Shapes | None = None) -> Verdict:
+    """Keep the verdict on exactly these bytes, so serve and publish need not validate them again."""
     verdict = Verdict.of(report, graph)
-    if graph.files:  # a graph built in memory has nothing to recognise it by
-        write_entry("validation", _verdict_key(graph.files, graph.base, shape_paths), asdict(verdict))
+    if graph.inputs:  # a graph built in memory has nothing to recognise it by
+        write_entry("validation", _verdict_key(graph, shapes or load_shapes()), asdict(verdict))
     return verdict
 
 
-def known_verdict(files: Sequence[Path], base: str) -> Verdict | None:
-    """The verdict on exactly these files against the bundled shapes, if one was remembered.
+def known_verdict(graph: KnowledgeGraph, shapes: Shapes | None = None) -> Verdict | None:
+    """The verdict on exactly the bytes ``graph`` was parsed from, if one was remembered.
 
     SHACL on thousands of dossiers takes minutes, and the outcome for the same bytes against
-    the same shapes with the same pyshacl cannot differ.
+    the same shapes with the same pyshacl cannot differ. The key is the hash of the bytes that
+    were read for ``graph``, never of the files as they are now on disk.
     """
-    entry = read_entry("validation", _verdict_key(files, base, None))
+    if not graph.inputs:
+        return None
+    entry = read_entry("validation", _verdict_key(graph, shapes or load_shapes()))
     try:
-        return Verdict(**entry) if entry is not None else None
+        verdict = Verdict(**entry) if entry is not None else None
     except TypeError:
         return None  # written by another kdgraph version: validate again
+    return verdict if verdict is not None and verdict.version == graph.version else None
 
 
 def checked(graph: KnowledgeGraph) -> Verdict:
     """The verdict on ``graph`` (as ``load_graph`` read it) against the bundled shapes."""
-    known = known_verdict(graph.files, graph.base) if graph.files else None
-    return known or remember(graph, validate(graph))
+    shapes = load_shapes()
+    return known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)

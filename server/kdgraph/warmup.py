@@ -30,7 +30,7 @@ from .dataset_description import DUMPS
 from .forking import detach
 from .namespaces import prefixes
 from .openapi import DEFAULT_LIMIT
-from .query.engine import Answer, EmbeddedEngine, Engine, Query
+from .query.engine import Answer, Engine, Query
 from .query.errors import QueryPathError
 from .query.media import Wanted
 from .resources import bundled_paths
@@ -82,14 +82,14 @@ Writer = Callable[[BinaryIO, ox.RdfFormat, dict[str, str] | None], None]
 
 def _writer(engine: Engine, served: ServedData) -> Writer:
     """The on-disk store is dumped directly, streamed, without holding the graph in memory; an
-    external store's data graph is fetched once as N-Triples and re-serialised as a stream."""
-    if isinstance(engine, EmbeddedEngine):
-        return lambda handle, fmt, names: engine.dump(handle, fmt, served.graph, names)  # type: ignore[arg-type]
-    query = Query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{served.graph}> {{ ?s ?p ?o }} }}")
+    external store's version graph is fetched once as N-Triples and re-serialised as a stream."""
+    if not served.backend:
+        return _local_writer(ox.Store.read_only(served.store_path))
+    query = Query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")  # the version graph is the default graph
     ntriples = engine.answer(query, Wanted.of("json", "nt")).body
 
     def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
-        if fmt == ox.RdfFormat.N_TRIPLES:
+        if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):  # triples are quads of the default graph
             handle.write(ntriples)
             return
         triples = (quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
@@ -98,8 +98,43 @@ def _writer(engine: Engine, served: ServedData) -> Writer:
     return writer
 
 
+def _local_writer(store: ox.Store) -> Writer:
+    def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
+        extra = {"prefixes": names} if names else {}
+        if fmt not in QUAD_FORMATS:  # the merged graph
+            store.dump(handle, format=fmt, from_graph=ox.DefaultGraph(), **extra)
+            return
+        ox.serialize(_stated_quads(store), handle, format=fmt, **extra)
+
+    return writer
+
+
+def _stated_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    """The quads as loaded: every named graph, and the default graph's triples that are in none.
+
+    (The store's default graph also holds the merge of all graphs; a quads dump leaves that out,
+    so it reads back into the same store.)
+    """
+    for quad in store.quads_for_pattern(None, None, None, None):
+        if isinstance(quad.graph_name, ox.NamedNode):
+            yield quad
+    only_default = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
+    for triple in store.query(only_default):  # type: ignore[union-attr]
+        yield ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph())
+
+
+QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
+# dump file suffix -> (format, gzipped, with prefixes)
+_DUMP_FORMATS = {
+    ".ttl": (ox.RdfFormat.TURTLE, False, True),
+    ".nt.gz": (ox.RdfFormat.N_TRIPLES, True, False),
+    ".trig": (ox.RdfFormat.TRIG, False, True),
+    ".nq.gz": (ox.RdfFormat.N_QUADS, True, False),
+}
+
+
 def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
-    """The data graph as Turtle, gzipped N-Triples and JSON-LD, streamed to files."""
+    """Turtle, gzipped N-Triples and JSON-LD of the merged graph, TriG and gzipped N-Quads of the quads."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in DUMPS:
         target = directory / name
@@ -107,15 +142,18 @@ def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
             continue
         temporary = directory / f".{name}.tmp"
         with temporary.open("wb") as handle:
-            if name.endswith(".ttl"):
-                writer(handle, ox.RdfFormat.TURTLE, names)
-            elif name.endswith(".nt.gz"):
-                with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
-                    writer(compressed, ox.RdfFormat.N_TRIPLES, None)  # type: ignore[arg-type]
-            else:  # expanded JSON-LD under our context, so that it reads like the rest of the API
+            suffix = next((s for s in _DUMP_FORMATS if name.endswith(s)), None)
+            if suffix is None:  # expanded JSON-LD under our context, to read like the rest of the API
                 handle.write(b'{"@context": ' + json.dumps(names).encode() + b',\n"@graph": ')
                 writer(handle, ox.RdfFormat.JSON_LD, None)
                 handle.write(b"}\n")
+            else:
+                fmt, gzipped, with_prefixes = _DUMP_FORMATS[suffix]
+                if gzipped:
+                    with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
+                        writer(compressed, fmt, None)  # type: ignore[arg-type]
+                else:
+                    writer(handle, fmt, names if with_prefixes else None)
         temporary.replace(target)
 
 

@@ -20,6 +20,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from ..store import fill_store
 from . import media
 from .errors import QueryFailed, QuerySyntaxError, TooLarge
 from .media import Format, Wanted
@@ -30,7 +31,7 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 # (default-graph-uri) names one. True: the union of all named graphs (Oxigraph's option, which
 # also overrides FROM). False: the store's own default graph, which then holds the merged data.
 # The one place this is decided; the store layout of the provenance work sets it to False.
-UNION_DEFAULT_GRAPH = True
+UNION_DEFAULT_GRAPH = False
 
 # What internal callers' results travel as (between processes, in caches): Oxigraph's fastest
 # parsers on both sides.
@@ -200,12 +201,10 @@ class EmbeddedEngine:
         self._store, self.max_bytes = store, max_bytes
 
     @classmethod
-    def of_triples(cls, triples: Iterable[ox.Triple | ox.Quad]) -> EmbeddedEngine:
-        """An in-memory store holding ``triples`` (quads keep their graph)."""
+    def of_quads(cls, quads: Iterable[ox.Quad]) -> EmbeddedEngine:
+        """An in-memory store holding ``quads`` in the layout of every kdgraph store."""
         store = ox.Store()
-        store.bulk_extend(
-            t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object) for t in triples
-        )
+        fill_store(store, quads)
         return cls(store)
 
     @classmethod
@@ -218,14 +217,6 @@ class EmbeddedEngine:
     def answer(self, query: Query, wanted: Wanted) -> Answer:
         fmt, body = serialize(evaluate(self._store, query), wanted, self.max_bytes)
         return Answer(body, fmt)
-
-    def dump(
-        self, handle: io.IOBase, fmt: ox.RdfFormat, graph: str | None, prefixes: Mapping[str, str] | None
-    ) -> None:
-        """Stream a graph (or the whole store) to ``handle`` without holding it in memory."""
-        extra = {"prefixes": dict(prefixes)} if prefixes else {}
-        source = {"from_graph": ox.NamedNode(graph)} if graph else {}
-        self._store.dump(handle, format=fmt, **source, **extra)
 
     def close(self) -> None:
         pass

@@ -27,7 +27,7 @@ def health():  # type: ignore[no-untyped-def]
             "violations": served.violations,
             "warnings": served.warnings,
             "loaded_at": served.loaded_at,
-            "graph": served.graph,
+            "graphs": served.graphs,
             "warm": _warm(runtime.config.state_dir, served.version),
             "last_reload": last,
         }
