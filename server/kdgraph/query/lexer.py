@@ -54,7 +54,7 @@ class Limits:
 
     max_depth: int = 128  # nested { ( [ of any kind
     max_operators: int = 1000  # operators and UNION/MINUS/OPTIONAL/BIND/FILTER: each one deepens the tree
-    max_patterns: int = 200  # triple-pattern separators . ; , and [ in patterns
+    max_patterns: int = 200  # triple patterns: separators . ; , and the last one of a group or [ … ]
     max_length: int = 1_000_000  # characters
 
 
@@ -141,6 +141,7 @@ _CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
 _CHAIN_KEYWORDS = frozenset({"UNION", "MINUS", "OPTIONAL", "BIND", "FILTER"})
 _PATTERN_CONTEXTS = frozenset("{[")
 _CLOSING = {"}": "{", ")": "(", "]": "["}
+_TERMS = frozenset({"iri", "string", "var", "bnode", "pname", "number", "name", "langtag"})
 
 
 def replace_codepoint_escapes(text: str) -> str:
@@ -195,9 +196,10 @@ class _Reading:
             if kind == "open":
                 stack.append(value)
                 self.depth = max(self.depth, len(stack))
-                if value == "[" and len(stack) > 1 and stack[-2] in _PATTERN_CONTEXTS:
-                    self.patterns += 1
             elif kind == "close":
+                before = tokens[index - 1] if index else ("start", "", 0)
+                if value in "}]" and (before[0] in _TERMS or before[1] == "]"):
+                    self.patterns += 1  # the group's last pattern, which no separator follows
                 if stack and stack[-1] == _CLOSING[value]:
                     stack.pop()
             elif kind == "separator":
@@ -257,8 +259,10 @@ class _Reading:
             prefix, local = written.split(":", 1)
             namespace = self.prefixes.get(prefix)
             endpoint = namespace + _unescape_local(local) if namespace is not None else written
-        else:  # a variable, or something the engine will reject: never allow-listed
+        elif kind == "var":  # bound at run time: never allow-listed
             endpoint = None
+        else:  # no endpoint at all: the engine rejects the syntax
+            return
         line, column = self.where(offset)
         self.services.append(ServiceCall(endpoint, written or "(nothing)", silent, line, column))
 
