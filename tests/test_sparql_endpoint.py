@@ -10,11 +10,10 @@ import contextlib
 import csv
 import io
 import json
+import os
 import shutil
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ import requests
 
 from kdgraph.resources import bundled_paths
 
+from .listener import Listener
 from .server_process import ServerProcess
 
 KD = "https://w3id.org/kdgraph/def/kd#"
@@ -214,44 +214,48 @@ def test_load_is_refused(server) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 403
 
 
-@contextlib.contextmanager
-def listener() -> Iterator[tuple[int, list[object]]]:
-    """A socket that records every connection made to it while the block runs."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    sock.settimeout(0.2)
-    connections: list[object] = []
-    done = threading.Event()
-
-    def accept() -> None:
-        while not done.is_set():
-            try:
-                connections.append(sock.accept())
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept)
-    thread.start()
-    try:
-        yield sock.getsockname()[1], connections
-    finally:
-        done.set()
-        thread.join()
-        sock.close()
-        for connection, _ in connections:  # type: ignore[misc]
-            connection.close()
-
-
 def test_service_is_refused_and_never_called(server) -> None:  # type: ignore[no-untyped-def]
-    with listener() as (port, connections):
-        response = sparql(
-            server, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    with Listener() as listener:
+        response = sparql(server, f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")
+        assert response.status_code == 403 and "SERVICE" in response.text
+        assert listener.connections() == 0
+
+
+def test_service_hidden_after_a_comment_ended_by_cr_is_refused_regression_ssrf(server) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: SPARQL ends a comment at CR, rdflib's check only at LF, so this SERVICE ran."""
+    with Listener() as listener:
+        text = f"SELECT * WHERE {{ BIND(1 AS ?x) #\r SERVICE <{listener.url}> {{ ?s ?p ?o }}\n }}"
+        response = requests.post(
+            f"{server.url}/sparql",
+            data=text.encode(),
+            headers={"Content-Type": "application/sparql-query"},
+            timeout=30,
         )
-    assert response.status_code == 403 and "SERVICE" in response.text
-    assert connections == []
+        assert response.status_code == 403 and "LEAKED" not in response.text
+        assert listener.connections() == 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def test_engine_processes_have_no_network(server) -> None:  # type: ignore[no-untyped-def]
+    """The guarantee behind the pre-check: every engine child lives in a network namespace of its
+    own (no interface), so a query that a pre-check misread still cannot reach anything."""
+    for _ in range(6):  # more than there are workers: every worker starts its engine
+        assert sparql(server, LEVEL4).status_code == 200
+    arbiter = server.process.pid
+    engines = [engine for worker in _children(arbiter) for engine in _children(worker)]
+    assert engines, "no engine process found"
+    own = os.readlink(f"/proc/{arbiter}/ns/net")
+    assert all(os.readlink(f"/proc/{engine}/ns/net") != own for engine in engines)
 
 
 def test_graphs_we_do_not_hold_are_empty_and_never_fetched(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -259,8 +263,8 @@ def test_graphs_we_do_not_hold_are_empty_and_never_fetched(server, tmp_path: Pat
     the query runs on an empty graph (as the specs and every peer do); nothing is fetched or read."""
     secret = tmp_path / "secret.ttl"
     secret.write_text('<urn:s> <urn:p> "TOPSECRET-4711" .\n', encoding="utf-8")
-    with listener() as (port, connections):
-        remote = f"http://127.0.0.1:{port}/graph.ttl"
+    with Listener() as listener:
+        remote = listener.url
         asked = [
             sparql(server, f"SELECT * FROM <{remote}> WHERE {{ ?s ?p ?o }}"),
             sparql(server, f"SELECT * FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}"),
@@ -269,11 +273,11 @@ def test_graphs_we_do_not_hold_are_empty_and_never_fetched(server, tmp_path: Pat
             sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", **{"default-graph-uri": secret.as_uri()}),
             sparql(server, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": remote}),
         ]
+        assert listener.connections() == 0
     for response in asked:
         assert response.status_code == 200, response.text
         assert response.json()["results"]["bindings"] == []
         assert "TOPSECRET" not in response.text
-    assert connections == []
 
 
 def test_protocol_dataset_overrides_the_querys_from(server) -> None:  # type: ignore[no-untyped-def]

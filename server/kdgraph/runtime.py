@@ -9,7 +9,9 @@ The cache is itself an engine (:class:`CachedEngine`), so callers cannot tell it
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -17,7 +19,7 @@ from collections import OrderedDict
 from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import CURRENT, ServedData, read_current
-from .query import media
+from .query import isolation
 from .query.engine import TRANSPORT, Answer, EmbeddedEngine, Engine, Query, Result, decode
 from .query.media import Format, Wanted
 from .query.remote import RemoteEngine
@@ -33,14 +35,35 @@ def etag_for(version: str, query: Query, fmt: Format) -> str:
     return version + "-" + hashlib.blake2b(key, digest_size=10).hexdigest()
 
 
-def engine_for(served: ServedData, config: ServerConfig, deadline: float | None) -> Engine:
-    """The engine on what ``served`` describes: supervised with ``deadline``, or embedded without."""
+log = logging.getLogger("kdgraph")
+
+
+@functools.cache
+def network_isolation() -> bool:
+    """Whether engine processes can be cut off from the network here (tried once per process)."""
+    problem = isolation.network_isolation_problem()
+    if problem:
+        log.warning("kdgraph: engines run WITH network; only the pre-check refuses SERVICE: %s", problem)
+    return problem is None
+
+
+def engine_for(
+    served: ServedData, config: ServerConfig, deadline: float | None, networked: bool = False
+) -> Engine:
+    """The engine on what ``served`` describes: supervised with ``deadline``, or embedded without.
+
+    A supervised engine has no network (``isolation``) unless ``networked``: the one used only
+    for federation to allow-listed endpoints. An embedded engine runs our own saved queries only.
+    """
     if served.backend:
         client = SparqlClient(Endpoints.oxigraph(served.backend), timeout=deadline or 3600)
         return RemoteEngine(client, served.graph, config.max_result_bytes)
     if deadline is None:
         return EmbeddedEngine.open(served.store_path, config.max_result_bytes)
-    return SupervisedEngine(served.store_path, deadline, config.max_result_bytes, config.engine_memory_limit)
+    confine = None if networked or not network_isolation() else isolation.isolate_network
+    return SupervisedEngine(
+        served.store_path, deadline, config.max_result_bytes, config.engine_memory_limit, confine
+    )
 
 
 class CachedEngine:
@@ -112,6 +135,7 @@ class Runtime:
         self._served: ServedData | None = None
         self._mtime = 0.0
         self._engine: CachedEngine | None = None
+        self._federating: Engine | None = None  # only with allow-listed SERVICE endpoints
         atexit.register(self.close)  # the engine process ends with this (worker) process
 
     def served(self) -> ServedData:
@@ -126,8 +150,8 @@ class Runtime:
                 self._served.graph,
                 self._served.version,
             ):
-                if self._engine is not None:
-                    self._engine.close()
+                self.close()
+                self._federating = None
                 files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
                 inner = engine_for(current, self.config, self.config.query_timeout)
                 self._engine = CachedEngine(inner, current.version, files, self.config.cache_entries)
@@ -141,9 +165,16 @@ class Runtime:
         assert self._engine is not None
         return self._engine
 
+    @property
+    def federating_engine(self) -> Engine:
+        """The engine with network, for queries whose SERVICE calls are all allow-listed; not
+        cached (the answer depends on other servers' data, not only on our version)."""
+        served = self.served()
+        if self._federating is None:
+            self._federating = engine_for(served, self.config, self.config.query_timeout, networked=True)
+        return self._federating
+
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.close()
-
-
-__all__ = ["CachedEngine", "Runtime", "engine_for", "etag_for", "media"]
+        for engine in (self._engine, self._federating):
+            if engine is not None:
+                engine.close()

@@ -95,6 +95,21 @@ class EngineFailure(QueryPathError):
     retry_after = 1
 
 
+_BY_STATUS: dict[int, type[QueryPathError]] = {
+    400: BadRequest,
+    403: Forbidden,
+    404: NotFound,
+    406: NotAcceptable,
+    413: TooLarge,
+    415: UnsupportedMediaType,
+}
+
+
+def for_status(status: int, message: str) -> QueryPathError:
+    """The error of the family for a status decided by a step that only knows numbers (the pre-check)."""
+    return _BY_STATUS.get(status, QueryPathError)(message)
+
+
 def problem(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     """Every error response: a status and a plain-text body that says what to fix."""
     return Response(

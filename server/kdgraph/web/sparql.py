@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, request
 
-from ..query import media, protocol
+from ..query import isolation, lexer, media, protocol
 from ..query.engine import Answer, Engine, Query
+from ..query.errors import for_status
 from ..query.media import Wanted
 from ..runtime import Runtime
 from .service_description import service_description
@@ -48,16 +49,30 @@ def read_request() -> protocol.ReadRequest:
     return protocol.ReadRequest(request.method, request.mimetype, params, body)
 
 
-def precheck(query: Query) -> None:
-    """Step 3: the safety pre-check, before the engine sees the query."""
+def precheck(query: Query) -> isolation.Route:
+    """Step 3: the safety pre-check, a friendly 403/400 before the engine sees the query.
+
+    It reads the tokens only (``lexer``), by the grammar's rules and by the engine's; it is not
+    the guarantee (the engine process has no network, see ``isolation``). What it found decides
+    which engine may run the query: only a query whose SERVICE calls are all allow-listed goes
+    to the engine that has network.
+    """
+    allowed = runtime().config.allowed_services
+    found = lexer.scan(query.text)
+    refusal = lexer.refusal(found, allowed)
+    if refusal is not None:
+        raise for_status(refusal.status, refusal.message)
+    return isolation.route((call.endpoint for call in found.services), allowed)
 
 
 def respond(engine: Engine, query: Query, wanted: Wanted) -> Response:
     """Steps 4-6: the engine's answer (or the cache's) as a response, or 304."""
     answer: Answer = engine.answer(query, wanted)
-    headers = {"ETag": f'"{answer.etag}"', "Cache-Control": "public, max-age=60", "Vary": "Accept"}
-    if answer.etag and request.if_none_match.contains(answer.etag):
-        return Response(status=304, headers=headers)
+    headers = {"Vary": "Accept"}
+    if answer.etag:  # a version of our data answered it (not a federated query)
+        headers |= {"ETag": f'"{answer.etag}"', "Cache-Control": "public, max-age=60"}
+        if request.if_none_match.contains(answer.etag):
+            return Response(status=304, headers=headers)
     return Response(answer.body, content_type=answer.fmt.content_type, headers=headers)
 
 
@@ -81,6 +96,7 @@ def sparql() -> Response:
     operation = protocol.operation(read)
     if operation is None:
         return _service_description()
-    precheck(operation.query)
+    route = precheck(operation.query)
     wanted = media.wanted_for_query(request.accept_mimetypes, operation.params)
-    return respond(runtime().engine, operation.query, wanted)
+    engine = runtime().federating_engine if route is isolation.Route.FEDERATING else runtime().engine
+    return respond(engine, operation.query, wanted)
