@@ -14,6 +14,7 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -341,6 +342,42 @@ def test_request_too_large_is_413(server) -> None:  # type: ignore[no-untyped-de
     response = requests.post(
         f"{server.url}/sparql",
         data=big.encode(),
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+
+
+def test_a_long_get_query_is_answered_regression_gunicorn_414(server) -> None:  # type: ignore[no-untyped-def]
+    """GET queries over about 4 KB got gunicorn's HTML 414 although 1 MB is the documented limit."""
+    long = LEVEL4 + "\n# " + "x" * 20_000
+    assert sparql(server, long).json()["boolean"] is True
+    too_long = requests.get(f"{server.url}/sparql", params={"query": "#" + "x" * 1_100_000}, timeout=30)
+    assert too_long.status_code == 414 and "POST" in too_long.text
+    assert too_long.headers["Content-Type"].startswith("text/plain")
+
+
+def test_a_body_that_is_not_utf8_is_400_regression_lossy_decoding(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.post(
+        f"{server.url}/sparql",
+        data=b'SELECT * WHERE { ?s ?p "caf\xe9" }',
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 400 and "UTF-8" in response.text
+
+
+def test_a_chunked_body_over_the_limit_is_413_regression_truncation(server) -> None:  # type: ignore[no-untyped-def]
+    """A chunked body over 1 MB was cut at the limit and a different query ran (200)."""
+
+    def chunks() -> Iterator[bytes]:
+        yield f"{LEVEL4} #".encode()
+        for _ in range(11):
+            yield b"x" * 100_000
+
+    response = requests.post(
+        f"{server.url}/sparql",
+        data=chunks(),
         headers={"Content-Type": "application/sparql-query"},
         timeout=30,
     )

@@ -55,6 +55,9 @@ def run(
         # gunicorn's own watchdog must be later than our query deadline, which answers 503 first
         "timeout": int(config.query_timeout) + 30,
         "graceful_timeout": 10,
+        # GET queries up to our own request limit (gunicorn's default 4094 bytes answered HTML 414);
+        # the read-request step applies the limit with a plain-text 414 (query.request_reader)
+        "limit_request_line": 0,
         "errorlog": "-",
         "loglevel": "info",
     }

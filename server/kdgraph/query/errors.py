@@ -81,6 +81,12 @@ class UnsupportedMediaType(QueryPathError):
     status = 415
 
 
+class UriTooLong(QueryPathError):
+    """A GET whose parameters are above the request limit: POST instead."""
+
+    status = 414
+
+
 class QueryTimeout(QueryPathError):
     """The deadline passed; the evaluation was stopped. Try later or ask for less."""
 
@@ -101,6 +107,7 @@ _BY_STATUS: dict[int, type[QueryPathError]] = {
     404: NotFound,
     406: NotAcceptable,
     413: TooLarge,
+    414: UriTooLong,
     415: UnsupportedMediaType,
 }
 

@@ -25,9 +25,9 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 
 from .errors import NotAcceptable
+from .request_reader import format_values
 
 RESULTS, RDF, PAGE = "results", "rdf", "page"
-FORMAT_PARAMETERS = ("format", "output", "results")  # the names clients use for the same choice
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
 
@@ -132,7 +132,7 @@ _KNOWN = _lookup((*RESULT_FORMATS, *RDF_FORMATS, HTML, JSON_DOCUMENT))
 
 def requested_formats(values: Mapping[str, Sequence[str]]) -> list[str]:
     """Every ``format``/``output``/``results`` value a client sent, in order, without blanks."""
-    return [v.strip().lower() for key in FORMAT_PARAMETERS for v in values.get(key, ()) if v.strip()]
+    return [value.strip().lower() for value in format_values(values) if value.strip()]
 
 
 def choose(offered: Sequence[Format], accept: MIMEAccept, requested: Sequence[str], what: str) -> Format:

@@ -15,24 +15,13 @@ from dataclasses import dataclass
 
 from .engine import Query
 from .errors import BadRequest, Forbidden, UnsupportedMediaType
+from .request_reader import FORM, QUERY_BODY, UPDATE_BODY, ReadRequest, RequestRefused, dataset, one
 
-FORM = "application/x-www-form-urlencoded"
-QUERY_BODY = "application/sparql-query"
-UPDATE_BODY = "application/sparql-update"
+__all__ = ["FORM", "QUERY_BODY", "UPDATE_BODY", "Operation", "ReadRequest", "operation"]
 READ_ONLY = (
     "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ...) "
     "is refused and nothing was changed"
 )
-
-
-@dataclass(frozen=True)
-class ReadRequest:
-    """What the read-request step gives the protocol step: decoded, size-checked text."""
-
-    method: str  # GET | POST
-    content_type: str  # media type of a POST body, without parameters ("" if none)
-    params: Mapping[str, Sequence[str]]  # URL parameters and, for a form, the form's, in order
-    body: str | None = None  # a direct POST body (application/sparql-query or -update)
 
 
 @dataclass(frozen=True)
@@ -57,21 +46,18 @@ def operation(request: ReadRequest) -> Operation | None:
             f"{FORM} (query=...) or {QUERY_BODY}"
         )
     else:
-        queries = params.get("query", ())
-        if len(queries) > 1:
-            raise BadRequest(f"{len(queries)} 'query' parameters were sent; send exactly one query")
-        if not queries:
+        try:
+            found = one(params, "query")
+        except RequestRefused as refused:
+            raise BadRequest(refused.message) from None
+        if found is None:
             if request.method == "GET":
                 return None
             raise BadRequest("no query: send the SPARQL query in the 'query' parameter")
-        text = queries[0]
+        text = found
     if not text.strip():
         raise BadRequest("the query is empty; send a SPARQL query in the 'query' parameter")
-    defaults, named = params.get("default-graph-uri"), params.get("named-graph-uri")
-    dataset_given = bool(defaults or named)
-    query = Query(
-        text,
-        default_graphs=tuple(defaults or ()) if dataset_given else None,
-        named_graphs=tuple(named or ()) if dataset_given else None,
-    )
+    defaults, named = dataset(params)
+    given = bool(defaults or named)
+    query = Query(text, default_graphs=defaults if given else None, named_graphs=named if given else None)
     return Operation(query, params)

@@ -46,15 +46,15 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
         g.started = time.perf_counter()
         if len(request.query_string) > config.max_request_bytes:
             return problem(
-                413,
-                f"the request is larger than {config.max_request_bytes} bytes; "
+                414,
+                f"the URL is larger than {config.max_request_bytes} bytes; "
                 "POST large queries, or shorten them",
             )
         return None
 
     @app.after_request
     def log_request(response: Response) -> Response:
-        query = _query_for_log(config)
+        query = g.get("query_text")  # set by the read-request step; no body is read again here
         access_log.info(
             json.dumps(
                 {
@@ -84,14 +84,3 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
     def unexpected(error: Exception) -> Response:  # a bug: log it, never show a traceback
         app.logger.exception("unhandled error")
         return problem(500, "internal error; it has been logged")
-
-
-def _query_for_log(config: ServerConfig) -> str | None:
-    """The query text, if any and if small enough to have been read (never reads a large body)."""
-    if (request.content_length or 0) > config.max_request_bytes:
-        return None
-    if request.method == "POST" and request.mimetype == "application/sparql-query":
-        return request.get_data(as_text=True)
-    if request.method == "POST" and request.mimetype != "application/x-www-form-urlencoded":
-        return None
-    return request.values.get("query")

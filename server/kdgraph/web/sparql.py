@@ -8,9 +8,9 @@ are raised, never answered here: the app maps every one of them to its status in
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, current_app, g, redirect, request
 
-from ..query import isolation, lexer, media, protocol
+from ..query import isolation, lexer, media, protocol, request_reader
 from ..query.engine import Answer, Engine, Query
 from ..query.errors import for_status
 from ..query.media import Wanted
@@ -38,15 +38,13 @@ def endpoint_url() -> str:
 
 
 def read_request() -> protocol.ReadRequest:
-    """Step 1: what the client sent, as text."""
-    params: dict[str, list[str]] = {key: request.args.getlist(key) for key in request.args}
-    body = None
-    if request.method == "POST" and request.mimetype == protocol.FORM:
-        for key in request.form:
-            params.setdefault(key, []).extend(request.form.getlist(key))
-    elif request.method == "POST" and request.mimetype in (protocol.QUERY_BODY, protocol.UPDATE_BODY):
-        body = request.get_data(as_text=True)
-    return protocol.ReadRequest(request.method, request.mimetype, params, body)
+    """Step 1: what the client sent, as text: strict UTF-8, one size limit for every body."""
+    try:
+        read = request_reader.read_request(request.environ, runtime().config.max_request_bytes)
+    except request_reader.RequestRefused as refused:
+        raise for_status(refused.status, refused.message) from None
+    g.query_text = read.body if read.body is not None else next(iter(read.params.get("query", ())), None)
+    return read
 
 
 def precheck(query: Query) -> isolation.Route:
