@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import functools
-import hashlib
 import logging
 import threading
 import time
@@ -31,8 +30,7 @@ MEMORY_BYTES = 100_000_000  # answers kept in memory per worker, at most
 
 def etag_for(version: str, query: Query, fmt: Format) -> str:
     """The ETag (and answer-file name) of ``query`` answered in ``fmt`` from data ``version``."""
-    key = repr((query.key, fmt.name)).encode()
-    return version + "-" + hashlib.blake2b(key, digest_size=10).hexdigest()
+    return f"{version}-{query.key}-{fmt.name}"
 
 
 log = logging.getLogger("kdgraph")
@@ -78,7 +76,7 @@ class CachedEngine:
         self.inner, self.version, self.files, self.entries = inner, version, files, entries
         self._memory: OrderedDict[str, Answer] = OrderedDict()
         self._bytes = 0
-        self._kinds: OrderedDict[tuple, str] = OrderedDict()
+        self._kinds: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()  # one query at a time per engine
 
     def _cached(self, query: Query, wanted: Wanted) -> Answer | None:

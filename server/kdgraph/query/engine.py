@@ -12,6 +12,8 @@ second parser. No engine ever calls ``update``: stores are opened read-only wher
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -53,15 +55,17 @@ class Query:
     ) -> Query:
         return cls(text, tuple(sorted((bindings or {}).items(), key=lambda item: item[0])), **dataset)
 
-    @property
-    def key(self) -> tuple:
-        """What makes two queries the same answer (with the data version and the format)."""
-        return (
+    @functools.cached_property
+    def key(self) -> str:
+        """A digest of what makes two queries the same answer (with the data version and the
+        format): computed once per query, whatever asks for it."""
+        parts = (
             self.text,
             tuple((name, str(term)) for name, term in self.substitutions),
             self.default_graphs,
             self.named_graphs,
         )
+        return hashlib.blake2b(repr(parts).encode(), digest_size=10).hexdigest()
 
 
 @dataclass

@@ -18,11 +18,13 @@ XML, where every parser reads it back as a line feed, so it is escaped here (``&
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from .errors import NotAcceptable
 from .request_reader import format_values
@@ -135,18 +137,28 @@ def requested_formats(values: Mapping[str, Sequence[str]]) -> list[str]:
     return [value.strip().lower() for value in format_values(values) if value.strip()]
 
 
-def choose(offered: Sequence[Format], accept: MIMEAccept, requested: Sequence[str], what: str) -> Format:
-    """The format to answer with, out of ``offered`` (first = default); see the module docstring."""
+def choose(offered: Sequence[Format], accept: str, requested: Sequence[str], what: str) -> Format:
+    """The format to answer with, out of ``offered`` (first = default); see the module docstring.
+
+    ``accept`` is the Accept header as sent. Clients send few distinct headers and format values,
+    so the choice is remembered: negotiation costs a dictionary lookup per request.
+    """
+    return _choose(tuple(offered), accept, tuple(requested), what)
+
+
+@functools.lru_cache(maxsize=1024)
+def _choose(offered: tuple[Format, ...], header: str, requested: tuple[str, ...], what: str) -> Format:
     names = _lookup(offered)
     for value in requested:
         if value in names:
             return names[value]
+    accept = parse_accept_header(header, MIMEAccept)
     candidates = [name for fmt in offered for name in (fmt.media_type, *fmt.aliases) if "/" in name]
     if accept and accept.best not in (None, "*/*"):
         best = accept.best_match(candidates)
         if best is None:
             raise NotAcceptable(
-                f"none of the accepted media types ({accept.to_header()}) can be produced for {what}; "
+                f"none of the accepted media types ({header}) can be produced for {what}; "
                 f"available: {', '.join(f.media_type for f in offered)}"
             )
         return names[best.lower()]
@@ -167,7 +179,8 @@ def negotiate(request: object, offered: Sequence[Format], what: str, lenient: bo
     """
     args = request.args.to_dict(flat=False)  # type: ignore[attr-defined]
     try:
-        return choose(offered, request.accept_mimetypes, requested_formats(args), what)  # type: ignore[attr-defined]
+        accept = request.headers.get("Accept", "")  # type: ignore[attr-defined]
+        return choose(offered, accept, requested_formats(args), what)
     except NotAcceptable:
         if lenient:
             return offered[0]
@@ -197,26 +210,25 @@ class Wanted:
         return cls(BY_NAME[results], BY_NAME[rdf])
 
 
-def _or_refusal(
-    offered: Sequence[Format], accept: MIMEAccept, requested: Sequence[str], what: str
-) -> Format | str:
+def _or_refusal(offered: Sequence[Format], accept: str, requested: Sequence[str], what: str) -> Format | str:
     try:
         return choose(offered, accept, requested, what)
     except NotAcceptable as refusal:
         return refusal.message
 
 
-def wanted_for_query(accept: MIMEAccept, values: Mapping[str, Sequence[str]]) -> Wanted:
-    """Both choices for a query whose form is not known yet (the engine will tell)."""
-    requested = requested_formats(values)
+def wanted_for_query(accept: str, values: Mapping[str, Sequence[str]]) -> Wanted:
+    """Both choices for a query whose form is not known yet (the engine will tell); ``accept``
+    is the Accept header as sent."""
+    return _wanted(accept, tuple(requested_formats(values)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _wanted(accept: str, requested: tuple[str, ...]) -> Wanted:
     return Wanted(
         _or_refusal(RESULT_FORMATS, accept, requested, "SELECT/ASK results"),
         _or_refusal(RDF_FORMATS, accept, requested, "CONSTRUCT/DESCRIBE results"),
     )
-
-
-def kind_of(fmt_name: str) -> str:
-    return BY_NAME[fmt_name].kind
 
 
 # ---------------------------------------------------------------- serialisation

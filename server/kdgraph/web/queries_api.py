@@ -99,7 +99,7 @@ def run_query(name: str) -> Response:
     bound = query.bind({k: v for k, v in request.args.items() if k not in RESERVED})
     limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _integer("offset", 0, 0, None)
-    wanted = media.wanted_for_query(request.accept_mimetypes, request.args.to_dict(flat=False))
+    wanted = media.wanted_for_query(request.headers.get("Accept", ""), request.args.to_dict(flat=False))
     page, whole = query.api_queries(bound, limit, offset)
     engine = runtime().engine
     if whole is None:

@@ -95,6 +95,6 @@ def sparql() -> Response:
     if operation is None:
         return _service_description()
     route = precheck(operation.query)
-    wanted = media.wanted_for_query(request.accept_mimetypes, operation.params)
+    wanted = media.wanted_for_query(request.headers.get("Accept", ""), operation.params)
     engine = runtime().federating_engine if route is isolation.Route.FEDERATING else runtime().engine
     return respond(engine, operation.query, wanted)
