@@ -2,7 +2,8 @@
 
 On every request the worker checks (one stat call) whether the served data changed; if so it
 opens the new store with a fresh engine. Answers are cached by data version, so a reload
-never serves a stale answer: in memory per worker, and on disk for all workers (answer_files).
+never serves a stale answer: in memory per worker (bounded in bytes), and on disk for all
+workers (answer_files, bounded in disk blocks, every entry checked when read).
 The cache is itself an engine (:class:`CachedEngine`), so callers cannot tell it is there.
 """
 
@@ -25,7 +26,7 @@ from .query.remote import RemoteEngine
 from .query.sparql_client import Endpoints, SparqlClient
 from .query.supervised import SupervisedEngine
 
-MEMORY_BYTES = 100_000_000  # answers kept in memory per worker, at most
+MEMORY_BYTES = 64_000_000  # answers kept in memory per worker, at most (bytes of the bodies)
 
 
 def etag_for(version: str, query: Query, fmt: Format) -> str:
