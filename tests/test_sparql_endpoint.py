@@ -586,3 +586,21 @@ def test_timeouts_on_pages_void_and_sparql_are_503_with_retry_after(tmp_path: Pa
             response = requests.get(slow.url + path, headers={"Accept": "text/html"}, timeout=30)
             assert response.status_code == 503, (path, response.status_code, response.text)
             assert int(response.headers["Retry-After"]) > 0 and "Traceback" not in response.text
+
+
+def test_an_allow_listed_service_is_called_and_no_other(tmp_path: Path) -> None:
+    """Federation: only queries whose SERVICE calls are all allow-listed reach the engine that
+    has network; the same endpoint hidden next to a second one is refused."""
+    with Listener() as allowed, Listener() as other:
+        args = ["--workers", "1", "--allow-service", allowed.url]
+        with ServerProcess(args, tmp_path / "state") as federating:
+            called = sparql(federating, f"SELECT ?s WHERE {{ SERVICE <{allowed.url}> {{ ?s ?p ?o }} }}")
+            assert called.status_code == 200, called.text
+            assert [b["s"]["value"] for b in called.json()["results"]["bindings"]] == ["LEAKED"]
+            assert "ETag" not in called.headers  # another server's data: not cached as ours
+            both = (
+                f"SELECT ?s WHERE {{ SERVICE <{allowed.url}> {{ ?s ?p ?o }} "
+                f"SERVICE <{other.url}> {{ ?s ?p ?o }} }}"
+            )
+            assert sparql(federating, both).status_code == 403
+        assert allowed.connections() == 1 and other.connections() == 0
