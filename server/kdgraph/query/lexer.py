@@ -339,15 +339,30 @@ def refusal(
                 f"except to the endpoints its operator allow-listed ({allowed})",
             )
     for size, limit, message in (
-        (found.length, limits.max_length, "the query is {size} characters long; at most {limit} are "
-         "accepted: send a shorter query"),
-        (found.depth, limits.max_depth, "the query nests brackets {size} deep; at most {limit} levels "
-         "are accepted: flatten the nested groups, sub-queries or expressions"),
-        (found.operators, limits.max_operators, "the query chains {size} operators and "
-         "UNION/MINUS/OPTIONAL/BIND/FILTER; at most {limit} are accepted: use VALUES or IN instead "
-         "of long chains, or split the query"),
-        (found.patterns, limits.max_patterns, "the query joins {size} triple patterns; at most {limit} "
-         "are accepted: split it into several queries or use VALUES"),
+        (
+            found.length,
+            limits.max_length,
+            "the query is {size} characters long; at most {limit} are accepted: send a shorter query",
+        ),
+        (
+            found.depth,
+            limits.max_depth,
+            "the query nests brackets {size} deep; at most {limit} levels "
+            "are accepted: flatten the nested groups, sub-queries or expressions",
+        ),
+        (
+            found.operators,
+            limits.max_operators,
+            "the query chains {size} operators and "
+            "UNION/MINUS/OPTIONAL/BIND/FILTER; at most {limit} are accepted: use VALUES or IN instead "
+            "of long chains, or split the query",
+        ),
+        (
+            found.patterns,
+            limits.max_patterns,
+            "the query joins {size} triple patterns; at most {limit} "
+            "are accepted: split it into several queries or use VALUES",
+        ),
     ):
         if size > limit:
             return Refusal(400, message.format(size=size, limit=limit))
