@@ -363,8 +363,11 @@ def test_nothing_changed_after_the_updates(server) -> None:  # type: ignore[no-u
 # ------------------------------------------------------------------ strace: the system's view
 
 
-def test_zz_strace_saw_no_connection_to_the_listener(strace: Strace | None, listener: Listener) -> None:
-    """Runs last in this module (name): every evasion above has been tried under strace by now."""
+def test_zz_strace_saw_no_connection_to_the_listener(
+    strace: Strace | None, listener: Listener, server: ServerProcess
+) -> None:
+    """Runs last in this module: every evasion above has been tried under strace by now."""
+    assert post(server, "ASK {}").status_code == 200  # the control below: a request strace must see
     if strace is None:
         pytest.skip(
             "strace is not installed (Debian package 'strace'): only the listener's count was checked"
