@@ -168,6 +168,21 @@ def test_codepoint_escape_in_the_keyword(server, listener) -> None:  # type: ign
     refused(server, listener, f"SELECT * WHERE {{ \\u0053ERVICE <{listener.url}> {{ }} }}", (403, 400))
 
 
+def test_codepoint_escape_in_the_middle_of_the_keyword(server, listener) -> None:  # type: ignore[no-untyped-def]
+    refused(server, listener, f"SELECT * WHERE {{ SER\\u0056ICE <{listener.url}> {{ }} }}", (403, 400))
+
+
+def test_service_glued_to_its_endpoint_and_group(server, listener) -> None:  # type: ignore[no-untyped-def]
+    refused(server, listener, f"SELECT*WHERE{{SERVICE<{listener.url}>{{?s ?p ?o}}}}")
+    refused(server, listener, f"SELECT*WHERE{{VALUES ?e{{<{listener.url}>}}SERVICE?e{{?s ?p ?o}}}}")
+
+
+def test_service_in_having_and_order_by(server, listener) -> None:  # type: ignore[no-untyped-def]
+    service = f"EXISTS {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
+    refused(server, listener, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c }} HAVING({service})")
+    refused(server, listener, f"SELECT ?a WHERE {{ ?a ?b ?c }} ORDER BY ({service})")
+
+
 def test_codepoint_escape_in_the_iri(server, listener) -> None:  # type: ignore[no-untyped-def]
     escaped = listener.url.replace("sparql", "\\u0073parql")
     refused(server, listener, f"SELECT * WHERE {{ SERVICE <{escaped}> {{ }} }}")
@@ -195,6 +210,7 @@ PLACES = {
     "GRAPH iri": "GRAPH <https://w3id.org/kdgraph/graph/kdgraph> {{ {s} }}",
     "BIND EXISTS": "BIND(EXISTS {{ {s} }} AS ?e)",
     "inside SERVICE": "SERVICE <http://127.0.0.1:1/> {{ {s} }}",
+    "blank-node object": "?q ?p [ ?x ?y ] . {{ {s} }}",
 }
 
 
@@ -210,7 +226,16 @@ def test_service_in_every_query_form_is_refused(server, listener, form) -> None:
 
 
 @pytest.mark.parametrize(
-    "keyword", ["SERVICE SILENT", "service silent", "SeRvIcE", "service", "SERVICE\tSILENT"]
+    "keyword",
+    [
+        "SERVICE SILENT",
+        "service silent",
+        "SeRvIcE",
+        "service",
+        "SERVICE\tSILENT",
+        "SERVICE #c\r",
+        "SERVICE#\n",
+    ],
 )
 def test_service_in_any_case_and_silent_is_refused(server, listener, keyword) -> None:  # type: ignore[no-untyped-def]
     refused(server, listener, f"SELECT * WHERE {{ {keyword} <{listener.url}> {{ ?s ?p ?o }} }}")
