@@ -166,20 +166,28 @@ CANONICAL_STORE = (
     "Oxigraph's store returns xsd:double in canonical form and integer subtypes as xsd:integer, "
     "not the terms as loaded"
 )
-EVALUATIONS = [  # (test id, folder, query, data, expected result)
-    ("jsonres01", "json-res", "jsonres01.rq", "data.ttl", "jsonres01.srj"),
-    ("jsonres02", "json-res", "jsonres02.rq", "data.ttl", "jsonres02.srj"),
-    ("jsonres03", "json-res", "jsonres03.rq", "data.ttl", "jsonres03.srj"),
-    ("jsonres04", "json-res", "jsonres04.rq", "data.ttl", "jsonres04.srj"),
-    ("csv01", "csv-tsv-res", "csvtsv01.rq", "data.ttl", "csvtsv01.csv"),
-    ("csv02", "csv-tsv-res", "csvtsv02.rq", "data.ttl", "csvtsv02.csv"),
-    ("csv03", "csv-tsv-res", "csvtsv01.rq", "data2.ttl", "csvtsv03.csv"),
-    ("tsv01", "csv-tsv-res", "csvtsv01.rq", "data.ttl", "csvtsv01.tsv"),
-    ("tsv02", "csv-tsv-res", "csvtsv02.rq", "data.ttl", "csvtsv02.tsv"),
-    ("tsv03", "csv-tsv-res", "csvtsv01.rq", "data2.ttl", "csvtsv03.tsv"),
-    ("length01", "functions", "length01.rq", "data.ttl", "length01.srx"),
-    ("length01-non-bmp", "functions", "length01.rq", "data5.ttl", "length01-non-bmp.srx"),
-]
+WANTED = {"json-res": None, "csv-tsv-res": None, "functions": ("length01", "length01-non-bmp")}  # None: all
+
+
+def _evaluations() -> list[tuple[str, str, str, str, str]]:
+    """(test id, folder, query file, data file, result file) of each wanted test, from its manifest."""
+    found = []
+    for folder, names in WANTED.items():
+        graph = _manifest(folder)
+        for entry in _entries(graph):
+            if names is not None and _name(entry) not in names:
+                continue
+            action = graph.value(entry, MF.action)
+            files = (
+                graph.value(action, QT.query),
+                graph.value(action, QT.data),
+                graph.value(entry, MF.result),
+            )
+            found.append((_name(entry), folder, *(Path(urlsplit(str(f)).path).name for f in files)))
+    return found
+
+
+EVALUATIONS = _evaluations() if SUITES else []
 MEDIA_OF = {
     ".srj": "application/sparql-results+json",
     ".srx": "application/sparql-results+xml",
@@ -190,18 +198,6 @@ MEDIA_OF = {
 
 def _evaluation_graph(folder: str, data: str) -> str:
     return f"urn:w3c:{folder}/{data}"
-
-
-def _check_evaluations_against_manifests() -> None:
-    """The table above is what the W3C manifests say (query, data, result of each test)."""
-    for test, folder, query, data, result in EVALUATIONS:
-        graph = _manifest(folder)
-        entry = next(e for e in _entries(graph) if _name(e) == test)
-        action = graph.value(entry, MF.action)
-        assert action is not None, f"{folder}: no test {test}"
-        assert Path(str(graph.value(action, QT.query))).name == query
-        assert Path(str(graph.value(action, QT.data))).name == data
-        assert Path(str(graph.value(entry, MF.result))).name == result
 
 
 # ------------------------------------------------------------------ the server
@@ -299,10 +295,6 @@ def test_protocol(server: ServerProcess, case: str) -> None:
             media = _media(content_type)
             assert media in RDF_TYPES, content_type
             rdflib.Graph().parse(data=body, format=RDF_TYPES[media])  # it is RDF (empty or not)
-
-
-def test_the_table_of_evaluation_tests_is_the_manifests() -> None:
-    _check_evaluations_against_manifests()
 
 
 # ------------------------------------------------------------------ results formats
