@@ -12,9 +12,7 @@ from __future__ import annotations
 import socket
 import threading
 
-ANSWER = (
-    b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"literal","value":"LEAKED"}}]}}'
-)
+ANSWER = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"literal","value":"LEAKED"}}]}}'
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
     b"Content-Length: " + str(len(ANSWER)).encode() + b"\r\nConnection: close\r\n\r\n" + ANSWER
@@ -30,7 +28,7 @@ class Listener:
         self._own: set[int] = set()  # our own sync connections
         self.requests: list[bytes] = []  # the first bytes each caller sent
         self._accepted = threading.Condition()
-        self._closed = False
+        self._seen = 0  # connections() at the previous new_connections()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -66,6 +64,12 @@ class Listener:
                 raise RuntimeError("the listener did not accept its own probe connection")
         probe.close()
         return sum(1 for port in self._peers if port not in self._own)
+
+    def new_connections(self) -> int:
+        """How many connections were made since the previous call (for a listener shared by tests)."""
+        total = self.connections()
+        new, self._seen = total - self._seen, total
+        return new
 
     def close(self) -> None:
         self._socket.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone does not

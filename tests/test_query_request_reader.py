@@ -22,8 +22,13 @@ from kdgraph.query.request_reader import (
 LIMIT = 1000
 
 
-def environ(method: str = "GET", query: str = "", body: bytes | None = None, content_type: str = "",
-            chunked: bool = False) -> dict:
+def environ(
+    method: str = "GET",
+    query: str = "",
+    body: bytes | None = None,
+    content_type: str = "",
+    chunked: bool = False,
+) -> dict:
     env = {"REQUEST_METHOD": method, "QUERY_STRING": query, "CONTENT_TYPE": content_type}
     if body is not None:
         env["wsgi.input"] = io.BytesIO(body)
@@ -48,8 +53,12 @@ def test_get_parameters_decode_percent_and_plus_in_order() -> None:
 
 
 def test_form_post_joins_url_and_form_parameters() -> None:
-    env = environ("POST", "default-graph-uri=urn%3Ag1", b"query=ASK%20%7B%7D&named-graph-uri=urn:n",
-                  "application/x-www-form-urlencoded")
+    env = environ(
+        "POST",
+        "default-graph-uri=urn%3Ag1",
+        b"query=ASK%20%7B%7D&named-graph-uri=urn:n",
+        "application/x-www-form-urlencoded",
+    )
     read = read_request(env, LIMIT)
     assert read.content_type == "application/x-www-form-urlencoded"
     assert one(read.params, "query") == "ASK {}"

@@ -134,8 +134,9 @@ _TOKEN = re.compile(
   | (?P<open>[{{(\[])
   | (?P<close>[}})\]])
   | (?P<separator>[.;,])
+  | (?P<other>.)
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.DOTALL,
 )
 _CODEPOINT = re.compile(rf"\\u({_HEX}{{4}})|\\U({_HEX}{{8}})")
 _CHAIN_KEYWORDS = frozenset({"UNION", "MINUS", "OPTIONAL", "BIND", "FILTER"})
@@ -171,19 +172,16 @@ class _Reading:
     patterns: int = 0
 
     def tokens(self) -> list[tuple[str, str, int]]:
-        """(kind, text, offset) of every token but whitespace and comments."""
-        found, position, text = [], 0, self.text
-        while position < len(text):
-            match = _TOKEN.match(text, position)
-            if match is None:  # not a SPARQL token: the engine will say so; skip one character
-                found.append(("other", text[position], position))
-                position += 1
-                continue
-            kind = match.lastgroup or "other"
-            if kind not in ("ws", "comment"):
-                found.append((kind, match.group(0), position))
-            position = match.end()
-        return found
+        """(kind, text, offset) of every token but whitespace and comments.
+
+        A character that starts no SPARQL token is a token "other" of its own (the engine will
+        reject it); the scan goes on after it.
+        """
+        return [
+            (match.lastgroup or "other", match.group(0), match.start())
+            for match in _TOKEN.finditer(self.text)
+            if match.lastgroup not in ("ws", "comment")
+        ]
 
     def where(self, offset: int) -> tuple[int, int]:
         line = self.text.count("\n", 0, offset) + 1
@@ -295,10 +293,10 @@ def resolve(base: str | None, reference: str) -> str:
 
 def scan(text: str, base: str | None = None) -> Scan:
     """Read ``text`` the grammar's way and the engine's way; what either finds counts."""
-    readings = [  # the engine's first, so that positions refer to the text as sent
-        _Reading(text, engine_keywords=True, base=base).read(),
-        _Reading(replace_codepoint_escapes(text), engine_keywords=False, base=base).read(),
-    ]
+    readings = [_Reading(text, engine_keywords=True, base=base).read()]  # positions as sent
+    replaced = replace_codepoint_escapes(text)
+    if replaced != text:  # without escapes the grammar's reading finds a subset of the engine's
+        readings.append(_Reading(replaced, engine_keywords=False, base=base).read())
     services: dict[tuple[str, bool], ServiceCall] = {}
     for reading in readings:
         for call in reading.services:
@@ -339,15 +337,30 @@ def refusal(
                 f"except to the endpoints its operator allow-listed ({allowed})",
             )
     for size, limit, message in (
-        (found.length, limits.max_length, "the query is {size} characters long; at most {limit} are "
-         "accepted: send a shorter query"),
-        (found.depth, limits.max_depth, "the query nests brackets {size} deep; at most {limit} levels "
-         "are accepted: flatten the nested groups, sub-queries or expressions"),
-        (found.operators, limits.max_operators, "the query chains {size} operators and "
-         "UNION/MINUS/OPTIONAL/BIND/FILTER; at most {limit} are accepted: use VALUES or IN instead "
-         "of long chains, or split the query"),
-        (found.patterns, limits.max_patterns, "the query joins {size} triple patterns; at most {limit} "
-         "are accepted: split it into several queries or use VALUES"),
+        (
+            found.length,
+            limits.max_length,
+            "the query is {size} characters long; at most {limit} are accepted: send a shorter query",
+        ),
+        (
+            found.depth,
+            limits.max_depth,
+            "the query nests brackets {size} deep; at most {limit} levels "
+            "are accepted: flatten the nested groups, sub-queries or expressions",
+        ),
+        (
+            found.operators,
+            limits.max_operators,
+            "the query chains {size} operators and "
+            "UNION/MINUS/OPTIONAL/BIND/FILTER; at most {limit} are accepted: use VALUES or IN instead "
+            "of long chains, or split the query",
+        ),
+        (
+            found.patterns,
+            limits.max_patterns,
+            "the query joins {size} triple patterns; at most {limit} "
+            "are accepted: split it into several queries or use VALUES",
+        ),
     ):
         if size > limit:
             return Refusal(400, message.format(size=size, limit=limit))
