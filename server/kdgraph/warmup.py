@@ -33,6 +33,7 @@ from .openapi import DEFAULT_LIMIT
 from .query.engine import Answer, Engine, Query
 from .query.errors import QueryPathError
 from .query.media import Wanted
+from .query.protocol import base_iri_for
 from .resources import bundled_paths
 from .runtime import engine_for, etag_for
 from .saved_queries import ParameterError, load_saved_queries
@@ -62,7 +63,7 @@ def warm(config: ServerConfig) -> None:
     write_dumps(_writer(engine, served), dumps_dir(config.state_dir, served.version), prefixes(config.base))
     files = AnswerFiles(answers_dir(config.state_dir, served.version))
     answered = 0
-    for query in warm_queries():
+    for query in warm_queries(config.base):
         try:
             answer = engine.answer(query, JSON)
         except QueryPathError:  # a saved query that fails here fails on request too, with its message
@@ -157,7 +158,7 @@ def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
         temporary.replace(target)
 
 
-def warm_queries() -> Iterator[Query]:
+def warm_queries(base: str) -> Iterator[Query]:
     """The queries the API, the UI and the benchmark send for each saved query."""
     for saved in load_saved_queries(bundled_paths().queries).values():
         for raw in ({}, saved.example_parameters()):
@@ -165,5 +166,5 @@ def warm_queries() -> Iterator[Query]:
                 bound = saved.bind(raw)
             except ParameterError:
                 continue  # a required parameter without default: nothing to guess
-            yield Query(saved.bound_text(raw))  # the UI, /sparql
+            yield Query(saved.bound_text(raw), base_iri=base_iri_for(base))  # the UI, /sparql
             yield from filter(None, saved.api_queries(bound, DEFAULT_LIMIT, 0))

@@ -48,6 +48,7 @@ class Query:
     substitutions: tuple[tuple[str, Term], ...] = ()  # sorted (variable, term) pairs
     default_graphs: tuple[str, ...] | None = None  # protocol dataset: None = as the query says
     named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None  # relative IRIs in the query resolve against it (see protocol)
 
     @classmethod
     def bound(
@@ -64,6 +65,7 @@ class Query:
             tuple((name, str(term)) for name, term in self.substitutions),
             self.default_graphs,
             self.named_graphs,
+            self.base_iri,
         )
         return hashlib.blake2b(repr(parts).encode(), digest_size=10).hexdigest()
 
@@ -133,6 +135,8 @@ def dataset_arguments(query: Query) -> dict:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in query.named_graphs or ()]
     elif UNION_DEFAULT_GRAPH:
         kwargs["use_default_graph_as_union"] = True
+    if query.base_iri:
+        kwargs["base_iri"] = query.base_iri
     if query.substitutions:
         kwargs["substitutions"] = {ox.Variable(name): term for name, term in query.substitutions}
     return kwargs

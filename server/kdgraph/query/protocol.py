@@ -30,8 +30,20 @@ class Operation:
     params: Mapping[str, Sequence[str]]  # for the format step (format=, output=, results=)
 
 
-def operation(request: ReadRequest) -> Operation | None:
-    """The query the request asks for, or None for a GET without one (the service description)."""
+def base_iri_for(base: str) -> str:
+    """What relative IRIs in a client's query resolve against: the endpoint's IRI in our namespace.
+
+    Not the URL the request came in on: the answer (and its cache key) must not depend on the
+    Host header, and the warm-up must be able to ask the very same query.
+    """
+    return f"{base}sparql"
+
+
+def operation(request: ReadRequest, base_iri: str | None = None) -> Operation | None:
+    """The query the request asks for, or None for a GET without one (the service description).
+
+    ``base_iri``: what relative IRIs in the query resolve against (:func:`base_iri_for`).
+    """
     params = request.params
     text: str | None
     if (request.method == "POST" and request.content_type == UPDATE_BODY) or params.get("update"):
@@ -59,5 +71,10 @@ def operation(request: ReadRequest) -> Operation | None:
         raise BadRequest("the query is empty; send a SPARQL query in the 'query' parameter")
     defaults, named = dataset(params)
     given = bool(defaults or named)
-    query = Query(text, default_graphs=defaults if given else None, named_graphs=named if given else None)
+    query = Query(
+        text,
+        default_graphs=defaults if given else None,
+        named_graphs=named if given else None,
+        base_iri=base_iri,
+    )
     return Operation(query, params)

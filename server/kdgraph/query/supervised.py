@@ -49,6 +49,7 @@ def encode_request(query: Query, wanted: Wanted, max_bytes: int) -> bytes:
             [[name, str(term)] for name, term in query.substitutions],
             query.default_graphs,
             query.named_graphs,
+            query.base_iri,
             [f.name if isinstance(f, media.Format) else "" for f in (wanted.results, wanted.rdf)],
             max_bytes,
         ]
@@ -60,12 +61,13 @@ def _parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 
 def decode_request(message: bytes) -> tuple[Query, Wanted, int]:
-    text, substitutions, defaults, named, (results, rdf), max_bytes = json.loads(message)
+    text, substitutions, defaults, named, base_iri, (results, rdf), max_bytes = json.loads(message)
     query = Query(
         text,
         tuple((name, _parse_term(term)) for name, term in substitutions),
         None if defaults is None else tuple(defaults),
         None if named is None else tuple(named),
+        base_iri,
     )
     # A kind the client cannot take is refused with the kind's name; the worker, which holds
     # the client's Wanted, turns it into the full 406 message.

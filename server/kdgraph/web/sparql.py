@@ -56,7 +56,7 @@ def precheck(query: Query) -> isolation.Route:
     to the engine that has network.
     """
     allowed = runtime().config.allowed_services
-    found = lexer.scan(query.text)
+    found = lexer.scan(query.text, base=query.base_iri)
     refusal = lexer.refusal(found, allowed)
     if refusal is not None:
         raise for_status(refusal.status, refusal.message)
@@ -91,7 +91,7 @@ def _service_description() -> Response:
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     read = read_request()
-    operation = protocol.operation(read)
+    operation = protocol.operation(read, base_iri=protocol.base_iri_for(runtime().config.base))
     if operation is None:
         return _service_description()
     route = precheck(operation.query)
