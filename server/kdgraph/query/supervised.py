@@ -163,7 +163,8 @@ class SupervisedEngine:
             raise EngineFailure("the query engine stopped (out of memory?); it has been restarted") from None
         if status == errors.NotAcceptable.__name__:
             wanted.for_kind(detail)  # raises the client's own 406
-        error = _REPORTABLE[status].__new__(_REPORTABLE[status])
+        kind = _REPORTABLE.get(status, EngineFailure)
+        error = kind.__new__(kind)
         QueryPathError.__init__(error, detail)
         if isinstance(error, EngineFailure):
             self.restart()
