@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import resource
+import select
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
@@ -130,6 +131,8 @@ class SupervisedEngine:
         )
         self._process.start()
         child.close()
+        self._poller = select.poll()  # made once: multiprocessing's poll() builds a selector per call
+        self._poller.register(self._connection.fileno(), select.POLLIN)
 
     def restart(self) -> None:
         self.close()
@@ -144,7 +147,7 @@ class SupervisedEngine:
     def answer(self, query: Query, wanted: Wanted) -> Answer:
         try:
             self._connection.send_bytes(encode_request(query, wanted, self.max_bytes))
-            ready = self._connection.poll(self.timeout)
+            ready = bool(self._poller.poll(self.timeout * 1000))
         except (BrokenPipeError, EOFError, OSError):
             self.restart()
             raise EngineFailure("the query engine stopped; it has been restarted, please retry") from None
