@@ -12,9 +12,11 @@ checked (length and SHA-256) on every read, written atomically; a corrupt one is
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .answer_cache import AnswerCache
+from .answer_cache import _file_name as file_name  # the cache's own naming rule, not a copy of it
 from .query import media
 from .query.engine import Answer
 
@@ -27,10 +29,28 @@ def answers_dir(state_dir: Path, version: str) -> Path:
 
 
 class AnswerFiles:
+    """Most lookups are for answers nobody wrote (a new query text): those cost one stat of the
+    directory, not a failed open per format asked for. The names in the directory are listed
+    again only when its modification time changed, i.e. after someone wrote or removed a file."""
+
     def __init__(self, directory: Path, budget: int = BUDGET_BYTES):
+        self.directory = directory
         self._cache = AnswerCache(directory, memory_bytes=0, disk_bytes=budget)
+        self._listed_at: int | None = None
+        self._names: frozenset[str] = frozenset()
+
+    def _may_hold(self, etag: str) -> bool:
+        try:
+            changed = os.stat(self.directory).st_mtime_ns
+            if changed != self._listed_at:
+                self._names, self._listed_at = frozenset(os.listdir(self.directory)), changed
+        except OSError:
+            return False
+        return file_name(etag) in self._names
 
     def get(self, etag: str) -> Answer | None:
+        if not self._may_hold(etag):
+            return None
         value = self._cache.get(etag)
         if value is None:
             return None
