@@ -55,6 +55,7 @@ def test_protocol_dataset_replaces_the_querys_own() -> None:
 
 def test_get_without_query_is_the_service_description_and_other_bodies_are_415() -> None:
     assert operation(ReadRequest("GET", "", {})) is None
+    assert operation(ReadRequest("HEAD", "", {})) is None
     with pytest.raises(errors.UnsupportedMediaType):
         operation(ReadRequest("POST", "application/json", {}, None))
     with pytest.raises(errors.BadRequest, match="empty"):

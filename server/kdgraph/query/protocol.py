@@ -63,7 +63,7 @@ def operation(request: ReadRequest, base_iri: str | None = None) -> Operation | 
         except RequestRefused as refused:
             raise BadRequest(refused.message) from None
         if found is None:
-            if request.method == "GET":
+            if request.method in ("GET", "HEAD"):
                 return None
             raise BadRequest("no query: send the SPARQL query in the 'query' parameter")
         text = found
