@@ -193,3 +193,69 @@ def test_one_table_from_error_to_status(error: errors.QueryPathError, status: in
     response = errors.response_for(error)
     assert response.status_code == status and response.mimetype == "text/plain"
     assert ("Retry-After" in response.headers) == (status == 503)
+
+
+# ---------------------------------------------------------------- engines for a worker with threads
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
+    from kdgraph.data_state import prepare
+
+    return prepare(tmp_path_factory.mktemp("pool-state"), None).store_path
+
+
+def _pool(store_path: str, size: int):  # type: ignore[no-untyped-def]
+    from kdgraph.query.supervised import EnginePool, SupervisedEngine
+
+    return EnginePool(lambda: SupervisedEngine(store_path, 2.0, 10**9), size, wait=0.2)
+
+
+def test_a_runaway_holds_one_engine_of_the_pool_while_another_answers(store_path: str) -> None:
+    import threading
+
+    pool = _pool(store_path, 2)
+    outcome: list[BaseException] = []
+
+    def runaway() -> None:
+        try:
+            pool.answer(Query(RUNAWAY), Wanted.of("json", "ttl"))
+        except errors.QueryPathError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    while pool._free.qsize() != 1:  # the runaway has taken its engine
+        thread.join(0.01)
+    quick = pool.run(Query(f"ASK {{ <{PT}> ?p ?o }}"))
+    assert thread.is_alive()  # answered while the runaway was still being evaluated
+    thread.join()
+    pool.close()
+    assert quick == AskResult(True)
+    assert len(outcome) == 1 and isinstance(outcome[0], errors.QueryTimeout)
+
+
+def test_a_pool_with_every_engine_busy_answers_503_with_retry_after(store_path: str) -> None:
+    import threading
+
+    pool = _pool(store_path, 1)
+    outcome: list[BaseException] = []
+
+    def runaway() -> None:
+        try:
+            pool.run(Query(RUNAWAY))
+        except errors.QueryPathError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    while pool._free.qsize() != 0:
+        thread.join(0.01)
+    with pytest.raises(errors.Busy) as busy:
+        pool.run(Query(f"ASK {{ <{PT}> ?p ?o }}"))
+    thread.join()
+    pool.close()
+    assert busy.value.status == 503 and busy.value.headers["Retry-After"]
+    assert len(outcome) == 1 and isinstance(outcome[0], errors.QueryTimeout)

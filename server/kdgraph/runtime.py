@@ -24,8 +24,9 @@ from .query.engine import TRANSPORT, Answer, EmbeddedEngine, Engine, Query, Resu
 from .query.media import Format, Wanted
 from .query.remote import RemoteEngine
 from .query.sparql_client import Endpoints, SparqlClient
-from .query.supervised import SupervisedEngine
+from .query.supervised import EnginePool, SupervisedEngine
 
+ENGINE_WAIT = 1.0  # seconds a request waits for a free engine before it is answered 503
 MEMORY_BYTES = 64_000_000  # answers kept in memory per worker, at most (bytes of the bodies)
 
 
@@ -60,9 +61,13 @@ def engine_for(
     if deadline is None:
         return EmbeddedEngine.open(served.store_path, config.max_result_bytes)
     confine = None if networked or not network_isolation() else isolation.isolate_network
-    return SupervisedEngine(
-        served.store_path, deadline, config.max_result_bytes, config.engine_memory_limit, confine
-    )
+
+    def start() -> SupervisedEngine:
+        return SupervisedEngine(
+            served.store_path, deadline, config.max_result_bytes, config.engine_memory_limit, confine
+        )
+
+    return EnginePool(start, config.engines_per_worker, wait=ENGINE_WAIT)
 
 
 class CachedEngine:
@@ -78,7 +83,7 @@ class CachedEngine:
         self._memory: OrderedDict[str, Answer] = OrderedDict()
         self._bytes = 0
         self._kinds: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()  # one query at a time per engine
+        self._lock = threading.Lock()
 
     def _cached(self, query: Query, wanted: Wanted) -> Answer | None:
         kind = self._kinds.get(query.key)
@@ -110,16 +115,17 @@ class CachedEngine:
             self._kinds.popitem(last=False)
 
     def answer(self, query: Query, wanted: Wanted) -> Answer:
-        with self._lock:
+        with self._lock:  # the cache's structures only: evaluations run side by side
             cached = self._cached(query, wanted)
-            if cached is not None:
-                return cached
-            start = time.perf_counter()
-            fresh = self.inner.answer(query, wanted)
-            answer = Answer(fresh.body, fresh.fmt, etag_for(self.version, query, fresh.fmt))
-            self.files.put(answer, time.perf_counter() - start)
+        if cached is not None:
+            return cached
+        start = time.perf_counter()
+        fresh = self.inner.answer(query, wanted)
+        answer = Answer(fresh.body, fresh.fmt, etag_for(self.version, query, fresh.fmt))
+        self.files.put(answer, time.perf_counter() - start)
+        with self._lock:
             self._remember(query, answer)
-            return answer
+        return answer
 
     def run(self, query: Query) -> Result:
         return decode(self.answer(query, TRANSPORT))

@@ -101,6 +101,13 @@ class EngineFailure(QueryPathError):
     retry_after = 1
 
 
+class Busy(QueryPathError):
+    """Every engine of this worker is evaluating and none became free in time; come back soon."""
+
+    status = 503
+    retry_after = 2
+
+
 _BY_STATUS: dict[int, type[QueryPathError]] = {
     400: BadRequest,
     403: Forbidden,

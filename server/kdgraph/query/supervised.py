@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import queue
 import resource
 import select
 from collections.abc import Callable
@@ -25,7 +26,7 @@ import pyoxigraph as ox
 from ..forking import reset_signals
 from . import errors, media
 from .engine import TRANSPORT, Answer, Query, Result, decode, evaluate, serialize
-from .errors import EngineFailure, QueryPathError, QueryTimeout
+from .errors import Busy, EngineFailure, QueryPathError, QueryTimeout
 from .media import Wanted
 
 _CONTEXT = multiprocessing.get_context("fork")
@@ -175,3 +176,39 @@ class SupervisedEngine:
 
     def run(self, query: Query) -> Result:
         return decode(self.answer(query, TRANSPORT))
+
+
+class EnginePool:
+    """The engines of one worker that serves several requests at once (threads).
+
+    Each evaluation takes a free engine and gives it back; a runaway query holds one engine
+    until its deadline while the others go on answering. When none becomes free within
+    ``wait`` seconds the answer is 503 with Retry-After: a bounded wait, never a growing queue.
+    A pool of one is a single engine used by one request at a time.
+    """
+
+    def __init__(self, start: Callable[[], SupervisedEngine], size: int, wait: float):
+        self._engines = [start() for _ in range(max(size, 1))]
+        self._free: queue.SimpleQueue[SupervisedEngine] = queue.SimpleQueue()
+        for engine in self._engines:
+            self._free.put(engine)
+        self.wait = wait
+
+    def answer(self, query: Query, wanted: Wanted) -> Answer:
+        try:
+            engine = self._free.get(timeout=self.wait)
+        except queue.Empty:
+            raise Busy(
+                f"all {len(self._engines)} query engines of this worker are busy; try again shortly"
+            ) from None
+        try:
+            return engine.answer(query, wanted)
+        finally:
+            self._free.put(engine)
+
+    def run(self, query: Query) -> Result:
+        return decode(self.answer(query, TRANSPORT))
+
+    def close(self) -> None:
+        for engine in self._engines:
+            engine.close()
