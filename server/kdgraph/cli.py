@@ -370,28 +370,45 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' \\
            http://127.0.0.1:8000/sparql
     """
+    import os
+    import shutil
     import tempfile
 
     from .config import ServerConfig
     from .data_state import DataRejected, prepare, prepare_backend
     from .serve import run
+    from .state_dir import StateDir, StateError
 
+    temporary = state_dir is None
+    if temporary:  # removed at exit; those of killed servers are removed here
+        StateDir.remove_abandoned_temporaries(Path(tempfile.gettempdir()), "kdgraph-")
     state = state_dir or Path(tempfile.mkdtemp(prefix="kdgraph-"))
+    owner = os.getpid()  # gunicorn's workers unwind through here too: only this process removes it
     try:
+        directory = StateDir(state)
+        directory.create()
+        directory.hold_lock()
+        if temporary:
+            directory.mark_temporary()
         served = (
-            prepare_backend(state, backend, base) if backend else prepare(state, list(data) or None, base)
+            prepare_backend(state, backend, base, at_start=True)
+            if backend
+            else prepare(state, list(data) or None, base, at_start=True)
         )
-    except DataRejected as error:
+        click.echo(f"serving {served.triples} triples (version {served.version}) from {state}", err=True)
+        config = ServerConfig(
+            state_dir=state,
+            base=base,
+            public_url=public_url,
+            query_timeout=query_timeout,
+            allowed_services=frozenset(allowed_services),
+        )
+        run(config, list(data) or None, host, port, workers, served, backend)
+    except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")
-    click.echo(f"serving {served.triples} triples (version {served.version}) from {state}", err=True)
-    config = ServerConfig(
-        state_dir=state,
-        base=base,
-        public_url=public_url,
-        query_timeout=query_timeout,
-        allowed_services=frozenset(allowed_services),
-    )
-    run(config, list(data) or None, host, port, workers, backend)
+    finally:
+        if temporary and os.getpid() == owner:
+            shutil.rmtree(state, ignore_errors=True)
 
 
 @main.command(name="diff")

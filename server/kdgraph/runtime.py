@@ -1,8 +1,11 @@
 """What one worker process keeps between requests: the served data, its engine, a result cache.
 
-On every request the worker checks (one stat call) whether the served data changed; if so it
-opens the new store with a fresh engine. Results are cached by data version, so a reload
-never serves a stale answer: in memory per worker, and on disk for all workers (answer_files).
+At the start of every request the worker reads the server's shared status (one number in
+memory, see shared_status) to see whether the served data changed; if so it opens the new
+store with a fresh engine. The version is then fixed for the rest of the request, so an ETag
+and the body it labels always come from the same version. Results are cached by data version,
+so a reload never serves a stale answer: in memory per worker, and on disk for all workers
+(answer_files).
 """
 
 from __future__ import annotations
@@ -13,19 +16,23 @@ import threading
 import time
 from collections import OrderedDict
 
+from flask import g, has_request_context
+
 from . import remote_engine
 from .answer_files import Answer, AnswerFiles, answers_dir
 from .config import ServerConfig
-from .data_state import CURRENT, ServedData, read_current
+from .data_state import ServedData, read_current
 from .engine import EngineProcess, QueryRequest
 from .remote_engine import RemoteEngine
+from .shared_status import SharedStatus
 
 
 class Runtime:
-    def __init__(self, config: ServerConfig):
+    def __init__(self, config: ServerConfig, status: SharedStatus | None = None):
         self.config = config
+        self.status = status  # None outside a server (tests, scripts): current.json is read once
         self._served: ServedData | None = None
-        self._mtime = 0.0
+        self._generation = -1
         self._engine: EngineProcess | RemoteEngine | None = None
         self._files: AnswerFiles | None = None
         self._cache: OrderedDict[str, Answer] = OrderedDict()
@@ -33,23 +40,53 @@ class Runtime:
         atexit.register(self.close)  # the engine process ends with this (worker) process
 
     def served(self) -> ServedData:
-        path = self.config.state_dir / CURRENT
-        mtime = path.stat().st_mtime
-        if self._served is None or mtime != self._mtime:
+        """The served data, the same for the whole of one request (see the module doc)."""
+        pinned = g.get("kdgraph_served") if has_request_context() else None
+        if pinned is not None:
+            return pinned
+        if self.status is not None:
+            generation = self.status.generation("served")
+            if generation != self._generation:
+                generation, record = self.status.read("served")
+                if record is None:
+                    raise FileNotFoundError("the server has published no data yet")
+                self._switch(ServedData(**record["served"]))
+                self._generation = generation
+        elif self._served is None:
             current = read_current(self.config.state_dir)
             if current is None:
                 raise FileNotFoundError(f"no served data in {self.config.state_dir}")
-            if self._served is None or (current.store_path, current.graph) != (
-                self._served.store_path,
-                self._served.graph,
-            ):
-                if self._engine is not None:
-                    self._engine.close()
-                self._engine = self._engine_for(current)
-                self._cache.clear()
-            self._files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
-            self._served, self._mtime = current, mtime
+            self._switch(current)
+        assert self._served is not None
+        if has_request_context():
+            g.kdgraph_served = self._served
         return self._served
+
+    def last_reload(self) -> dict | None:
+        """How the last reload of this server went (None: none since it started)."""
+        if self.status is None:
+            return None
+        _, record = self.status.read("served")
+        return record.get("reload") if record else None
+
+    def warmup_failure(self, version: str) -> str | None:
+        """Why the warm-up of ``version`` failed in this server (None: it did not fail)."""
+        if self.status is None:
+            return None
+        _, record = self.status.read("warmup")
+        return record.get("error") if record and record.get("version") == version else None
+
+    def _switch(self, current: ServedData) -> None:
+        if self._served is None or (current.store_path, current.graph) != (
+            self._served.store_path,
+            self._served.graph,
+        ):
+            if self._engine is not None:
+                self._engine.close()
+            self._engine = self._engine_for(current)
+            self._cache.clear()
+        self._files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
+        self._served = current
 
     def _engine_for(self, served: ServedData) -> EngineProcess | RemoteEngine:
         if served.backend:

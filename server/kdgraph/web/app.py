@@ -15,15 +15,17 @@ from ..config import ServerConfig
 from ..resources import bundled_paths
 from ..runtime import Runtime
 from ..saved_queries import load_saved_queries
+from ..shared_status import SharedStatus
 from . import dataset, health, linked_data, queries_api, sparql, ui
 
 access_log = logging.getLogger("kdgraph.access")
 
 
-def create_app(config: ServerConfig) -> Flask:
+def create_app(config: ServerConfig, status: SharedStatus | None = None) -> Flask:
+    """``status``: the server's shared status (what is served, how the last reload went), if served."""
     app = Flask(__name__, static_folder=None)  # static files belong to the UI blueprint
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    app.extensions["kdgraph"] = Runtime(config)
+    app.extensions["kdgraph"] = Runtime(config, status)
     app.extensions["kdgraph.queries"] = load_saved_queries(bundled_paths().queries)
     CORS(
         app,
