@@ -93,15 +93,18 @@ def prepare(
     require_conformance: bool = True,
     *,
     at_start: bool = False,
+    retire_previous: bool = True,
 ) -> ServedData:
     """Make ``data`` the served graph if it conforms; reuse what is current if made from the same bytes.
 
     All of it happens in a child process: the files are read there once, and those bytes are
     hashed, validated and loaded into the store. ``at_start``: no other process of this server
     uses the state directory yet, so whatever a killed server left behind is removed first.
+    ``retire_previous=False``: the caller calls ``retire`` once no worker starts on it any more.
     """
     StateDir(state_dir).create()
-    return _in_child(_prepare, state_dir, list(data) if data else None, base, require_conformance, at_start)
+    args = (state_dir, list(data) if data else None, base, require_conformance, at_start, retire_previous)
+    return _in_child(_prepare, *args)
 
 
 def _trusted_current(state: StateDir) -> tuple[ServedData | None, str]:
@@ -120,16 +123,24 @@ def _trusted_current(state: StateDir) -> tuple[ServedData | None, str]:
 
 
 def _prepare(
-    state_dir: Path, data: list[Path] | None, base: str, require_conformance: bool, at_start: bool
+    state_dir: Path,
+    data: list[Path] | None,
+    base: str,
+    require_conformance: bool,
+    at_start: bool,
+    retire_previous: bool,
 ) -> ServedData:
     state = StateDir(state_dir)
     current, damage = _trusted_current(state)
     if at_start:
         state.clean(current.build if current else None, current.version if current else None)
     try:
-        return _prepare_trusting(state, current, data, base, require_conformance)
+        served = _prepare_trusting(state, current, data, base, require_conformance)
     except DataRejected as error:
         raise DataRejected(f"{damage}; and {error}" if damage else str(error)) from None
+    if retire_previous and current is not None:
+        retire(state_dir, current, served)
+    return served
 
 
 def _prepare_trusting(
@@ -182,22 +193,20 @@ def _prepare_trusting(
             inputs=fingerprint_,
             build=str(build),
         )
-        _make_current(state, served)
+        state.write_current(asdict(served))
     except BaseException:
         state.discard(build)  # an interrupted build is never left half-written (nor named current)
         raise
     return served
 
 
-def _make_current(state: StateDir, served: ServedData) -> None:
-    """Point current.json at ``served``; remove what only the previous version used."""
-    try:
-        previous = read_current(state.root)
-    except StateError:
-        previous = None
-    state.write_current(asdict(served))
-    if previous is None:
-        return
+def retire(state_dir: Path, previous: ServedData, served: ServedData) -> None:
+    """Remove what only ``previous`` used, now that ``served`` replaced it.
+
+    The server calls this after it told its workers about ``served`` (a worker still answering
+    from ``previous`` keeps the files it opened: POSIX).
+    """
+    state = StateDir(state_dir)
     if previous.build and previous.build != served.build:
         state.discard(Path(previous.build))
     if previous.version != served.version:
@@ -269,7 +278,10 @@ def _prepare_backend(state_dir: Path, root: str, base: str, at_start: bool) -> S
         except (ValueError, OSError) as error:
             raise DataRejected(str(error)) from None
         served = replace(served, build=str(build))
-        _make_current(state, served)
+        previous, _ = _trusted_current(state)
+        state.write_current(asdict(served))
+        if previous is not None and at_start:
+            retire(state_dir, previous, served)
     except BaseException:
         state.discard(build)
         raise
@@ -281,11 +293,16 @@ def reload(
 ) -> tuple[ServedData | None, dict]:
     """Try new data aside (or re-read the backend's current version): (what to serve, the outcome).
 
-    Never raises for bad data or bad luck: the outcome says what went wrong, for /health.
+    Never raises for bad data or bad luck: the outcome says what went wrong, for /health. The
+    previous version is not retired: see ``retire``.
     """
     at = datetime.now(UTC).isoformat()  # microseconds: two reloads never share a timestamp
     try:
-        served = prepare_backend(state_dir, backend, base) if backend else prepare(state_dir, data, base)
+        served = (
+            prepare_backend(state_dir, backend, base)
+            if backend
+            else prepare(state_dir, data, base, retire_previous=False)
+        )
     except (DataRejected, OSError, StateError) as error:
         return None, {"ok": False, "at": at, "error": str(error)}
     return served, {"ok": True, "at": at, "version": served.version}

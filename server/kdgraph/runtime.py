@@ -62,6 +62,10 @@ class Runtime:
             g.kdgraph_served = self._served
         return self._served
 
+    def is_latest(self) -> bool:
+        """Whether the served data of this request is still what the server serves."""
+        return self.status is None or self.status.generation("served") == self._generation
+
     def last_reload(self) -> dict | None:
         """How the last reload of this server went (None: none since it started)."""
         if self.status is None:

@@ -11,7 +11,10 @@ behaviour, re-reading its configuration and replacing every worker, is not used.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -24,7 +27,7 @@ from gunicorn.config import KNOWN_SETTINGS
 
 from . import warmup
 from .config import ServerConfig
-from .data_state import ServedData, reload
+from .data_state import ServedData, reload, retire
 from .shared_status import SharedStatus
 from .web.app import create_app
 
@@ -44,6 +47,7 @@ class Preparer:
     ):
         self.config, self.data, self.backend, self.status = config, data, backend, status
         self.served = served
+        self._warmup: int | None = None  # pid of the running warm-up
         self._wanted = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kdgraph-preparer", daemon=True)
         status.write("served", {"served": asdict(served), "reload": None})
@@ -51,7 +55,14 @@ class Preparer:
     def start(self) -> None:
         """Start the thread and the first warm-up (both die with the arbiter)."""
         self._thread.start()
-        warmup.start(self.config, self.served, self.status)
+        self._start_warmup()
+
+    def _start_warmup(self) -> None:
+        """The warm-up of what is served now; one of an older version is stopped (its files are gone)."""
+        if self._warmup is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._warmup, signal.SIGKILL)
+        self._warmup = warmup.start(self.config, self.served, self.status)
 
     def wake(self) -> None:
         self._wanted.set()
@@ -62,12 +73,14 @@ class Preparer:
             self._wanted.clear()
             log.info("SIGHUP: reloading data from %s", self.backend or self.data or "bundled data")
             served, outcome = reload(self.config.state_dir, self.data, self.config.base, self.backend)
+            previous = self.served
             if served is not None:
                 self.served = served
             self.status.write("served", {"served": asdict(self.served), "reload": outcome})
             if outcome["ok"]:
                 log.info("reload: serving version %s", self.served.version)
-                warmup.start(self.config, self.served, self.status)
+                retire(self.config.state_dir, previous, self.served)  # workers were told just now
+                self._start_warmup()
             else:
                 log.error("reload failed; still serving %s: %s", self.served.version, outcome["error"])
 

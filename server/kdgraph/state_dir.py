@@ -129,15 +129,12 @@ class StateDir:
         read-only disk nothing can be cleaned or built anyway, so no lock file is needed there.
         """
         path = self.root / LOCK
-        try:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:  # read-only: a lock needs no write access, and the disk can be made read-only under us
+            descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
         except OSError as error:
-            if error.errno in (errno.EROFS, errno.EACCES) and path.exists():
-                descriptor = os.open(path, os.O_RDONLY)
-            elif error.errno in (errno.EROFS, errno.ENOSPC):
+            if error.errno in (errno.EROFS, errno.ENOSPC):
                 return
-            else:
-                raise StateError(f"{path}: {error.strerror}") from None
+            raise StateError(f"{path}: {error.strerror}") from None
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

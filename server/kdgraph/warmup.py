@@ -43,9 +43,9 @@ from .shared_status import SharedStatus
 from .state_dir import StateDir, atomic_write, file_summary
 
 
-def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> None:
-    """Start the warm-up of ``served`` in the background; it ends when done, or with the server."""
-    detach(_main, config, served, status)
+def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> int:
+    """Start the warm-up of ``served`` in the background (its pid); it ends when done, or with the server."""
+    return detach(_main, config, served, status)
 
 
 def _main(config: ServerConfig, served: ServedData, status: SharedStatus | None) -> None:

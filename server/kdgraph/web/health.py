@@ -34,7 +34,9 @@ def health():  # type: ignore[no-untyped-def]
     failed_warmup = runtime.warmup_failure(served.version)
     if warm is None and failed_warmup:
         reasons.append(f"the warm-up failed ({failed_warmup}); dumps are not available")
-    damaged = StateDir(runtime.config.state_dir).missing_files(Path(served.build)) if served.build else None
+    damaged = None
+    if served.build and runtime.is_latest():  # (an older build may just have been retired)
+        damaged = StateDir(runtime.config.state_dir).missing_files(Path(served.build))
     if damaged:
         reasons.append(f"a file of the served build is damaged ({damaged}); rebuilding")
         _ask_for_rebuild(runtime)
