@@ -456,3 +456,19 @@ def test_without_state_dir_the_temporary_directory_is_removed_at_exit_and_after_
     process.wait(60)
     process.stderr.close()
     assert list(tmp_path.glob("kdgraph-*")) == []
+
+
+def test_long_get_queries_reach_our_own_limit_not_gunicorns_request_line(bundled_server) -> None:  # type: ignore[no-untyped-def]
+    """gunicorn's limit_request_line is off (0): a 20 kB GET query is answered; above 1 MB, our 413."""
+    padding = "# " + "x" * 20_000 + "\n"
+    long = requests.get(
+        f"{bundled_server.url}/sparql",
+        params={"query": padding + "ASK { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert long.status_code == 200 and long.json()["boolean"] is True
+    too_long = requests.get(
+        f"{bundled_server.url}/sparql", params={"query": "# " + "x" * 1_100_000 + "\nASK {}"}, timeout=30
+    )
+    assert too_long.status_code == 413 and "POST large queries" in too_long.text

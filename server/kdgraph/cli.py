@@ -19,6 +19,7 @@ from .namespaces import prefixes
 from .remote_store import RemoteStore
 from .resources import bundled_paths
 from .saved_queries import ParameterError, QueryFileError, SavedQuery, load_saved_queries
+from .state_dir import StateDir, StateError, atomic_write
 from .store import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore, QueryError, QueryStore, SelectResult
 from .validation import ValidationReport, checked, load_shapes, remember, validate
 
@@ -103,7 +104,10 @@ def export(fmt: str, output: Path | None, data: Sequence[Path], base: str) -> No
     extra = {"prefixes": prefixes(base)} if fmt in ("ttl", "trig") else {}
     payload = ox.serialize(ordered, format=EXPORT_FORMATS[fmt], **extra) or b""
     if output:
-        output.write_bytes(payload)
+        try:
+            atomic_write(output, payload)  # a full disk leaves the previous file, not half a graph
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror}")
         what = f"{len(graph.quads)} quads" if fmt in ("trig", "nq") else f"{len(graph)} triples"
         click.echo(f"wrote {what} to {output}", err=True)
     else:
@@ -377,7 +381,6 @@ def serve(
     from .config import ServerConfig
     from .data_state import DataRejected, prepare, prepare_backend
     from .serve import run
-    from .state_dir import StateDir, StateError
 
     temporary = state_dir is None
     if temporary:  # removed at exit; those of killed servers are removed here
