@@ -86,6 +86,18 @@ def leftovers(state: Path) -> list[str]:
     return names
 
 
+def refused_start(state: Path, data: Path) -> str:
+    """``kdgraph serve`` that must refuse to start: exit 2, a message and no traceback (its stderr)."""
+    done = subprocess.run(
+        [KDGRAPH, "serve", "--port", "0", "--state-dir", str(state), "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "not serving" in done.stderr
+    return done.stderr
+
+
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     return edited_data(tmp_path, LABEL, LABEL)  # an unchanged copy to edit
@@ -233,14 +245,8 @@ def test_read_only_disk_at_reload_keeps_serving_and_a_restart_serves_what_is_the
         assert again["version"] == version and again["status"] == "ok" and again["last_reload"] is None
         assert nl_labels(server) == ["Productietechniek"]
     relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')
-    refused = subprocess.run(
-        [KDGRAPH, "serve", "--port", "0", "--state-dir", str(state), "--data", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert "not serving" in refused.stderr and "Read-only file system" in refused.stderr
+    refused = refused_start(state, data)
+    assert "Read-only file system" in refused
 
 
 # ------------------------------------------------------------------ damaged state files
@@ -290,14 +296,8 @@ def test_damaged_state_that_cannot_be_rebuilt_is_a_clear_refusal(data: Path, tmp
     _store_file(state).unlink()
     dossier = data / DOSSIER_FILE
     dossier.write_text(dossier.read_text(encoding="utf-8").replace('"2023-08-01"^^xsd:date', '"2023-08-01'))
-    refused = subprocess.run(
-        [KDGRAPH, "serve", "--port", "0", "--state-dir", str(state), "--data", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert ".sst: missing" in refused.stderr and "01-dossier.ttl:" in refused.stderr
+    refused = refused_start(state, data)
+    assert ".sst: missing" in refused and "01-dossier.ttl:" in refused
 
 
 def test_a_store_file_deleted_while_serving_is_noticed_and_rebuilt(data: Path, tmp_path: Path) -> None:
@@ -419,42 +419,33 @@ def test_reload_leaves_the_arbiter_free_to_replace_a_killed_worker(data: Path, t
         assert nl_labels(server) == ["Productietechniek (herzien)"]
 
 
-def test_without_state_dir_the_temporary_directory_is_removed_at_exit_and_after_a_kill(
-    tmp_path: Path,
-) -> None:
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    for stop in (signal.SIGTERM, signal.SIGKILL):
-        process = subprocess.Popen(
-            [KDGRAPH, "serve", "--port", "0", "--workers", "1"],
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            start_new_session=True,
-        )
-        assert process.stderr is not None
-        for line in process.stderr:
-            if "Listening at" in line:
-                break
-        assert len(list(tmp_path.glob("kdgraph-*"))) == 1
-        os.killpg(process.pid, stop)
-        process.wait(60)
-        process.stderr.close()
-    assert len(list(tmp_path.glob("kdgraph-*"))) == 1  # the killed one; the next start removes it
+def _serve_without_state_dir(tmpdir: Path, stop: signal.Signals) -> None:
+    """Start ``kdgraph serve`` with TMPDIR=``tmpdir`` and no --state-dir; once listening, ``stop`` it."""
     process = subprocess.Popen(
         [KDGRAPH, "serve", "--port", "0", "--workers", "1"],
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
         start_new_session=True,
     )
     assert process.stderr is not None
     for line in process.stderr:
         if "Listening at" in line:
             break
-    assert len(list(tmp_path.glob("kdgraph-*"))) == 1  # only its own
-    os.killpg(process.pid, signal.SIGTERM)
+    assert len(list(tmpdir.glob("kdgraph-*"))) == 1  # its own; an abandoned one is gone by now
+    os.killpg(process.pid, stop)
     process.wait(60)
     process.stderr.close()
+
+
+def test_without_state_dir_the_temporary_directory_is_removed_at_exit_and_after_a_kill(
+    tmp_path: Path,
+) -> None:
+    _serve_without_state_dir(tmp_path, signal.SIGTERM)
+    assert list(tmp_path.glob("kdgraph-*")) == []
+    _serve_without_state_dir(tmp_path, signal.SIGKILL)
+    assert len(list(tmp_path.glob("kdgraph-*"))) == 1  # the killed one's: the next start removes it
+    _serve_without_state_dir(tmp_path, signal.SIGTERM)
     assert list(tmp_path.glob("kdgraph-*")) == []
 
 

@@ -380,6 +380,7 @@ def serve(
 
     from .config import ServerConfig
     from .data_state import DataRejected, prepare, prepare_backend
+    from .forking import end_children
     from .serve import run
 
     temporary = state_dir is None
@@ -410,8 +411,10 @@ def serve(
     except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")
     finally:
-        if temporary and os.getpid() == owner:
-            shutil.rmtree(state, ignore_errors=True)
+        if os.getpid() == owner:  # no child (preparation, warm-up) outlives the server
+            end_children()
+            if temporary:
+                shutil.rmtree(state, ignore_errors=True)
 
 
 @main.command(name="diff")

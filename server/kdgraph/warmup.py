@@ -165,7 +165,7 @@ def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> dict[
     Returns each dump's size and SHA-256. A dump already there is kept (its summary is checked
     by the caller against the record of the warm-up that wrote it).
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(exist_ok=True)  # (not its parent: a state directory removed at exit stays removed)
     written = {}
     for name in DUMPS:
         target = directory / name
