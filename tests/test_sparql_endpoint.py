@@ -348,15 +348,6 @@ def test_request_too_large_is_413(server) -> None:  # type: ignore[no-untyped-de
     assert response.status_code == 413
 
 
-def test_a_long_get_query_is_answered_regression_gunicorn_414(server) -> None:  # type: ignore[no-untyped-def]
-    """GET queries over about 4 KB got gunicorn's HTML 414 although 1 MB is the documented limit."""
-    long = LEVEL4 + "\n# " + "x" * 20_000
-    assert sparql(server, long).json()["boolean"] is True
-    too_long = requests.get(f"{server.url}/sparql", params={"query": "#" + "x" * 1_100_000}, timeout=30)
-    assert too_long.status_code == 414 and "POST" in too_long.text
-    assert too_long.headers["Content-Type"].startswith("text/plain")
-
-
 def test_a_body_that_is_not_utf8_is_400_regression_lossy_decoding(server) -> None:  # type: ignore[no-untyped-def]
     response = requests.post(
         f"{server.url}/sparql",

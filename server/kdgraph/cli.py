@@ -24,6 +24,7 @@ from .query.remote import RemoteEngine
 from .query.sparql_client import Endpoints, SparqlClient
 from .resources import bundled_paths
 from .saved_queries import QueryFileError, SavedQuery, load_saved_queries
+from .state_dir import StateDir, StateError, atomic_write
 from .validation import ValidationReport, checked, load_shapes, remember, validate
 
 EXPORT_FORMATS = {
@@ -107,7 +108,10 @@ def export(fmt: str, output: Path | None, data: Sequence[Path], base: str) -> No
     extra = {"prefixes": prefixes(base)} if fmt in ("ttl", "trig") else {}
     payload = ox.serialize(ordered, format=EXPORT_FORMATS[fmt], **extra) or b""
     if output:
-        output.write_bytes(payload)
+        try:
+            atomic_write(output, payload)  # a full disk leaves the previous file, not half a graph
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror}")
         what = f"{len(graph.quads)} quads" if fmt in ("trig", "nq") else f"{len(graph)} triples"
         click.echo(f"wrote {what} to {output}", err=True)
     else:
@@ -378,28 +382,47 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' \\
            http://127.0.0.1:8000/sparql
     """
+    import os
+    import shutil
     import tempfile
 
     from .config import ServerConfig
     from .data_state import DataRejected, prepare, prepare_backend
+    from .forking import end_children
     from .serve import run
 
+    temporary = state_dir is None
+    if temporary:  # removed at exit; those of killed servers are removed here
+        StateDir.remove_abandoned_temporaries(Path(tempfile.gettempdir()), "kdgraph-")
     state = state_dir or Path(tempfile.mkdtemp(prefix="kdgraph-"))
+    owner = os.getpid()  # gunicorn's workers unwind through here too: only this process removes it
     try:
+        directory = StateDir(state)
+        directory.create()
+        directory.hold_lock()
+        if temporary:
+            directory.mark_temporary()
         served = (
-            prepare_backend(state, backend, base) if backend else prepare(state, list(data) or None, base)
+            prepare_backend(state, backend, base, at_start=True)
+            if backend
+            else prepare(state, list(data) or None, base, at_start=True)
         )
-    except DataRejected as error:
+        click.echo(f"serving {served.triples} triples (version {served.version}) from {state}", err=True)
+        config = ServerConfig(
+            state_dir=state,
+            base=base,
+            public_url=public_url,
+            query_timeout=query_timeout,
+            allowed_services=frozenset(allowed_services),
+        )
+        run(config, list(data) or None, host, port, workers, served, backend)
+    except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")
-    click.echo(f"serving {served.triples} triples (version {served.version}) from {state}", err=True)
-    config = ServerConfig(
-        state_dir=state,
-        base=base,
-        public_url=public_url,
-        query_timeout=query_timeout,
-        allowed_services=frozenset(allowed_services),
-    )
-    run(config, list(data) or None, host, port, workers, backend)
+    finally:
+        if os.getpid() == owner:  # no child (preparation, warm-up) outlives the server
+            end_children()
+            if temporary:
+                shutil.rmtree(state, ignore_errors=True)
 
 
 @main.command(name="diff")

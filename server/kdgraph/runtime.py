@@ -1,10 +1,12 @@
 """What one worker process keeps between requests: the served data, its engine, a result cache.
 
-On every request the worker checks (one stat call) whether the served data changed; if so it
-opens the new store with a fresh engine. Answers are cached by data version, so a reload
-never serves a stale answer: in memory per worker (bounded in bytes), and on disk for all
-workers (answer_files, bounded in disk blocks, every entry checked when read).
-The cache is itself an engine (:class:`CachedEngine`), so callers cannot tell it is there.
+At the start of every request the worker reads the server's shared status (one number in
+memory, see shared_status) to see whether the served data changed; if so it opens the new
+store with fresh engines. The version is then fixed for the rest of the request, so an ETag
+and the body it labels always come from the same version. Answers are cached by data version,
+so a reload never serves a stale answer: in memory per worker (bounded in bytes), and on disk for
+all workers (answer_files, bounded in disk blocks, every entry checked when read). The cache is
+itself an engine (:class:`CachedEngine`), so callers cannot tell it is there.
 """
 
 from __future__ import annotations
@@ -16,15 +18,18 @@ import threading
 import time
 from collections import OrderedDict
 
+from flask import g, has_request_context
+
 from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
-from .data_state import CURRENT, ServedData, read_current
+from .data_state import ServedData, read_current
 from .query import isolation
 from .query.engine import TRANSPORT, Answer, EmbeddedEngine, Engine, Query, Result, decode
 from .query.media import Format, Wanted
 from .query.remote import RemoteEngine
 from .query.sparql_client import Endpoints, SparqlClient
 from .query.supervised import EnginePool, SupervisedEngine
+from .shared_status import SharedStatus
 
 ENGINE_WAIT = 1.0  # seconds a request waits for a free engine before it is answered 503
 MEMORY_BYTES = 64_000_000  # answers kept in memory per worker, at most (bytes of the bodies)
@@ -135,33 +140,68 @@ class CachedEngine:
 
 
 class Runtime:
-    def __init__(self, config: ServerConfig):
+    def __init__(self, config: ServerConfig, status: SharedStatus | None = None):
         self.config = config
+        self.status = status  # None outside a server (tests, scripts): current.json is read once
         self._served: ServedData | None = None
-        self._mtime = 0.0
+        self._generation = -1
         self._engine: CachedEngine | None = None
         self._federating: Engine | None = None  # only with allow-listed SERVICE endpoints
         atexit.register(self.close)  # the engine process ends with this (worker) process
 
     def served(self) -> ServedData:
-        path = self.config.state_dir / CURRENT
-        mtime = path.stat().st_mtime
-        if self._served is None or mtime != self._mtime:
+        """The served data, the same for the whole of one request (see the module doc)."""
+        pinned = g.get("kdgraph_served") if has_request_context() else None
+        if pinned is not None:
+            return pinned
+        if self.status is not None:
+            generation = self.status.generation("served")
+            if generation != self._generation:
+                generation, record = self.status.read("served")
+                if record is None:
+                    raise FileNotFoundError("the server has published no data yet")
+                self._switch(ServedData(**record["served"]))
+                self._generation = generation
+        elif self._served is None:
             current = read_current(self.config.state_dir)
             if current is None:
                 raise FileNotFoundError(f"no served data in {self.config.state_dir}")
-            if self._served is None or (current.store_path, current.graph, current.version) != (
-                self._served.store_path,
-                self._served.graph,
-                self._served.version,
-            ):
-                self.close()
-                self._federating = None
-                files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
-                inner = engine_for(current, self.config, self.config.query_timeout)
-                self._engine = CachedEngine(inner, current.version, files, self.config.cache_entries)
-            self._served, self._mtime = current, mtime
+            self._switch(current)
+        assert self._served is not None
+        if has_request_context():
+            g.kdgraph_served = self._served
         return self._served
+
+    def is_latest(self) -> bool:
+        """Whether the served data of this request is still what the server serves."""
+        return self.status is None or self.status.generation("served") == self._generation
+
+    def last_reload(self) -> dict | None:
+        """How the last reload of this server went (None: none since it started)."""
+        if self.status is None:
+            return None
+        _, record = self.status.read("served")
+        return record.get("reload") if record else None
+
+    def warmup_failure(self, version: str) -> str | None:
+        """Why the warm-up of ``version`` failed in this server (None: it did not fail)."""
+        if self.status is None:
+            return None
+        _, record = self.status.read("warmup")
+        return record.get("error") if record and record.get("version") == version else None
+
+    def _switch(self, current: ServedData) -> None:
+        if self._served is None or (current.store_path, current.graph, current.version) != (
+            self._served.store_path,
+            self._served.graph,
+            self._served.version,
+        ):
+            self.close()
+            self._federating = None
+            files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
+            inner = engine_for(current, self.config, self.config.query_timeout)
+            self._engine = CachedEngine(inner, current.version, files, self.config.cache_entries)
+        self._served = current
 
     @property
     def engine(self) -> Engine:

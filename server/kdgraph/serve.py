@@ -1,42 +1,117 @@
 """Running the app under gunicorn (several workers), with data reload on SIGHUP.
 
-The arbiter prepares the data before any worker starts; on SIGHUP it prepares the edited
-data aside, and switches every worker over only if it loads and conforms (see data_state).
+The data is prepared before any worker starts (see data_state). On SIGHUP, gunicorn's arbiter
+only wakes a preparation thread and goes on with its own loop (watching and restarting
+workers): the thread has the edited data prepared aside in a child process, and publishes the
+new version in the server's shared status (see shared_status) only if it loads, conforms and
+was written completely. Workers switch on their next request. Whatever goes wrong, the outcome
+is in the shared status for /health, and the old version keeps serving. (gunicorn's own SIGHUP
+behaviour, re-reading its configuration and replacing every worker, is not used.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from gunicorn.config import KNOWN_SETTINGS
 
 from . import warmup
 from .config import ServerConfig
-from .data_state import reload
+from .data_state import ServedData, reload, retire
+from .shared_status import SharedStatus
 from .web.app import create_app
+
+log = logging.getLogger("kdgraph")
+
+
+class Preparer:
+    """The arbiter's preparation thread: one reload at a time, SIGHUPs during one coalesce."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        data: Sequence[Path] | None,
+        backend: str | None,
+        served: ServedData,
+        status: SharedStatus,
+    ):
+        self.config, self.data, self.backend, self.status = config, data, backend, status
+        self.served = served
+        self._warmup: int | None = None  # pid of the running warm-up
+        self._wanted = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kdgraph-preparer", daemon=True)
+        status.write("served", {"served": asdict(served), "reload": None})
+
+    def start(self) -> None:
+        """Start the thread and the first warm-up (both die with the arbiter)."""
+        self._thread.start()
+        self._start_warmup()
+
+    def _start_warmup(self) -> None:
+        """The warm-up of what is served now; one of an older version is stopped (its files are gone)."""
+        if self._warmup is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._warmup, signal.SIGKILL)
+        self._warmup = warmup.start(self.config, self.served, self.status)
+
+    def wake(self) -> None:
+        self._wanted.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            log.info("SIGHUP: reloading data from %s", self.backend or self.data or "bundled data")
+            served, outcome = reload(self.config.state_dir, self.data, self.config.base, self.backend)
+            previous = self.served
+            if served is not None:
+                self.served = served
+            self.status.write("served", {"served": asdict(self.served), "reload": outcome})
+            if outcome["ok"]:
+                log.info("reload: serving version %s", self.served.version)
+                retire(self.config.state_dir, previous, self.served)  # workers were told just now
+                self._start_warmup()
+            else:
+                log.error("reload failed; still serving %s: %s", self.served.version, outcome["error"])
+
+
+class KdgraphArbiter(Arbiter):  # type: ignore[misc]
+    def start(self) -> None:
+        super().start()
+        self.app.preparer.start()
+
+    def handle_hup(self) -> None:
+        self.app.preparer.wake()  # never blocks the arbiter's loop
 
 
 class KdgraphServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, config: ServerConfig, data: Sequence[Path] | None, options: dict, backend: str | None):
-        self.server_config, self.data, self.options, self.backend = config, data, options, backend
+    def __init__(self, config: ServerConfig, options: dict, preparer: Preparer):
+        self.server_config, self.options, self.preparer = config, options, preparer
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        self.cfg.set("on_reload", self._on_reload)
-
-    def _on_reload(self, arbiter) -> None:  # type: ignore[no-untyped-def]
-        logging.getLogger("kdgraph").info("SIGHUP: reloading data from %s", self.data or "bundled data")
-        if reload(self.server_config.state_dir, self.data, self.server_config.base, self.backend):
-            warmup.start(self.server_config)
 
     def load(self):  # type: ignore[no-untyped-def]
-        return create_app(self.server_config)
+        return create_app(self.server_config, self.preparer.status)
+
+    def run(self) -> None:
+        try:
+            KdgraphArbiter(self).run()
+        except RuntimeError as error:  # as gunicorn's own run(): e.g. the port is in use
+            print(f"\nError: {error}\n", file=sys.stderr)
+            sys.exit(1)
 
 
 def run(
@@ -45,6 +120,7 @@ def run(
     host: str,
     port: int,
     workers: int,
+    served: ServedData,
     backend: str | None = None,
 ) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
@@ -55,13 +131,14 @@ def run(
         # gunicorn's own watchdog must be later than our query deadline, which answers 503 first
         "timeout": int(config.query_timeout) + 30,
         "graceful_timeout": 10,
-        # GET queries up to our own request limit (gunicorn's default 4094 bytes answered HTML 414);
-        # the read-request step applies the limit with a plain-text 414 (query.request_reader)
-        "limit_request_line": 0,
         "errorlog": "-",
         "loglevel": "info",
+        # No limit on the request line: our own limit (max_request_bytes, 1 MB, answered with a
+        # 413 that says what to do) applies to GET queries too; gunicorn's 4094 bytes would cut
+        # long GET queries off with a bare 400 first (asked for by the safety review).
+        "limit_request_line": 0,
     }
     if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
         options["control_socket_disable"] = True  # gunicorn >= 27: no shared ~/.gunicorn socket
-    warmup.start(config)  # dumps and saved-query answers, while the workers already serve
-    KdgraphServer(config, data, options, backend).run()
+    preparer = Preparer(config, data, backend, served, SharedStatus())
+    KdgraphServer(config, options, preparer).run()

@@ -7,7 +7,11 @@ streamed by Oxigraph without holding the graph in memory, and evaluates every sa
 its default and its example parameters, in the forms the API, the UI and /sparql ask for them,
 into the shared answer files. The server answers meanwhile; what is not written yet is
 evaluated on request as usual, and /dumps says when to come back. ``warm-{version}.json``
-records that the work is done, for /health.
+records that the work is done, with the size and SHA-256 of each dump: a dump that no longer
+matches (a truncated file) is written again by the next warm-up.
+
+Every dump is written atomically (see state_dir.atomic_write): a full disk leaves no partial
+dump, and the failure is told to /health through the server's shared status.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import pyoxigraph as ox
 
 from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
-from .data_state import ServedData, dumps_dir, read_current, warm_marker
+from .data_state import ServedData
 from .dataset_description import DUMPS
 from .forking import detach
 from .namespaces import prefixes
@@ -37,30 +41,40 @@ from .query.protocol import base_iri_for
 from .resources import bundled_paths
 from .runtime import engine_for, etag_for
 from .saved_queries import ParameterError, load_saved_queries
+from .shared_status import SharedStatus
+from .state_dir import StateDir, atomic_write, file_summary
 
 JSON = Wanted.of("json", "ttl")  # what the API, the UI and the benchmark ask for
 
 
-def start(config: ServerConfig) -> None:
-    """Start the warm-up in the background; it ends when done, or with the server's process group."""
-    detach(_main, config)
+def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> int:
+    """Start the warm-up of ``served`` in the background (its pid); it ends when done, or with the server."""
+    return detach(_main, config, served, status)
 
 
-def _main(config: ServerConfig) -> None:
+def _main(config: ServerConfig, served: ServedData, status: SharedStatus | None) -> None:
     try:
-        warm(config)
-    except Exception:  # the server works without it; say why in its log
+        warm(config, served)
+    except OSError as error:  # a full or read-only disk: the server works without the dumps
+        print(f"kdgraph: warm-up of version {served.version} failed: {error}", file=sys.stderr)
+        if status is not None:
+            status.write("warmup", {"version": served.version, "error": str(error)})
+    except Exception as error:  # the server works without it; say why in its log and in /health
         print("kdgraph: warm-up failed:", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
+        if status is not None:
+            status.write("warmup", {"version": served.version, "error": f"{type(error).__name__}: {error}"})
 
 
-def warm(config: ServerConfig) -> None:
-    served = read_current(config.state_dir)
-    if served is None or warm_marker(config.state_dir, served.version).exists():
+def warm(config: ServerConfig, served: ServedData) -> None:
+    state = StateDir(config.state_dir)
+    marker = state.warm_marker(served.version)
+    if _still_valid(marker, state.dumps(served.version)):
         return
+    marker.unlink(missing_ok=True)
     start = time.perf_counter()
     engine = engine_for(served, config, deadline=None)
-    write_dumps(_writer(engine, served), dumps_dir(config.state_dir, served.version), prefixes(config.base))
+    dumps = write_dumps(_writer(engine, served), state.dumps(served.version), prefixes(config.base))
     files = AnswerFiles(answers_dir(config.state_dir, served.version))
     answered = 0
     for query in warm_queries(config.base):
@@ -73,8 +87,21 @@ def warm(config: ServerConfig) -> None:
             files.put(Answer(answer.body, answer.fmt, etag), seconds=float("inf"))
             answered += 1
     engine.close()
-    record = {"seconds": round(time.perf_counter() - start, 2), "answers": answered}
-    warm_marker(config.state_dir, served.version).write_text(json.dumps(record), encoding="utf-8")
+    record = {"seconds": round(time.perf_counter() - start, 2), "answers": answered, "dumps": dumps}
+    atomic_write(marker, json.dumps(record).encode())
+
+
+def _still_valid(marker: Path, directory: Path) -> bool:
+    """The warm-up of this version is done and its dumps are as written (sizes; SHA-256 once)."""
+    try:
+        dumps = json.loads(marker.read_bytes())["dumps"]
+        for name, expected in dumps.items():
+            if file_summary(directory / name) != expected:
+                (directory / name).unlink(missing_ok=True)
+                return False
+        return set(dumps) == set(DUMPS)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 # writer(handle, format, prefixes) writes the data graph
@@ -134,28 +161,35 @@ _DUMP_FORMATS = {
 }
 
 
-def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> None:
-    """Turtle, gzipped N-Triples and JSON-LD of the merged graph, TriG and gzipped N-Quads of the quads."""
-    directory.mkdir(parents=True, exist_ok=True)
+def write_dumps(writer: Writer, directory: Path, names: dict[str, str]) -> dict[str, dict]:
+    """Turtle, gzipped N-Triples and JSON-LD of the merged graph, TriG and gzipped N-Quads of the quads.
+
+    Returns each dump's size and SHA-256. A dump already there is kept (its summary is checked
+    by the caller against the record of the warm-up that wrote it).
+    """
+    directory.mkdir(exist_ok=True)  # (not its parent: a state directory removed at exit stays removed)
+    written = {}
     for name in DUMPS:
         target = directory / name
-        if target.exists():
-            continue
-        temporary = directory / f".{name}.tmp"
-        with temporary.open("wb") as handle:
-            suffix = next((s for s in _DUMP_FORMATS if name.endswith(s)), None)
-            if suffix is None:  # expanded JSON-LD under our context, to read like the rest of the API
-                handle.write(b'{"@context": ' + json.dumps(names).encode() + b',\n"@graph": ')
-                writer(handle, ox.RdfFormat.JSON_LD, None)
-                handle.write(b"}\n")
-            else:
-                fmt, gzipped, with_prefixes = _DUMP_FORMATS[suffix]
-                if gzipped:
-                    with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
-                        writer(compressed, fmt, None)  # type: ignore[arg-type]
-                else:
-                    writer(handle, fmt, names if with_prefixes else None)
-        temporary.replace(target)
+        if not target.exists():
+            atomic_write(target, lambda handle, name=name: _write_dump(writer, name, handle, names))  # type: ignore[misc]
+        written[name] = file_summary(target)
+    return written
+
+
+def _write_dump(writer: Writer, name: str, handle: BinaryIO, names: dict[str, str]) -> None:
+    suffix = next((s for s in _DUMP_FORMATS if name.endswith(s)), None)
+    if suffix is None:  # expanded JSON-LD under our context, to read like the rest of the API
+        handle.write(b'{"@context": ' + json.dumps(names).encode() + b',\n"@graph": ')
+        writer(handle, ox.RdfFormat.JSON_LD, None)
+        handle.write(b"}\n")
+        return
+    fmt, gzipped, with_prefixes = _DUMP_FORMATS[suffix]
+    if gzipped:
+        with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
+            writer(compressed, fmt, None)  # type: ignore[arg-type]
+    else:
+        writer(handle, fmt, names if with_prefixes else None)
 
 
 def warm_queries(base: str) -> Iterator[Query]:

@@ -15,6 +15,7 @@ from ..query.errors import QueryPathError, problem, response_for
 from ..resources import bundled_paths
 from ..runtime import Runtime
 from ..saved_queries import load_saved_queries
+from ..shared_status import SharedStatus
 from . import dataset, health, linked_data, queries_api, sparql, ui
 
 access_log = logging.getLogger("kdgraph.access")
@@ -29,10 +30,11 @@ PREFLIGHT_HEADERS = {
 }
 
 
-def create_app(config: ServerConfig) -> Flask:
+def create_app(config: ServerConfig, status: SharedStatus | None = None) -> Flask:
+    """``status``: the server's shared status (what is served, how the last reload went), if served."""
     app = Flask(__name__, static_folder=None)  # static files belong to the UI blueprint
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    app.extensions["kdgraph"] = Runtime(config)
+    app.extensions["kdgraph"] = Runtime(config, status)
     app.extensions["kdgraph.queries"] = load_saved_queries(bundled_paths().queries)
     for module in (sparql, queries_api, linked_data, dataset, health, ui):
         app.register_blueprint(module.blueprint)

@@ -60,6 +60,14 @@ def dump(name: str) -> Response:
     served = rt.served()
     path = dumps_dir(rt.config.state_dir, served.version) / name
     if not path.is_file():
+        failure = rt.warmup_failure(served.version)
+        if failure:  # a full disk: say so instead of asking to come back forever
+            return Response(
+                f"the dump {name} of version {served.version} could not be written ({failure}); "
+                "the server's /health says so too\n",
+                status=503,
+                mimetype="text/plain",
+            )
         return Response(
             f"the dump {name} of version {served.version} is being written; try again shortly\n",
             status=503,
