@@ -20,11 +20,12 @@ the call would keep the network: ``isolate_network`` refuses to run with more th
 
 When it is not possible (a container whose seccomp profile forbids ``unshare``, a kernel without
 user namespaces, ``sysctl kernel.unprivileged_userns_clone=0``) it raises ``IsolationUnavailable``
-with the reason; it never returns without isolation. The server decides what that means; the
-intended choice is: ``network_isolation_problem()`` is asked once at start-up; if isolation is
-impossible the server refuses to start unless the operator accepts the risk explicitly, and
-/health reports ``"network_isolation": false`` with the reason, so an operator sees that only the
-pre-check stands between a query and the network.
+with the reason; it never returns without isolation. Raising rather than returning a flag is the
+choice: a caller cannot overlook it and go on believing the engine is cut off. What the server
+does then is the caller's decision, made once with ``network_isolation_problem()`` (a probe in a
+throw-away child): refuse to start, or run with the pre-check as the only guard and say so
+(log, /health), so that an operator knows that only the pre-check stands between a query and the
+network.
 
 Federation (``--allow-service URL``) needs network, so it cannot run in an isolated engine. The
 design: a second engine that is *not* isolated, used only for the queries whose pre-check found
