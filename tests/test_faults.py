@@ -341,9 +341,13 @@ def _free_port() -> int:
 
 
 def _children(pid: int) -> list[int]:
+    """The children of ``pid``, forked by any of its threads."""
+    children: list[int] = []
     with contextlib.suppress(OSError):
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                children += [int(p) for p in (task / "children").read_text().split()]
+    return children
 
 
 def _alive(pid: int) -> bool:
