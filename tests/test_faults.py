@@ -332,6 +332,7 @@ def test_a_truncated_answer_file_is_evaluated_again_not_served(data: Path, tmp_p
 
 
 WORKER_BOOTED = re.compile(r"Booting worker with pid: (\d+)")
+LISTENING = re.compile(r"Listening at: (http://[\d.]+:\d+)")
 
 
 def _free_port() -> int:
@@ -436,6 +437,31 @@ def test_reload_leaves_the_arbiter_free_to_replace_a_killed_worker(data: Path, t
             time.sleep(0.1)
         assert health(server)["last_reload"]["ok"] is True
         assert nl_labels(server) == ["Productietechniek (herzien)"]
+
+
+def test_a_sighup_while_the_data_is_prepared_at_start_is_a_reload_once_serving(
+    data: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')  # not validated yet
+    log = tmp_path / "serve.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [KDGRAPH, "serve", "--port", "0", "--state-dir", str(state), "--data", str(data)],
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        assert _wait_until(lambda: (state / "lock").exists(), 60)  # (taken after SIGHUP is handled)
+        os.kill(process.pid, signal.SIGHUP)
+        assert _wait_until(lambda: LISTENING.search(log.read_text()), 120), log.read_text()
+        url = LISTENING.search(log.read_text()).group(1)  # type: ignore[union-attr]
+        assert _wait_until(lambda: requests.get(f"{url}/health", timeout=30).json()["last_reload"], 120)
+        after = requests.get(f"{url}/health", timeout=30).json()
+        assert after["last_reload"]["ok"] is True and after["status"] == "ok"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(60)
 
 
 def _serve_without_state_dir(tmpdir: Path, stop: signal.Signals) -> None:

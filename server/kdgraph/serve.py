@@ -142,7 +142,9 @@ def run(
     workers: int,
     served: ServedData,
     backend: str | None = None,
+    reload_at_once: bool = False,
 ) -> None:
+    """Serve ``served``; ``reload_at_once``: a SIGHUP came while it was prepared (data may have changed)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
     options = {
         "bind": f"{host}:{port}",
@@ -161,4 +163,6 @@ def run(
     if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
         options["control_socket_disable"] = True  # gunicorn >= 27: no shared ~/.gunicorn socket
     preparer = Preparer(config, data, backend, served, SharedStatus())
+    if reload_at_once:
+        preparer.wake()
     KdgraphServer(config, options, preparer).run()
