@@ -12,6 +12,7 @@ import errno
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -332,6 +333,10 @@ def test_a_truncated_answer_file_is_evaluated_again_not_served(data: Path, tmp_p
 # ------------------------------------------------------------------ processes
 
 
+WORKER_BOOTED = re.compile(r"Booting worker with pid: (\d+)")
+LISTENING = re.compile(r"Listening at: (http://[\d.]+:\d+)")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -339,9 +344,13 @@ def _free_port() -> int:
 
 
 def _children(pid: int) -> list[int]:
+    """The children of ``pid``, forked by any of its threads."""
+    children: list[int] = []
     with contextlib.suppress(OSError):
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                children += [int(p) for p in (task / "children").read_text().split()]
+    return children
 
 
 def _alive(pid: int) -> bool:
@@ -405,20 +414,56 @@ def test_reload_leaves_the_arbiter_free_to_replace_a_killed_worker(data: Path, t
     with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
         server.wait_until_warm()
         assert nl_labels(server) == ["Productietechniek"]  # the worker has started its engine
-        worker = next(p for p in _children(server.process.pid) if _children(p))
+        arbiter = server.process.pid
+
+        def booted() -> set[int]:
+            return {int(m.group(1)) for m in map(WORKER_BOOTED.search, server.log) if m}
+
+        worker = next(p for p in _children(arbiter) if _children(p))
         relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')  # SHACL takes a while
         before = health(server)["last_reload"]
-        booted = sum("Booting worker" in line for line in server.log)
         server.hup()
+
+        def preparing() -> list[int]:  # the preparation child (the warm-up is done)
+            return [p for p in _children(arbiter) if p not in booted() and _alive(p)]
+
+        assert _wait_until(preparing, 60)
+        preparer = preparing()
         os.kill(worker, signal.SIGKILL)
-        assert _wait_until(lambda: sum("Booting worker" in line for line in server.log) > booted, 60)
-        if health(server)["last_reload"] == before:  # the usual case: back while the reload is prepared
-            assert nl_labels(server) == ["Productietechniek"]
+        assert _wait_until(lambda: booted() - {worker}, 60)  # gunicorn started a new worker
+        labels = nl_labels(server)  # answered by the new worker
+        if any(_alive(p) for p in preparer):  # so it was answered while the reload was prepared
+            assert labels == ["Productietechniek"] and health(server)["last_reload"] == before
         deadline = time.monotonic() + 120
         while health(server)["last_reload"] == before and time.monotonic() < deadline:
             time.sleep(0.1)
         assert health(server)["last_reload"]["ok"] is True
         assert nl_labels(server) == ["Productietechniek (herzien)"]
+
+
+def test_a_sighup_while_the_data_is_prepared_at_start_is_a_reload_once_serving(
+    data: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')  # not validated yet
+    log = tmp_path / "serve.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [KDGRAPH, "serve", "--port", "0", "--state-dir", str(state), "--data", str(data)],
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        assert _wait_until(lambda: (state / "lock").exists(), 60)  # (taken after SIGHUP is handled)
+        os.kill(process.pid, signal.SIGHUP)
+        assert _wait_until(lambda: LISTENING.search(log.read_text()), 120), log.read_text()
+        url = LISTENING.search(log.read_text()).group(1)  # type: ignore[union-attr]
+        assert _wait_until(lambda: requests.get(f"{url}/health", timeout=30).json()["last_reload"], 120)
+        after = requests.get(f"{url}/health", timeout=30).json()
+        assert after["last_reload"]["ok"] is True and after["status"] == "ok"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(60)
 
 
 def _serve_without_state_dir(tmpdir: Path, stop: signal.Signals) -> None:

@@ -198,3 +198,19 @@ def test_a_second_server_on_the_same_state_directory_is_refused(tmp_path: Path) 
             os._exit(0 if "in use by another kdgraph serve" in str(error) else 2)
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     assert state_dir.LOCK == "lock"
+
+
+def test_a_state_directory_of_an_older_kdgraph_is_prepared_anew_and_its_leftovers_removed(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    (state / "store-123").mkdir(parents=True)
+    (state / "docs-abc-123").mkdir()
+    (state / "reload.json").write_text('{"ok": false, "error": "from an earlier server"}')
+    older = {"version": "0123456789abcdef", "store_path": str(state / "store-123"), "triples": 1,
+             "data_triples": 1, "conforms": True, "violations": 0, "warnings": 0, "loaded_at": "",
+             "files": [], "graph": "https://w3id.org/kdgraph/graph/kdgraph", "graphs": []}  # fmt: skip
+    (state / "current.json").write_text(json.dumps(older))
+    served = prepare(state, None, at_start=True)
+    assert served.version != older["version"] and served.build
+    assert sorted(p.name for p in state.iterdir()) == sorted(["current.json", Path(served.build).name])

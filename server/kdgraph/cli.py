@@ -384,6 +384,7 @@ def serve(
     """
     import os
     import shutil
+    import signal
     import tempfile
 
     from .config import ServerConfig
@@ -396,6 +397,8 @@ def serve(
         StateDir.remove_abandoned_temporaries(Path(tempfile.gettempdir()), "kdgraph-")
     state = state_dir or Path(tempfile.mkdtemp(prefix="kdgraph-"))
     owner = os.getpid()  # gunicorn's workers unwind through here too: only this process removes it
+    hup_while_preparing: list[int] = []  # SIGHUP would end the process before gunicorn handles it
+    signal.signal(signal.SIGHUP, lambda number, frame: hup_while_preparing.append(number))
     try:
         directory = StateDir(state)
         directory.create()
@@ -415,7 +418,7 @@ def serve(
             query_timeout=query_timeout,
             allowed_services=frozenset(allowed_services),
         )
-        run(config, list(data) or None, host, port, workers, served, backend)
+        run(config, list(data) or None, host, port, workers, served, backend, bool(hup_while_preparing))
     except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")
     finally:

@@ -174,14 +174,14 @@ def _prepare_trusting(
     as_quads = [ox.Quad(t.subject, t.predicate, t.object, queries) for t in catalogue]
     build = state.new_build()
     try:
-        triples = _build_store(build / "store", [*graph.quads, *as_quads])
+        triples, data_triples = _build_store(build / "store", graph.quads, as_quads)
         build_docs(build / "docs")
         state.seal(build)
         served = ServedData(
             version=hashlib.sha256(graph.version.encode() + catalogue_nt).hexdigest()[:16],
             store_path=str(build / "store"),
             triples=triples,
-            data_triples=len(graph),
+            data_triples=data_triples,
             conforms=verdict.conforms,
             violations=verdict.violations,
             warnings=verdict.warnings,
@@ -215,14 +215,17 @@ def retire(state_dir: Path, previous: ServedData, served: ServedData) -> None:
         state.warm_marker(previous.version).unlink(missing_ok=True)
 
 
-def _build_store(store_path: Path, quads: list[ox.Quad]) -> int:
-    """Write the on-disk store (see store.fill_store); return the number of triples in its default graph."""
+def _build_store(store_path: Path, data: list[ox.Quad], queries: list[ox.Quad]) -> tuple[int, int]:
+    """Write the on-disk store (see store.fill_store): (triples in its default graph, of which data)."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     store = ox.Store(str(store_path))
-    fill_store(store, quads)
+    fill_store(store, data)
+    data_triples = int(next(iter(store.query(count)))["n"].value)  # type: ignore[arg-type,index]
+    fill_store(store, queries)
     store.flush()
-    solution = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))  # type: ignore[arg-type]
+    triples = int(next(iter(store.query(count)))["n"].value)  # type: ignore[arg-type,index]
     del store  # closed before its files are summed up in the manifest
-    return int(solution["n"].value)
+    return triples, data_triples
 
 
 def _in_child(function, *args):  # type: ignore[no-untyped-def]

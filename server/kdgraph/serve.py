@@ -47,7 +47,7 @@ class Preparer:
     ):
         self.config, self.data, self.backend, self.status = config, data, backend, status
         self.served = served
-        self._warmup: int | None = None  # pid of the running warm-up
+        self._warmup: tuple[int, str] | None = None  # pid and version of the last warm-up
         self._wanted = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kdgraph-preparer", daemon=True)
         status.write("served", {"served": asdict(served), "reload": None})
@@ -58,11 +58,14 @@ class Preparer:
         self._start_warmup()
 
     def _start_warmup(self) -> None:
-        """The warm-up of what is served now; one of an older version is stopped (its files are gone)."""
+        """The warm-up of what is served now (unless one for it still runs); an older one is stopped."""
         if self._warmup is not None:
+            pid, version = self._warmup
+            if version == self.served.version and _alive(pid):
+                return
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self._warmup, signal.SIGKILL)
-        self._warmup = warmup.start(self.config, self.served, self.status)
+                os.kill(pid, signal.SIGKILL)  # before its version's files are retired
+        self._warmup = (warmup.start(self.config, self.served, self.status), self.served.version)
 
     def wake(self) -> None:
         self._wanted.set()
@@ -71,18 +74,35 @@ class Preparer:
         while True:
             self._wanted.wait()
             self._wanted.clear()
-            log.info("SIGHUP: reloading data from %s", self.backend or self.data or "bundled data")
-            served, outcome = reload(self.config.state_dir, self.data, self.config.base, self.backend)
-            previous = self.served
-            if served is not None:
-                self.served = served
-            self.status.write("served", {"served": asdict(self.served), "reload": outcome})
-            if outcome["ok"]:
-                log.info("reload: serving version %s", self.served.version)
-                retire(self.config.state_dir, previous, self.served)  # workers were told just now
-                self._start_warmup()
-            else:
-                log.error("reload failed; still serving %s: %s", self.served.version, outcome["error"])
+            try:
+                self._reload()
+            except Exception as error:  # a bug: the thread must go on, the old version serves
+                log.exception("reload failed unexpectedly")
+                outcome = {"ok": False, "at": "", "error": f"{type(error).__name__}: {error} (a bug; logged)"}
+                with contextlib.suppress(ValueError):
+                    self.status.write("served", {"served": asdict(self.served), "reload": outcome})
+
+    def _reload(self) -> None:
+        log.info("SIGHUP: reloading data from %s", self.backend or self.data or "bundled data")
+        served, outcome = reload(self.config.state_dir, self.data, self.config.base, self.backend)
+        previous = self.served
+        if served is not None:
+            self.served = served
+        self.status.write("served", {"served": asdict(self.served), "reload": outcome})
+        if not outcome["ok"]:
+            log.error("reload failed; still serving %s: %s", self.served.version, outcome["error"])
+            return
+        log.info("reload: serving version %s", self.served.version)
+        self._start_warmup()  # stops the previous version's warm-up first
+        retire(self.config.state_dir, previous, self.served)  # the workers were told just now
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie that the arbiter has not reaped yet does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
 
 
 class KdgraphArbiter(Arbiter):  # type: ignore[misc]
@@ -122,7 +142,9 @@ def run(
     workers: int,
     served: ServedData,
     backend: str | None = None,
+    reload_at_once: bool = False,
 ) -> None:
+    """Serve ``served``; ``reload_at_once``: a SIGHUP came while it was prepared (data may have changed)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
     options = {
         "bind": f"{host}:{port}",
@@ -141,4 +163,6 @@ def run(
     if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
         options["control_socket_disable"] = True  # gunicorn >= 27: no shared ~/.gunicorn socket
     preparer = Preparer(config, data, backend, served, SharedStatus())
+    if reload_at_once:
+        preparer.wake()
     KdgraphServer(config, options, preparer).run()
