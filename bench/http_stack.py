@@ -1,0 +1,271 @@
+"""Which HTTP server and which way to reach the engine: measured on this machine, not guessed.
+
+A small Flask app, served in turn by gunicorn's sync workers, gunicorn's gthread workers and
+granian's WSGI server (each if installed; granian is not a dependency of kdgraph), answers:
+
+  * ``/trivial``: a constant response, the floor of the HTTP stack;
+  * ``/q/inproc``: a small pyoxigraph query (outgoing links of one resource) on an on-disk
+    read-only store opened in the worker;
+  * ``/q/pipe``: the same query handed to a child process over a socketpair as raw bytes
+    (length-prefixed text in, length-prefixed JSON out, no pickle);
+  * ``/q/mp``: the same query through kdgraph's current engine process (multiprocessing pipe,
+    pickled request and reply).
+
+Load from ``wrk`` (Debian package; ``apt-get install wrk``) at concurrency 1 and 8, then 50
+slow-loris connections (a header line every 2 s) against each server while ``/trivial`` is
+polled. Last, what an engine restart costs: fork, open the read-only store, answer one query,
+at 1 and 200 dossiers. Loopback only; every run bounded in time.
+
+    python bench/http_stack.py --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import struct
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import BIN, Server, free_port, percentile, slow_loris, wrk
+
+QUERY = "SELECT ?p ?o WHERE { <%s> ?p ?o }"
+
+# ---------------------------------------------------------------------------- the app under test
+
+
+def _pipe_engine_main(sock: socket.socket, store_path: str) -> None:
+    from kdgraph.engine import QueryRequest, evaluate
+
+    store = ox.Store.read_only(store_path)
+    while True:
+        header = _read_exact(sock, 4)
+        if not header:
+            os._exit(0)
+        text = _read_exact(sock, struct.unpack("!I", header)[0]).decode()
+        _, body = evaluate(store, QueryRequest(text, "json"))
+        sock.sendall(struct.pack("!I", len(body)) + body)
+
+
+def _read_exact(sock: socket.socket, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = sock.recv(min(remaining, 1 << 20))
+        if not chunk:
+            return b""
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+class PipeEngine:
+    """A forked child evaluating queries sent as raw bytes over a socketpair."""
+
+    def __init__(self, store_path: str):
+        self.sock, child = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            self.sock.close()
+            try:
+                _pipe_engine_main(child, store_path)
+            finally:
+                os._exit(1)
+        child.close()
+        self.pid = pid
+
+    def run(self, text: str) -> bytes:
+        data = text.encode()
+        self.sock.sendall(struct.pack("!I", len(data)) + data)
+        return _read_exact(self.sock, struct.unpack("!I", _read_exact(self.sock, 4))[0])
+
+
+def create_app():  # type: ignore[no-untyped-def]
+    from flask import Flask, Response
+
+    from kdgraph.engine import EngineProcess, QueryRequest, evaluate
+
+    store_path, resource = os.environ["STACK_STORE"], os.environ["STACK_RESOURCE"]
+    text = QUERY % resource
+    app = Flask(__name__)
+    local = threading.local()  # one store handle / engine per thread, opened after the fork
+
+    @app.route("/trivial")
+    def trivial() -> Response:
+        return Response(b"ok\n", mimetype="text/plain")
+
+    @app.route("/q/<mode>")
+    def query(mode: str) -> Response:
+        if mode == "inproc":
+            if getattr(local, "store", None) is None:
+                local.store = ox.Store.read_only(store_path)
+            body = evaluate(local.store, QueryRequest(text, "json"))[1]
+        elif mode == "pipe":
+            if getattr(local, "pipe", None) is None:
+                local.pipe = PipeEngine(store_path)
+            body = local.pipe.run(text)
+        else:
+            if getattr(local, "mp", None) is None:
+                local.mp = EngineProcess(store_path)
+            body = local.mp.run(QueryRequest(text, "json"), 30)[1]
+        return Response(body, mimetype="application/sparql-results+json")
+
+    return app
+
+
+app = create_app() if "STACK_STORE" in os.environ else None
+
+# ---------------------------------------------------------------------------- the measurement
+
+
+def make_store(path: Path, n: int) -> str:
+    """An on-disk store of n dossiers in one named graph (today's layout); a resource in it."""
+    from generate import generate  # type: ignore[import-not-found]
+
+    graph = ox.NamedNode("https://w3id.org/kdgraph/graph/kdgraph")
+    triples = generate(n)
+    store = ox.Store(str(path))
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    store.flush()
+    del store
+    subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
+    return next(s for s in subjects if "/id/qualification/" in s)
+
+
+def servers(port: int, workers: int, threads: int) -> dict[str, list[str]]:
+    bench = str(Path(__file__).parent)
+    common = ["--bind", f"127.0.0.1:{port}", "--chdir", bench, "--log-level", "warning"]
+    out = {
+        f"gunicorn sync x{2 * workers}": [str(BIN / "gunicorn"), "-w", str(2 * workers), *common],
+        f"gunicorn gthread {workers}x{threads}": [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(threads),
+            *common,
+        ],
+    }
+    granian = shutil.which("granian", path=str(BIN)) or shutil.which("granian")
+    if granian:
+        out[f"granian wsgi {workers}x{threads}"] = [
+            granian,
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--working-dir",
+            bench,
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    for name in out:
+        out[name].append("http_stack:app")
+    return out
+
+
+def restart_cost(store_path: str, resource: str, trials: int) -> dict[str, float]:
+    """Median ms from the decision to restart until the new engine has answered one query."""
+    from kdgraph.engine import EngineProcess, QueryRequest
+
+    text, raw, mp = QUERY % resource, [], []
+    for _ in range(trials):
+        start = time.perf_counter()
+        engine = PipeEngine(store_path)
+        engine.run(text)
+        raw.append(time.perf_counter() - start)
+        engine.sock.close()
+        os.waitpid(engine.pid, 0)
+        start = time.perf_counter()
+        process = EngineProcess(store_path)
+        process.run(QueryRequest(text, "json"), 30)
+        mp.append(time.perf_counter() - start)
+        process.close()
+    return {
+        "fork+open+1 query (raw pipe)": statistics.median(raw) * 1000,
+        "multiprocessing EngineProcess": statistics.median(mp) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=5, help="duration of each wrk run")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (gunicorn sync: twice this)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread, granian)")
+    parser.add_argument("--loris", type=int, default=50, help="slow-loris connections")
+    parser.add_argument("--loris-seconds", type=float, default=20)
+    parser.add_argument("--restart-sizes", type=int, nargs="*", default=[1, 200])
+    parser.add_argument("--skip-http", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.skip_http:
+            store = Path(tmp) / "store-1"
+            resource = make_store(store, 1)
+            http_figures(args, str(store), resource)
+        print("\n### Engine restart (median of 20)\n")
+        print(
+            "| dossiers | fork + open read-only store + first answer, raw pipe (ms) "
+            "| multiprocessing EngineProcess (ms) |"
+        )
+        print("|---:|---:|---:|")
+        for n in args.restart_sizes:
+            store = Path(tmp) / f"store-{n}"
+            resource = make_store(store, n)
+            cost = list(restart_cost(str(store), resource, 20).values())
+            print(f"| {n} | {cost[0]:.1f} | {cost[1]:.1f} |", flush=True)
+
+
+def http_figures(args: argparse.Namespace, store: str, resource: str) -> None:
+    env = dict(os.environ, STACK_STORE=store, STACK_RESOURCE=resource)
+    print("| server | endpoint | c | req/s | p50 ms | p99 ms |")
+    print("|---|---|---:|---:|---:|---:|")
+    loris_rows = []
+    port = free_port()
+    for name, command in servers(port, args.workers, args.threads).items():
+        url = f"http://127.0.0.1:{port}"
+        server = Server(name, [command], url + "/trivial", env)
+        try:
+            for endpoint in ("/trivial", "/q/inproc", "/q/pipe", "/q/mp"):
+                for concurrency in (1, 8):
+                    wrk(url + endpoint, concurrency, 1)  # warm: engines and stores opened
+                    r = wrk(url + endpoint, concurrency, args.seconds)
+                    print(
+                        f"| {name} | {endpoint} | {concurrency} | {r.rate:.0f} | {r.p50:.2f} | {r.p99:.2f} |",
+                        flush=True,
+                    )
+            loris_rows.append((name, slow_loris(url, "/trivial", args.loris, args.loris_seconds)))
+        finally:
+            server.stop()
+            time.sleep(0.5)
+    print(f"\n### {args.loris} slow-loris connections (a header line every 2 s), /trivial polled\n")
+    print("| server | polls | failed | p50 ms | max ms |")
+    print("|---|---:|---:|---:|---:|")
+    for name, poll in loris_rows:
+        ok = poll.latencies or [float("nan")]
+        print(
+            f"| {name} | {poll.polls} | {poll.failures} | {percentile(ok, 50) * 1000:.1f} | "
+            f"{max(ok) * 1000:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
