@@ -168,10 +168,27 @@ class Client:
             self._connection = None
 
 
-def timed(client: Client, query: str) -> tuple[float, int]:
+def accept_for(query: str) -> str:
+    """The media type to ask for: N-Triples for the graph forms, JSON results otherwise (the
+    benchmark writes its queries, so a keyword test is enough)."""
+    return "application/n-triples" if re.search(r"\b(DESCRIBE|CONSTRUCT)\b", query) else JSON
+
+
+def timed(client: Client, query: str) -> tuple[float, int, bytes]:
+    """Seconds, status and body of one query."""
     start = time.perf_counter()
-    status, _ = client.post(query)
-    return time.perf_counter() - start, status
+    status, body = client.post(query, accept_for(query))
+    return time.perf_counter() - start, status, body
+
+
+def answer_size(body: bytes) -> int:
+    """Solutions in a JSON result, or triples in N-Triples: to check both servers answered alike."""
+    if body.startswith(b"{"):
+        import json
+
+        parsed = json.loads(body)
+        return len(parsed["results"]["bindings"]) if "results" in parsed else 1
+    return sum(1 for line in body.splitlines() if line.strip())
 
 
 def _load_worker(url: str, queries: list[str], deadline: float, out) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +198,7 @@ def _load_worker(url: str, queries: list[str], deadline: float, out) -> None:  #
         if time.time() >= deadline:
             break
         try:
-            elapsed, status = timed(client, query)
+            elapsed, status, _ = timed(client, query)
         except OSError:
             errors += 1
             client.close()
@@ -298,14 +315,26 @@ def poll(
     return result
 
 
-def slow_loris(url: str, path: str, connections: int, seconds: float, interval: float = 2.0) -> Poll:
-    """``connections`` clients that each send a request's headers one line every ``interval``
-    seconds and never finish, while ``path`` is polled; the poll's outcome."""
+def slow_loris(
+    url: str, path: str, connections: int, seconds: float, interval: float = 2.0, body: str | None = None
+) -> Poll:
+    """``connections`` slow clients while ``path`` is polled; the poll's outcome.
+
+    Each sends a request's headers one line every ``interval`` seconds and never finishes; with
+    ``body`` (a path), each instead sends complete headers of a POST to ``body`` announcing a
+    100 kB form body, then one byte of it every ``interval`` seconds.
+    """
     parts = urllib.parse.urlsplit(url)
     sockets: list[socket.socket] = []
     for _ in range(connections):
         s = socket.create_connection((parts.hostname, parts.port), timeout=5)
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {parts.hostname}\r\n".encode())
+        if body:
+            s.sendall(
+                f"POST {body} HTTP/1.1\r\nHost: {parts.hostname}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nq".encode()
+            )
+        else:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {parts.hostname}\r\n".encode())
         sockets.append(s)
     stop = threading.Event()
     alive = set(range(connections))
@@ -316,7 +345,7 @@ def slow_loris(url: str, path: str, connections: int, seconds: float, interval: 
             line += 1
             for index in list(alive):
                 try:
-                    sockets[index].sendall(f"X-Slow-{line}: {line}\r\n".encode())
+                    sockets[index].sendall(b"u" if body else f"X-Slow-{line}: {line}\r\n".encode())
                 except OSError:
                     alive.discard(index)  # the server closed it: good
 
