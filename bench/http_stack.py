@@ -16,7 +16,7 @@ slow-loris connections (a header line every 2 s) against each server while ``/tr
 polled. Last, what an engine restart costs: fork, open the read-only store, answer one query,
 at 1 and 200 dossiers. Loopback only; every run bounded in time.
 
-    python bench/http_stack.py --seconds 5
+    python bench/http_stack.py --seconds 2 --repeat 3
 """
 
 from __future__ import annotations
@@ -124,6 +124,70 @@ def create_app():  # type: ignore[no-untyped-def]
 
 app = create_app() if "STACK_STORE" in os.environ else None
 
+
+def asgi_bridge(wsgi, threads: int, body_seconds: float = 10, body_limit: int = 1_000_000):  # type: ignore[no-untyped-def]
+    """An ASGI app that reads the whole request body in the event loop, within a deadline and a
+    size limit, and only then runs the WSGI app in a pool of ``threads``: a slow client holds a
+    coroutine, never a thread. (A sketch to measure the idea; no streaming responses.)"""
+    import asyncio
+    import io
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(threads)
+
+    def call(environ: dict) -> tuple[str, list, bytes]:
+        started: list = []
+        body = b"".join(wsgi(environ, lambda status, headers, exc=None: started.extend((status, headers))))
+        return started[0], started[1], body
+
+    async def reply(send, status: int, headers: list, body: bytes) -> None:  # type: ignore[no-untyped-def]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def application(scope, receive, send):  # type: ignore[no-untyped-def]
+        loop = asyncio.get_running_loop()
+        end, body = loop.time() + body_seconds, bytearray()
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, end - loop.time()))
+            except TimeoutError:
+                return await reply(send, 408, [(b"content-type", b"text/plain")], b"request body too slow\n")
+            body += message.get("body", b"")
+            if len(body) > body_limit:
+                return await reply(send, 413, [(b"content-type", b"text/plain")], b"request too large\n")
+            if not message.get("more_body"):
+                break
+        headers = {
+            k.decode("latin-1").upper().replace("-", "_"): v.decode("latin-1") for k, v in scope["headers"]
+        }
+        environ = {
+            "REQUEST_METHOD": scope["method"],
+            "PATH_INFO": scope["path"],
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": scope["query_string"].decode("latin-1"),
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "0",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(bytes(body)),
+            "wsgi.errors": sys.stderr,
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "CONTENT_TYPE": headers.pop("CONTENT_TYPE", ""),
+            "CONTENT_LENGTH": headers.pop("CONTENT_LENGTH", ""),
+            **{f"HTTP_{k}": v for k, v in headers.items()},
+        }
+        status, response_headers, payload = await loop.run_in_executor(pool, call, environ)
+        encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response_headers]
+        await reply(send, int(status.split(" ", 1)[0]), encoded, payload)
+
+    return application
+
+
+asgi_app = asgi_bridge(app, int(os.environ.get("STACK_THREADS", "4"))) if app is not None else None
+
 # ---------------------------------------------------------------------------- the measurement
 
 
@@ -143,7 +207,7 @@ def make_store(path: Path, n: int) -> str:
 
 def servers(port: int, workers: int, threads: int) -> dict[str, list[str]]:
     bench = str(Path(__file__).parent)
-    common = ["--bind", f"127.0.0.1:{port}", "--chdir", bench, "--log-level", "warning"]
+    common = ["--bind", f"127.0.0.1:{port}", "--chdir", bench, "--log-level", "warning", "http_stack:app"]
     out = {
         f"gunicorn sync x{2 * workers}": [str(BIN / "gunicorn"), "-w", str(2 * workers), *common],
         f"gunicorn gthread {workers}x{threads}": [
@@ -159,26 +223,16 @@ def servers(port: int, workers: int, threads: int) -> dict[str, list[str]]:
     }
     granian = shutil.which("granian", path=str(BIN)) or shutil.which("granian")
     if granian:
-        out[f"granian wsgi {workers}x{threads}"] = [
-            granian,
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--blocking-threads",
-            str(threads),
-            "--working-dir",
-            bench,
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ]
-    for name in out:
-        out[name].append("http_stack:app")
+        # (the bridge runs Flask in its own pool of --threads, STACK_THREADS)
+        for interface, label, target, pool in (
+            ("wsgi", "granian wsgi", "http_stack:app", ["--blocking-threads", str(threads)]),
+            ("asginl", "granian asgi + body-reading bridge", "http_stack:asgi_app", []),
+        ):
+            out[f"{label} {workers}x{threads}"] = [
+                granian, "--interface", interface, "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(workers), *pool, "--working-dir", bench,
+                "--no-access-log", "--log-level", "warning", target,
+            ]  # fmt: skip
     return out
 
 
@@ -209,7 +263,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=5, help="duration of each wrk run")
+    parser.add_argument("--seconds", type=float, default=2, help="duration of each wrk run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per server, endpoint and concurrency")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (gunicorn sync: twice this)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread, granian)")
     parser.add_argument("--loris", type=int, default=50, help="slow-loris connections")
@@ -217,6 +272,7 @@ def main() -> None:
     parser.add_argument("--restart-sizes", type=int, nargs="*", default=[1, 200])
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--only-loris", action="store_true", help="skip the wrk runs")
+    parser.add_argument("--only", help="only the servers whose name contains this")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_http:
@@ -237,29 +293,46 @@ def main() -> None:
 
 
 def http_figures(args: argparse.Namespace, store: str, resource: str) -> None:
-    env = dict(os.environ, STACK_STORE=store, STACK_RESOURCE=resource)
-    print("| server | endpoint | c | req/s | p50 ms | p99 ms |")
-    print("|---|---|---:|---:|---:|---:|")
-    loris_rows = []
-    port = free_port()
-    for name, command in servers(port, args.workers, args.threads).items():
-        url = f"http://127.0.0.1:{port}"
-        server = Server(name, [command], url + "/trivial", env)
-        try:
-            for endpoint in () if args.only_loris else ("/trivial", "/q/inproc", "/q/pipe", "/q/mp"):
+    """All servers run at once (idle but one); the wrk runs go round-robin over them, repeated,
+    so that the load of a shared machine falls on each alike; medians reported."""
+    env = dict(os.environ, STACK_STORE=store, STACK_RESOURCE=resource, STACK_THREADS=str(args.threads))
+    names = [n for n in servers(0, args.workers, args.threads) if not args.only or args.only in n]
+    running: dict[str, tuple[str, Server]] = {}
+    endpoints = () if args.only_loris else ("/trivial", "/q/inproc", "/q/pipe", "/q/mp")
+    try:
+        for name in names:
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            command = servers(port, args.workers, args.threads)[name]
+            running[name] = (url, Server(name, [command], url + "/trivial", env))
+        runs: dict[tuple[str, str, int], list] = {}
+        for url, _ in running.values():
+            for endpoint in endpoints:
+                wrk(url + endpoint, 8, 1)  # every engine and store opened
+        for _ in range(args.repeat):
+            for endpoint in endpoints:
                 for concurrency in (1, 8):
-                    wrk(url + endpoint, concurrency, 1)  # warm: engines and stores opened
-                    r = wrk(url + endpoint, concurrency, args.seconds)
-                    print(
-                        f"| {name} | {endpoint} | {concurrency} | {r.rate:.0f} | {r.p50:.2f} | {r.p99:.2f} |",
-                        flush=True,
-                    )
+                    for name, (url, _) in running.items():
+                        runs.setdefault((name, endpoint, concurrency), []).append(
+                            wrk(url + endpoint, concurrency, args.seconds)
+                        )
+        if runs:
+            print(f"medians of {args.repeat} runs of {args.seconds:g} s, round-robin over the servers\n")
+            print("| server | endpoint | c | req/s | p50 ms | p99 ms |")
+            print("|---|---|---:|---:|---:|---:|")
+        for (name, endpoint, concurrency), results in runs.items():
+            rate, p50, p99 = (
+                statistics.median(getattr(r, f) for r in results) for f in ("rate", "p50", "p99")
+            )
+            print(f"| {name} | {endpoint} | {concurrency} | {rate:.0f} | {p50:.2f} | {p99:.2f} |", flush=True)
+        loris_rows = []
+        for name, (url, _) in running.items():
             for kind, body in (("header lines", None), ("body bytes", "/trivial")):
                 loris = slow_loris(url, "/trivial", args.loris, args.loris_seconds, body=body)
                 loris_rows.append((name, kind, loris))
-        finally:
+    finally:
+        for _, server in running.values():
             server.stop()
-            time.sleep(0.5)
     print(f"\n### {args.loris} slow clients (one header line or body byte every 2 s), /trivial polled")
     print(f"for {args.loris_seconds:g} s (a poll fails on no answer within 10 s)\n")
     print("| server | slow clients send | polls | failed | p50 ms | max ms | slow connections still open |")
