@@ -39,6 +39,7 @@ from harness import (  # type: ignore[import-not-found]
     percentile,
     reference_data,
     reference_server,
+    server_load,
     timed,
 )
 
@@ -145,6 +146,7 @@ class Figures:
     latencies: dict[str, tuple[list[float], list[float]]]
     rate: tuple[float, float]
     errors: tuple[int, int]
+    cpu_ms: tuple[float, float]  # CPU time of the server's processes per request, under load
 
     def p50_geomean(self) -> float:
         return statistics.geometric_mean(
@@ -184,9 +186,10 @@ def measure(
     interleaved(ours.url, reference.url, Texts(constants, seed=0), 10, compare=True)
     latencies = interleaved(ours.url, reference.url, texts, rounds)
     batch = texts.mixed(int(seconds * 20_000))  # more than either server answers in time
-    mine = load(ours.url, batch, seconds, concurrency)
-    theirs = load(reference.url, batch, seconds, concurrency)
-    return Figures(latencies, (mine.rate, theirs.rate), (mine.errors, theirs.errors))
+    (mine, cpu_mine), (theirs, cpu_theirs) = (
+        server_load(s, batch, seconds, concurrency) for s in (ours, reference)
+    )
+    return Figures(latencies, (mine.rate, theirs.rate), (mine.errors, theirs.errors), (cpu_mine, cpu_theirs))
 
 
 def print_figures(figures: Figures, concurrency: int = 8) -> None:
@@ -203,6 +206,10 @@ def print_figures(figures: Figures, concurrency: int = 8) -> None:
     print(f"| **p50 geometric mean of ratios** | | | **{figures.p50_geomean():.2f}** |")
     rate = f"| {ours:.0f} | {ref:.0f} | {ours / ref:.2f} |"
     print(f"| throughput at concurrency {concurrency}, unique texts (req/s) {rate}")
+    mine, theirs = figures.cpu_ms
+    print(
+        f"| server CPU time per request in that run (ms) | {mine:.2f} | {theirs:.2f} | {mine / theirs:.2f} |"
+    )
     if any(figures.errors):
         print(f"| non-200 answers under load | {figures.errors[0]} | {figures.errors[1]} | |")
 

@@ -60,6 +60,23 @@ def tree_pss_kb(leader: int) -> int:
     return total
 
 
+def tree_cpu_seconds(leader: int) -> float:
+    """CPU seconds (user + system, with reaped children) used so far by the process group of
+    ``leader``: the cost of work, which a busy shared machine inflates far less than latency."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            if int(fields[3]) == leader:
+                total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
+
+
 class Server:
     """A server process group, its start-up time and its peak memory (PSS, sampled from /proc)."""
 
@@ -97,6 +114,9 @@ class Server:
 
     def pss_kb(self) -> int:
         return tree_pss_kb(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        return tree_cpu_seconds(self.process.pid)
 
     def wait_until_warm(self, limit: float = 1800) -> float:
         """Seconds from ready until /health reports our warm-up done (if the server has one)."""
@@ -242,6 +262,15 @@ def load(url: str, queries: list[str], seconds: float, concurrency: int = 8) -> 
     return Load(
         sum(r[0] for r in results), sum(r[1] for r in results), elapsed, [x for r in results for x in r[2]]
     )
+
+
+def server_load(
+    server: Server, queries: list[str], seconds: float, concurrency: int = 8
+) -> tuple[Load, float]:
+    """``load`` against one of our Servers, and the CPU milliseconds its processes spent per request."""
+    before = server.cpu_seconds()
+    done = load(server.url, queries, seconds, concurrency)
+    return done, (server.cpu_seconds() - before) * 1000 / max(1, done.requests)
 
 
 @dataclass

@@ -40,12 +40,12 @@ import adhoc  # type: ignore[import-not-found]
 from harness import (  # type: ignore[import-not-found]
     BIN,
     Client,
-    load,
     make_dataset,
     our_server,
     percentile,
     reference_data,
     reference_server,
+    server_load,
     timed,
 )
 from kdgraph.loading import load_graph
@@ -108,8 +108,9 @@ def measure(n: int, tmp: Path, queries: dict[str, str], ontology: list, args: ar
                     sink.append(elapsed)
         rng = random.Random(0)
         repeated = [rng.choice(list(queries.values())) for _ in range(int(args.seconds * 20_000))]
-        tput_ours = load(ours.url, repeated, args.seconds).rate
-        tput_ref = load(reference.url, repeated, args.seconds).rate
+        (tput_ours, cpu_ours), (tput_ref, cpu_ref) = (
+            server_load(server, repeated, args.seconds) for server in (ours, reference)
+        )
         cache_free = adhoc.measure(
             ours, reference, adhoc.Constants.of(dataset.statements), args.adhoc_rounds, args.seconds
         )
@@ -136,7 +137,11 @@ def measure(n: int, tmp: Path, queries: dict[str, str], ontology: list, args: ar
     rows = [
         ("p50 geometric mean over the saved queries", "", "", f"{statistics.geometric_mean(ratios):.2f}"),
         ("slowest saved query, p50 (ms)", f"{slowest:.2f}", "", ""),
-        ("throughput at concurrency 8, saved queries (req/s)", *_ratio(tput_ours, tput_ref, "{:.0f}")),
+        (
+            "throughput at concurrency 8, saved queries (req/s)",
+            *_ratio(tput_ours.rate, tput_ref.rate, "{:.0f}"),
+        ),
+        ("server CPU time per request in that run (ms)", *_ratio(cpu_ours, cpu_ref, "{:.2f}")),
         ("start-up to ready, prepared data (s)", *_ratio(ours.startup, reference.startup, "{:.2f}")),
         (
             "peak memory while serving, all processes (MB)",
