@@ -107,7 +107,8 @@ class Server:
             except requests.RequestException:
                 pass
             if self.process.poll() is not None or time.perf_counter() - start > 900:
-                raise RuntimeError(f"{name} did not start: {' '.join(commands[-1])}")
+                tail = log.read_text(errors="replace")[-3000:] if log else ""
+                raise RuntimeError(f"{name} did not start: {' '.join(commands[-1])}\n{tail}")
             time.sleep(0.05)
         self.startup = time.perf_counter() - start
         self.startup_peak_kb, self.peak_kb = self.peak_kb, self.pss_kb()  # from here on: serving
@@ -436,6 +437,7 @@ def our_server(
         f"{query_timeout:g}",
     ]
     url = f"http://127.0.0.1:{port}"
+    log = log or tmp / "kdgraph.log"
     return Server("kdgraph", [command], f"{url}/sparql", env, ready_url=f"{url}/health", log=log)
 
 
