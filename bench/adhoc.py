@@ -18,6 +18,7 @@ tree after that many more unique queries.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import random
@@ -74,69 +75,51 @@ class Constants:
         return cls(*(sorted(x) for x in (subjects, objects, quals, dossiers)))
 
 
+# kind -> (which constants, template): {c} is the constant, {v} a suffix unique to the request
+KINDS: dict[str, tuple[str, str]] = {
+    "DESCRIBE a resource": ("resources", "DESCRIBE <{c}>"),
+    "outgoing links": ("resources", "SELECT ?p_{v} ?o_{v} WHERE {{ <{c}> ?p_{v} ?o_{v} }}"),
+    "incoming links": ("linked", "SELECT ?s_{v} ?p_{v} WHERE {{ ?s_{v} ?p_{v} <{c}> }}"),
+    "routes from a qualification": (
+        "qualifications",
+        PREFIXES + "SELECT ?route_{v} ?target_{v} ?label_{v} WHERE {{\n"
+        "  ?route_{v} kd:routeFrom <{c}> ; kd:routeTo ?target_{v} .\n"
+        '  OPTIONAL {{ ?target_{v} rdfs:label ?label_{v} FILTER(LANG(?label_{v}) = "nl") }}\n}}',
+    ),
+    "requirements of a qualification": (
+        "qualifications",
+        PREFIXES + "SELECT ?stmt_{v} ?skill_{v} ?level_{v} WHERE {{\n"
+        "  ?stmt_{v} kd:appliesTo <{c}> ; kd:hasRequirement ?req_{v} .\n"
+        "  ?req_{v} kd:skill ?skill_{v} ; kd:minimumLevel ?level_{v} .\n}}",
+    ),
+    "GROUP BY over a dossier": (
+        "dossiers",
+        PREFIXES + "SELECT ?type_{v} (COUNT(?s_{v}) AS ?n_{v}) WHERE {{\n"
+        "  ?s_{v} kd:dossier <{c}> ; a ?type_{v} .\n}} GROUP BY ?type_{v} ORDER BY DESC(?n_{v}) ?type_{v}",
+    ),
+}
+
+
 class Texts:
-    """Unique query texts: a counter in the variable names and a random comment in each."""
+    """Unique query texts: a random constant of the kind, a counter in the variable names and a
+    random comment in each."""
 
     def __init__(self, constants: Constants, seed: int):
         self.c, self.rng, self.count = constants, random.Random(seed), 0
 
-    def _mark(self) -> tuple[str, str]:
+    def make(self, kind: str) -> str:
+        pool, template = KINDS[kind]
         self.count += 1
-        return f"# {self.rng.getrandbits(64):016x} ad hoc\n", f"{self.rng.choice('abcdefgh')}{self.count}"
-
-    def describe(self) -> str:
-        comment, _ = self._mark()
-        return f"{comment}DESCRIBE <{self.rng.choice(self.c.resources)}>"
-
-    def outgoing(self) -> str:
-        comment, v = self._mark()
-        return (
-            f"{comment}SELECT ?p_{v} ?o_{v} WHERE {{ <{self.rng.choice(self.c.resources)}> ?p_{v} ?o_{v} }}"
-        )
-
-    def incoming(self) -> str:
-        comment, v = self._mark()
-        return f"{comment}SELECT ?s_{v} ?p_{v} WHERE {{ ?s_{v} ?p_{v} <{self.rng.choice(self.c.linked)}> }}"
-
-    def routes(self) -> str:
-        comment, v = self._mark()
-        return (
-            f"{comment}{PREFIXES}SELECT ?route_{v} ?target_{v} ?label_{v} WHERE {{\n"
-            f"  ?route_{v} kd:routeFrom <{self.rng.choice(self.c.qualifications)}> ;\n"
-            f"    kd:routeTo ?target_{v} .\n"
-            f'  OPTIONAL {{ ?target_{v} rdfs:label ?label_{v} FILTER(LANG(?label_{v}) = "nl") }}\n}}'
-        )
-
-    def requirements(self) -> str:
-        comment, v = self._mark()
-        return (
-            f"{comment}{PREFIXES}SELECT ?stmt_{v} ?skill_{v} ?level_{v} WHERE {{\n"
-            f"  ?stmt_{v} kd:appliesTo <{self.rng.choice(self.c.qualifications)}> ;\n"
-            f"    kd:hasRequirement ?req_{v} .\n"
-            f"  ?req_{v} kd:skill ?skill_{v} ; kd:minimumLevel ?level_{v} .\n}}"
-        )
-
-    def group_by(self) -> str:
-        comment, v = self._mark()
-        return (
-            f"{comment}{PREFIXES}SELECT ?type_{v} (COUNT(?s_{v}) AS ?n_{v}) WHERE {{\n"
-            f"  ?s_{v} kd:dossier <{self.rng.choice(self.c.dossiers)}> ; a ?type_{v} .\n"
-            f"}} GROUP BY ?type_{v} ORDER BY DESC(?n_{v}) ?type_{v}"
-        )
+        comment = f"# {self.rng.getrandbits(64):016x} ad hoc\n"
+        variable = f"{self.rng.choice('abcdefgh')}{self.count}"
+        return comment + template.format(c=self.rng.choice(getattr(self.c, pool)), v=variable)
 
     def kinds(self) -> dict[str, Callable[[], str]]:
-        return {
-            "DESCRIBE a resource": self.describe,
-            "outgoing links": self.outgoing,
-            "incoming links": self.incoming,
-            "routes from a qualification": self.routes,
-            "requirements of a qualification": self.requirements,
-            "GROUP BY over a dossier": self.group_by,
-        }
+        return {kind: functools.partial(self.make, kind) for kind in KINDS}
 
     def mixed(self, count: int) -> list[str]:
-        makers = list(self.kinds().values())
-        return [makers[i % len(makers)]() for i in range(count)]
+        kinds = list(KINDS)
+        return [self.make(kinds[i % len(kinds)]) for i in range(count)]
 
 
 @dataclass

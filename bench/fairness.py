@@ -49,7 +49,7 @@ def small_queries(url: str, texts: Texts, seconds: float, timeout: float, outcom
     while time.perf_counter() < end:
         start = time.perf_counter()
         try:
-            status, _ = client.post(texts.outgoing())
+            status, _ = client.post(texts.make("outgoing links"))
         except OSError:
             status = 0
             client.close()

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,19 +41,28 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def tree_pss_kb(leader: int) -> int:
-    """PSS of every process in the process group of ``leader``: pages shared by forked workers
-    (and the page cache of a shared store) count once."""
-    total = 0
+def _group(leader: int) -> Iterator[tuple[str, list[str]]]:
+    """(pid, fields of /proc/pid/stat after the name) of every process in the process group of
+    ``leader`` (our servers are started as session leaders: pid = group id)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
-            if int(fields[3]) != leader:  # process group id (session leader = pid)
-                continue
-            with open(f"/proc/{entry}/smaps_rollup") as rollup:
+        except OSError:
+            continue  # ended meanwhile
+        if len(fields) > 14 and fields[3] == str(leader):
+            yield entry, fields
+
+
+def tree_pss_kb(leader: int) -> int:
+    """PSS of a process group: pages shared by forked workers (and the page cache of a shared
+    store) count once."""
+    total = 0
+    for pid, _ in _group(leader):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
                 total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
         except (OSError, StopIteration, IndexError, ValueError):
             continue
@@ -61,20 +70,10 @@ def tree_pss_kb(leader: int) -> int:
 
 
 def tree_cpu_seconds(leader: int) -> float:
-    """CPU seconds (user + system, with reaped children) used so far by the process group of
-    ``leader``: the cost of work, which a busy shared machine inflates far less than latency."""
-    total, tick = 0, os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            if int(fields[3]) == leader:
-                total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / tick
+    """CPU seconds (user + system, with reaped children) used so far by a process group: the
+    cost of work, which a busy shared machine inflates far less than latency."""
+    ticks = sum(sum(int(f) for f in fields[11:15]) for _, fields in _group(leader))  # u/s/cu/cs time
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
