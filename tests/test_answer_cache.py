@@ -26,6 +26,13 @@ def test_a_value_put_is_got_back_from_memory_and_from_disk(tmp_path: Path) -> No
     assert reopened.get("q1") == b"answer one"
 
 
+def test_put_in_memory_only_writes_no_file(tmp_path: Path) -> None:
+    cache = AnswerCache(tmp_path, memory_bytes=1000, disk_bytes=1_000_000)
+    cache.put("cheap", b"answer", disk=False)
+    assert cache.get("cheap") == b"answer"
+    assert list(tmp_path.iterdir()) == [] and cache.disk_used == 0
+
+
 def test_memory_is_bounded_in_bytes_least_recently_used_first(tmp_path: Path) -> None:
     cache = AnswerCache(None, memory_bytes=250, disk_bytes=0)
     for key in ("a", "b"):

@@ -74,9 +74,11 @@ class AnswerCache:
             self._remember(key, value)
         return value
 
-    def put(self, key: str, value: bytes) -> None:
+    def put(self, key: str, value: bytes, *, disk: bool = True) -> None:
+        """Keep ``value``; ``disk=False`` keeps it in memory only, for answers cheaper to compute
+        again than to write (a durable write, with its fsync, costs milliseconds)."""
         self._remember(key, value)
-        if self.directory is not None:
+        if disk and self.directory is not None:
             self._write(_file_name(key), value)
 
     @property
