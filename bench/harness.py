@@ -105,7 +105,7 @@ class Server:
                     break
             except requests.RequestException:
                 pass
-            if self.process.poll() is not None or time.perf_counter() - start > 900:
+            if self.process.poll() is not None or time.perf_counter() - start > 1800:
                 tail = log.read_text(errors="replace")[-3000:] if log else ""
                 raise RuntimeError(f"{name} did not start: {' '.join(commands[-1])}\n{tail}")
             time.sleep(0.05)
