@@ -59,19 +59,24 @@ def rdf(graph: KnowledgeGraph) -> rdflib.Graph:
 @pytest.fixture(scope="session")
 def data_only() -> rdflib.Graph:
     """Only the instance data in data/ (no ontology), as maintainers write it."""
+    import pyoxigraph as ox
+
+    from kdgraph.loading import collect_files
+
     g = rdflib.Graph()
-    for path in sorted(bundled_paths().data.rglob("*.ttl")):
-        g.parse(path)
+    for path in collect_files([bundled_paths().data]):  # TriG: the merge of its graphs
+        triples = dict.fromkeys(q.triple for q in ox.parse(path=str(path)))
+        g.parse(data=ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
     return g
 
 
 RENAMED_DOSSIER = (
-    '"Productietechniek"@nl , "Production technology"@en',
-    '"Productietechniek (herzien)"@nl , "Production technology"@en',
+    'rdfs:label "Productietechniek"@nl ;',
+    'rdfs:label "Productietechniek (herzien)"@nl ;',
 )
 
 
-def edited_data(directory: Path, old: str, new: str, file: str = "productietechniek/01-dossier.ttl") -> Path:
+def edited_data(directory: Path, old: str, new: str, file: str = "productietechniek/01-dossier.trig") -> Path:
     """A copy of the bundled data in ``directory``/data with one edit: a new version to work on."""
     import shutil
 

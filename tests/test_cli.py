@@ -48,16 +48,16 @@ def test_export_to_stdout_is_identical_on_two_runs(tmp_path: Path) -> None:
 
 
 def test_malformed_turtle_reports_file_and_line(tmp_path: Path) -> None:
-    source = bundled_paths().data / "productietechniek" / "01-dossier.ttl"
+    source = bundled_paths().data / "productietechniek" / "01-dossier.trig"
     lines = source.read_text(encoding="utf-8").splitlines()
     broken_line = next(i for i, line in enumerate(lines, 1) if "kd:validFrom" in line)
     lines[broken_line - 1] = lines[broken_line - 1].replace('"2023-08-01"', '"2023-08-01')
     data = tmp_path / "data"
     shutil.copytree(bundled_paths().data, data)
-    (data / "productietechniek" / "01-dossier.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (data / "productietechniek" / "01-dossier.trig").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run("export", "--data", str(data), "-o", str(tmp_path / "out.ttl"), cwd=tmp_path)
     assert result.returncode == 2
-    assert f"01-dossier.ttl:{broken_line}:" in result.stderr
+    assert f"01-dossier.trig:{broken_line}:" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out.ttl").exists()
 
@@ -122,12 +122,12 @@ def test_validate_strict_fails_on_the_warning(tmp_path: Path) -> None:
 
 
 def test_validate_mutation_exits_1_naming_rule_focus_and_location(tmp_path: Path) -> None:
-    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;")
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 .", "kd:mboLevel mbo:7 .")
     result = run("validate", str(data), "--lang", "nl", cwd=tmp_path)
     assert result.returncode == 1
     assert "QualificationShape" in result.stdout
     assert "https://w3id.org/kdgraph/id/qualification/medewerker-productietechniek" in result.stdout
-    assert "01-dossier.ttl:" in result.stdout
+    assert "01-dossier.trig:" in result.stdout
     assert "mbo-niveau, 1 tot en met 4" in result.stdout
 
 

@@ -281,7 +281,7 @@ def test_ontology_and_scheme_documentation_is_generated(server) -> None:  # type
     assert index.status_code == 200 and "pyLODE" in index.text
     assert "kwalificatiedossier" in index.text and "qualification dossier" in index.text
     schemes = re.findall(r'<li><a href="(/def/[a-z-]+)">', index.text)
-    assert len(schemes) == 9 and "/def/cefr-level" in schemes  # mbo-levels.ttl holds two schemes
+    assert len(schemes) == 10 and "/def/horizon" in schemes  # mbo-levels.ttl holds two schemes
     for href in schemes:
         page = requests.get(server.url + href, headers={"Accept": "text/html"}, timeout=30)
         assert page.status_code == 200 and page.history[0].status_code == 303

@@ -22,7 +22,7 @@ from kdgraph.loading import load_graph, read_inputs
 
 from .conftest import edited_data
 
-DOSSIER = "productietechniek/01-dossier.ttl"
+DOSSIER = "productietechniek/01-dossier.trig"
 
 
 def test_fingerprint_follows_content_not_file_times_or_order(tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_fingerprint_follows_content_not_file_times_or_order(tmp_path: Path) -> 
 
 
 def test_restart_on_the_same_files_serves_what_was_prepared(tmp_path: Path) -> None:
-    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")  # an unchanged copy
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 .", "kd:mboLevel mbo:2 .")  # an unchanged copy
     first = prepare(tmp_path / "state", [data])
     again = prepare(tmp_path / "state", [data])
     assert again == first  # same store directory, same load time: nothing was redone
@@ -50,13 +50,13 @@ def test_restart_on_the_same_files_serves_what_was_prepared(tmp_path: Path) -> N
 
 
 def test_an_edit_is_prepared_anew_and_a_violation_is_refused(tmp_path: Path) -> None:
-    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 .", "kd:mboLevel mbo:2 .")
     state = tmp_path / "state"
     first = prepare(state, [data])
     dossier = data / DOSSIER
     original = dossier.read_text(encoding="utf-8")
 
-    dossier.write_text(original.replace("kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;"), encoding="utf-8")
+    dossier.write_text(original.replace("kd:mboLevel mbo:2 .", "kd:mboLevel mbo:7 ."), encoding="utf-8")
     with pytest.raises(DataRejected, match=r"1 SHACL violations, e\.g\. .*mbo"):
         prepare(state, [data])
     assert read_current(state) == first  # still serving the conforming version
@@ -69,7 +69,7 @@ def test_an_edit_is_prepared_anew_and_a_violation_is_refused(tmp_path: Path) -> 
 
 def test_a_load_error_in_the_preparing_process_names_file_and_line(tmp_path: Path) -> None:
     data = edited_data(tmp_path, '"2023-08-01"^^xsd:date', '"2023-08-01')
-    with pytest.raises(DataRejected, match=r"01-dossier\.ttl:\d+"):
+    with pytest.raises(DataRejected, match=r"01-dossier\.trig:\d+"):
         prepare(tmp_path / "state", [data])
     assert read_current(tmp_path / "state") is None
 
@@ -77,7 +77,7 @@ def test_a_load_error_in_the_preparing_process_names_file_and_line(tmp_path: Pat
 def test_validate_leaves_its_verdict_for_serve_and_publish(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 .", "kd:mboLevel mbo:2 .")
     result = CliRunner().invoke(main, ["validate", "--format", "json", str(data)])
     assert result.exit_code == 0, result.output
     counts = json.loads(result.output)
@@ -102,7 +102,7 @@ def test_validate_leaves_its_verdict_for_serve_and_publish(
 
 
 def test_a_verdict_with_violations_is_remembered_too(tmp_path: Path) -> None:
-    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;")
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 .", "kd:mboLevel mbo:7 .")
     result = CliRunner().invoke(main, ["validate", str(data)])
     assert result.exit_code == 1
     verdict = validation.checked(load_graph([data]))
@@ -112,7 +112,7 @@ def test_a_verdict_with_violations_is_remembered_too(tmp_path: Path) -> None:
 def test_a_remembered_verdict_skips_shacl_and_the_store_holds_what_was_validated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 .", "kd:mboLevel mbo:2 .")
     dossier = data / DOSSIER
     dossier.write_text(dossier.read_text(encoding="utf-8") + "# a version of its own\n", encoding="utf-8")
     validated_now = prepare(tmp_path / "one", [data])
@@ -135,7 +135,7 @@ def test_kdgraph_serve_restarted_on_the_same_state_directory_serves_the_prepared
 
     from .server_process import ServerProcess
 
-    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:2 ;")
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 .", "kd:mboLevel mbo:2 .")
     with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as first:
         before = requests.get(f"{first.url}/health", timeout=30).json()
     with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as again:

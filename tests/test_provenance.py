@@ -1,29 +1,107 @@
-"""Every resource in data/ traces back to a section and page of the source (or a cited public source)."""
+"""Every statement about a resource under id/ says, by SPARQL, which section and page of the
+source states it, or which outside source, or which interpretation (with its reason)."""
 
 from __future__ import annotations
 
 import rdflib
-from rdflib import DCTERMS, RDF, URIRef
+from rdflib import RDF
+
+from kdgraph.store import OxigraphStore, SelectResult
 
 from .conftest import BASE, KD
 
+PREFIXES = f"""
+PREFIX kd: <{BASE}def/kd#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX schema: <https://schema.org/>
+PREFIX qual: <{BASE}id/qualification/>
+PREFIX mbo: <{BASE}def/mbo-level/>
+"""
 
-def our_subjects(g: rdflib.Graph) -> set[URIRef]:
-    return {s for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(f"{BASE}id/")}
+
+def select(store: OxigraphStore, query: str) -> list[tuple[str | None, ...]]:
+    result = store.query(PREFIXES + query)
+    assert isinstance(result, SelectResult)
+    return [tuple(row[v].value if v in row else None for v in result.variables) for row in result.rows]
 
 
-def test_every_data_resource_has_a_source_location_with_section_and_page(data_only, rdf) -> None:
-    missing = []
-    for subject in our_subjects(data_only):
-        locations = list(data_only.objects(subject, KD.sourceLocation))
-        if not locations and (subject, DCTERMS.source, None) not in data_only:
-            missing.append(subject)
-        for loc in locations:
-            assert (loc, RDF.type, KD.SourceLocation) in rdf, f"{subject}: {loc} is not a SourceLocation"
-            assert rdf.value(loc, KD.page) is not None, f"{loc} has no page"
-            section = rdf.value(loc, KD.section)
-            assert rdf.value(section, KD.sectionNumber) is not None, f"{loc} has no numbered section"
-    assert not missing, f"resources without provenance: {sorted(missing)}"
+def test_every_id_statement_has_a_section_and_page_an_outside_source_or_an_interpretation(
+    store: OxigraphStore,
+) -> None:
+    unsourced = select(
+        store,
+        f"""SELECT ?s ?p ?o WHERE {{
+          ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "{BASE}id/"))
+          FILTER NOT EXISTS {{
+            GRAPH ?g {{ ?s ?p ?o }}
+            {{ ?g kd:page ?page ; kd:section/kd:sectionNumber ?section }}
+            UNION {{ ?g a kd:Interpretation ; kd:reason ?reason ; prov:wasDerivedFrom ?from }}
+            UNION {{ ?g schema:url ?url . FILTER(STRSTARTS(STR(?g), "{BASE}id/external-source/")) }}
+          }}
+        }}""",
+    )
+    assert unsourced == []
+
+
+def test_which_section_and_page_says_a_statement(store: OxigraphStore) -> None:
+    """The README's example: level 4 of the Productietechnicus is stated in section 12 on page 9."""
+    assert select(
+        store,
+        """SELECT ?section ?page WHERE {
+          GRAPH ?g { qual:productietechnicus kd:mboLevel mbo:4 }
+          ?g kd:section/kd:sectionNumber ?section ; kd:page ?page }""",
+    ) == [("12", "9")]
+
+
+def test_levels_two_and_three_come_from_outside_sources_with_no_page(store: OxigraphStore) -> None:
+    rows = select(
+        store,
+        """SELECT ?q ?g ?page WHERE {
+          VALUES (?q ?level) {
+            (qual:medewerker-productietechniek mbo:2) (qual:allround-medewerker-productietechniek mbo:3)
+          }
+          GRAPH ?g { ?q kd:mboLevel ?level } OPTIONAL { ?g kd:page ?page } } ORDER BY ?q ?g""",
+    )
+    src = f"{BASE}id/external-source/"
+    assert rows == [
+        (
+            f"{BASE}id/qualification/allround-medewerker-productietechniek",
+            f"{src}kwalificatiedossier-productietechniek-2023",
+            None,
+        ),
+        (
+            f"{BASE}id/qualification/medewerker-productietechniek",
+            f"{src}kiesmbo-medewerker-productietechniek",
+            None,
+        ),
+        (
+            f"{BASE}id/qualification/medewerker-productietechniek",
+            f"{src}kwalificatiedossier-productietechniek-2023",
+            None,
+        ),
+    ]
+
+
+def test_nlqf_and_eqf_levels_cite_nuffic_and_no_page(store: OxigraphStore) -> None:
+    rows = select(
+        store,
+        """SELECT DISTINCT ?g ?page WHERE {
+          ?q a kd:Qualification .
+          { GRAPH ?g { ?q kd:nlqfLevel ?level } } UNION { GRAPH ?g { ?q kd:eqfLevel ?level } }
+          OPTIONAL { ?g kd:page ?page } }""",
+    )
+    assert rows == [(f"{BASE}id/external-source/nuffic-level-of-dutch-diplomas", None)]
+
+
+def test_a_statement_stated_in_two_places_sits_in_both_graphs(store: OxigraphStore) -> None:
+    """3d printing's passage runs from page 5 onto page 6 ("... echt relevant / wordt.")."""
+    rows = select(
+        store,
+        f"""SELECT ?page WHERE {{
+          GRAPH ?g {{ <{BASE}id/trend/productietechniek-3d-printing> kd:text ?text }}
+          FILTER(STRSTARTS(?text, "Vooral 3d printing")) ?g kd:page ?page }} ORDER BY ?page""",
+    )
+    assert rows == [("5",), ("6",)]
 
 
 def test_every_subject_in_data_is_ours_or_labelled(data_only) -> None:
@@ -31,6 +109,11 @@ def test_every_subject_in_data_is_ours_or_labelled(data_only) -> None:
     for s, p, _o in data_only:
         if not str(s).startswith(f"{BASE}id/"):
             assert p in (RDF.type, rdflib.RDFS.label), f"unsourced statement about {s}: {p}"
+
+
+def test_no_resource_level_source_location_in_the_data(data_only) -> None:
+    """The graphs say where each statement comes from; kd:sourceLocation would only repeat it."""
+    assert not list(data_only.subject_objects(KD.sourceLocation))
 
 
 def test_pages_match_the_table_of_contents(rdf) -> None:
@@ -43,15 +126,17 @@ def test_pages_match_the_table_of_contents(rdf) -> None:
     assert {n: p for n, p in starts.items() if n} == toc
 
 
-def test_all_fourteen_sections_are_represented(data_only, rdf) -> None:
-    """Each section 1-14 is the source of at least one resource other than its own structure."""
-    structural = {KD.SourceLocation, KD.DocumentSection}
-    used: set[int] = set()
-    for subject, loc in data_only.subject_objects(KD.sourceLocation):
-        if any((subject, RDF.type, t) in data_only for t in structural):
-            continue
-        used.add(int(rdf.value(rdf.value(loc, KD.section), KD.sectionNumber)))
-    assert set(range(1, 15)) <= used
+def test_all_fourteen_sections_state_something(store: OxigraphStore) -> None:
+    """Each section 1-14 is the graph of at least one statement about a resource other than the
+    source's own structure (locations, sections)."""
+    rows = select(
+        store,
+        """SELECT DISTINCT ?n WHERE {
+          GRAPH ?g { ?s ?p ?o } ?g kd:section/kd:sectionNumber ?n .
+          FILTER NOT EXISTS { ?s a kd:SourceLocation } FILTER NOT EXISTS { ?s a kd:DocumentSection }
+        } ORDER BY ?n""",
+    )
+    assert {int(n) for (n,) in rows} >= set(range(1, 15))
 
 
 def test_not_applicable_is_stated_not_missing(rdf) -> None:

@@ -84,8 +84,10 @@ def test_publish_then_every_saved_query_answers_the_same(store, tmp_path: Path) 
         mine, theirs = json.loads(local.stdout), json.loads(remote.stdout)
         for result_set in (mine, theirs):
             for binding in result_set["results"]["bindings"]:
-                if "technologies" in binding:  # GROUP_CONCAT order is free
-                    binding["technologies"]["value"] = sorted(binding["technologies"]["value"].split(", "))
+                for concatenated, separator in (("technologies", ", "), ("levelSources", "; ")):
+                    if concatenated in binding:  # GROUP_CONCAT order is free
+                        value = binding[concatenated]["value"]
+                        binding[concatenated]["value"] = sorted(value.split(separator))
         assert mine["results"]["bindings"] == theirs["results"]["bindings"], name
 
 
@@ -115,7 +117,7 @@ def test_a_new_version_switches_atomically_and_old_versions_stay(store, tmp_path
 def test_non_conforming_data_is_not_published(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert kdgraph("publish", "--to", store).returncode == 0
     before = current(store)
-    data = edited_data(tmp_path, "kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;")
+    data = edited_data(tmp_path, "kd:mboLevel mbo:2 .", "kd:mboLevel mbo:7 .")
     result = kdgraph("publish", "--to", store, "--data", str(data))
     assert result.returncode == 1 and "violations" in result.stderr
     assert current(store) == before

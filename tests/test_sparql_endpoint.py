@@ -423,25 +423,25 @@ def reload_and_wait(server: ServerProcess, timeout: float = 30) -> dict:
 
 
 def test_reload_keeps_old_graph_on_broken_edit_then_takes_a_good_one(server) -> None:  # type: ignore[no-untyped-def]
-    dossier = server.data_dir / "productietechniek" / "01-dossier.ttl"
+    dossier = server.data_dir / "productietechniek" / "01-dossier.trig"
     original = dossier.read_text(encoding="utf-8")
     version = requests.get(f"{server.url}/health", timeout=30).json()["version"]
     try:
         dossier.write_text(original.replace('"2023-08-01"^^xsd:date', '"2023-08-01'), encoding="utf-8")
         health = reload_and_wait(server)
-        assert health["last_reload"]["ok"] is False and "01-dossier.ttl:" in health["last_reload"]["error"]
+        assert health["last_reload"]["ok"] is False and "01-dossier.trig:" in health["last_reload"]["error"]
         assert health["version"] == version and health["status"] == "degraded"
         assert sparql(server, LEVEL4).json()["boolean"] is True
 
-        dossier.write_text(original.replace("kd:mboLevel mbo:2 ;", "kd:mboLevel mbo:7 ;"), encoding="utf-8")
+        dossier.write_text(original.replace("kd:mboLevel mbo:2 .", "kd:mboLevel mbo:7 ."), encoding="utf-8")
         health = reload_and_wait(server)
         assert health["last_reload"]["ok"] is False and "violation" in health["last_reload"]["error"].lower()
         assert health["version"] == version
 
         dossier.write_text(
             original.replace(
-                '"Productietechniek"@nl , "Production technology"@en',
-                '"Productietechniek (herzien)"@nl , "Production technology"@en',
+                'rdfs:label "Productietechniek"@nl ;',
+                'rdfs:label "Productietechniek (herzien)"@nl ;',
             ),
             encoding="utf-8",
         )

@@ -67,70 +67,70 @@ def mutate(tmp_path: Path, file: str, old: str, new: str, count: int = 1) -> Pat
 DATA = "data/productietechniek/"
 MUTATIONS = {
     "mbo-level-7": (
-        DATA + "01-dossier.ttl",
-        "kd:mboLevel mbo:2 ;",
-        "kd:mboLevel <https://w3id.org/kdgraph/def/mbo-level/7> ;",
+        DATA + "01-dossier.trig",
+        "kd:mboLevel mbo:2 .",
+        "kd:mboLevel <https://w3id.org/kdgraph/def/mbo-level/7> .",
         f"{KS}QualificationShape {KD}mboLevel",
         MP,
     ),
     "cefr-z9": (
-        DATA + "06-sections-5-7.ttl",
-        "kd:minimumLevel cefr:B1 ;",
-        "kd:minimumLevel cefr:Z9 ;",
+        DATA + "06-sections-5-7.trig",
+        "kd:minimumLevel cefr:B1 .",
+        "kd:minimumLevel cefr:Z9 .",
         f"{KS}LanguageRequirementShape {KD}minimumLevel",
         f"{ID}language-requirement/productietechniek-generiek-engels-niveau-4-lezen",
     ),
     "skill-unknown": (
-        DATA + "06-sections-5-7.ttl",
+        DATA + "06-sections-5-7.trig",
         "kd:skill skill:lezen ;",
         "kd:skill skill:zingen ;",
         f"{KS}LanguageRequirementShape {KD}skill",
         f"{ID}language-requirement/productietechniek-generiek-engels-niveau-4-lezen",
     ),
     "route-level-4-to-2": (
-        DATA + "07-section-8.ttl",
-        "kd:routeFrom qual:productietechnicus ;\n    kd:routeTo role:werkvoorbereider ;",
-        "kd:routeFrom qual:productietechnicus ;\n    kd:routeTo qual:medewerker-productietechniek ;",
+        DATA + "07-section-8.trig",
+        "kd:routeFrom qual:productietechnicus ;\n        kd:routeTo role:werkvoorbereider ;",
+        "kd:routeFrom qual:productietechnicus ;\n        kd:routeTo qual:medewerker-productietechniek ;",
         f"{KS}RouteNeverDownwardRule",
         f"{ID}route/productietechnicus-naar-werkvoorbereider",
     ),
     "date-as-string": (
-        DATA + "01-dossier.ttl",
+        DATA + "01-dossier.trig",
         'kd:validFrom "2023-08-01"^^xsd:date',
         'kd:validFrom "2023-08-01"',
         f"{KS}DossierShape {KD}validFrom",
         DOSSIER,
     ),
     "validated-after-valid-from": (
-        DATA + "01-dossier.ttl",
+        DATA + "01-dossier.trig",
         '"2022-09-08"^^xsd:date',
         '"2023-09-08"^^xsd:date',
         f"{KS}ValidationBeforeValidFromRule",
         DOSSIER,
     ),
     "qualification-without-nl-label": (
-        DATA + "01-dossier.ttl",
-        'rdfs:label "Productietechnicus"@nl , ',
-        "rdfs:label ",
+        DATA + "01-dossier.trig",
+        'qual:productietechnicus a kd:Qualification ;\n        rdfs:label "Productietechnicus"@nl ;',
+        "qual:productietechnicus a kd:Qualification ;",
         f"{KS}QualificationShape http://www.w3.org/2000/01/rdf-schema#label",
         PT,
     ),
     "statement-without-provenance": (
-        DATA + "03-sections-1-2.ttl",
-        " ;\n    kd:sourceLocation loc:productietechniek-s1-p4 .",
-        " .",
-        f"{KS}ProvenanceRule",
+        DATA + "03-sections-1-2.trig",
+        "# Section 1, page 4\n",
+        "doc:toekomstverkenning-opleidingen-metaal-en-metalektro-2019 kd:position 9 .\n",
+        "kd:statementSource",
         f"{ID}document/toekomstverkenning-opleidingen-metaal-en-metalektro-2019",
     ),
     "duplicate-slug": (
-        DATA + "01-dossier.ttl",
+        DATA + "01-dossier.trig",
         'kd:slug "allround-medewerker-productietechniek" ;',
         'kd:slug "medewerker-productietechniek" ;',
         f"{KS}UniqueSlugRule",
         AMP,
     ),
     "duplicate-crebo": (
-        DATA + "01-dossier.ttl",
+        DATA + "01-dossier.trig",
         'kd:slug "productietechnicus" ;',
         'kd:slug "productietechnicus" ;\n    kd:crebo "25999" ;\n    kd:sameAs "x" ;'.replace(
             '\n    kd:sameAs "x" ;', ""
@@ -139,9 +139,9 @@ MUTATIONS = {
         PT,
     ),
     "level-4-without-generic-english": (
-        DATA + "06-sections-5-7.ttl",
-        "kd:statementKind lskind:generiek ;\n    kd:appliesTo qual:productietechnicus , ",
-        "kd:statementKind lskind:generiek ;\n    kd:appliesTo ",
+        DATA + "06-sections-5-7.trig",
+        "lstmt:productietechniek-generiek-engels-niveau-4 kd:appliesTo qual:productietechnicus , ",
+        "lstmt:productietechniek-generiek-engels-niveau-4 kd:appliesTo ",
         f"{KS}Level4HasGenericEnglishRule",
         PT,
     ),
@@ -175,4 +175,4 @@ def test_mutation_is_caught(name: str, tmp_path: Path, shapes) -> None:  # type:
     assert {f.severity for f in hits} == {"Violation"}
     assert all(f.message("nl") and f.message("en") and f.message("nl") != f.message("en") for f in hits)
     if focus.startswith(ID):
-        assert hits[0].location and hits[0].location.split(":")[0].endswith(".ttl")
+        assert hits[0].location and hits[0].location.split(":")[0].endswith(".trig")

@@ -38,8 +38,8 @@ CONSTRUCT {{
      OPTIONAL {{ ?s rdfs:label ?slabel }} OPTIONAL {{ ?s skos:prefLabel ?spref }}
      OPTIONAL {{ ?q rdfs:label ?qlabel }} }}
   UNION
-  {{ ?this kd:sourceLocation ?loc . ?loc kd:page ?page ; kd:section ?section .
-     ?section kd:sectionNumber ?number }}
+  {{ GRAPH ?loc {{ ?this ?anyPredicate ?anyObject }}
+     ?loc kd:page ?page ; kd:section ?section . ?section kd:sectionNumber ?number }}
 }}
 """
 
