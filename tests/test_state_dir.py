@@ -75,7 +75,7 @@ def test_a_build_killed_at_any_step_leaves_the_last_good_version_and_restarts_cl
     data = edited_data(tmp_path, LABEL, LABEL)
     state = tmp_path / "state"
     first = prepare(state, [data], at_start=True)
-    dossier = data / "productietechniek/01-dossier.ttl"
+    dossier = data / "productietechniek/01-dossier.trig"
     dossier.write_text(dossier.read_text(encoding="utf-8").replace(LABEL, '"Productietechniek (herzien)"@nl'))
 
     owner = StateDir if step in ("seal", "write_current") else data_state
