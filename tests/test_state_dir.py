@@ -65,7 +65,7 @@ def test_verify_names_the_file_that_differs_from_the_manifest(tmp_path: Path) ->
 
 
 # The steps of a build, in order; the preparing child dies right after the named one.
-STEPS = ["_build_store", "build_docs", "seal", "write_current"]
+STEPS = ["_build_store", "seal", "write_current"]
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -113,7 +113,7 @@ def test_a_full_disk_while_the_store_is_built_is_a_clear_rejection_and_leaves_no
     def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(data_state, "build_docs", full_disk)
+    monkeypatch.setattr(data_state, "_build_store", full_disk)
     with pytest.raises(DataRejected, match="No space left on device"):
         prepare(state, [data])
     assert read_current(state) is None and not list(state.glob("build-*"))
