@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from .. import diagram, documents, dossier_page, ontology_docs
 from ..answer_files import Answer
 from ..engine import EngineFailure, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
-from ..linked_data import Description, build, describe_request, sources_request, statement_sources
+from ..linked_data import Description, build, describe_request, sources_request
 from .page_language import page_language, word
 from .search import closest_hits
 from .sparql import problem, public_root, runtime
@@ -53,7 +53,9 @@ def base() -> str:
     return runtime().config.base
 
 
+@blueprint.app_template_global("local")
 def local_href(iri: str) -> str:
+    """The path of one of our IRIs on this server (others stay as they are); pages link with it."""
     return "/" + iri[len(base()) :] if iri.startswith(base()) else iri
 
 
@@ -179,7 +181,6 @@ def document(kind: str, rest: str) -> Response:
                 base(),
                 lang,
                 local_href,
-                statement_sources(source_rows, lang),
             )
             html = render_template(
                 "dossier.html",

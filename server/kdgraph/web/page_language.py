@@ -63,6 +63,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "contents": ("Inhoud", "Contents"),
     "skill": ("vaardigheid", "skill"),
     "level": ("niveau", "level"),
+    "level_source": ("bron van de niveaus", "source of the levels"),
     "conflicts": ("Tegenstrijdige uitspraken", "Conflicting statements"),
     "conflict_note": (
         "De bron noemt voor dezelfde vaardigheid verschillende niveaus; die staan hier naast elkaar.",
