@@ -53,9 +53,10 @@ CONSTRUCT {{
     {{ ?r ?p ?o .
        OPTIONAL {{
          ?o ?p2 ?o2 .
-         FILTER(isLiteral(?o2) || ?p2 IN (rdf:type, kd:section, kd:stakeholder, kd:stakeholderRole, kd:mboLevel,
-                                          skos:inScheme, kd:trendTheme, kd:minimumLevel, kd:tickedLevel,
-                                          kd:statedIn, kd:skill, kd:horizon, kd:statementKind))
+         FILTER(isLiteral(?o2) || ?p2 IN (rdf:type, kd:section, kd:stakeholder, kd:stakeholderRole,
+                                          kd:mboLevel, skos:inScheme, kd:trendTheme, kd:minimumLevel,
+                                          kd:tickedLevel, kd:statedIn, kd:skill, kd:horizon,
+                                          kd:statementKind))
          OPTIONAL {{ ?o2 ?p3 ?o3 . FILTER(?p3 IN (rdfs:label, skos:prefLabel, skos:notation, kd:sectionNumber,
                                                   kd:levelNumber, kd:rank, kd:page, kd:section)) }}
        }} }}

@@ -189,6 +189,7 @@ def document(kind: str, rest: str) -> Response:
                 path=path,
                 sparql_link=sparql_link(iri),
                 diagram=dossier_diagram(page, lang),
+                seen=[],  # the interpretations whose reason the page has given (not repeated)
             )
             return Response(html, content_type="text/html; charset=utf-8", headers=headers)
         html = render_template(
