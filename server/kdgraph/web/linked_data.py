@@ -202,6 +202,7 @@ def document(kind: str, rest: str) -> Response:
             sparql_link=sparql_link(iri),
             breadcrumbs=breadcrumbs(description),
             diagram=route_diagram(description, lang),
+            seen=[],  # the interpretations whose reason the page has given (not repeated)
         )
         return Response(html, content_type="text/html; charset=utf-8", headers=headers)
     except (QueryTimeout, EngineFailure) as error:
