@@ -8,9 +8,9 @@ import pytest
 import rdflib
 
 from kdgraph.loading import KnowledgeGraph, load_graph
+from kdgraph.query.engine import EmbeddedEngine
 from kdgraph.resources import bundled_paths
 from kdgraph.saved_queries import SavedQuery, load_saved_queries
-from kdgraph.store import OxigraphStore
 
 BASE = "https://w3id.org/kdgraph/"
 KD = rdflib.Namespace(f"{BASE}def/kd#")
@@ -37,8 +37,9 @@ def graph() -> KnowledgeGraph:
 
 
 @pytest.fixture(scope="session")
-def store(graph: KnowledgeGraph) -> OxigraphStore:
-    return OxigraphStore(graph)
+def engine(graph: KnowledgeGraph) -> EmbeddedEngine:
+    """The embedded engine on the bundled graph: the same engine interface as the server's."""
+    return EmbeddedEngine.of_quads(graph.quads)
 
 
 @pytest.fixture(scope="session")

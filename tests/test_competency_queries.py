@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from kdgraph.query.engine import EmbeddedEngine, Query, SelectResult
 from kdgraph.resources import bundled_paths
-from kdgraph.store import OxigraphStore, SelectResult
 
 ID = "https://w3id.org/kdgraph/id/"
 MP = f"{ID}qualification/medewerker-productietechniek"
@@ -432,11 +432,11 @@ def rows(result: SelectResult, columns: tuple[str, ...]) -> list[tuple[str | Non
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in bundled_paths().queries.glob("*.rq")))
-def test_saved_query_answers_from_source(name: str, store: OxigraphStore, saved_queries) -> None:
+def test_saved_query_answers_from_source(name: str, engine: EmbeddedEngine, saved_queries) -> None:
     assert name in EXPECTED, f"{name}.rq has no expected answer in this test"
     params, columns, expected = EXPECTED[name]
     query = saved_queries[name]
-    result = store.query(query.sparql, query.bind(params))
+    result = engine.run(query.query(query.bind(params)))
     assert isinstance(result, SelectResult)
     got = rows(result, columns)
     if isinstance(expected, set):
@@ -449,29 +449,31 @@ def test_every_expected_answer_has_a_query(saved_queries) -> None:
     assert set(EXPECTED) == set(saved_queries)
 
 
-def test_routes_from_productietechnicus_are_only_its_own(store: OxigraphStore, saved_queries) -> None:
+def test_routes_from_productietechnicus_are_only_its_own(engine: EmbeddedEngine, saved_queries) -> None:
     query = saved_queries["cq02-routes-reachable"]
-    result = store.query(query.sparql, query.bind({"qualification": PT}))
+    result = engine.run(query.query(query.bind({"qualification": PT})))
     assert rows(result, ROUTE_COLUMNS) == PT_ROUTES
 
 
-def test_hbo_programmes_are_reachable_transitively_from_level_2(store: OxigraphStore, saved_queries) -> None:
+def test_hbo_programmes_are_reachable_transitively_from_level_2(
+    engine: EmbeddedEngine, saved_queries
+) -> None:
     query = saved_queries["cq07-hbo-programmes"]
-    result = store.query(query.sparql, query.bind({"qualification": MP}))
+    result = engine.run(query.query(query.bind({"qualification": MP})))
     assert [r[0] for r in rows(result, ("programmeLabel",))] == HBO
 
 
-def test_5g_horizon_is_marked_as_interpretation(store: OxigraphStore, saved_queries) -> None:
+def test_5g_horizon_is_marked_as_interpretation(engine: EmbeddedEngine, saved_queries) -> None:
     """ "Hetzelfde geldt voor de inzet van 5G." gives no horizon of its own: "enige tijd" is a reading."""
     query = saved_queries["cq11-technologies-by-horizon"]
-    result = store.query(query.sparql, query.bind({}))
+    result = engine.run(query.query(query.bind({})))
     marked = {r[0]: r[1] for r in rows(result, ("technologyLabel", "horizonInterpretation")) if r[1]}
     assert marked == {"5G": INTERP + "5g-horizon"}
 
 
-def test_at_least_b1_is_a_rank_comparison(store: OxigraphStore, saved_queries) -> None:
+def test_at_least_b1_is_a_rank_comparison(engine: EmbeddedEngine, saved_queries) -> None:
     query = saved_queries["cq03-english-requirements"]
-    result = store.query(query.sparql, query.bind({"minimumRank": "3"}))
+    result = engine.run(query.query(query.bind({"minimumRank": "3"})))
     assert set(rows(result, ("qualificationLabel", "skill", "level"))) == {
         (q, s, "B1")
         for q in ("Productietechnicus", "Researchinstrumentmaker")
@@ -480,14 +482,14 @@ def test_at_least_b1_is_a_rank_comparison(store: OxigraphStore, saved_queries) -
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in bundled_paths().queries.glob("*.rq")))
-def test_values_binding_equals_substitution(name: str, store: OxigraphStore, saved_queries) -> None:
+def test_values_binding_equals_substitution(name: str, engine: EmbeddedEngine, saved_queries) -> None:
     """The VALUES form used for remote endpoints and the UI gives the same rows as substitution."""
     from kdgraph.saved_queries import with_values
 
     query = saved_queries[name]
     bindings = query.bind(query.example_parameters() or EXPECTED[name][0])
-    substituted = store.query(query.sparql, bindings)
-    inlined = store.query(with_values(query.sparql, bindings))
+    substituted = engine.run(query.query(bindings))
+    inlined = engine.run(Query(with_values(query.sparql, bindings)))
     assert isinstance(substituted, SelectResult) and isinstance(inlined, SelectResult)
     assert substituted.rows and len(substituted.rows) == len(inlined.rows)
     # GROUP_CONCAT order is free
@@ -504,11 +506,11 @@ def test_saved_queries_avoid_reserved_parameter_names_and_page_stably(saved_quer
 
 
 def test_levels_the_source_does_not_state_name_their_outside_sources(
-    store: OxigraphStore, saved_queries
+    engine: EmbeddedEngine, saved_queries
 ) -> None:
     """cq01 showed levels 2 and 3 like the source's own; they come from KiesMBO and the
     kwalificatiedossier (regression: audit of issue 14)."""
-    sources = concatenated(store, saved_queries, "cq01-qualifications-levels", "label", "levelSources", "; ")
+    sources = concatenated(engine, saved_queries, "cq01-qualifications-levels", "label", "levelSources", "; ")
     assert sources == {  # none for the level-4 qualifications: page 9 states their level
         "Medewerker productietechniek": frozenset(
             {
@@ -522,16 +524,16 @@ def test_levels_the_source_does_not_state_name_their_outside_sources(
     }
 
 
-def concatenated(store: OxigraphStore, saved_queries, name: str, key: str, column: str, sep: str):  # type: ignore[no-untyped-def]
+def concatenated(engine: EmbeddedEngine, saved_queries, name: str, key: str, column: str, sep: str):  # type: ignore[no-untyped-def]
     """A GROUP_CONCAT column as a set per row (its order is free)."""
     query = saved_queries[name]
-    result = store.query(query.sparql, query.bind({}))
+    result = engine.run(query.query(query.bind({})))
     return {k: frozenset(v.split(sep)) for k, v in rows(result, (key, column)) if v}
 
 
-def test_trends_name_the_technologies_the_source_names(store: OxigraphStore, saved_queries) -> None:
+def test_trends_name_the_technologies_the_source_names(engine: EmbeddedEngine, saved_queries) -> None:
     assert concatenated(
-        store, saved_queries, "cq05-trends-per-theme", "trendLabel", "technologies", ", "
+        engine, saved_queries, "cq05-trends-per-theme", "trendLabel", "technologies", ", "
     ) == {
         # section 4, "Automatisering en digitalisering" (p5)
         "Automatisering en digitalisering": frozenset(
@@ -559,11 +561,11 @@ def test_trends_name_the_technologies_the_source_names(store: OxigraphStore, sav
     }
 
 
-def test_technology_outlooks_say_what_they_depend_on(store: OxigraphStore, saved_queries) -> None:
+def test_technology_outlooks_say_what_they_depend_on(engine: EmbeddedEngine, saved_queries) -> None:
     """ "Om deze technologie optimaal te gebruiken is het nodig om de hele fabriek daarop in te richten.
     Dat vraagt om significante investeringen ..." (5G) and "zal echter afhangen van de snelheid ..." (AI)."""
     assert concatenated(
-        store, saved_queries, "cq11-technologies-by-horizon", "outlookLabel", "dependsOn", "; "
+        engine, saved_queries, "cq11-technologies-by-horizon", "outlookLabel", "dependsOn", "; "
     ) == {
         "5G: hetzelfde als 3d printing op productielijnen": frozenset(
             {

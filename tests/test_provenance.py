@@ -6,7 +6,7 @@ from __future__ import annotations
 import rdflib
 from rdflib import RDF
 
-from kdgraph.store import OxigraphStore, SelectResult
+from kdgraph.query.engine import EmbeddedEngine, Query, SelectResult
 
 from .conftest import BASE, KD
 
@@ -19,17 +19,17 @@ PREFIX mbo: <{BASE}def/mbo-level/>
 """
 
 
-def select(store: OxigraphStore, query: str) -> list[tuple[str | None, ...]]:
-    result = store.query(PREFIXES + query)
+def select(engine: EmbeddedEngine, query: str) -> list[tuple[str | None, ...]]:
+    result = engine.run(Query(PREFIXES + query))
     assert isinstance(result, SelectResult)
     return [tuple(row[v].value if v in row else None for v in result.variables) for row in result.rows]
 
 
 def test_every_id_statement_has_a_section_and_page_an_outside_source_or_an_interpretation(
-    store: OxigraphStore,
+    engine: EmbeddedEngine,
 ) -> None:
     unsourced = select(
-        store,
+        engine,
         f"""SELECT ?s ?p ?o WHERE {{
           ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "{BASE}id/"))
           FILTER NOT EXISTS {{
@@ -43,19 +43,19 @@ def test_every_id_statement_has_a_section_and_page_an_outside_source_or_an_inter
     assert unsourced == []
 
 
-def test_which_section_and_page_says_a_statement(store: OxigraphStore) -> None:
+def test_which_section_and_page_says_a_statement(engine: EmbeddedEngine) -> None:
     """The README's example: level 4 of the Productietechnicus is stated in section 12 on page 9."""
     assert select(
-        store,
+        engine,
         """SELECT ?section ?page WHERE {
           GRAPH ?g { qual:productietechnicus kd:mboLevel mbo:4 }
           ?g kd:section/kd:sectionNumber ?section ; kd:page ?page }""",
     ) == [("12", "9")]
 
 
-def test_levels_two_and_three_come_from_outside_sources_with_no_page(store: OxigraphStore) -> None:
+def test_levels_two_and_three_come_from_outside_sources_with_no_page(engine: EmbeddedEngine) -> None:
     rows = select(
-        store,
+        engine,
         """SELECT ?q ?g ?page WHERE {
           VALUES (?q ?level) {
             (qual:medewerker-productietechniek mbo:2) (qual:allround-medewerker-productietechniek mbo:3)
@@ -82,9 +82,9 @@ def test_levels_two_and_three_come_from_outside_sources_with_no_page(store: Oxig
     ]
 
 
-def test_nlqf_and_eqf_levels_cite_nuffic_and_no_page(store: OxigraphStore) -> None:
+def test_nlqf_and_eqf_levels_cite_nuffic_and_no_page(engine: EmbeddedEngine) -> None:
     rows = select(
-        store,
+        engine,
         """SELECT DISTINCT ?g ?page WHERE {
           ?q a kd:Qualification .
           { GRAPH ?g { ?q kd:nlqfLevel ?level } } UNION { GRAPH ?g { ?q kd:eqfLevel ?level } }
@@ -93,10 +93,10 @@ def test_nlqf_and_eqf_levels_cite_nuffic_and_no_page(store: OxigraphStore) -> No
     assert rows == [(f"{BASE}id/external-source/nuffic-level-of-dutch-diplomas", None)]
 
 
-def test_a_statement_stated_in_two_places_sits_in_both_graphs(store: OxigraphStore) -> None:
+def test_a_statement_stated_in_two_places_sits_in_both_graphs(engine: EmbeddedEngine) -> None:
     """3d printing's passage runs from page 5 onto page 6 ("... echt relevant / wordt.")."""
     rows = select(
-        store,
+        engine,
         f"""SELECT ?page WHERE {{
           GRAPH ?g {{ <{BASE}id/trend/productietechniek-3d-printing> kd:text ?text }}
           FILTER(STRSTARTS(?text, "Vooral 3d printing")) ?g kd:page ?page }} ORDER BY ?page""",
@@ -126,11 +126,11 @@ def test_pages_match_the_table_of_contents(rdf) -> None:
     assert {n: p for n, p in starts.items() if n} == toc
 
 
-def test_all_fourteen_sections_state_something(store: OxigraphStore) -> None:
+def test_all_fourteen_sections_state_something(engine: EmbeddedEngine) -> None:
     """Each section 1-14 is the graph of at least one statement about a resource other than the
     source's own structure (locations, sections)."""
     rows = select(
-        store,
+        engine,
         """SELECT DISTINCT ?n WHERE {
           GRAPH ?g { ?s ?p ?o } ?g kd:section/kd:sectionNumber ?n .
           FILTER NOT EXISTS { ?s a kd:SourceLocation } FILTER NOT EXISTS { ?s a kd:DocumentSection }

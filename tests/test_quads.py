@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from kdgraph.loading import load_graph
-from kdgraph.store import OxigraphStore, SelectResult
+from kdgraph.query.engine import EmbeddedEngine, Query, SelectResult
 from kdgraph.validation import unsourced_statements
 
 from .server_process import KDGRAPH, ServerProcess
@@ -79,14 +79,14 @@ def test_the_version_follows_the_graphs_not_only_the_triples(sourced: Path, tmp_
 
 
 def test_the_embedded_store_answers_provenance_by_graph(sourced: Path) -> None:
-    store = OxigraphStore(load_graph([sourced]))
-    result = store.query(SOURCES)
+    engine = EmbeddedEngine.of_quads(load_graph([sourced]).quads)
+    result = engine.run(Query(SOURCES))
     assert isinstance(result, SelectResult)
     assert [(r["g"].value, r["page"].value) for r in result.rows] == [
         (LOC + "productietechniek-s0-p1", "1"),
         (LOC + "productietechniek-s1-p4", "4"),
     ]
-    once = store.query(f"SELECT ?o WHERE {{ <{DOSSIER.value}> <{NOTE.value}> ?o }}")
+    once = engine.run(Query(f"SELECT ?o WHERE {{ <{DOSSIER.value}> <{NOTE.value}> ?o }}"))
     assert isinstance(once, SelectResult) and len(once.rows) == 1  # not once per graph
 
 

@@ -10,10 +10,11 @@ import contextlib
 import csv
 import io
 import json
+import os
 import shutil
-import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ import requests
 
 from kdgraph.resources import bundled_paths
 
+from .listener import Listener
 from .server_process import ServerProcess
 
 KD = "https://w3id.org/kdgraph/def/kd#"
@@ -214,36 +216,93 @@ def test_load_is_refused(server) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_service_is_refused_and_never_called(server) -> None:  # type: ignore[no-untyped-def]
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    listener.settimeout(3)
-    port = listener.getsockname()[1]
-    connections: list[object] = []
-
-    def accept() -> None:
-        with contextlib.suppress(OSError):
-            connections.append(listener.accept())
-
-    thread = threading.Thread(target=accept)
-    thread.start()
-    response = sparql(server, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
-    thread.join()
-    listener.close()
-    assert response.status_code == 403 and "SERVICE" in response.text
-    assert connections == []
+    with Listener() as listener:
+        response = sparql(server, f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")
+        assert response.status_code == 403 and "SERVICE" in response.text
+        assert listener.connections() == 0
 
 
-def test_from_file_is_refused_and_secret_never_appears(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_service_hidden_after_a_comment_ended_by_cr_is_refused_regression_ssrf(server) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: SPARQL ends a comment at CR, rdflib's check only at LF, so this SERVICE ran."""
+    with Listener() as listener:
+        text = f"SELECT * WHERE {{ BIND(1 AS ?x) #\r SERVICE <{listener.url}> {{ ?s ?p ?o }}\n }}"
+        response = requests.post(
+            f"{server.url}/sparql",
+            data=text.encode(),
+            headers={"Content-Type": "application/sparql-query"},
+            timeout=30,
+        )
+        assert response.status_code == 403 and "LEAKED" not in response.text
+        assert listener.connections() == 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def test_engine_processes_have_no_network(server) -> None:  # type: ignore[no-untyped-def]
+    """The guarantee behind the pre-check: every engine child lives in a network namespace of its
+    own (no interface), so a query that a pre-check misread still cannot reach anything."""
+    for _ in range(6):  # more than there are workers: every worker starts its engine
+        assert sparql(server, LEVEL4).status_code == 200
+    arbiter = server.process.pid
+    engines = [engine for worker in _children(arbiter) for engine in _children(worker)]
+    assert engines, "no engine process found"
+    own = os.readlink(f"/proc/{arbiter}/ns/net")
+    assert all(os.readlink(f"/proc/{engine}/ns/net") != own for engine in engines)
+
+
+def test_graphs_we_do_not_hold_are_empty_and_never_fetched(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """FROM / FROM NAMED / default-graph-uri / named-graph-uri naming a graph we do not hold:
+    the query runs on an empty graph (as the specs and every peer do); nothing is fetched or read."""
     secret = tmp_path / "secret.ttl"
     secret.write_text('<urn:s> <urn:p> "TOPSECRET-4711" .\n', encoding="utf-8")
-    for response in (
-        sparql(server, f"SELECT * FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}"),
-        sparql(server, f"SELECT * FROM NAMED <{secret.as_uri()}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
-        sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", **{"default-graph-uri": secret.as_uri()}),
-    ):
-        assert response.status_code == 403
+    with Listener() as listener:
+        remote = listener.url
+        asked = [
+            sparql(server, f"SELECT * FROM <{remote}> WHERE {{ ?s ?p ?o }}"),
+            sparql(server, f"SELECT * FROM <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}"),
+            sparql(server, f"SELECT * FROM NAMED <{remote}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
+            sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", **{"default-graph-uri": remote}),
+            sparql(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 5", **{"default-graph-uri": secret.as_uri()}),
+            sparql(server, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": remote}),
+        ]
+        assert listener.connections() == 0
+    for response in asked:
+        assert response.status_code == 200, response.text
+        assert response.json()["results"]["bindings"] == []
         assert "TOPSECRET" not in response.text
+
+
+def test_protocol_dataset_overrides_the_querys_from(server) -> None:  # type: ignore[no-untyped-def]
+    ontology = "https://w3id.org/kdgraph/graph/ontology"
+    text = "SELECT (COUNT(*) AS ?n) FROM <urn:nothing> WHERE { ?s ?p ?o }"
+    in_query = int(sparql(server, text).json()["results"]["bindings"][0]["n"]["value"])
+    by_protocol = sparql(server, text, **{"default-graph-uri": ontology})
+    in_ontology = sparql(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ontology}> {{ ?s ?p ?o }} }}")
+    assert in_query == 0
+    assert (
+        by_protocol.json()["results"]["bindings"][0]["n"]["value"]
+        == in_ontology.json()["results"]["bindings"][0]["n"]["value"]
+        != "0"
+    )
+
+
+def test_two_queries_are_400_not_the_first_one(server) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a second query= parameter was ignored (the first one won)."""
+    response = requests.get(
+        f"{server.url}/sparql", params=[("query", LEVEL4), ("query", QUALIFICATIONS)], timeout=30
+    )
+    assert response.status_code == 400 and "exactly one" in response.text
+    mixed = requests.post(f"{server.url}/sparql", params={"query": LEVEL4}, data={"query": COUNT}, timeout=30)
+    assert mixed.status_code == 400
 
 
 def test_own_graph_can_be_named(server) -> None:  # type: ignore[no-untyped-def]
@@ -283,6 +342,33 @@ def test_request_too_large_is_413(server) -> None:  # type: ignore[no-untyped-de
     response = requests.post(
         f"{server.url}/sparql",
         data=big.encode(),
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+
+
+def test_a_body_that_is_not_utf8_is_400_regression_lossy_decoding(server) -> None:  # type: ignore[no-untyped-def]
+    response = requests.post(
+        f"{server.url}/sparql",
+        data=b'SELECT * WHERE { ?s ?p "caf\xe9" }',
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
+    assert response.status_code == 400 and "UTF-8" in response.text
+
+
+def test_a_chunked_body_over_the_limit_is_413_regression_truncation(server) -> None:  # type: ignore[no-untyped-def]
+    """A chunked body over 1 MB was cut at the limit and a different query ran (200)."""
+
+    def chunks() -> Iterator[bytes]:
+        yield f"{LEVEL4} #".encode()
+        for _ in range(11):
+            yield b"x" * 100_000
+
+    response = requests.post(
+        f"{server.url}/sparql",
+        data=chunks(),
         headers={"Content-Type": "application/sparql-query"},
         timeout=30,
     )
@@ -458,3 +544,54 @@ def test_reload_keeps_old_graph_on_broken_edit_then_takes_a_good_one(server) -> 
     finally:
         dossier.write_text(original, encoding="utf-8")
         assert reload_and_wait(server)["version"] == version
+
+
+def test_a_carriage_return_in_a_literal_arrives_as_one_in_xml(server) -> None:  # type: ignore[no-untyped-def]
+    """Regression: Oxigraph writes CR raw in XML, which every XML parser reads back as LF."""
+    from SPARQLWrapper import XML, SPARQLWrapper
+
+    text = 'SELECT ?x WHERE { BIND("cr\\rhere" AS ?x) }'
+    client = SPARQLWrapper(f"{server.url}/sparql")
+    client.setQuery(text)
+    client.setReturnFormat(XML)
+    literal = client.queryAndConvert().getElementsByTagName("literal")[0]  # type: ignore[union-attr]
+    assert literal.firstChild.data == "cr\rhere"
+    construct = 'CONSTRUCT { <urn:s> <urn:p> "cr\\rhere" } WHERE {}'
+    response = sparql(server, construct, "application/rdf+xml")
+    graph = rdflib.Graph().parse(data=response.content, format="xml")
+    assert [str(o) for o in graph.objects()] == ["cr\rhere"]
+
+
+# ---------------------------------------------------------------- one mapping from error to status
+
+
+def test_timeouts_on_pages_void_and_sparql_are_503_with_retry_after(tmp_path: Path) -> None:
+    """Regression: a deadline passed while building a page or the VoID description gave 500."""
+    with ServerProcess(["--workers", "1", "--query-timeout", "0.000001"], tmp_path / "state") as slow:
+        for path in (
+            "/doc/id/qualification/productietechnicus",
+            "/def/kd",
+            "/dataset",
+            "/sparql?query=ASK%7B%7D",
+        ):
+            response = requests.get(slow.url + path, headers={"Accept": "text/html"}, timeout=30)
+            assert response.status_code == 503, (path, response.status_code, response.text)
+            assert int(response.headers["Retry-After"]) > 0 and "Traceback" not in response.text
+
+
+def test_an_allow_listed_service_is_called_and_no_other(tmp_path: Path) -> None:
+    """Federation: only queries whose SERVICE calls are all allow-listed reach the engine that
+    has network; the same endpoint hidden next to a second one is refused."""
+    with Listener() as allowed, Listener() as other:
+        args = ["--workers", "1", "--allow-service", allowed.url]
+        with ServerProcess(args, tmp_path / "state") as federating:
+            called = sparql(federating, f"SELECT ?s WHERE {{ SERVICE <{allowed.url}> {{ ?s ?p ?o }} }}")
+            assert called.status_code == 200, called.text
+            assert [b["s"]["value"] for b in called.json()["results"]["bindings"]] == ["LEAKED"]
+            assert "ETag" not in called.headers  # another server's data: not cached as ours
+            both = (
+                f"SELECT ?s WHERE {{ SERVICE <{allowed.url}> {{ ?s ?p ?o }} "
+                f"SERVICE <{other.url}> {{ ?s ?p ?o }} }}"
+            )
+            assert sparql(federating, both).status_code == 403
+        assert allowed.connections() == 1 and other.connections() == 0

@@ -76,3 +76,58 @@ def test_ui_runs_a_saved_query_offline_and_shows_a_table(server, tmp_path: Path)
     assert "https://w3id.org/kdgraph/id/qualification/productietechnicus" in links
     assert outside == [], f"the UI tried to reach the network: {outside}"
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+SELECT = "SELECT ?q WHERE { ?q a <https://w3id.org/kdgraph/def/kd#Qualification> }"
+CONSTRUCT = (
+    "CONSTRUCT { ?q a <https://w3id.org/kdgraph/def/kd#Qualification> } "
+    "WHERE { ?q a <https://w3id.org/kdgraph/def/kd#Qualification> }"
+)
+
+
+def test_every_entry_of_the_format_menus_works(server) -> None:  # type: ignore[no-untyped-def]
+    """Regression: 5 of the 8 CONSTRUCT/DESCRIBE entries answered 406, and JSON-LD was missing.
+
+    Each entry of both Accept menus of the tab settings is chosen as a user would, a query of
+    the matching form is run from the UI, and the server must answer 200 in that media type.
+    """
+    from playwright.sync_api import sync_playwright
+
+    seen: dict[str, list[tuple[str, int, str]]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page()
+        page.goto(f"{server.url}/", wait_until="load")
+        page.wait_for_selector(".yasqe", timeout=20_000)
+        for menu, query in (("Ask / Select", SELECT), ("Construct / Describe", CONSTRUCT)):
+            select = page.locator(".acceptWrapper .selector", has_text=menu).locator("select").first
+            entries = select.evaluate("s => [...s.options].map(o => [o.textContent, o.value])")
+            seen[menu] = []
+            for label, value in entries:
+                page.click(".tabContextButton")
+                select.select_option(value=value)
+                page.keyboard.press("Escape")
+                page.mouse.click(5, 5)  # close the settings menu
+                with page.expect_response(lambda r: r.url.startswith(f"{server.url}/sparql")) as answer:
+                    page.evaluate(
+                        "q => { const tab = yasgui.getTab(); tab.setQuery(q); tab.query(); }", query
+                    )
+                response = answer.value
+                seen[menu].append((label, response.status, response.headers.get("content-type", "")))
+        browser.close()
+    graph_labels = [label for label, _, _ in seen["Construct / Describe"]]
+    assert graph_labels == ["Turtle", "JSON-LD", "RDF/XML", "N-Triples", "TriG", "N-Quads"]
+    assert [label for label, _, _ in seen["Ask / Select"]] == ["JSON", "XML", "CSV", "TSV"]
+    for menu, answers in seen.items():
+        for label, status, content_type in answers:
+            assert status == 200, (menu, label, status)
+            assert content_type.endswith("; charset=utf-8"), (menu, label, content_type)
+    media = [content_type.split(";")[0] for _, _, content_type in seen["Construct / Describe"]]
+    assert media == [
+        "text/turtle",
+        "application/ld+json",
+        "application/rdf+xml",
+        "application/n-triples",
+        "application/trig",
+        "application/n-quads",
+    ]

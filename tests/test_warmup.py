@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from kdgraph.answer_files import AnswerFiles
 from kdgraph.resources import bundled_paths
 from kdgraph.saved_queries import load_saved_queries
 
@@ -17,8 +18,10 @@ def server(bundled_server):  # type: ignore[no-untyped-def]
 
 
 def stored_body(server, health: dict, etag_header: str) -> bytes:  # type: ignore[no-untyped-def]
-    path = server.state_dir / f"answers-{health['version']}" / etag_header.strip('"')
-    return path.read_bytes().split(b"\n", 1)[1]
+    """The answer file under the response's ETag, read (and checked) as the workers read it."""
+    stored = AnswerFiles(server.state_dir / f"answers-{health['version']}").get(etag_header.strip('"'))
+    assert stored is not None, f"no answer file for {etag_header}"
+    return stored.body
 
 
 def test_warm_up_answers_every_saved_query_as_the_api_and_the_ui_ask_for_it(server) -> None:  # type: ignore[no-untyped-def]

@@ -1,31 +1,27 @@
 """Answers kept on disk beside the served data, shared by every worker and kept across restarts.
 
-Each worker also keeps answers in memory, but with four workers the first request of a
-query was evaluated four times, and at 2000 dossiers one saved query takes seconds; on disk,
-the first evaluation serves every worker, and a restart on the same data starts warm. The
-directory belongs to one data version (the key starts with it), so it is never stale, and it is
-removed when that version stops being served. Only answers that took a noticeable time are
-written, up to a budget of bytes per version, so arbitrary queries cannot fill the disk.
+Each worker also keeps answers in memory (``runtime.CachedEngine``), but with four workers the
+first request of a query was evaluated four times, and at 2000 dossiers one saved query takes
+seconds; on disk, the first evaluation serves every worker, and a restart on the same data
+starts warm. The directory belongs to one data version (the key starts with it), so it is never
+stale, and it is removed when that version stops being served. Only answers that took a
+noticeable time are written (an fsync'd file costs more than evaluating a cheap query again).
+The files themselves are ``answer_cache.AnswerCache``'s: bounded in disk blocks really used,
+checked (length and SHA-256) on every read, written atomically; a corrupt one is recomputed.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from .answer_cache import AnswerCache
+from .answer_cache import _file_name as file_name  # the cache's own naming rule, not a copy of it
+from .query import media
+from .query.engine import Answer
+
 MIN_SECONDS = 0.02  # cheaper answers are not worth a file
-MAX_BYTES = 50_000_000  # one answer (the endpoint's default result limit)
-BUDGET_BYTES = 1_000_000_000  # all answers of one version
-
-
-@dataclass(frozen=True)
-class Answer:
-    body: bytes
-    fmt: str
-    kind: str  # table | graph
-    etag: str
+BUDGET_BYTES = 250_000_000  # disk blocks per process (each worker and the warm-up has its share)
 
 
 def answers_dir(state_dir: Path, version: str) -> Path:
@@ -33,29 +29,35 @@ def answers_dir(state_dir: Path, version: str) -> Path:
 
 
 class AnswerFiles:
-    def __init__(self, directory: Path):
+    """Most lookups are for answers nobody wrote (a new query text): those cost one stat of the
+    directory, not a failed open per format asked for. The names in the directory are listed
+    again only when its modification time changed, i.e. after someone wrote or removed a file."""
+
+    def __init__(self, directory: Path, budget: int = BUDGET_BYTES):
         self.directory = directory
+        self._cache = AnswerCache(directory, memory_bytes=0, disk_bytes=budget)
+        self._listed_at: int | None = None
+        self._names: frozenset[str] = frozenset()
+
+    def _may_hold(self, etag: str) -> bool:
+        try:
+            changed = os.stat(self.directory).st_mtime_ns
+            if changed != self._listed_at:
+                self._names, self._listed_at = frozenset(os.listdir(self.directory)), changed
+        except OSError:
+            return False
+        return file_name(etag) in self._names
 
     def get(self, etag: str) -> Answer | None:
-        try:
-            with (self.directory / etag).open("rb") as handle:
-                header = json.loads(handle.readline())
-                return Answer(handle.read(), header["fmt"], header["kind"], etag)
-        except (OSError, ValueError, KeyError):
+        if not self._may_hold(etag):
             return None
+        value = self._cache.get(etag)
+        if value is None:
+            return None
+        name, _, body = value.partition(b"\n")
+        fmt = media.BY_NAME.get(name.decode("ascii", "replace"))
+        return Answer(body, fmt, etag) if fmt is not None else None
 
     def put(self, answer: Answer, seconds: float) -> None:
-        if seconds < MIN_SECONDS or len(answer.body) > MAX_BYTES:
-            return
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            used = sum(entry.stat().st_size for entry in os.scandir(self.directory))
-            if used + len(answer.body) > BUDGET_BYTES:
-                return
-            temporary = self.directory / f".{answer.etag}.{os.getpid()}"
-            with temporary.open("wb") as handle:
-                handle.write(json.dumps({"fmt": answer.fmt, "kind": answer.kind}).encode() + b"\n")
-                handle.write(answer.body)
-            os.replace(temporary, self.directory / answer.etag)
-        except OSError:
-            pass  # a full or read-only disk only means the next worker evaluates again
+        if seconds >= MIN_SECONDS:
+            self._cache.put(answer.etag, answer.fmt.name.encode() + b"\n" + answer.body)

@@ -20,6 +20,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from .state_dir import atomic_write
+
 
 def cache_dir() -> Path:
     explicit = os.environ.get("KDGRAPH_CACHE_DIR")
@@ -53,8 +55,6 @@ def write_entry(kind: str, key: str, payload: dict) -> None:
     folder = cache_dir() / kind
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f"{key}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-        os.replace(temporary, folder / f"{key}.json")
+        atomic_write(folder / f"{key}.json", json.dumps(payload, indent=2).encode())
     except OSError:
         pass  # no cache: the next run validates again

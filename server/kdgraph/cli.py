@@ -16,10 +16,15 @@ import pyoxigraph as ox
 from . import DEFAULT_BASE, __version__
 from .loading import KnowledgeGraph, LoadError, load_graph
 from .namespaces import prefixes
-from .remote_store import RemoteStore
+from .query import media
+from .query.engine import EmbeddedEngine, Engine, SelectResult
+from .query.errors import QueryPathError
+from .query.media import Wanted
+from .query.remote import RemoteEngine
+from .query.sparql_client import Endpoints, SparqlClient
 from .resources import bundled_paths
-from .saved_queries import ParameterError, QueryFileError, SavedQuery, load_saved_queries
-from .store import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore, QueryError, QueryStore, SelectResult
+from .saved_queries import QueryFileError, SavedQuery, load_saved_queries
+from .state_dir import StateDir, StateError, atomic_write
 from .validation import ValidationReport, checked, load_shapes, remember, validate
 
 EXPORT_FORMATS = {
@@ -114,7 +119,10 @@ def export(fmt: str, output: Path | None, data: Sequence[Path], base: str) -> No
     extra = {"prefixes": prefixes(base)} if fmt in ("ttl", "trig") else {}
     payload = ox.serialize(ordered, format=EXPORT_FORMATS[fmt], **extra) or b""
     if output:
-        output.write_bytes(payload)
+        try:
+            atomic_write(output, payload)  # a full disk leaves the previous file, not half a graph
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror}")
         what = f"{len(graph.quads)} quads" if fmt in ("trig", "nq") else f"{len(graph)} triples"
         click.echo(f"wrote {what} to {output}", err=True)
     else:
@@ -174,10 +182,10 @@ def _print_table(result: SelectResult, base: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", *RESULT_FORMATS, *GRAPH_FORMATS]),
+    type=click.Choice(["table", *(f.name for f in (*media.RESULT_FORMATS, *media.RDF_FORMATS))]),
     default="table",
     show_default=True,
-    help="table for people; json/xml/csv/tsv for SELECT/ASK, ttl/nt/jsonld/rdfxml for CONSTRUCT.",
+    help="table for people; json/xml/csv/tsv for SELECT/ASK, ttl/nt/jsonld/rdfxml/trig/nq for CONSTRUCT.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the saved queries and their parameters.")
 @click.option(
@@ -229,25 +237,29 @@ def query(
     if name not in queries:
         fail(f"no saved query named {name!r}; `kdgraph query --list` shows them")
     saved = queries[name]
-    try:
-        bindings = saved.bind(_parse_params(param_pairs))
-    except ParameterError as error:
-        fail(str(error))
-    store: QueryStore = (
-        RemoteStore(endpoint, default_graph=default_graph)
+    engine: Engine = (
+        RemoteEngine(SparqlClient(Endpoints(endpoint), timeout=300), default_graph)
         if endpoint
-        else OxigraphStore(load_or_fail(data, base))
+        else EmbeddedEngine.of_quads(load_or_fail(data, base).quads)
     )
     try:
+        query = saved.query(saved.bind(_parse_params(param_pairs)))
         if fmt == "table":
-            result = store.query(saved.sparql, bindings)
+            result = engine.run(query)
             if not isinstance(result, SelectResult):
                 fail("this query does not return a table; use --format ttl (or another RDF format)")
             _print_table(result, base)
         else:
-            sys.stdout.buffer.write(store.serialize(saved.sparql, fmt, bindings))
-    except QueryError as error:
-        fail(f"{name}: {error}")
+            chosen = media.BY_NAME[fmt]
+            refused = f"--format {fmt} does not fit this query's results; use " + (
+                "json, xml, csv or tsv" if chosen.kind == media.RDF else "ttl, nt, jsonld, rdfxml, trig or nq"
+            )
+            wanted = Wanted(chosen, refused) if chosen.kind == media.RESULTS else Wanted(refused, chosen)
+            sys.stdout.buffer.write(engine.answer(query, wanted).body)
+    except QueryPathError as error:
+        fail(f"{name}: {error.message}")
+    finally:
+        engine.close()
 
 
 def _print_text_report(report: ValidationReport, lang: str) -> None:
@@ -394,29 +406,51 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' \\
            http://127.0.0.1:8000/sparql
     """
+    import os
+    import shutil
+    import signal
     import tempfile
 
     from .config import ServerConfig
     from .data_state import DataRejected, prepare, prepare_backend
+    from .forking import end_children
     from .serve import run
 
     port_is_free_or_fail(host, port)  # before the preparation, which can take a while
+    temporary = state_dir is None
+    if temporary:  # removed at exit; those of killed servers are removed here
+        StateDir.remove_abandoned_temporaries(Path(tempfile.gettempdir()), "kdgraph-")
     state = state_dir or Path(tempfile.mkdtemp(prefix="kdgraph-"))
+    owner = os.getpid()  # gunicorn's workers unwind through here too: only this process removes it
+    hup_while_preparing: list[int] = []  # SIGHUP would end the process before gunicorn handles it
+    signal.signal(signal.SIGHUP, lambda number, frame: hup_while_preparing.append(number))
     try:
+        directory = StateDir(state)
+        directory.create()
+        directory.hold_lock()
+        if temporary:
+            directory.mark_temporary()
         served = (
-            prepare_backend(state, backend, base) if backend else prepare(state, list(data) or None, base)
+            prepare_backend(state, backend, base, at_start=True)
+            if backend
+            else prepare(state, list(data) or None, base, at_start=True)
         )
-    except DataRejected as error:
+        click.echo(f"serving {served.triples} triples (version {served.version}) from {state}", err=True)
+        config = ServerConfig(
+            state_dir=state,
+            base=base,
+            public_url=public_url,
+            query_timeout=query_timeout,
+            allowed_services=frozenset(allowed_services),
+        )
+        run(config, list(data) or None, host, port, workers, served, backend, bool(hup_while_preparing))
+    except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")
-    click.echo(f"serving {served.triples} triples (version {served.version}) from {state}", err=True)
-    config = ServerConfig(
-        state_dir=state,
-        base=base,
-        public_url=public_url,
-        query_timeout=query_timeout,
-        allowed_services=frozenset(allowed_services),
-    )
-    run(config, list(data) or None, host, port, workers, backend)
+    finally:
+        if os.getpid() == owner:  # no child (preparation, warm-up) outlives the server
+            end_children()
+            if temporary:
+                shutil.rmtree(state, ignore_errors=True)
 
 
 def port_is_free_or_fail(host: str, port: int) -> None:

@@ -20,6 +20,7 @@ class ServerConfig:
     allowed_services: frozenset[str] = field(default_factory=frozenset)
     cache_entries: int = 1024
     engine_memory_limit: int = 2 * 1024**3  # bytes of address space per engine process; 0 = none
+    engines_per_worker: int = 1  # engine processes per worker: one per request it serves at once
 
     @classmethod
     def from_env(cls, state_dir: Path | None = None) -> ServerConfig:

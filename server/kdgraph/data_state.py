@@ -1,57 +1,55 @@
-"""The served data: prepared once, shared by all workers, replaced atomically.
+"""The served data: prepared once, shared by all workers, replaced atomically, verified before use.
 
-Before any worker starts, a short-lived child of the serving process (gunicorn's arbiter) loads
-and validates the data, bulk-loads it into an on-disk Oxigraph store in its own directory, and
-only then points ``current.json`` at it with an atomic rename. Workers open that store
-read-only (the OS page cache shares it between them) and notice a new ``current.json`` on their
-next request. A reload that fails (syntax error, SHACL violation) never touches
-``current.json``; it is recorded in ``reload.json`` for /health, and the old graph keeps serving.
+A child process of the serving process (gunicorn's arbiter) reads every input file once,
+hashes, validates and bulk-loads those same bytes into an on-disk Oxigraph store in a new build
+of the state directory (see state_dir), seals the build with its manifest and only then points
+``current.json`` at it. Workers open that store read-only (the OS page cache shares it between
+them) and learn of a new version from the server's shared status (see shared_status), not from
+the disk. A reload that fails (syntax error, SHACL violation, a full disk) never touches
+``current.json``: the old version keeps serving and /health says why.
 
 Doing the preparation in a child keeps the parsed graph (gigabytes at thousands of dossiers)
 out of the arbiter, and so out of every worker forked from it. And when ``current.json``
-already describes a store made from exactly the same input files, it is served as it is: a
-restart on the same data takes seconds, whatever the size of the graph.
+names a build made from exactly the same input bytes, and that build still matches its
+manifest, it is served as it is: a restart on the same data takes seconds, whatever the size of
+the graph. A build that does not match its manifest is rebuilt, never served.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
 import sys
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import DEFAULT_BASE, __version__
-from .answer_files import answers_dir
 from .cache import fingerprint
 from .forking import ChildFailed, run_in_child
 from .loading import LoadError, graph_from, input_files, ontology_files, read_inputs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries
+from .state_dir import StateDir, StateError
 from .store import fill_store
 from .validation import known_verdict, load_shapes, remember, validate
 
-CURRENT, RELOAD = "current.json", "reload.json"
 REMOTE = "remote:"  # store_path prefix of data served from an external store (--sparql-backend)
 
 
 def dumps_dir(state_dir: Path, version: str) -> Path:
     """The dump files of one version (written by warmup, served by /dumps)."""
-    return state_dir / f"dumps-{version}"
+    return StateDir(state_dir).dumps(version)
 
 
 def warm_marker(state_dir: Path, version: str) -> Path:
     """Written when the warm-up of one version is done."""
-    return state_dir / f"warm-{version}.json"
+    return StateDir(state_dir).warm_marker(version)
 
 
 def queries_graph_iri(base: str) -> str:
@@ -74,7 +72,8 @@ class ServedData:
     # an external store's version graph otherwise
     graphs: list[str]  # the named graphs (FROM / GRAPH may name them)
     docs_dir: str = ""  # no longer written (/def/ is rendered from the graph); read from older state dirs
-    inputs: str = ""  # fingerprint of every file this was prepared from (see cache.fingerprint)
+    inputs: str = ""  # fingerprint of the bytes this was prepared from (see cache.fingerprint)
+    build: str = ""  # the build directory (state_dir) holding the store
 
     @property
     def backend(self) -> str | None:
@@ -86,25 +85,66 @@ class DataRejected(Exception):
     """New data that must not replace what is served; the message says why."""
 
 
-def _write_json_atomically(path: Path, payload: dict) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def prepare(
-    state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE, require_conformance: bool = True
+    state_dir: Path,
+    data: Sequence[Path] | None,
+    base: str = DEFAULT_BASE,
+    require_conformance: bool = True,
+    *,
+    at_start: bool = False,
+    retire_previous: bool = True,
 ) -> ServedData:
     """Make ``data`` the served graph if it conforms; reuse what is current if made from the same bytes.
 
     All of it happens in a child process: the files are read there once, and those bytes are
-    hashed, validated and loaded into the store.
+    hashed, validated and loaded into the store. ``at_start``: no other process of this server
+    uses the state directory yet, so whatever a killed server left behind is removed first.
+    ``retire_previous=False``: the caller calls ``retire`` once no worker starts on it any more.
     """
-    state_dir.mkdir(parents=True, exist_ok=True)
-    return _in_child(_prepare, state_dir, list(data) if data else None, base, require_conformance)
+    StateDir(state_dir).create()
+    args = (state_dir, list(data) if data else None, base, require_conformance, at_start, retire_previous)
+    return _in_child(_prepare, *args)
 
 
-def _prepare(state_dir: Path, data: list[Path] | None, base: str, require_conformance: bool) -> ServedData:
+def _trusted_current(state: StateDir) -> tuple[ServedData | None, str]:
+    """The current build if it matches its manifest, else (None, what is wrong with it)."""
+    try:
+        current = read_current(state.root)
+        if current is None:
+            return None, ""
+        if not current.build:
+            raise StateError(f"{state.current_file}: names no build (written by an older kdgraph)")
+        state.verify(Path(current.build))
+        return current, ""
+    except StateError as error:
+        print(f"kdgraph: state: {error}; preparing the data anew", file=sys.stderr)
+        return None, str(error)
+
+
+def _prepare(
+    state_dir: Path,
+    data: list[Path] | None,
+    base: str,
+    require_conformance: bool,
+    at_start: bool,
+    retire_previous: bool,
+) -> ServedData:
+    state = StateDir(state_dir)
+    current, damage = _trusted_current(state)
+    if at_start:
+        state.clean(current.build if current else None, current.version if current else None)
+    try:
+        served = _prepare_trusting(state, current, data, base, require_conformance)
+    except DataRejected as error:
+        raise DataRejected(f"{damage}; and {error}" if damage else str(error)) from None
+    if retire_previous and current is not None:
+        retire(state_dir, current, served)
+    return served
+
+
+def _prepare_trusting(
+    state: StateDir, current: ServedData | None, data: list[Path] | None, base: str, require_conformance: bool
+) -> ServedData:
     try:
         inputs = read_inputs(input_files(data), ontology_files())
         shapes = load_shapes()
@@ -119,66 +159,70 @@ def _prepare(state_dir: Path, data: list[Path] | None, base: str, require_confor
         __version__,
         str(ox.__version__),
     )
-    current = read_current(state_dir)
-    if current and current.inputs == fingerprint_ and Path(current.store_path).is_dir():
+    if current and current.inputs == fingerprint_:
         return current
     try:
         graph = graph_from(inputs, base)
     except LoadError as error:
         raise DataRejected(str(error)) from None
+    del inputs  # the parsed quads are all that is needed now
     verdict = known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)
     if require_conformance and verdict.violations:
         raise DataRejected(f"{verdict.violations} SHACL violations, e.g. {verdict.example}")
-    store_path = state_dir / f"store-{time.time_ns()}"
     queries = ox.NamedNode(queries_graph_iri(base))
     as_quads = [ox.Quad(t.subject, t.predicate, t.object, queries) for t in catalogue]
+    build = state.new_build()
     try:
-        triples = _build_store(store_path, [*graph.quads, *as_quads])
+        triples, data_triples = _build_store(build / "store", graph.quads, as_quads)
+        state.seal(build)
+        served = ServedData(
+            version=hashlib.sha256(graph.version.encode() + catalogue_nt).hexdigest()[:16],
+            store_path=str(build / "store"),
+            triples=triples,
+            data_triples=data_triples,
+            conforms=verdict.conforms,
+            violations=verdict.violations,
+            warnings=verdict.warnings,
+            loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            files=[str(f) for f in graph.files],
+            graph="",
+            graphs=sorted({*graph.graphs, queries.value}),
+            inputs=fingerprint_,
+            build=str(build),
+        )
+        state.write_current(asdict(served))
     except BaseException:
-        shutil.rmtree(store_path, ignore_errors=True)
+        state.discard(build)  # an interrupted build is never left half-written (nor named current)
         raise
-    version = hashlib.sha256(graph.version.encode() + catalogue_nt).hexdigest()[:16]
-    served = ServedData(
-        version=version,
-        store_path=str(store_path),
-        triples=triples,
-        data_triples=len(graph),
-        conforms=verdict.conforms,
-        violations=verdict.violations,
-        warnings=verdict.warnings,
-        loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        files=[str(f) for f in graph.files],
-        graph="",
-        graphs=sorted({*graph.graphs, queries.value}),
-        inputs=fingerprint_,
-    )
-    _make_current(state_dir, served)
     return served
 
 
-def _make_current(state_dir: Path, served: ServedData) -> None:
-    """Point current.json at ``served``; remove what only the previous version used."""
-    previous = read_current(state_dir)
-    _write_json_atomically(state_dir / CURRENT, asdict(served))
-    if previous is None:
-        return
-    if previous.store_path != served.store_path and not previous.backend:
-        _retire(Path(previous.store_path))
-    if previous.docs_dir and previous.docs_dir != served.docs_dir:
-        _retire(Path(previous.docs_dir))
+def retire(state_dir: Path, previous: ServedData, served: ServedData) -> None:
+    """Remove what only ``previous`` used, now that ``served`` replaced it.
+
+    The server calls this after it told its workers about ``served`` (a worker still answering
+    from ``previous`` keeps the files it opened: POSIX).
+    """
+    state = StateDir(state_dir)
+    if previous.build and previous.build != served.build:
+        state.discard(Path(previous.build))
     if previous.version != served.version:
-        for derived in (answers_dir(state_dir, previous.version), dumps_dir(state_dir, previous.version)):
-            _retire(derived)
-        warm_marker(state_dir, previous.version).unlink(missing_ok=True)
+        for derived in (state.answers(previous.version), state.dumps(previous.version)):
+            state.discard(derived)
+        state.warm_marker(previous.version).unlink(missing_ok=True)
 
 
-def _build_store(store_path: Path, quads: list[ox.Quad]) -> int:
-    """Write the on-disk store (see store.fill_store); return the number of triples in its default graph."""
+def _build_store(store_path: Path, data: list[ox.Quad], queries: list[ox.Quad]) -> tuple[int, int]:
+    """Write the on-disk store (see store.fill_store): (triples in its default graph, of which data)."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     store = ox.Store(str(store_path))
-    fill_store(store, quads)
+    fill_store(store, data)
+    data_triples = int(next(iter(store.query(count)))["n"].value)  # type: ignore[arg-type,index]
+    fill_store(store, queries)
     store.flush()
-    solution = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))  # type: ignore[arg-type]
-    return int(solution["n"].value)
+    triples = int(next(iter(store.query(count)))["n"].value)  # type: ignore[arg-type,index]
+    del store  # closed before its files are summed up in the manifest
+    return triples, data_triples
 
 
 def _in_child(function, *args):  # type: ignore[no-untyped-def]
@@ -191,7 +235,7 @@ def _in_child(function, *args):  # type: ignore[no-untyped-def]
     try:
         kind, value = run_in_child(_outcome, function, args)
     except ChildFailed:
-        kind, value = "failed", "the preparing process ended without an answer (out of memory?)"
+        kind, value = "failed", "the preparing process ended without an answer (killed, or out of memory?)"
     if kind == "ok":
         return value
     raise DataRejected(value)
@@ -202,6 +246,8 @@ def _outcome(function, args) -> tuple[str, object]:  # type: ignore[no-untyped-d
         return ("ok", function(*args))
     except DataRejected as error:
         return ("rejected", str(error))
+    except StateError as error:
+        return ("failed", f"the state directory: {error}")
     except OSError as error:
         return ("failed", f"preparing the data failed: {error}")
     except Exception as error:  # reported to the parent; the traceback goes to stderr
@@ -209,48 +255,65 @@ def _outcome(function, args) -> tuple[str, object]:  # type: ignore[no-untyped-d
         return ("failed", f"preparing the data failed: {type(error).__name__}: {error}")
 
 
-def _retire(store_path: Path) -> None:
-    """Remove an old store once no worker should still be starting on it."""
-    # Workers that opened it keep their file handles (POSIX), so removal is safe.
-    shutil.rmtree(store_path, ignore_errors=True)
-
-
-def prepare_backend(state_dir: Path, root: str, base: str = DEFAULT_BASE) -> ServedData:
+def prepare_backend(
+    state_dir: Path, root: str, base: str = DEFAULT_BASE, *, at_start: bool = False
+) -> ServedData:
     """Serve what ``kdgraph publish`` made current in an external store (no local copy)."""
-    from .remote_engine import served_from_backend
+    StateDir(state_dir).create()
+    return _in_child(_prepare_backend, state_dir, root, base, at_start)
 
-    state_dir.mkdir(parents=True, exist_ok=True)
+
+def _prepare_backend(state_dir: Path, root: str, base: str, at_start: bool) -> ServedData:
+    from .publish import served_from_backend
+
+    state = StateDir(state_dir)
+    if at_start:
+        state.clean(None, None)
+    build = state.new_build()
     try:
-        served = served_from_backend(root, base)
-    except (ValueError, OSError) as error:
-        raise DataRejected(str(error)) from None
-    _make_current(state_dir, served)
+        state.seal(build)
+        try:
+            served = served_from_backend(root, base)
+        except (ValueError, OSError) as error:
+            raise DataRejected(str(error)) from None
+        served = replace(served, build=str(build))
+        previous, _ = _trusted_current(state)
+        state.write_current(asdict(served))
+        if previous is not None and at_start:
+            retire(state_dir, previous, served)
+    except BaseException:
+        state.discard(build)
+        raise
     return served
 
 
 def reload(
     state_dir: Path, data: Sequence[Path] | None, base: str = DEFAULT_BASE, backend: str | None = None
-) -> bool:
-    """Try new data aside (or re-read the backend's current version); record the outcome for /health."""
+) -> tuple[ServedData | None, dict]:
+    """Try new data aside (or re-read the backend's current version): (what to serve, the outcome).
+
+    Never raises for bad data or bad luck: the outcome says what went wrong, for /health. The
+    previous version is not retired: see ``retire``.
+    """
     at = datetime.now(UTC).isoformat()  # microseconds: two reloads never share a timestamp
     try:
-        served = prepare_backend(state_dir, backend, base) if backend else prepare(state_dir, data, base)
-        outcome = {"ok": True, "at": at, "version": served.version}
-    except (DataRejected, OSError) as error:
-        outcome = {"ok": False, "at": at, "error": str(error)}
-    _write_json_atomically(state_dir / RELOAD, outcome)
-    return bool(outcome["ok"])
+        served = (
+            prepare_backend(state_dir, backend, base)
+            if backend
+            else prepare(state_dir, data, base, retire_previous=False)
+        )
+    except (DataRejected, OSError, StateError) as error:
+        return None, {"ok": False, "at": at, "error": str(error)}
+    return served, {"ok": True, "at": at, "version": served.version}
 
 
 def read_current(state_dir: Path) -> ServedData | None:
-    try:
-        return ServedData(**json.loads((state_dir / CURRENT).read_text(encoding="utf-8")))
-    except FileNotFoundError:
+    """What current.json names, or None; StateError (naming the file) if it cannot be read."""
+    state = StateDir(state_dir)
+    payload = state.read_current()
+    if payload is None:
         return None
-
-
-def read_reload(state_dir: Path) -> dict | None:
     try:
-        return json.loads((state_dir / RELOAD).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
+        return ServedData(**payload)
+    except TypeError as error:
+        raise StateError(f"{state.current_file}: not a description of served data ({error})") from None

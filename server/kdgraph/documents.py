@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from .engine import QueryRequest
+from .query.engine import Query
 from .namespaces import prefixes
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -71,8 +71,8 @@ OUTSIDE_TERMS = {
 }
 
 
-def context_request(base: str, max_bytes: int) -> QueryRequest:
-    return QueryRequest(CONTEXT_TERMS.format(kd=f"{base}def/kd#"), "json", max_bytes=max_bytes)
+def context_query(base: str) -> Query:
+    return Query(CONTEXT_TERMS.format(kd=f"{base}def/kd#"))
 
 
 def context(base: str, rows: list[dict]) -> dict[str, object]:

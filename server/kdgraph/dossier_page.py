@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .documents import Index, node_key, parse_ntriples
-from .engine import QueryRequest
 from .linked_data import Source
+from .query.engine import Query
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -73,12 +73,9 @@ CONSTRUCT {{
 """
 
 
-def bundle_request(base: str, iri: str, max_bytes: int) -> QueryRequest:
-    return QueryRequest(
-        BUNDLE.format(kd=f"{base}def/kd#", st=STATEMENT, base=base),
-        "nt",
-        {"this": f"<{iri}>"},
-        max_bytes=max_bytes,
+def bundle_query(base: str, iri: str) -> Query:
+    return Query.bound(
+        BUNDLE.format(kd=f"{base}def/kd#", st=STATEMENT, base=base), {"this": ox.NamedNode(iri)}
     )
 
 

@@ -1,36 +1,79 @@
-"""Child processes of the serving process that neither gunicorn nor its workers should know of.
+"""Child processes of the server that cannot outlive it, and that neither gunicorn nor its workers track.
 
 multiprocessing keeps a list of the children it started, and every gunicorn worker forked
 later inherits that list: at exit, a worker would signal and try to join a process that is not
 its own (a traceback in the log, and the warm-up killed whenever a worker restarts). gunicorn's
 arbiter also reaps every child that ends, so an exit status cannot be relied on. Hence plain
-``os.fork``: results travel through a pipe, and a background job runs in a grandchild that
-nobody has to wait for.
+``os.fork``: results travel through a pipe.
+
+Every child (preparation, warm-up, a worker's engine) calls ``reset_signals`` first: it dies
+with its parent (``PR_SET_PDEATHSIG``, so a worker killed with SIGKILL takes its engine along),
+and it closes the listening sockets it inherited (so a child that is still finishing cannot
+keep the server's port bound after the server stopped).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
 import signal
+import socket
+import stat
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when the thread that forked it ends."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def close_listening_sockets() -> None:
+    """Close every inherited socket that accepts connections (gunicorn's listener)."""
+    for name in os.listdir("/proc/self/fd"):
+        descriptor = int(name)
+        try:
+            if not stat.S_ISSOCK(os.fstat(descriptor).st_mode):
+                continue
+            probe = socket.socket(fileno=os.dup(descriptor))
+        except OSError:
+            continue
+        try:
+            listening = probe.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        except OSError:
+            listening = 0
+        finally:
+            probe.close()
+        if listening:
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
 
 
 def reset_signals() -> None:
-    """Default signal handling in a child of gunicorn's arbiter or of a worker.
+    """Make a forked child of the server: default signals, death with its parent, no listener.
 
     A forked child inherits gunicorn's handlers, which only note the signal for a main loop the
     child does not run: SIGTERM would not end it. Termination signals get their default action
     (so the child ends with the server's process group); gunicorn's control signals are ignored.
     """
+    parent = os.getppid()
+    _die_with_parent()
+    if parent == 1:  # the parent ended before the death signal was asked for
+        os._exit(1)
     for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGCHLD"):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTTIN", "SIGTTOU"):
         signal.signal(getattr(signal, name), signal.SIG_IGN)
+    close_listening_sockets()
 
 
 class ChildFailed(Exception):
@@ -53,8 +96,8 @@ def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
-        reset_signals()
         os.close(read_end)
+        reset_signals()
         code = 0
         try:
             with os.fdopen(write_end, "wb") as pipe:
@@ -64,24 +107,41 @@ def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
             code = 1
         _finish(code)
     os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        payload = pipe.read()
-    _wait(pid)
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            payload = pipe.read()
+    finally:
+        _wait(pid)
     if not payload:
         raise ChildFailed("the child process ended without an answer")
     return pickle.loads(payload)
 
 
-def detach(function: Callable[..., Any], *args: Any) -> None:
-    """Start ``function(*args)`` in the background, in a grandchild that leaves no zombie."""
+def detach(function: Callable[..., Any], *args: Any) -> int:
+    """Start ``function(*args)`` in the background; returns its pid.
+
+    Under gunicorn the arbiter reaps it when it ends; it dies with the thread that started it.
+    """
     pid = os.fork()
     if pid == 0:
-        if os.fork() == 0:
-            reset_signals()
-            try:
-                function(*args)
-            except BaseException:
-                traceback.print_exc(file=sys.stderr)
-            _finish(0)
+        reset_signals()
+        try:
+            function(*args)
+        except BaseException:
+            traceback.print_exc(file=sys.stderr)
         _finish(0)
-    _wait(pid)
+    return pid
+
+
+def end_children() -> None:
+    """SIGKILL and reap every child of this process (the server's, at its exit)."""
+    children: set[int] = set()
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError):
+            listed = Path(f"/proc/self/task/{task}/children").read_text()
+            children.update(int(pid) for pid in listed.split())
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in children:
+        _wait(pid)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .documents import node_key
-from .engine import QueryRequest
+from .query.engine import Query
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
@@ -123,17 +123,12 @@ OUTSIDE_PREDICATES = {
 }
 
 
-def describe_request(base: str, iri: str, fmt: str, max_bytes: int) -> QueryRequest:
-    return QueryRequest(DESCRIBE.format(kd=f"{base}def/kd#"), fmt, {"this": f"<{iri}>"}, max_bytes=max_bytes)
+def describe_query(base: str, iri: str) -> Query:
+    return Query.bound(DESCRIBE.format(kd=f"{base}def/kd#"), {"this": ox.NamedNode(iri)})
 
 
-def sources_request(base: str, iri: str, max_bytes: int) -> QueryRequest:
-    return QueryRequest(
-        STATEMENT_SOURCES.format(kd=f"{base}def/kd#", base=base),
-        "json",
-        {"this": f"<{iri}>"},
-        max_bytes=max_bytes,
-    )
+def sources_query(base: str, iri: str) -> Query:
+    return Query.bound(STATEMENT_SOURCES.format(kd=f"{base}def/kd#", base=base), {"this": ox.NamedNode(iri)})
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .documents import Index, parse_ntriples
-from .engine import QueryRequest
+from .query.engine import Query
 
 OWL = "http://www.w3.org/2002/07/owl#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -39,10 +39,8 @@ CONSTRUCT {{
 """
 
 
-def ontology_request(base: str, max_bytes: int) -> QueryRequest:
-    return QueryRequest(
-        ONTOLOGY_PAGE.format(kd=f"{base}def/kd#", ontology=f"{base}def/kd"), "nt", max_bytes=max_bytes
-    )
+def ontology_query(base: str) -> Query:
+    return Query(ONTOLOGY_PAGE.format(kd=f"{base}def/kd#", ontology=f"{base}def/kd"))
 
 
 @dataclass

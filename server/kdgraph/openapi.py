@@ -13,13 +13,15 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from . import __version__
-from .protocol import GRAPH_MEDIA_TYPES, TABULAR_MEDIA_TYPES
+from .query import media as _media
 from .saved_queries import Parameter, SavedQuery
 
 RESERVED = ("limit", "offset", "format")
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000  # documented bound: far above any result, within the engine's integers
 DEFAULT_LIMIT = 1_000
+TABULAR_MEDIA_TYPES = {f.media_type: f.name for f in _media.RESULT_FORMATS}
+GRAPH_MEDIA_TYPES = {f.media_type: f.name for f in _media.RDF_FORMATS}
 
 
 def _schema(parameter: Parameter) -> dict:
@@ -280,7 +282,7 @@ def _paths() -> dict:
                         },
                     },
                     "400": _error("Malformed query (with line and column)."),
-                    "403": _error("Refused: update, SERVICE, or FROM naming another graph."),
+                    "403": _error("Refused: update, LOAD, or SERVICE to an endpoint not allow-listed."),
                     "406": ERRORS["406"],
                     "413": _error("Request or result too large."),
                     "503": ERRORS["503"],

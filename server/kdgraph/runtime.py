@@ -1,95 +1,225 @@
 """What one worker process keeps between requests: the served data, its engine, a result cache.
 
-On every request the worker checks (one stat call) whether the served data changed; if so it
-opens the new store with a fresh engine. Results are cached by data version, so a reload
-never serves a stale answer: in memory per worker, and on disk for all workers (answer_files).
+At the start of every request the worker reads the server's shared status (one number in
+memory, see shared_status) to see whether the served data changed; if so it opens the new
+store with fresh engines. The version is then fixed for the rest of the request, so an ETag
+and the body it labels always come from the same version. Answers are cached by data version,
+so a reload never serves a stale answer: in memory per worker (bounded in bytes), and on disk for
+all workers (answer_files, bounded in disk blocks, every entry checked when read). The cache is
+itself an engine (:class:`CachedEngine`), so callers cannot tell it is there.
 """
 
 from __future__ import annotations
 
 import atexit
-import hashlib
+import functools
+import logging
 import threading
 import time
 from collections import OrderedDict
 
-from . import remote_engine
-from .answer_files import Answer, AnswerFiles, answers_dir
+from flask import g, has_request_context
+
+from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
-from .data_state import CURRENT, ServedData, read_current
-from .engine import EngineProcess, QueryRequest
-from .remote_engine import RemoteEngine
+from .data_state import ServedData, read_current
+from .query import isolation
+from .query.engine import TRANSPORT, Answer, EmbeddedEngine, Engine, Query, Result, decode
+from .query.media import Format, Wanted
+from .query.remote import RemoteEngine
+from .query.sparql_client import Endpoints, SparqlClient
+from .query.supervised import EnginePool, SupervisedEngine
+from .shared_status import SharedStatus
+
+ENGINE_WAIT = 1.0  # seconds a request waits for a free engine before it is answered 503
+MEMORY_BYTES = 64_000_000  # answers kept in memory per worker, at most (bytes of the bodies)
+
+
+def etag_for(version: str, query: Query, fmt: Format) -> str:
+    """The ETag (and answer-file name) of ``query`` answered in ``fmt`` from data ``version``."""
+    return f"{version}-{query.key}-{fmt.name}"
+
+
+log = logging.getLogger("kdgraph")
+
+
+@functools.cache
+def network_isolation() -> bool:
+    """Whether engine processes can be cut off from the network here (tried once per process)."""
+    problem = isolation.network_isolation_problem()
+    if problem:
+        log.warning("kdgraph: engines run WITH network; only the pre-check refuses SERVICE: %s", problem)
+    return problem is None
+
+
+def engine_for(
+    served: ServedData, config: ServerConfig, deadline: float | None, networked: bool = False
+) -> Engine:
+    """The engine on what ``served`` describes: supervised with ``deadline``, or embedded without.
+
+    A supervised engine has no network (``isolation``) unless ``networked``: the one used only
+    for federation to allow-listed endpoints. An embedded engine runs our own saved queries only.
+    """
+    if served.backend:
+        client = SparqlClient(Endpoints.oxigraph(served.backend), timeout=deadline or 3600)
+        return RemoteEngine(client, served.graph, config.max_result_bytes)
+    if deadline is None:
+        return EmbeddedEngine.open(served.store_path, config.max_result_bytes)
+    confine = None if networked or not network_isolation() else isolation.isolate_network
+
+    def start() -> SupervisedEngine:
+        return SupervisedEngine(
+            served.store_path, deadline, config.max_result_bytes, config.engine_memory_limit, confine
+        )
+
+    return EnginePool(start, config.engines_per_worker, wait=ENGINE_WAIT)
+
+
+class CachedEngine:
+    """An engine in front of another, answering repeated queries from memory or answer files.
+
+    The kind of a query's result (results or RDF) is learnt from its first evaluation, so a
+    repeated query finds its answer without asking the engine; the key holds the format actually
+    answered in, so the same answer serves every client that negotiates that format.
+    """
+
+    def __init__(self, inner: Engine, version: str, files: AnswerFiles, entries: int):
+        self.inner, self.version, self.files, self.entries = inner, version, files, entries
+        self._memory: OrderedDict[str, Answer] = OrderedDict()
+        self._bytes = 0
+        self._kinds: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _cached(self, query: Query, wanted: Wanted) -> Answer | None:
+        kind = self._kinds.get(query.key)
+        formats = (
+            [wanted.for_kind(kind)]
+            if kind
+            else [f for f in (wanted.results, wanted.rdf) if isinstance(f, Format)]
+        )
+        for fmt in formats:
+            etag = etag_for(self.version, query, fmt)
+            found = self._memory.get(etag)
+            if found is not None:
+                self._memory.move_to_end(etag)
+                return found
+            found = self.files.get(etag)
+            if found is not None:
+                self._remember(query, found)
+                return found
+        return None
+
+    def _remember(self, query: Query, answer: Answer) -> None:
+        self._kinds[query.key] = answer.fmt.kind
+        self._memory[answer.etag] = answer
+        self._bytes += len(answer.body)
+        while len(self._memory) > self.entries or self._bytes > MEMORY_BYTES:
+            _, old = self._memory.popitem(last=False)
+            self._bytes -= len(old.body)
+        while len(self._kinds) > 4 * self.entries:
+            self._kinds.popitem(last=False)
+
+    def answer(self, query: Query, wanted: Wanted) -> Answer:
+        with self._lock:  # the cache's structures only: evaluations run side by side
+            cached = self._cached(query, wanted)
+        if cached is not None:
+            return cached
+        start = time.perf_counter()
+        fresh = self.inner.answer(query, wanted)
+        answer = Answer(fresh.body, fresh.fmt, etag_for(self.version, query, fresh.fmt))
+        self.files.put(answer, time.perf_counter() - start)
+        with self._lock:
+            self._remember(query, answer)
+        return answer
+
+    def run(self, query: Query) -> Result:
+        return decode(self.answer(query, TRANSPORT))
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class Runtime:
-    def __init__(self, config: ServerConfig):
+    def __init__(self, config: ServerConfig, status: SharedStatus | None = None):
         self.config = config
+        self.status = status  # None outside a server (tests, scripts): current.json is read once
         self._served: ServedData | None = None
-        self._mtime = 0.0
-        self._engine: EngineProcess | RemoteEngine | None = None
-        self._files: AnswerFiles | None = None
-        self._cache: OrderedDict[str, Answer] = OrderedDict()
-        self._lock = threading.Lock()  # one query at a time per engine
+        self._generation = -1
+        self._engine: CachedEngine | None = None
+        self._federating: Engine | None = None  # only with allow-listed SERVICE endpoints
         atexit.register(self.close)  # the engine process ends with this (worker) process
 
     def served(self) -> ServedData:
-        path = self.config.state_dir / CURRENT
-        mtime = path.stat().st_mtime
-        if self._served is None or mtime != self._mtime:
+        """The served data, the same for the whole of one request (see the module doc)."""
+        pinned = g.get("kdgraph_served") if has_request_context() else None
+        if pinned is not None:
+            return pinned
+        if self.status is not None:
+            generation = self.status.generation("served")
+            if generation != self._generation:
+                generation, record = self.status.read("served")
+                if record is None:
+                    raise FileNotFoundError("the server has published no data yet")
+                self._switch(ServedData(**record["served"]))
+                self._generation = generation
+        elif self._served is None:
             current = read_current(self.config.state_dir)
             if current is None:
                 raise FileNotFoundError(f"no served data in {self.config.state_dir}")
-            if self._served is None or (current.store_path, current.graph) != (
-                self._served.store_path,
-                self._served.graph,
-            ):
-                if self._engine is not None:
-                    self._engine.close()
-                self._engine = self._engine_for(current)
-                self._cache.clear()
-            self._files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
-            self._served, self._mtime = current, mtime
+            self._switch(current)
+        assert self._served is not None
+        if has_request_context():
+            g.kdgraph_served = self._served
         return self._served
 
-    def _engine_for(self, served: ServedData) -> EngineProcess | RemoteEngine:
-        if served.backend:
-            return remote_engine.engine_for(served)
-        return EngineProcess(served.store_path, self.config.engine_memory_limit)
+    def is_latest(self) -> bool:
+        """Whether the served data of this request is still what the server serves."""
+        return self.status is None or self.status.generation("served") == self._generation
 
-    @staticmethod
-    def etag_for(version: str, request: QueryRequest) -> str:
-        key = repr(
-            (
-                version,
-                request.sparql,
-                request.fmt,
-                sorted(request.bindings.items()),
-                request.default_graphs,
-                request.named_graphs,
-            )
-        )
-        return version + "-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+    def last_reload(self) -> dict | None:
+        """How the last reload of this server went (None: none since it started)."""
+        if self.status is None:
+            return None
+        _, record = self.status.read("served")
+        return record.get("reload") if record else None
 
-    def answer(self, request: QueryRequest) -> Answer:
+    def warmup_failure(self, version: str) -> str | None:
+        """Why the warm-up of ``version`` failed in this server (None: it did not fail)."""
+        if self.status is None:
+            return None
+        _, record = self.status.read("warmup")
+        return record.get("error") if record and record.get("version") == version else None
+
+    def _switch(self, current: ServedData) -> None:
+        if self._served is None or (current.store_path, current.graph, current.version) != (
+            self._served.store_path,
+            self._served.graph,
+            self._served.version,
+        ):
+            self.close()
+            self._federating = None
+            files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
+            inner = engine_for(current, self.config, self.config.query_timeout)
+            self._engine = CachedEngine(inner, current.version, files, self.config.cache_entries)
+        self._served = current
+
+    @property
+    def engine(self) -> Engine:
+        """The engine on the served data (checked for a new version first)."""
+        self.served()
+        assert self._engine is not None
+        return self._engine
+
+    @property
+    def federating_engine(self) -> Engine:
+        """The engine with network, for queries whose SERVICE calls are all allow-listed; not
+        cached (the answer depends on other servers' data, not only on our version)."""
         served = self.served()
-        etag = self.etag_for(served.version, request)
-        with self._lock:
-            cached = self._cache.get(etag)
-            if cached is not None:
-                self._cache.move_to_end(etag)
-                return cached
-            assert self._engine is not None and self._files is not None
-            answer = self._files.get(etag)
-            if answer is None:
-                start = time.perf_counter()
-                kind, body = self._engine.run(request, self.config.query_timeout)
-                answer = Answer(body, request.fmt, kind, etag)
-                self._files.put(answer, time.perf_counter() - start)
-            self._cache[etag] = answer
-            while len(self._cache) > self.config.cache_entries:
-                self._cache.popitem(last=False)
-            return answer
+        if self._federating is None:
+            self._federating = engine_for(served, self.config, self.config.query_timeout, networked=True)
+        return self._federating
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.close()
+        for engine in (self._engine, self._federating):
+            if engine is not None:
+                engine.close()

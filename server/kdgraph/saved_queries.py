@@ -17,8 +17,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from .engine import QueryRequest
-from .store import Term
+from .query.engine import Query, Term
+from .query.errors import BadParameter
 
 PARAMETER_TYPES = ("iri", "string", "integer", "date", "language")
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
@@ -29,12 +29,8 @@ class QueryFileError(ValueError):
     """A saved-query file whose header is missing or malformed."""
 
 
-class ParameterError(ValueError):
-    """A parameter value that is missing or does not fit its declared type."""
-
-    def __init__(self, name: str, message: str):
-        self.name = name
-        super().__init__(f"parameter '{name}': {message}")
+class ParameterError(BadParameter):
+    """A parameter value that is missing or does not fit its declared type (400 over HTTP)."""
 
 
 @dataclass(frozen=True)
@@ -111,20 +107,16 @@ class SavedQuery:
         """The query with its example parameters bound: what the UI opens and scripts send."""
         return self.bound_text(self.example_parameters())
 
-    def bindings(self, raw: Mapping[str, str]) -> dict[str, str]:
-        """``raw`` checked and bound, as N-Triples terms (what a QueryRequest carries)."""
-        return {name: str(term) for name, term in self.bind(raw).items()}
+    def query(self, bound: Mapping[str, Term]) -> Query:
+        """The whole query with ``bound`` parameters, as the engine substitutes them."""
+        return Query.bound(self.sparql, bound)
 
-    def api_requests(
-        self, bound: Mapping[str, str], fmt: str, limit: int, offset: int, max_bytes: int
-    ) -> tuple[QueryRequest, QueryRequest | None]:
+    def api_queries(self, bound: Mapping[str, Term], limit: int, offset: int) -> tuple[Query, Query | None]:
         """What GET /queries/{name} evaluates: the page asked for and, for SELECT, the whole
         result whose rows it counts. One definition, so the warm-up answers exactly these."""
-        bound = dict(bound)
         if self.form != "SELECT":
-            return QueryRequest(self.sparql, fmt, bound, max_bytes=max_bytes), None
-        page = QueryRequest(self.paged(limit, offset), fmt, bound, max_bytes=max_bytes)
-        return page, QueryRequest(self.sparql, "json", bound, max_bytes=max_bytes)
+            return self.query(bound), None
+        return Query.bound(self.paged(limit, offset), bound), self.query(bound)
 
     def example_parameters(self) -> dict[str, str]:
         """The ``--param NAME=VALUE`` pairs of the header's example call."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .engine import QueryRequest
+from .query.engine import Query
 
 LABEL_PROPERTIES = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
@@ -60,12 +60,9 @@ def normalise(term: str) -> str:
     return re.sub(r"\s+", " ", term).strip().lower()
 
 
-def search_request(base: str, term: str, lang: str, max_bytes: int) -> QueryRequest:
-    return QueryRequest(
-        SEARCH.format(kd=f"{base}def/kd#", base=base, lang=lang),
-        "json",
-        {"needle": str(ox.Literal(normalise(term)))},
-        max_bytes=max_bytes,
+def search_query(base: str, term: str, lang: str) -> Query:
+    return Query.bound(
+        SEARCH.format(kd=f"{base}def/kd#", base=base, lang=lang), {"needle": ox.Literal(normalise(term))}
     )
 
 

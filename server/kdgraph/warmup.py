@@ -7,7 +7,11 @@ streamed by Oxigraph without holding the graph in memory, and evaluates every sa
 its default and its example parameters, in the forms the API, the UI and /sparql ask for them,
 into the shared answer files. The server answers meanwhile; what is not written yet is
 evaluated on request as usual, and /dumps says when to come back. ``warm-{version}.json``
-records that the work is done, for /health.
+records that the work is done, with the size and SHA-256 of each dump: a dump that no longer
+matches (a truncated file) is written again by the next warm-up.
+
+Every dump is written atomically (see state_dir.atomic_write): a full disk leaves no partial
+dump, and the failure is told to /health through the server's shared status.
 """
 
 from __future__ import annotations
@@ -23,67 +27,109 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from . import documents, remote_engine
-from .answer_files import Answer, AnswerFiles, answers_dir
+from . import documents
+from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
-from .data_state import ServedData, dumps_dir, read_current, warm_marker
+from .data_state import ServedData
 from .dataset_description import DUMPS
-from .engine import QueryRequest, evaluate
 from .forking import detach
 from .namespaces import prefixes
 from .openapi import DEFAULT_LIMIT
+from .query.engine import Answer, Engine, Query
+from .query.errors import QueryPathError
+from .query.media import Wanted
+from .query.protocol import base_iri_for
 from .resources import bundled_paths
-from .runtime import Runtime
+from .runtime import engine_for, etag_for
 from .saved_queries import ParameterError, load_saved_queries
+from .shared_status import SharedStatus
+from .state_dir import StateDir, atomic_write, file_summary
+
+JSON = Wanted.of("json", "ttl")  # what the API, the UI and the benchmark ask for
 
 
-def start(config: ServerConfig) -> None:
-    """Start the warm-up in the background; it ends when done, or with the server's process group."""
-    detach(_main, config)
+def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> int:
+    """Start the warm-up of ``served`` in the background (its pid); it ends when done, or with the server."""
+    return detach(_main, config, served, status)
 
 
-def _main(config: ServerConfig) -> None:
+def _main(config: ServerConfig, served: ServedData, status: SharedStatus | None) -> None:
     try:
-        warm(config)
-    except Exception:  # the server works without it; say why in its log
+        warm(config, served)
+    except OSError as error:  # a full or read-only disk: the server works without the dumps
+        print(f"kdgraph: warm-up of version {served.version} failed: {error}", file=sys.stderr)
+        if status is not None:
+            status.write("warmup", {"version": served.version, "error": str(error)})
+    except Exception as error:  # the server works without it; say why in its log and in /health
         print("kdgraph: warm-up failed:", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
+        if status is not None:
+            status.write("warmup", {"version": served.version, "error": f"{type(error).__name__}: {error}"})
 
 
-def warm(config: ServerConfig) -> None:
-    served = read_current(config.state_dir)
-    if served is None or warm_marker(config.state_dir, served.version).exists():
+def warm(config: ServerConfig, served: ServedData) -> None:
+    state = StateDir(config.state_dir)
+    marker = state.warm_marker(served.version)
+    if _still_valid(marker, state.dumps(served.version)):
         return
+    marker.unlink(missing_ok=True)
     start = time.perf_counter()
-    writer, evaluate = _remote(served) if served.backend else _local(served)
-    _, terms = evaluate(documents.context_request(config.base, config.max_result_bytes))
+    engine = engine_for(served, config, deadline=None)
+    terms = engine.answer(documents.context_query(config.base), JSON).body
     context = documents.context(config.base, json.loads(terms)["results"]["bindings"])
-    write_dumps(writer, dumps_dir(config.state_dir, served.version), prefixes(config.base), context)
+    dumps = write_dumps(_writer(engine, served), state.dumps(served.version), prefixes(config.base), context)
     files = AnswerFiles(answers_dir(config.state_dir, served.version))
     answered = 0
-    for request in warm_requests(config.max_result_bytes):
-        etag = Runtime.etag_for(served.version, request)
-        if files.get(etag) is not None:
-            continue
+    for query in warm_queries(config.base):
         try:
-            kind, body = evaluate(request)
-        except Exception:  # a saved query that fails here fails on request too, with its message
+            answer = engine.answer(query, JSON)
+        except QueryPathError:  # a saved query that fails here fails on request too, with its message
             continue
-        files.put(Answer(body, request.fmt, kind, etag), seconds=float("inf"))
-        answered += 1
-    record = {"seconds": round(time.perf_counter() - start, 2), "answers": answered}
-    warm_marker(config.state_dir, served.version).write_text(json.dumps(record), encoding="utf-8")
+        etag = etag_for(served.version, query, answer.fmt)
+        if files.get(etag) is None:
+            files.put(Answer(answer.body, answer.fmt, etag), seconds=float("inf"))
+            answered += 1
+    engine.close()
+    record = {"seconds": round(time.perf_counter() - start, 2), "answers": answered, "dumps": dumps}
+    atomic_write(marker, json.dumps(record).encode())
 
 
-# writer(handle, format, prefixes) writes the data graph; evaluate(request) -> (kind, body)
+def _still_valid(marker: Path, directory: Path) -> bool:
+    """The warm-up of this version is done and its dumps are as written (sizes; SHA-256 once)."""
+    try:
+        dumps = json.loads(marker.read_bytes())["dumps"]
+        for name, expected in dumps.items():
+            if file_summary(directory / name) != expected:
+                (directory / name).unlink(missing_ok=True)
+                return False
+        return set(dumps) == set(DUMPS)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+# writer(handle, format, prefixes) writes the data graph
 Writer = Callable[[BinaryIO, ox.RdfFormat, dict[str, str] | None], None]
-Evaluate = Callable[[QueryRequest], tuple[str, bytes]]
 
 
-def _local(served: ServedData) -> tuple[Writer, Evaluate]:
-    """The on-disk store: dumped and queried directly, streamed, without holding the graph."""
-    store = ox.Store.read_only(served.store_path)
+def _writer(engine: Engine, served: ServedData) -> Writer:
+    """The on-disk store is dumped directly, streamed, without holding the graph in memory; an
+    external store's version graph is fetched once as N-Triples and re-serialised as a stream."""
+    if not served.backend:
+        return _local_writer(ox.Store.read_only(served.store_path))
+    query = Query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")  # the version graph is the default graph
+    ntriples = engine.answer(query, Wanted.of("json", "nt")).body
 
+    def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
+        if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):  # triples are quads of the default graph
+            handle.write(ntriples)
+            return
+        triples = (quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+        ox.serialize(triples, handle, format=fmt, **({"prefixes": names} if names else {}))
+
+    return writer
+
+
+def _local_writer(store: ox.Store) -> Writer:
     def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
         extra = {"prefixes": names} if names else {}
         if fmt not in QUAD_FORMATS:  # the merged graph
@@ -91,7 +137,7 @@ def _local(served: ServedData) -> tuple[Writer, Evaluate]:
             return
         ox.serialize(_stated_quads(store), handle, format=fmt, **extra)
 
-    return writer, lambda request: evaluate(store, request)
+    return writer
 
 
 def _stated_quads(store: ox.Store) -> Iterator[ox.Quad]:
@@ -108,22 +154,6 @@ def _stated_quads(store: ox.Store) -> Iterator[ox.Quad]:
         yield ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph())
 
 
-def _remote(served: ServedData) -> tuple[Writer, Evaluate]:
-    """An external store: its version graph fetched once as N-Triples, re-serialised as a stream."""
-    engine = remote_engine.engine_for(served)
-    query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"  # the version graph is the default graph
-    _, ntriples = engine.run(QueryRequest(query, "nt", max_bytes=2**62), timeout=3600)
-
-    def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
-        if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):  # triples are quads of the default graph
-            handle.write(ntriples)
-            return
-        triples = (quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
-        ox.serialize(triples, handle, format=fmt, **({"prefixes": names} if names else {}))
-
-    return writer, lambda request: engine.run(request, timeout=3600)
-
-
 QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
 # dump file suffix -> (format, gzipped, with prefixes)
 _DUMP_FORMATS = {
@@ -134,40 +164,51 @@ _DUMP_FORMATS = {
 }
 
 
-def write_dumps(writer: Writer, directory: Path, names: dict[str, str], context: dict[str, object]) -> None:
+def write_dumps(
+    writer: Writer, directory: Path, names: dict[str, str], context: dict[str, object]
+) -> dict[str, dict]:
     """Turtle, gzipped N-Triples and JSON-LD of the merged graph, TriG and gzipped N-Quads of the quads.
 
     The JSON-LD is expanded, under the context published at /context.jsonld (its terms change no
-    expanded value), so that it reads like the rest of the API."""
-    directory.mkdir(parents=True, exist_ok=True)
+    expanded value), so that it reads like the rest of the API.
+
+    Returns each dump's size and SHA-256. A dump already there is kept (its summary is checked
+    by the caller against the record of the warm-up that wrote it).
+    """
+    directory.mkdir(exist_ok=True)  # (not its parent: a state directory removed at exit stays removed)
+    written = {}
     for name in DUMPS:
         target = directory / name
-        if target.exists():
-            continue
-        temporary = directory / f".{name}.tmp"
-        with temporary.open("wb") as handle:
-            suffix = next((s for s in _DUMP_FORMATS if name.endswith(s)), None)
-            if suffix is None:  # expanded JSON-LD under our context, to read like the rest of the API
-                handle.write(b'{"@context": ' + json.dumps(context).encode() + b',\n"@graph": ')
-                writer(handle, ox.RdfFormat.JSON_LD, None)
-                handle.write(b"}\n")
-            else:
-                fmt, gzipped, with_prefixes = _DUMP_FORMATS[suffix]
-                if gzipped:
-                    with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
-                        writer(compressed, fmt, None)  # type: ignore[arg-type]
-                else:
-                    writer(handle, fmt, names if with_prefixes else None)
-        temporary.replace(target)
+        if not target.exists():
+            atomic_write(target, lambda handle, name=name: _write_dump(writer, name, handle, names, context))  # type: ignore[misc]
+        written[name] = file_summary(target)
+    return written
 
 
-def warm_requests(max_bytes: int) -> Iterator[QueryRequest]:
-    """The requests the API, the UI and the benchmark send for each saved query, in JSON."""
-    for query in load_saved_queries(bundled_paths().queries).values():
-        for raw in ({}, query.example_parameters()):
+def _write_dump(
+    writer: Writer, name: str, handle: BinaryIO, names: dict[str, str], context: dict[str, object]
+) -> None:
+    suffix = next((s for s in _DUMP_FORMATS if name.endswith(s)), None)
+    if suffix is None:  # expanded JSON-LD under our context, to read like the rest of the API
+        handle.write(b'{"@context": ' + json.dumps(context).encode() + b',\n"@graph": ')
+        writer(handle, ox.RdfFormat.JSON_LD, None)
+        handle.write(b"}\n")
+        return
+    fmt, gzipped, with_prefixes = _DUMP_FORMATS[suffix]
+    if gzipped:
+        with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
+            writer(compressed, fmt, None)  # type: ignore[arg-type]
+    else:
+        writer(handle, fmt, names if with_prefixes else None)
+
+
+def warm_queries(base: str) -> Iterator[Query]:
+    """The queries the API, the UI and the benchmark send for each saved query."""
+    for saved in load_saved_queries(bundled_paths().queries).values():
+        for raw in ({}, saved.example_parameters()):
             try:
-                bindings = query.bindings(raw)
+                bound = saved.bind(raw)
             except ParameterError:
                 continue  # a required parameter without default: nothing to guess
-            yield QueryRequest(query.bound_text(raw), "json", max_bytes=max_bytes)  # the UI, /sparql
-            yield from filter(None, query.api_requests(bindings, "json", DEFAULT_LIMIT, 0, max_bytes))
+            yield Query(saved.bound_text(raw), base_iri=base_iri_for(base))  # the UI, /sparql
+            yield from filter(None, saved.api_queries(bound, DEFAULT_LIMIT, 0))

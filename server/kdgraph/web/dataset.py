@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import json
-
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request, send_file
 
 from .. import documents
 from ..data_state import dumps_dir
 from ..dataset_description import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
-from ..engine import QueryRequest
-from ..protocol import RDF_SERIALISATIONS
+from ..query import media
+from ..query.engine import Query, SelectResult
 from .page_language import page_language
 from .sparql import public_root, runtime
 
 blueprint = Blueprint("dataset", __name__)
 
 
-def _select(text: str) -> list[dict]:
-    """The one place this module asks the engine."""
-    rt = runtime()
-    answer = rt.answer(QueryRequest(text, "json", max_bytes=rt.config.max_result_bytes))
-    return json.loads(answer.body)["results"]["bindings"]
+def _select(query: str | Query) -> list[dict]:
+    """The one place this module asks the engine: rows as {variable: {"value": ...}}."""
+    result = runtime().engine.run(query if isinstance(query, Query) else Query(query))
+    assert isinstance(result, SelectResult)
+    return [{name: {"value": term.value} for name, term in row.items()} for row in result.rows]
 
 
 CLASS_LABELS = """
@@ -52,27 +50,18 @@ def description_triples() -> list[ox.Triple]:
 @blueprint.route("/.well-known/void")
 def dataset() -> Response:
     """RDF for machines (Turtle by default), a page for browsers (they prefer text/html)."""
-    media = request.accept_mimetypes.best_match([*RDF_SERIALISATIONS, "text/html"]) or "text/turtle"
+    fmt = media.negotiate(request, (*media.RDF_FORMATS, media.HTML), "the dataset description", lenient=True)
     headers = {"Vary": "Accept, Accept-Language, Cookie"}
     triples = description_triples()
-    if media == "text/html":
-        return Response(dataset_page(triples), content_type="text/html; charset=utf-8", headers=headers)
-    body = ox.serialize(
-        triples,
-        format=RDF_SERIALISATIONS[media],
-        **(
-            {
-                "prefixes": {
-                    "void": "http://rdfs.org/ns/void#",
-                    "dcat": "http://www.w3.org/ns/dcat#",
-                    "dcterms": "http://purl.org/dc/terms/",
-                }
-            }
-            if media == "text/turtle"
-            else {}
-        ),
-    )
-    return Response(body, content_type=f"{media}; charset=utf-8", headers=headers)
+    if fmt is media.HTML:
+        return Response(dataset_page(triples), content_type=fmt.content_type, headers=headers)
+    names = {
+        "void": "http://rdfs.org/ns/void#",
+        "dcat": "http://www.w3.org/ns/dcat#",
+        "dcterms": "http://purl.org/dc/terms/",
+    }
+    body = media.serialize_triples(triples, fmt, names)
+    return Response(body, content_type=fmt.content_type, headers=headers)
 
 
 def dataset_page(triples: list[ox.Triple]) -> str:
@@ -127,6 +116,14 @@ def dump(name: str) -> Response:
     served = rt.served()
     path = dumps_dir(rt.config.state_dir, served.version) / name
     if not path.is_file():
+        failure = rt.warmup_failure(served.version)
+        if failure:  # a full disk: say so instead of asking to come back forever
+            return Response(
+                f"the dump {name} of version {served.version} could not be written ({failure}); "
+                "the server's /health says so too\n",
+                status=503,
+                mimetype="text/plain",
+            )
         return Response(
             f"the dump {name} of version {served.version} is being written; try again shortly\n",
             status=503,
@@ -148,7 +145,7 @@ def dump(name: str) -> Response:
 def context() -> Response:
     """The JSON-LD context of our documents: a term per property of the ontology, and the prefixes."""
     base = runtime().config.base
-    rows = _select(documents.context_request(base, runtime().config.max_result_bytes).sparql)
+    rows = _select(documents.context_query(base))
     response = jsonify({"@context": documents.context(base, rows)})
     response.content_type = "application/ld+json"
     return response

@@ -18,33 +18,18 @@ from flask import Blueprint, Response, redirect, render_template, request
 from markupsafe import Markup, escape
 
 from .. import diagram, documents, dossier_page, ontology_docs
-from ..answer_files import Answer
-from ..engine import EngineFailure, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
-from ..linked_data import Description, build, describe_request, sources_request
+from ..linked_data import Description, build, describe_query, sources_query
+from ..query import media
+from ..query.engine import TRANSPORT, Answer, Query
+from ..query.errors import QueryPathError
+from ..query.media import Format
 from .page_language import page_language, word
 from .search import closest_hits
-from .sparql import problem, public_root, runtime
+from .sparql import public_root, runtime
 
 blueprint = Blueprint("linked_data", __name__, template_folder="templates")
 
-EXTENSIONS = {"ttl": "ttl", "jsonld": "jsonld", "nt": "nt", "rdf": "rdfxml", "html": "html"}
-MEDIA = {
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-    "text/turtle": "ttl",
-    "application/ld+json": "jsonld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "rdfxml",
-    "application/json": "json",  # JSON-LD, compacted, for clients that only know JSON
-}
-CONTENT_TYPES = {
-    "json": "application/json",
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-}
-FORMAT_NAMES = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples", "rdfxml": "RDF/XML"}
+FORMAT_NAMES = {f.name: f.label for f in media.DOCUMENT_FORMATS if f is not media.HTML}
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SAFE_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
@@ -90,12 +75,8 @@ def thing(rest: str) -> Response:
 @blueprint.route("/def/")
 def ontology_documentation() -> Response:
     """The ontology's documentation, rendered from the served graph (ontology_docs)."""
-    try:
-        html = ontology_html()
-    except (QueryTimeout, EngineFailure) as error:
-        return problem(503, str(error))
     return Response(
-        html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept-Language, Cookie"}
+        ontology_html(), content_type="text/html; charset=utf-8", headers={"Vary": "Accept-Language, Cookie"}
     )
 
 
@@ -115,126 +96,103 @@ def redirect_to_document(kind: str, rest: str) -> Response:
     return response
 
 
-def choose_format(rest: str) -> tuple[str, str]:
+def choose_format(rest: str) -> tuple[str, Format]:
     """(path without extension, format) from extension, ?format= or Accept."""
     stem, dot, extension = rest.rpartition(".")
-    if dot and extension in EXTENSIONS and "/" in stem + "/":
-        return stem, EXTENSIONS[extension]
-    if request.args.get("format"):
-        wanted = request.args["format"].lower()
-        fmt = (
-            EXTENSIONS.get(wanted) or MEDIA.get(wanted) or {"turtle": "ttl", "json-ld": "jsonld"}.get(wanted)
-        )
-        if fmt is None:
-            raise ValueError(f"format={wanted!r} is not available; use html, ttl, jsonld, nt or rdf")
-        return rest, fmt
-    best = request.accept_mimetypes.best_match(list(MEDIA))
-    if best is None and request.accept_mimetypes and request.accept_mimetypes.best not in (None, "*/*"):
-        raise LookupError("available: " + ", ".join(MEDIA))
-    return rest, MEDIA.get(best or "text/html", "html")
+    if dot and extension in media.EXTENSIONS and "/" in stem + "/":
+        return stem, media.BY_NAME.get(media.EXTENSIONS[extension], media.HTML)
+    return rest, media.negotiate(request, media.DOCUMENT_FORMATS, "this resource")
 
 
 @blueprint.route("/doc/<kind>/<path:rest>")
 def document(kind: str, rest: str) -> Response:
     if kind not in ("id", "def"):
         return not_found(f"/doc/{kind}/{rest}")
-    try:
-        path, fmt = choose_format(rest)
-    except ValueError as error:
-        return problem(400, str(error))
-    except LookupError as error:
-        return problem(406, f"this resource cannot be given in the accepted media types; {error}")
+    path, fmt = choose_format(rest)
     if not SAFE_PATH.match(path):
         return not_found(f"/{kind}/{path}")
     iri = f"{base()}{kind}/{path}"
     lang = page_language()
-    try:
-        answer = _answer(describe_request(base(), iri, "nt", max_bytes()))
-        description = build(iri, answer.body, lang)
-        if description is None:
-            return not_found(f"/{kind}/{path}")
-        headers = {
-            "Vary": "Accept, Accept-Language, Cookie",
-            "ETag": f'"{answer.etag}-{fmt}-{lang}"',
-            "Link": f'<{iri}>; rel="describes"',
-        }
-        ontology = (kind, path) == ("def", "kd")
-        if fmt != "html":
-            if ontology:  # hash URIs: the ontology document carries every kd# term
-                answer = _answer(
-                    QueryRequest(ONTOLOGY.format(kd=f"{base()}def/kd#"), "nt", max_bytes=max_bytes())
-                )
-            return machine_document(iri, answer.body, fmt, headers)
-        if ontology:
-            return Response(ontology_html(), content_type="text/html; charset=utf-8", headers=headers)
-        source_rows = _rows(sources_request(base(), iri, max_bytes()))
-        description = build(iri, answer.body, lang, source_rows)
-        kinds = {
-            t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)
-        }
-        if "QualificationDossier" in kinds and any(  # a dossier we describe, not one only named
-            link.predicate.endswith("#hasQualification") for link in description.outgoing
-        ):
-            page = dossier_page.build(
-                iri,
-                _answer(dossier_page.bundle_request(base(), iri, max_bytes())).body,
-                base(),
-                lang,
-                local_href,
-            )
-            html = render_template(
-                "dossier.html",
-                p=page,
-                kind=kind,
-                path=path,
-                sparql_link=sparql_link(iri),
-                diagram=dossier_diagram(page, lang),
-                seen=[],  # the interpretations whose reason the page has given (not repeated)
-            )
-            return Response(html, content_type="text/html; charset=utf-8", headers=headers)
+    answer = _answer(describe_query(base(), iri))
+    description = build(iri, answer.body, lang)
+    if description is None:
+        return not_found(f"/{kind}/{path}")
+    headers = {
+        "Vary": "Accept, Accept-Language, Cookie",
+        "ETag": f'"{answer.etag}-{fmt.name}-{lang}"',
+        "Link": f'<{iri}>; rel="describes"',
+    }
+    ontology = (kind, path) == ("def", "kd")
+    if fmt is not media.HTML:
+        if ontology:  # hash URIs: the ontology document carries every kd# term
+            answer = _answer(Query(ONTOLOGY.format(kd=f"{base()}def/kd#")))
+        return machine_document(iri, answer.body, fmt, headers)
+    if ontology:
+        return Response(ontology_html(), content_type="text/html; charset=utf-8", headers=headers)
+    source_rows = _rows(sources_query(base(), iri))
+    description = build(iri, answer.body, lang, source_rows)
+    kinds = {
+        t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)
+    }
+    if "QualificationDossier" in kinds and any(  # a dossier we describe, not one only named
+        link.predicate.endswith("#hasQualification") for link in description.outgoing
+    ):
+        page = dossier_page.build(
+            iri,
+            _answer(dossier_page.bundle_query(base(), iri)).body,
+            base(),
+            lang,
+            local_href,
+        )
         html = render_template(
-            "resource.html",
-            d=description,
-            iri=iri,
+            "dossier.html",
+            p=page,
             kind=kind,
             path=path,
-            local=local_href,
             sparql_link=sparql_link(iri),
-            breadcrumbs=breadcrumbs(description),
-            diagram=route_diagram(description, lang),
+            diagram=dossier_diagram(page, lang),
             seen=[],  # the interpretations whose reason the page has given (not repeated)
         )
         return Response(html, content_type="text/html; charset=utf-8", headers=headers)
-    except (QueryTimeout, EngineFailure) as error:
-        return problem(503, str(error))
-    except (QueryFailed, ResultTooLarge) as error:
-        return problem(500, f"describing {iri} failed: {error}")
+    html = render_template(
+        "resource.html",
+        d=description,
+        iri=iri,
+        kind=kind,
+        path=path,
+        local=local_href,
+        sparql_link=sparql_link(iri),
+        breadcrumbs=breadcrumbs(description),
+        diagram=route_diagram(description, lang),
+        seen=[],  # the interpretations whose reason the page has given (not repeated)
+    )
+    return Response(html, content_type="text/html; charset=utf-8", headers=headers)
 
 
-def machine_document(iri: str, ntriples: bytes, fmt: str, headers: dict[str, str]) -> Response:
+def machine_document(iri: str, ntriples: bytes, fmt: Format, headers: dict[str, str]) -> Response:
     """Turtle with prefixes and the resource first; JSON-LD compacted with our published context."""
-    if fmt == "nt":
+    if fmt.name == "nt":
         body = ntriples
     else:
         triples = documents.parse_ntriples(ntriples)
-        if fmt == "ttl":
+        if fmt.name == "ttl":
             body = documents.turtle(triples, iri, base())
-        elif fmt in ("jsonld", "json"):
+        elif fmt.name == "jsonld":
             compacted = documents.compact(triples, iri, json_ld_context(), f"{public_root()}/context.jsonld")
             body = json.dumps(compacted, ensure_ascii=False, indent=1).encode()
         else:
             body = ox.serialize(documents.ordered(triples, iri), format=ox.RdfFormat.RDF_XML) or b""
-    return Response(body, content_type=f"{CONTENT_TYPES[fmt]}; charset=utf-8", headers=headers)
+    return Response(body, content_type=fmt.content_type, headers=headers)
 
 
 def json_ld_context() -> dict[str, object]:
-    return documents.context(base(), _rows(documents.context_request(base(), max_bytes())))
+    return documents.context(base(), _rows(documents.context_query(base())))
 
 
 def ontology_html() -> str:
     lang = page_language()
     page = ontology_docs.page_from_answer(
-        _answer(ontology_docs.ontology_request(base(), max_bytes())).body, base(), lang, local_href
+        _answer(ontology_docs.ontology_query(base())).body, base(), lang, local_href
     )
     return render_template("ontology.html", o=page)
 
@@ -285,12 +243,7 @@ def routes_svg(iri: str, label: str, lang: str) -> Markup | None:
     """The routes from, to or of ``iri`` as a diagram; labels in the page's language (Dutch if missing)."""
     rows = []
     for wanted in dict.fromkeys([lang, "nl"]):
-        query = QueryRequest(
-            ROUTES.format(kd=f"{base()}def/kd#", lang=wanted),
-            "json",
-            {"this": f"<{iri}>"},
-            max_bytes=max_bytes(),
-        )
+        query = Query.bound(ROUTES.format(kd=f"{base()}def/kd#", lang=wanted), {"this": ox.NamedNode(iri)})
         rows = [{k: v["value"] for k, v in row.items()} for row in _rows(query)]
         if rows:
             break
@@ -312,17 +265,14 @@ def dossier_diagram(page: dossier_page.DossierPage, lang: str) -> Markup | None:
     return routes_svg(page.route_dossier_iri, page.title, lang)
 
 
-def _answer(query: QueryRequest) -> Answer:
-    """The one place this module asks the engine (cached by data version)."""
-    return runtime().answer(query)
+def _answer(query: Query) -> Answer:
+    """The one place this module asks the engine (cached by data version). The page builders read
+    the engine's transport formats (N-Triples, SPARQL JSON), which the engine already writes."""
+    return runtime().engine.answer(query, TRANSPORT)
 
 
-def _rows(query: QueryRequest) -> list[dict]:
+def _rows(query: Query) -> list[dict]:
     return json.loads(_answer(query).body)["results"]["bindings"]
-
-
-def max_bytes() -> int:
-    return runtime().config.max_result_bytes
 
 
 def not_found(path: str) -> Response:
@@ -330,7 +280,7 @@ def not_found(path: str) -> Response:
     words = re.sub(r"[-_/.]+", " ", path.rsplit("/", 1)[-1]).strip()
     try:
         hits = closest_hits(words, page_language())[:8] if words else []
-    except (QueryTimeout, EngineFailure, QueryFailed, ResultTooLarge):
+    except QueryPathError:  # the 404 stays a 404, without suggestions
         hits = []
     html = render_template("not_found.html", path=path, hits=hits, search_query=words)
     return Response(html, status=404, content_type="text/html; charset=utf-8")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from ..engine import QueryRequest
 from ..openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, RESERVED, openapi_document
-from ..protocol import RDF_SERIALISATIONS, NotAcceptable, negotiate
+from ..query import media
+from ..query.engine import SelectResult
+from ..query.errors import BadParameter, NotFound
 from ..query_catalogue import catalogue_triples, query_iri
 from ..saved_queries import ParameterError, SavedQuery
-from .sparql import problem, public_root, respond, runtime
+from .sparql import public_root, respond, runtime
 
 blueprint = Blueprint("queries", __name__, template_folder="templates")
 
@@ -52,8 +51,9 @@ def describe(query: SavedQuery) -> dict:
 @blueprint.route("/queries")
 def list_queries() -> Response:
     listing = [describe(q) for q in saved_queries().values()]
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    if request.args.get("format") == "json" or best == "application/json":
+    offered = (media.JSON_DOCUMENT, media.HTML)
+    fmt = media.negotiate(request, offered, "the list of saved queries")
+    if fmt is media.JSON_DOCUMENT:
         return jsonify(listing)
     return Response(
         render_template("queries.html", queries=listing, server=public_root()), mimetype="text/html"
@@ -90,43 +90,29 @@ def _links(name: str, offset: int, limit: int, total: int) -> str:
 
 @blueprint.route("/queries/<name>")
 def run_query(name: str) -> Response:
+    """The saved query with its parameters bound (engine substitution), then the same steps as
+    /sparql: negotiation for both kinds of result, engine, response."""
     query = saved_queries().get(name)
     if query is None:
         known = ", ".join(saved_queries())
-        return problem(404, f"no saved query named {name!r}; the saved queries are: {known}")
+        raise NotFound(f"no saved query named {name!r}; the saved queries are: {known}")
     repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
     if repeated:  # each parameter is one value (as /openapi.json says); which one would count is a guess
-        return problem(400, f"parameter {repeated[0]!r} is given more than once; give it once")
-    try:
-        bindings = query.bindings({k: v for k, v in request.args.items() if k not in RESERVED})
-        limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-        offset = _integer("offset", 0, 0, MAX_OFFSET)
-        fmt = negotiate(query.form, request.accept_mimetypes, request.args.get("format"))
-    except ParameterError as error:
-        return problem(400, str(error))
-    except NotAcceptable as error:
-        return problem(406, str(error))
-    page, whole = query.api_requests(bindings, fmt, limit, offset, runtime().config.max_result_bytes)
+        raise BadParameter(repeated[0], "given more than once; give it once")
+    bound = query.bind({k: v for k, v in request.args.items() if k not in RESERVED})
+    limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _integer("offset", 0, 0, MAX_OFFSET)
+    wanted = media.wanted_for_query(request.headers.get("Accept", ""), request.args.to_dict(flat=False))
+    page, whole = query.api_queries(bound, limit, offset)
+    engine = runtime().engine
     if whole is None:
-        return respond(page)
-    total = _count(whole)
-    if isinstance(total, Response):
-        return total
-    response = respond(page)
-    if response.status_code in (200, 304):
-        response.headers["Link"] = _links(name, offset, limit, total)
-        response.headers["X-Total-Count"] = str(total)
+        return respond(engine, page, wanted)
+    counted = engine.run(whole)
+    total = len(counted.rows) if isinstance(counted, SelectResult) else 1
+    response = respond(engine, page, wanted)
+    response.headers["Link"] = _links(name, offset, limit, total)
+    response.headers["X-Total-Count"] = str(total)
     return response
-
-
-def _count(whole: QueryRequest) -> int | Response:
-    """Rows in the whole result (for Link headers): the full result, cached like any answer."""
-    full = respond(whole)
-    if full.status_code == 304:  # the client holds the page, not the count: ask without condition
-        return len(json.loads(runtime().answer(whole).body)["results"]["bindings"])
-    if full.status_code != 200:
-        return full
-    return len(json.loads(full.get_data())["results"]["bindings"])
 
 
 @blueprint.route("/openapi.json")
@@ -136,7 +122,8 @@ def openapi() -> Response:
 
 @blueprint.route("/.well-known/sparql-examples")
 def sparql_examples() -> Response:
-    media = request.accept_mimetypes.best_match(list(RDF_SERIALISATIONS)) or "text/turtle"
+    fmt = media.negotiate(request, media.RDF_FORMATS, "the saved queries as RDF", lenient=True)
     triples = catalogue_triples(saved_queries().values(), runtime().config.base)
-    body = ox.serialize(triples, format=RDF_SERIALISATIONS[media])
-    return Response(body, content_type=f"{media}; charset=utf-8")
+    return Response(
+        media.serialize_triples(triples, fmt), content_type=fmt.content_type, headers={"Vary": "Accept"}
+    )

@@ -6,9 +6,11 @@ import json
 
 from flask import Blueprint, Response, render_template, request
 
-from ..search import MAX_HITS, Hit, normalise, rank, search_request
+from ..query.engine import TRANSPORT
+from ..query.errors import BadParameter
+from ..search import MAX_HITS, Hit, normalise, rank, search_query
 from .page_language import LANGUAGES, page_language, word
-from .sparql import problem, runtime
+from .sparql import runtime
 
 blueprint = Blueprint("search", __name__, template_folder="templates")
 MAX_TERM = 200
@@ -17,7 +19,7 @@ MAX_TERM = 200
 def search_hits(term: str, lang: str) -> list[Hit]:
     """The ranked hits for ``term``; the one place this module asks the engine."""
     rt = runtime()
-    answer = rt.answer(search_request(rt.config.base, term, lang, rt.config.max_result_bytes))
+    answer = rt.engine.answer(search_query(rt.config.base, term, lang), TRANSPORT)
     return rank(term, json.loads(answer.body)["results"]["bindings"], lang)
 
 
@@ -42,15 +44,15 @@ def local_href(iri: str) -> str:
 def search() -> Response:
     term = request.args.get("q", "")
     if len(term) > MAX_TERM:
-        return problem(400, f"the search term is longer than {MAX_TERM} characters; shorten it")
+        raise BadParameter("q", f"the search term is longer than {MAX_TERM} characters; shorten it")
     wants_json = request.args.get("format") == "json" or (
         request.args.get("format") is None
         and request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
     )
     if request.args.get("format") not in (None, "json", "html"):
-        return problem(400, "format must be html or json")
+        raise BadParameter("format", "must be html or json")
     if request.args.get("lang") not in (None, *LANGUAGES):
-        return problem(400, f"lang must be one of {', '.join(LANGUAGES)}")
+        raise BadParameter("lang", f"must be one of {', '.join(LANGUAGES)}")
     lang = page_language()
     hits = search_hits(term, lang) if normalise(term) else []
     if wants_json:

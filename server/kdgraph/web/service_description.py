@@ -5,22 +5,11 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from ..data_state import ServedData
-from ..protocol import GRAPH_MEDIA_TYPES, TABULAR_MEDIA_TYPES
+from ..query import engine, media
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-FORMATS = "http://www.w3.org/ns/formats/"
-FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON",
-    "xml": "SPARQL_Results_XML",
-    "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV",
-    "ttl": "Turtle",
-    "nt": "N-Triples",
-    "jsonld": "JSON-LD",
-    "rdfxml": "RDF_XML",
-}
 
 
 def service_description(endpoint: str, served: ServedData) -> list[ox.Triple]:
@@ -33,13 +22,14 @@ def service_description(endpoint: str, served: ServedData) -> list[ox.Triple]:
         ox.Triple(service, RDF_TYPE, n(SD + "Service")),
         ox.Triple(service, n(SD + "endpoint"), service),
         ox.Triple(service, n(SD + "supportedLanguage"), n(SD + "SPARQL11Query")),
-        ox.Triple(service, n(SD + "feature"), n(SD + "UnionDefaultGraph")),
         ox.Triple(service, n(SD + "defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, n(SD + "Dataset")),
         ox.Triple(dataset, n(SD + "defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, n(SD + "Graph")),
         ox.Triple(default_graph, n(VOID + "triples"), count),
     ]
+    if engine.UNION_DEFAULT_GRAPH:
+        triples.append(ox.Triple(service, n(SD + "feature"), n(SD + "UnionDefaultGraph")))
     for i, name in enumerate(served.graphs):
         named = ox.BlankNode(f"named{i}")
         triples += [
@@ -47,6 +37,6 @@ def service_description(endpoint: str, served: ServedData) -> list[ox.Triple]:
             ox.Triple(named, RDF_TYPE, n(SD + "NamedGraph")),
             ox.Triple(named, n(SD + "name"), n(name)),
         ]
-    for fmt in [*TABULAR_MEDIA_TYPES.values(), *GRAPH_MEDIA_TYPES.values()]:
-        triples.append(ox.Triple(service, n(SD + "resultFormat"), n(FORMATS + FORMAT_IRIS[fmt])))
+    for fmt in (*media.RESULT_FORMATS, *media.RDF_FORMATS):
+        triples.append(ox.Triple(service, n(SD + "resultFormat"), n(media.W3C_FORMATS + str(fmt.w3c))))
     return triples

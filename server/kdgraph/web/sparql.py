@@ -1,13 +1,19 @@
-"""/sparql: the SPARQL 1.1 Protocol (query operation only; the graph is read-only)."""
+"""/sparql: the SPARQL 1.1 Protocol (query operation only; the graph is read-only).
+
+The request travels through named steps, each in its own module of ``kdgraph.query``:
+read the request → protocol (exactly one query, its dataset, read-only) → safety pre-check →
+engine (parse, evaluate, serialise in the negotiated format) → response. Errors of any step
+are raised, never answered here: the app maps every one of them to its status in one place.
+"""
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, current_app, g, redirect, request
 
-from ..engine import EngineFailure, QueryFailed, QueryRequest, QueryTimeout, ResultTooLarge
-from ..protocol import RDF_SERIALISATIONS, NotAcceptable, content_type, negotiate
-from ..query_check import QueryRejected, check_graph_parameters, check_query
+from ..query import isolation, lexer, media, protocol, request_reader
+from ..query.engine import Answer, Engine, Query
+from ..query.errors import for_status
+from ..query.media import Wanted
 from ..runtime import Runtime
 from .service_description import service_description
 
@@ -16,11 +22,6 @@ blueprint = Blueprint("sparql", __name__)
 
 def runtime() -> Runtime:
     return current_app.extensions["kdgraph"]
-
-
-def problem(status: int, message: str) -> Response:
-    """Every error: a status and a plain-text body that says what to fix."""
-    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
 
 
 def public_root() -> str:
@@ -33,97 +34,67 @@ def endpoint_url() -> str:
     return public_root() + "/sparql"
 
 
-def _query_text() -> tuple[str | None, str | None]:
-    """(query, update) from GET parameters, an urlencoded form, or a direct POST body."""
-    if request.method == "GET":
-        return request.args.get("query"), request.args.get("update")
-    mimetype = request.mimetype
-    if mimetype == "application/sparql-query":
-        return request.get_data(as_text=True), None
-    if mimetype == "application/sparql-update":
-        return None, request.get_data(as_text=True)
-    if mimetype == "application/x-www-form-urlencoded":
-        return request.form.get("query"), request.form.get("update")
-    raise QueryRejected(
-        415,
-        f"unsupported Content-Type {mimetype or '(none)'}: POST a query as "
-        "application/x-www-form-urlencoded (query=...) or application/sparql-query",
-    )
+# ---------------------------------------------------------------- the steps
 
 
-def _graph_parameters() -> tuple[list[str], list[str]]:
-    """Protocol dataset parameters, from the URL and (for form posts) the body."""
-    sources = [request.args]
-    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-        sources.append(request.form)
-    defaults = [iri for source in sources for iri in source.getlist("default-graph-uri")]
-    named = [iri for source in sources for iri in source.getlist("named-graph-uri")]
-    return defaults, named
+def read_request() -> protocol.ReadRequest:
+    """Step 1: what the client sent, as text: strict UTF-8, one size limit for every body."""
+    try:
+        read = request_reader.read_request(request.environ, runtime().config.max_request_bytes)
+    except request_reader.RequestRefused as refused:
+        raise for_status(refused.status, refused.message) from None
+    g.query_text = read.body if read.body is not None else next(iter(read.params.get("query", ())), None)
+    return read
+
+
+def precheck(query: Query) -> isolation.Route:
+    """Step 3: the safety pre-check, a friendly 403/400 before the engine sees the query.
+
+    It reads the tokens only (``lexer``), by the grammar's rules and by the engine's; it is not
+    the guarantee (the engine process has no network, see ``isolation``). What it found decides
+    which engine may run the query: only a query whose SERVICE calls are all allow-listed goes
+    to the engine that has network.
+    """
+    allowed = runtime().config.allowed_services
+    found = lexer.scan(query.text, base=query.base_iri)
+    refusal = lexer.refusal(found, allowed)
+    if refusal is not None:
+        raise for_status(refusal.status, refusal.message)
+    return isolation.route((call.endpoint for call in found.services), allowed)
+
+
+def respond(engine: Engine, query: Query, wanted: Wanted) -> Response:
+    """Steps 4-6: the engine's answer (or the cache's) as a response, or 304."""
+    answer: Answer = engine.answer(query, wanted)
+    headers = {"Vary": "Accept"}
+    if answer.etag:  # a version of our data answered it (not a federated query)
+        headers |= {"ETag": f'"{answer.etag}"', "Cache-Control": "public, max-age=60"}
+        if request.if_none_match.contains(answer.etag):
+            return Response(status=304, headers=headers)
+    return Response(answer.body, content_type=answer.fmt.content_type, headers=headers)
+
+
+# ---------------------------------------------------------------- the endpoint
 
 
 def _service_description() -> Response:
+    fmt = media.negotiate(request, (media.HTML, *media.RDF_FORMATS), "the service description")
     accept = request.accept_mimetypes
-    best = accept.best_match(["text/html", *RDF_SERIALISATIONS])
-    if best == "text/html" and accept["text/html"] > accept["text/turtle"]:
+    if fmt is media.HTML and accept["text/html"] > accept["text/turtle"]:
         return redirect("/", code=303)
-    media = best if best in RDF_SERIALISATIONS else "text/turtle"
-    if accept and accept.best not in (None, "*/*") and best is None:
-        available = ", ".join(RDF_SERIALISATIONS)
-        return problem(406, f"the service description is available as {available}")
-    body = ox.serialize(
-        service_description(endpoint_url(), runtime().served()), format=RDF_SERIALISATIONS[media]
-    )
-    return Response(body, mimetype=media, content_type=f"{media}; charset=utf-8")
+    if fmt is media.HTML:  # */* or no preference: machines get Turtle
+        fmt = media.RDF_FORMATS[0]
+    body = media.serialize_triples(service_description(endpoint_url(), runtime().served()), fmt)
+    return Response(body, content_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
-    try:
-        query, update = _query_text()
-        if update is not None:
-            raise QueryRejected(
-                403, "this endpoint is read-only: SPARQL Update is refused and nothing was changed"
-            )
-        if query is None:
-            if request.method == "GET":
-                return _service_description()
-            raise QueryRejected(400, "no query: send the SPARQL query in the 'query' parameter")
-        config = runtime().config
-        served = runtime().served()
-        own = frozenset(served.graphs)
-        checked = check_query(query, own, config.allowed_services)
-        defaults, named = _graph_parameters()
-        check_graph_parameters(defaults + named, own)
-        fmt = negotiate(checked.form, request.accept_mimetypes, request.values.get("format"))
-        query_request = QueryRequest(
-            sparql=query,
-            fmt=fmt,
-            default_graphs=tuple(defaults) or checked.default_graphs,
-            named_graphs=tuple(named) or checked.named_graphs,
-            max_bytes=config.max_result_bytes,
-        )
-        return respond(query_request)
-    except QueryRejected as error:
-        return problem(error.status, str(error))
-    except NotAcceptable as error:
-        return problem(406, str(error))
-
-
-def respond(query_request: QueryRequest) -> Response:
-    """Evaluate (or answer from cache / 304) and build the response; shared with saved queries."""
-    rt = runtime()
-    etag = rt.etag_for(rt.served().version, query_request)
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=60", "Vary": "Accept"}
-    if request.if_none_match.contains(etag):
-        return Response(status=304, headers=headers)
-    try:
-        answer = rt.answer(query_request)
-    except QueryTimeout as error:
-        return problem(503, f"{error}; simplify the query or add LIMIT")
-    except ResultTooLarge as error:
-        return problem(413, str(error))
-    except QueryFailed as error:
-        return problem(400, str(error))
-    except EngineFailure as error:
-        return problem(503, str(error))
-    return Response(answer.body, content_type=content_type(answer.fmt), headers=headers)
+    read = read_request()
+    operation = protocol.operation(read, base_iri=protocol.base_iri_for(runtime().config.base))
+    if operation is None:
+        return _service_description()
+    route = precheck(operation.query)
+    wanted = media.wanted_for_query(request.headers.get("Accept", ""), operation.params)
+    engine = runtime().federating_engine if route is isolation.Route.FEDERATING else runtime().engine
+    return respond(engine, operation.query, wanted)

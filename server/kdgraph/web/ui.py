@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, current_app, render_template
 
 from ..namespaces import prefixes
+from ..query import media
 from .page_language import page_language
 from .queries_api import saved_queries
 from .sparql import endpoint_url
@@ -34,6 +35,12 @@ def index():  # type: ignore[no-untyped-def]
         examples=examples,
         examples_json=json.dumps(examples),
         prefixes_json=json.dumps(prefixes(config.base)),
+        formats_json=json.dumps(
+            {
+                kind: [{"label": f.label, "media_type": f.media_type} for f in formats]
+                for kind, formats in (("select", media.RESULT_FORMATS), ("graph", media.RDF_FORMATS))
+            }
+        ),
     )
 
 

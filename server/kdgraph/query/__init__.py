@@ -1,0 +1,1 @@
+"""The query path: request → protocol → safety → engine → serialise → response."""

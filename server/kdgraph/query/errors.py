@@ -1,0 +1,136 @@
+"""Every way the query path can refuse or fail, and the one mapping from error to HTTP response.
+
+Each error carries its HTTP status (and headers such as ``Retry-After``), so a blueprint never
+decides a status itself: it lets the error travel, and the app's single error handler calls
+:func:`response_for`. The rule of the house: input a client can fix gets a 4xx that says what to
+fix; bad luck on our side (deadline, engine gone) gets 503 with ``Retry-After``; never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Response
+
+
+class QueryPathError(Exception):
+    """Base of the family; ``status`` is the HTTP status, ``headers`` extra response headers."""
+
+    status = 500
+    retry_after: int | None = None
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
+
+class BadRequest(QueryPathError):
+    """The request itself is malformed: empty or duplicate query, invalid UTF-8, ..."""
+
+    status = 400
+
+
+class BadParameter(BadRequest):
+    """A parameter value (saved-query parameter, limit, offset, ...) that does not fit its type."""
+
+    def __init__(self, name: str, message: str):
+        self.name = name
+        super().__init__(f"parameter '{name}': {message}")
+
+
+class QuerySyntaxError(BadRequest):
+    """The engine could not parse the query; ``line`` and ``column`` say where (1-based)."""
+
+    def __init__(self, detail: str, line: int | None = None, column: int | None = None):
+        self.line, self.column = line, column
+        where = f" at line {line}, column {column}" if line is not None else ""
+        super().__init__(f"SPARQL syntax error{where}: {detail}")
+
+
+class QueryFailed(BadRequest):
+    """The engine parsed the query but could not evaluate it (a client's input, so 400)."""
+
+
+class Forbidden(QueryPathError):
+    """A query that must not run here: updates, LOAD, SERVICE to an endpoint not allow-listed."""
+
+    status = 403
+
+
+class NotFound(QueryPathError):
+    status = 404
+
+
+class NotAcceptable(QueryPathError):
+    """No representation the client accepts can be produced; the message lists what can."""
+
+    status = 406
+
+
+class TooLarge(QueryPathError):
+    """The request or the result is above its size limit."""
+
+    status = 413
+
+
+class UnsupportedMediaType(QueryPathError):
+    status = 415
+
+
+class UriTooLong(QueryPathError):
+    """A GET whose parameters are above the request limit: POST instead."""
+
+    status = 414
+
+
+class QueryTimeout(QueryPathError):
+    """The deadline passed; the evaluation was stopped. Try later or ask for less."""
+
+    status = 503
+    retry_after = 5
+
+
+class EngineFailure(QueryPathError):
+    """The engine (process or external store) failed; it has been restarted, a retry can work."""
+
+    status = 503
+    retry_after = 1
+
+
+class Busy(QueryPathError):
+    """Every engine of this worker is evaluating and none became free in time; come back soon."""
+
+    status = 503
+    retry_after = 2
+
+
+_BY_STATUS: dict[int, type[QueryPathError]] = {
+    400: BadRequest,
+    403: Forbidden,
+    404: NotFound,
+    406: NotAcceptable,
+    413: TooLarge,
+    414: UriTooLong,
+    415: UnsupportedMediaType,
+}
+
+
+def for_status(status: int, message: str) -> QueryPathError:
+    """The error of the family for a status decided by a step that only knows numbers (the pre-check)."""
+    return _BY_STATUS.get(status, QueryPathError)(message)
+
+
+def problem(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    """Every error response: a status and a plain-text body that says what to fix."""
+    return Response(
+        message.rstrip() + "\n", status=status, mimetype="text/plain", headers=dict(headers or {})
+    )
+
+
+def response_for(error: QueryPathError) -> Response:
+    """The one mapping from an error of the query path to its HTTP response."""
+    return problem(error.status, error.message, error.headers)

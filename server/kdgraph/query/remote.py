@@ -1,0 +1,60 @@
+"""The engine on an external SPARQL store (``serve --sparql-backend``, ``query --endpoint``).
+
+The same interface as the embedded and supervised engines, so the API, saved queries, UI and
+Linked Data pages work unchanged, with many stateless replicas behind a load balancer. The
+store parses and evaluates; bound variables travel as a VALUES block (a remote store has no
+substitution), the deadline is the HTTP timeout (the store should have its own as well). Both
+negotiated formats go in the Accept header, so the store answers in the one that fits the
+query's form, and the Content-Type says which it was.
+"""
+
+from __future__ import annotations
+
+from ..saved_queries import with_values
+from . import media
+from .engine import TRANSPORT, Answer, Query, Result, decode
+from .errors import EngineFailure, TooLarge
+from .media import Format, Wanted
+from .sparql_client import SparqlClient
+
+_BY_MEDIA_TYPE = {f.media_type: f for f in (*media.RESULT_FORMATS, *media.RDF_FORMATS)}
+
+
+class RemoteEngine:
+    def __init__(self, client: SparqlClient, graph: str | None, max_bytes: int = 2**62):
+        """``graph``: the store's graph to serve as default (and named) graph; None: the store's own."""
+        self.client, self.graph, self.max_bytes = client, graph, max_bytes
+
+    def answer(self, query: Query, wanted: Wanted) -> Answer:
+        text = with_values(query.text, dict(query.substitutions))
+        if query.default_graphs is not None or query.named_graphs is not None:
+            defaults, named = query.default_graphs or (), query.named_graphs or ()
+        else:
+            # The served version graph is the default graph and also a named graph, as locally.
+            defaults = named = (self.graph,) if self.graph else ()
+        offered = [f for f in (wanted.results, wanted.rdf) if isinstance(f, Format)]
+        # a kind the client refused is still asked for, last, so that the refusal is ours (406)
+        fallbacks = [
+            default
+            for default, f in ((media.RESULT_FORMATS[0], wanted.results), (media.RDF_FORMATS[0], wanted.rdf))
+            if not isinstance(f, Format)
+        ]
+        accept = ", ".join([f.media_type for f in offered] + [f"{f.media_type};q=0.1" for f in fallbacks])
+        content_type, body = self.client.query(text, accept, defaults, named)
+        answered = _BY_MEDIA_TYPE.get(content_type)
+        if answered is None:
+            raise EngineFailure(
+                f"the SPARQL store answered in {content_type or 'no media type'}, which was not asked for"
+            )
+        fmt = wanted.for_kind(answered.kind)
+        if fmt != answered:
+            raise EngineFailure(f"the SPARQL store answered in {content_type}, not in {fmt.media_type}")
+        if len(body) > self.max_bytes:
+            raise TooLarge(f"the result is {len(body)} bytes, above the limit of {self.max_bytes}")
+        return Answer(media.escape_cr(fmt, body), fmt)
+
+    def run(self, query: Query) -> Result:
+        return decode(self.answer(query, TRANSPORT))
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,514 @@
+"""An operator's worst day: every fault ends serving the last good version, or in a clear refusal.
+
+Real ``kdgraph serve`` processes (tests/server_process.py). Full and read-only disks are small
+tmpfs filesystems mounted for the test (as root; skipped where mounting is not allowed, the
+in-process tests in test_state_dir.py cover the same paths with a failing writer).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from kdgraph.answer_files import file_name
+
+from .conftest import edited_data
+from .server_process import KDGRAPH, ServerProcess
+
+DOSSIER_FILE = "productietechniek/01-dossier.ttl"
+LABEL = '"Productietechniek"@nl , "Production technology"@en'
+DOSSIER = "https://w3id.org/kdgraph/id/dossier/productietechniek"
+NL_LABELS = (
+    f"SELECT ?label WHERE {{ <{DOSSIER}> <http://www.w3.org/2000/01/rdf-schema#label> ?label "
+    'FILTER(LANG(?label) = "nl") } ORDER BY ?label'
+)
+
+
+def health(server: ServerProcess) -> dict:
+    return requests.get(f"{server.url}/health", timeout=30).json()
+
+
+def nl_labels(server: ServerProcess) -> list[str]:
+    response = requests.get(
+        f"{server.url}/sparql",
+        params={"query": NL_LABELS},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return [row["label"]["value"] for row in response.json()["results"]["bindings"]]
+
+
+def reload_and_wait(server: ServerProcess, timeout: float = 180) -> dict:
+    """SIGHUP, then /health once this reload is recorded."""
+    before = health(server)["last_reload"]
+    server.hup()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = health(server)
+        if current["last_reload"] != before:
+            return current
+        time.sleep(0.1)
+    raise AssertionError("the reload never finished:\n" + "\n".join(server.log))
+
+
+def relabel(data: Path, label: str) -> None:
+    """Give the dossier a new Dutch label (a new version that conforms), written in place."""
+    path = data / DOSSIER_FILE
+    text = path.read_text(encoding="utf-8")
+    start = text.index('rdfs:label "', text.index("dossier:productietechniek a")) + len("rdfs:label ")
+    end = text.index(" ;", start)
+    path.write_text(text[:start] + label + text[end:], encoding="utf-8")
+
+
+def leftovers(state: Path) -> list[str]:
+    """Files or directories no served version uses."""
+    current = json.loads((state / "current.json").read_text(encoding="utf-8"))
+    names = []
+    for entry in state.iterdir():
+        if entry.name.startswith(".tmp-") or (
+            entry.name.startswith("build-") and str(entry) != current["build"]
+        ):
+            names.append(entry.name)
+        if entry.is_dir():
+            names += [f"{entry.name}/{p.name}" for p in entry.glob(".tmp-*")]
+    return names
+
+
+def refused_start(state: Path, data: Path) -> str:
+    """``kdgraph serve`` that must refuse to start: exit 2, a message and no traceback (its stderr)."""
+    done = subprocess.run(
+        [KDGRAPH, "serve", "--port", "0", "--state-dir", str(state), "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "not serving" in done.stderr
+    return done.stderr
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    return edited_data(tmp_path, LABEL, LABEL)  # an unchanged copy to edit
+
+
+# ------------------------------------------------------------------ integrity (point 1)
+
+
+@pytest.mark.parametrize("delay", [0.02, 0.06, 0.1, 0.16])
+def test_validated_files_changed_right_after_sighup_serve_exactly_the_validated_graph_or_are_refused(
+    data: Path, tmp_path: Path, delay: float
+) -> None:
+    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
+        assert nl_labels(server) == ["Productietechniek"]
+        relabel(data, '"Productietechniek (gevalideerd)"@nl , "Production technology"@en')
+        validated = subprocess.run([KDGRAPH, "validate", str(data)], capture_output=True, timeout=300)
+        assert validated.returncode == 0  # the verdict is now remembered for these bytes
+        before = health(server)["last_reload"]
+        server.hup()
+        time.sleep(delay)  # the operator's next edit lands while the reload reads the files
+        relabel(data, '"Productietechniek (gevalideerd)"@nl , "Tweede naam"@nl , "Production technology"@en')
+        deadline = time.monotonic() + 180
+        while health(server)["last_reload"] == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        after = health(server)
+        served = nl_labels(server)
+        if after["last_reload"]["ok"]:  # it read the validated bytes: exactly those are served
+            assert served == ["Productietechniek (gevalideerd)"]
+        else:  # it read the violating bytes: refused, the old version still serves
+            assert "SHACL violations" in after["last_reload"]["error"]
+            assert served == ["Productietechniek"]
+        assert after["conforms"] is True and after["violations"] == 0
+        # restoring the validated file brings exactly the validated graph, never the violating one
+        relabel(data, '"Productietechniek (gevalideerd)"@nl , "Production technology"@en')
+        restored = reload_and_wait(server)
+        assert restored["last_reload"]["ok"] is True, restored
+        assert nl_labels(server) == ["Productietechniek (gevalideerd)"]
+
+
+# ------------------------------------------------------------------ disks
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 24 MB tmpfs for the state directory, to fill up or make read-only."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    """Fill ``disk`` to the last byte; remove the returned file to make room again."""
+    filler = disk / "filler"
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (1 << 20, 4096, 1):
+            try:
+                while os.write(descriptor, b"\0" * size):
+                    pass
+            except OSError as error:
+                assert error.errno == errno.ENOSPC
+    finally:
+        os.close(descriptor)
+    return filler
+
+
+def remount(disk: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(disk)], check=True)
+
+
+def test_full_disk_at_reload_keeps_serving_and_health_says_why(data: Path, small_disk: Path) -> None:
+    state = small_disk / "state"
+    with ServerProcess(["--data", str(data), "--workers", "2"], state) as server:
+        first = server.wait_until_warm()
+        filler = fill(small_disk)
+        relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')
+        failed = reload_and_wait(server)
+        assert failed["last_reload"]["ok"] is False
+        assert "No space left on device" in failed["last_reload"]["error"]
+        assert failed["status"] == "degraded" and "the last reload failed" in failed["reasons"][0]
+        assert failed["version"] == first["version"] and nl_labels(server) == ["Productietechniek"]
+        assert leftovers(state) == []  # the interrupted build is gone
+        assert server.process.poll() is None  # the arbiter survived
+        filler.unlink()
+        done = reload_and_wait(server)
+        assert done["last_reload"]["ok"] is True and done["status"] == "ok"
+        assert nl_labels(server) == ["Productietechniek (herzien)"]
+
+
+def test_full_disk_at_warm_up_leaves_no_partial_dump_and_health_says_why(
+    data: Path, small_disk: Path
+) -> None:
+    state = small_disk / "state"
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        version = server.wait_until_warm()["version"]
+    shutil.rmtree(state / f"dumps-{version}")  # safe to delete: the warm-up writes them again
+    (state / f"warm-{version}.json").unlink()
+    filler = fill(small_disk)
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        deadline = time.monotonic() + 60
+        while not health(server)["reasons"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        degraded = health(server)
+        assert degraded["status"] == "degraded" and degraded["warm"] is None
+        assert "warm-up failed" in degraded["reasons"][0] and "No space left" in degraded["reasons"][0]
+        dumps = state / f"dumps-{version}"
+        partial = [p.name for p in dumps.iterdir()] if dumps.exists() else []
+        for name in partial:  # whatever is there is complete
+            body = (dumps / name).read_bytes()
+            assert not name.startswith(".tmp-") and (gzip.decompress(body) if name.endswith(".gz") else body)
+        missing = next(n for n in ("kdgraph.ttl", "kdgraph.trig", "kdgraph.nt.gz") if n not in partial)
+        answer = requests.get(f"{server.url}/dumps/{missing}", timeout=30)
+        assert answer.status_code == 503 and "No space left on device" in answer.text
+        assert nl_labels(server) == ["Productietechniek"]  # queries are answered all the while
+        filler.unlink()
+        assert reload_and_wait(server)["last_reload"]["ok"] is True  # same data: the warm-up again
+        assert server.wait_until_warm()["status"] == "ok"
+        assert requests.get(f"{server.url}/dumps/{missing}", timeout=30).status_code == 200
+
+
+def test_read_only_disk_at_reload_keeps_serving_and_a_restart_serves_what_is_there(
+    data: Path, small_disk: Path
+) -> None:
+    state = small_disk / "state"
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        version = server.wait_until_warm()["version"]
+        remount(small_disk, "ro")
+        relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')
+        failed = reload_and_wait(server)
+        assert (
+            failed["last_reload"]["ok"] is False and "Read-only file system" in failed["last_reload"]["error"]
+        )
+        assert failed["status"] == "degraded" and nl_labels(server) == ["Productietechniek"]
+    relabel(data, LABEL)  # back to what the read-only state holds: it can be served as it is
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        again = health(server)
+        assert again["version"] == version and again["status"] == "ok" and again["last_reload"] is None
+        assert nl_labels(server) == ["Productietechniek"]
+    relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')
+    refused = refused_start(state, data)
+    assert "Read-only file system" in refused
+
+
+# ------------------------------------------------------------------ damaged state files
+
+
+def _store_file(state: Path) -> Path:
+    build = Path(json.loads((state / "current.json").read_text(encoding="utf-8"))["build"])
+    return max((build / "store").glob("*.sst"), key=lambda p: p.stat().st_size)
+
+
+DAMAGE = {
+    "current.json truncated": lambda s: (s / "current.json").write_bytes(
+        (s / "current.json").read_bytes()[:40]
+    ),
+    "current.json deleted": lambda s: (s / "current.json").unlink(),
+    "manifest truncated": lambda s: (_store_file(s).parent.parent / "manifest.json").write_bytes(b'{"fi'),
+    "store file deleted": lambda s: _store_file(s).unlink(),
+    "store file truncated": lambda s: _store_file(s).write_bytes(_store_file(s).read_bytes()[:100]),
+    "stale reload.json": lambda s: (s / "reload.json").write_text('{"ok": false, "error": "old"}'),
+    "dump truncated": lambda s: next(s.glob("dumps-*/kdgraph.ttl")).write_bytes(b"@prefix"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_damaged_state_is_rebuilt_at_restart_never_served(data: Path, tmp_path: Path, damage: str) -> None:
+    state = tmp_path / "state"
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        before = server.wait_until_warm()
+    DAMAGE[damage](state)
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        after = server.wait_until_warm()
+        assert (
+            after["version"] == before["version"] and after["status"] == "ok" and after["last_reload"] is None
+        )
+        assert nl_labels(server) == ["Productietechniek"]
+        dump = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=30)
+        assert dump.status_code == 200 and len(dump.content) > 100_000
+        assert leftovers(state) == [] and not (state / "reload.json").exists()
+        if damage.startswith(("current.json truncated", "manifest", "store")):
+            assert any("preparing the data anew" in line for line in server.log), server.log
+
+
+def test_damaged_state_that_cannot_be_rebuilt_is_a_clear_refusal(data: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    with ServerProcess(["--data", str(data), "--workers", "1"], state):
+        pass
+    _store_file(state).unlink()
+    dossier = data / DOSSIER_FILE
+    dossier.write_text(dossier.read_text(encoding="utf-8").replace('"2023-08-01"^^xsd:date', '"2023-08-01'))
+    refused = refused_start(state, data)
+    assert ".sst: missing" in refused and "01-dossier.ttl:" in refused
+
+
+def test_a_store_file_deleted_while_serving_is_noticed_and_rebuilt(data: Path, tmp_path: Path) -> None:
+    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
+        server.wait_until_warm()
+        _store_file(server.state_dir).unlink()
+        noticed = health(server)
+        assert noticed["status"] == "degraded" and ".sst" in noticed["reasons"][0]
+        deadline = time.monotonic() + 120
+        while health(server)["status"] != "ok" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert health(server)["status"] == "ok"
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?q a <https://w3id.org/kdgraph/def/kd#Qualification> }"
+        answer = requests.get(f"{server.url}/sparql", params={"query": count}, timeout=30)
+        assert answer.json()["results"]["bindings"][0]["n"]["value"] == "4"
+
+
+def test_a_truncated_answer_file_is_evaluated_again_not_served(data: Path, tmp_path: Path) -> None:
+    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
+        version = server.wait_until_warm()["version"]
+        page = requests.get(f"{server.url}/queries/cq01-qualifications-levels", timeout=30)
+        assert page.status_code == 200
+        stored = server.state_dir / f"answers-{version}" / file_name(page.headers["ETag"].strip('"'))
+        stored.write_bytes(stored.read_bytes()[:-20])
+    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
+        again = requests.get(f"{server.url}/queries/cq01-qualifications-levels", timeout=30)
+        assert again.status_code == 200 and again.json() == page.json()
+
+
+# ------------------------------------------------------------------ processes
+
+
+WORKER_BOOTED = re.compile(r"Booting worker with pid: (\d+)")
+LISTENING = re.compile(r"Listening at: (http://[\d.]+:\d+)")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    """The children of ``pid``, forked by any of its threads."""
+    children: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                children += [int(p) for p in (task / "children").read_text().split()]
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_until(condition, timeout: float = 30) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_worker_killed_with_sigkill_leaves_no_engine_and_the_port_is_free_after_stop(
+    data: Path, tmp_path: Path
+) -> None:
+    port = _free_port()
+    args = ["--data", str(data), "--workers", "1", "--port", str(port)]
+    with ServerProcess(args, tmp_path / "state") as server:
+        assert nl_labels(server) == ["Productietechniek"]  # the worker has started its engine
+        workers = [p for p in _children(server.process.pid) if _children(p)]
+        assert len(workers) == 1
+        engines = _children(workers[0])
+        os.kill(workers[0], signal.SIGKILL)
+        assert _wait_until(lambda: not any(_alive(e) for e in engines)), "the engine outlived its worker"
+        assert _wait_until(lambda: health(server)["status"] == "ok")  # a new worker answers
+        group = server.process.pid
+    assert _wait_until(lambda: not _alive(group))
+    with ServerProcess(args, tmp_path / "state") as again:  # the same port
+        assert again.url.endswith(f":{port}") and nl_labels(again) == ["Productietechniek"]
+
+
+def test_a_server_killed_during_a_reload_restarts_on_the_last_good_version(
+    data: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        version = server.wait_until_warm()["version"]
+        builds = set(state.glob("build-*"))
+        relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')  # not validated yet
+        server.hup()
+        assert _wait_until(lambda: set(state.glob("build-*")) - builds or health(server)["last_reload"], 120)
+        os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        after = health(server)
+        assert after["last_reload"] is None and after["status"] == "ok"
+        # the restart prepares the edited data (or found it already current): never a half build
+        assert nl_labels(server) == ["Productietechniek (herzien)"]
+        server.wait_until_warm()  # (its own warm-up writes temporary files meanwhile)
+        assert leftovers(state) == []
+        assert after["version"] != version
+
+
+def test_reload_leaves_the_arbiter_free_to_replace_a_killed_worker(data: Path, tmp_path: Path) -> None:
+    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
+        server.wait_until_warm()
+        assert nl_labels(server) == ["Productietechniek"]  # the worker has started its engine
+        arbiter = server.process.pid
+
+        def booted() -> set[int]:
+            return {int(m.group(1)) for m in map(WORKER_BOOTED.search, server.log) if m}
+
+        worker = next(p for p in _children(arbiter) if _children(p))
+        relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')  # SHACL takes a while
+        before = health(server)["last_reload"]
+        server.hup()
+
+        def preparing() -> list[int]:  # the preparation child (the warm-up is done)
+            return [p for p in _children(arbiter) if p not in booted() and _alive(p)]
+
+        assert _wait_until(preparing, 60)
+        preparer = preparing()
+        os.kill(worker, signal.SIGKILL)
+        assert _wait_until(lambda: booted() - {worker}, 60)  # gunicorn started a new worker
+        labels = nl_labels(server)  # answered by the new worker
+        if any(_alive(p) for p in preparer):  # so it was answered while the reload was prepared
+            assert labels == ["Productietechniek"] and health(server)["last_reload"] == before
+        deadline = time.monotonic() + 120
+        while health(server)["last_reload"] == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert health(server)["last_reload"]["ok"] is True
+        assert nl_labels(server) == ["Productietechniek (herzien)"]
+
+
+def test_a_sighup_while_the_data_is_prepared_at_start_is_a_reload_once_serving(
+    data: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')  # not validated yet
+    log = tmp_path / "serve.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [KDGRAPH, "serve", "--port", "0", "--state-dir", str(state), "--data", str(data)],
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        assert _wait_until(lambda: (state / "lock").exists(), 60)  # (taken after SIGHUP is handled)
+        os.kill(process.pid, signal.SIGHUP)
+        assert _wait_until(lambda: LISTENING.search(log.read_text()), 120), log.read_text()
+        url = LISTENING.search(log.read_text()).group(1)  # type: ignore[union-attr]
+        assert _wait_until(lambda: requests.get(f"{url}/health", timeout=30).json()["last_reload"], 120)
+        after = requests.get(f"{url}/health", timeout=30).json()
+        assert after["last_reload"]["ok"] is True and after["status"] == "ok"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(60)
+
+
+def _serve_without_state_dir(tmpdir: Path, stop: signal.Signals) -> None:
+    """Start ``kdgraph serve`` with TMPDIR=``tmpdir`` and no --state-dir; once listening, ``stop`` it."""
+    process = subprocess.Popen(
+        [KDGRAPH, "serve", "--port", "0", "--workers", "1"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "Listening at" in line:
+            break
+    assert len(list(tmpdir.glob("kdgraph-*"))) == 1  # its own; an abandoned one is gone by now
+    os.killpg(process.pid, stop)
+    process.wait(60)
+    process.stderr.close()
+
+
+def test_without_state_dir_the_temporary_directory_is_removed_at_exit_and_after_a_kill(
+    tmp_path: Path,
+) -> None:
+    _serve_without_state_dir(tmp_path, signal.SIGTERM)
+    assert list(tmp_path.glob("kdgraph-*")) == []
+    _serve_without_state_dir(tmp_path, signal.SIGKILL)
+    assert len(list(tmp_path.glob("kdgraph-*"))) == 1  # the killed one's: the next start removes it
+    _serve_without_state_dir(tmp_path, signal.SIGTERM)
+    assert list(tmp_path.glob("kdgraph-*")) == []
+
+
+def test_long_get_queries_reach_our_own_limit_not_gunicorns_request_line(bundled_server) -> None:  # type: ignore[no-untyped-def]
+    """gunicorn's limit_request_line is off (0): a 20 kB GET query is answered; above 1 MB, our
+    plain-text 414 saying to POST (gunicorn answered HTML 414 from about 4 kB)."""
+    padding = "# " + "x" * 20_000 + "\n"
+    long = requests.get(
+        f"{bundled_server.url}/sparql",
+        params={"query": padding + "ASK { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert long.status_code == 200 and long.json()["boolean"] is True
+    too_long = requests.get(
+        f"{bundled_server.url}/sparql", params={"query": "# " + "x" * 1_100_000 + "\nASK {}"}, timeout=30
+    )
+    assert too_long.status_code == 414 and "POST" in too_long.text
+    assert too_long.headers["Content-Type"].startswith("text/plain")

@@ -1,0 +1,261 @@
+"""The steps of the query path on their own: protocol, negotiation, engine, error mapping.
+
+No server here: each step is plain data in, plain data (or an error of the family) out, so the
+rules are pinned exactly. The same steps over real HTTP are in test_sparql_endpoint.py.
+"""
+
+from __future__ import annotations
+
+import xml.dom.minidom
+
+import pyoxigraph as ox
+import pytest
+
+from kdgraph.query import errors, media
+from kdgraph.query.engine import AskResult, EmbeddedEngine, GraphResult, Query, SelectResult
+from kdgraph.query.media import Wanted
+from kdgraph.query.protocol import ReadRequest, operation
+
+PT = "https://w3id.org/kdgraph/id/qualification/productietechnicus"
+KD = "https://w3id.org/kdgraph/def/kd#"
+
+
+# ---------------------------------------------------------------- protocol
+
+
+def test_exactly_one_query() -> None:
+    two = ReadRequest("GET", "", {"query": ["ASK {}", "SELECT * {}"]})
+    with pytest.raises(errors.BadRequest, match="exactly one"):
+        operation(two)
+    both = ReadRequest("POST", "application/sparql-query", {"query": ["ASK {}"]}, "SELECT * {}")
+    with pytest.raises(errors.BadRequest, match="body"):
+        operation(both)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        ReadRequest("POST", "application/sparql-update", {}, "INSERT DATA { <urn:a> <urn:b> <urn:c> }"),
+        ReadRequest("POST", "application/x-www-form-urlencoded", {"update": ["LOAD <http://x/>"]}),
+        ReadRequest("GET", "", {"update": ["CLEAR ALL"], "query": ["ASK {}"]}),
+    ],
+)
+def test_updates_in_any_shape_are_forbidden(request_: ReadRequest) -> None:
+    with pytest.raises(errors.Forbidden, match="read-only"):
+        operation(request_)
+
+
+def test_protocol_dataset_replaces_the_querys_own() -> None:
+    found = operation(ReadRequest("GET", "", {"query": ["ASK {}"], "named-graph-uri": ["urn:g"]}))
+    assert found is not None
+    assert found.query.default_graphs == () and found.query.named_graphs == ("urn:g",)
+    plain = operation(ReadRequest("GET", "", {"query": ["ASK {}"]}))
+    assert plain is not None and plain.query.default_graphs is None and plain.query.named_graphs is None
+
+
+def test_get_without_query_is_the_service_description_and_other_bodies_are_415() -> None:
+    assert operation(ReadRequest("GET", "", {})) is None
+    assert operation(ReadRequest("HEAD", "", {})) is None
+    with pytest.raises(errors.UnsupportedMediaType):
+        operation(ReadRequest("POST", "application/json", {}, None))
+    with pytest.raises(errors.BadRequest, match="empty"):
+        operation(ReadRequest("POST", "application/sparql-query", {}, "  \n"))
+
+
+# ---------------------------------------------------------------- negotiation
+
+
+# What SPARQLWrapper 2 sends for each setReturnFormat on a CONSTRUCT (GET and POST alike):
+# format/output/results repeated, with the media type as a second value for some.
+SPARQLWRAPPER_CONSTRUCT = {
+    "rdf+xml": (["rdf+xml", "application/rdf+xml"], "application/rdf+xml", "rdfxml"),
+    "xml": (["xml"], "application/rdf+xml", "rdfxml"),
+    "rdf": (["rdf"], "*/*", "rdfxml"),
+    "n3": (
+        ["n3"],
+        "application/turtle,text/turtle,text/rdf+n3,application/n-triples,application/n3,text/n3",
+        "ttl",
+    ),
+    "turtle": (["turtle"], "application/turtle,text/turtle", "ttl"),
+    "json-ld": (["json-ld", "application/ld+json"], "application/ld+json,application/x-json+ld", "jsonld"),
+    "json": (["json"], "*/*", "jsonld"),
+    "csv": (["csv"], "*/*", "ttl"),
+    "tsv": (["tsv", ""], "*/*", "ttl"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPARQLWRAPPER_CONSTRUCT))
+def test_what_sparqlwrapper_sends_for_a_graph_is_understood(name: str) -> None:
+    values, header, expected = SPARQLWRAPPER_CONSTRUCT[name]
+    params = {key: values for key in ("format", "output", "results")}
+    assert media.wanted_for_query(header, params).for_kind(media.RDF).name == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "header", "expected"),
+    [
+        (["json"], "application/sparql-results+json,application/json,text/javascript", "json"),
+        (["xml"], "application/sparql-results+xml", "xml"),
+        (["csv"], "text/csv", "csv"),
+        (["tsv", "text/tab-separated-values"], "text/tab-separated-values", "tsv"),
+        (["turtle"], "*/*", "json"),  # a graph format asked for a SELECT: results in the default
+        (["rdf+xml", "application/rdf+xml"], "*/*", "json"),
+    ],
+)
+def test_what_sparqlwrapper_sends_for_results_is_understood(
+    values: list[str], header: str, expected: str
+) -> None:
+    params = {key: values for key in ("format", "output", "results")}
+    assert media.wanted_for_query(header, params).for_kind(media.RESULTS).name == expected
+
+
+def test_an_unknown_format_value_defers_to_accept_or_is_406() -> None:
+    by_accept = media.wanted_for_query("text/csv", {"format": ["spreadsheet"]})
+    assert by_accept.for_kind(media.RESULTS).name == "csv"
+    typo = media.wanted_for_query("*/*", {"format": ["jsn"]})
+    with pytest.raises(errors.NotAcceptable, match="jsn"):
+        typo.for_kind(media.RESULTS)
+    nothing = media.wanted_for_query("image/png", {})
+    with pytest.raises(errors.NotAcceptable, match="text/csv"):
+        nothing.for_kind(media.RESULTS)
+
+
+def test_every_yasgui_menu_entry_we_offer_is_produced() -> None:
+    """The graph menu of the UI offers exactly what media.py can write (the browser test clicks them)."""
+    for fmt in media.RDF_FORMATS:
+        assert media.wanted_for_query(fmt.media_type, {}).for_kind(media.RDF) is fmt
+    for fmt in media.RESULT_FORMATS:
+        assert media.wanted_for_query(fmt.media_type, {}).for_kind(media.RESULTS) is fmt
+
+
+# ---------------------------------------------------------------- engine
+
+
+def test_the_form_comes_from_the_engine(engine: EmbeddedEngine) -> None:
+    assert isinstance(engine.run(Query(f"ASK {{ <{PT}> ?p ?o }}")), AskResult)
+    assert isinstance(engine.run(Query(f"DESCRIBE <{PT}>")), GraphResult)
+    # a comment or string that looks like another form does not fool it
+    tricky = Query('# CONSTRUCT { ?s ?p ?o }\nSELECT ("DESCRIBE" AS ?x) WHERE {}')
+    assert isinstance(engine.run(tricky), SelectResult)
+    wanted = media.wanted_for_query("text/turtle", {})
+    assert engine.answer(Query(f"DESCRIBE <{PT}>"), wanted).fmt.name == "ttl"
+    with pytest.raises(errors.NotAcceptable):
+        engine.answer(tricky, wanted)  # the Accept header fits graphs only
+
+
+def test_syntax_error_has_line_and_column(engine: EmbeddedEngine) -> None:
+    with pytest.raises(errors.QuerySyntaxError) as raised:
+        engine.run(Query("SELECT ?s WHERE {\n  ?s ?p\n}"))
+    # where Oxigraph's parser gave up: just after the '}' that cannot follow a predicate
+    assert (raised.value.line, raised.value.column) == (3, 2)
+    assert raised.value.status == 400 and "line 3, column 2" in raised.value.message
+
+
+def test_a_graph_we_do_not_hold_is_empty(engine: EmbeddedEngine) -> None:
+    unknown = Query(
+        "SELECT * WHERE { ?s ?p ?o }", default_graphs=("http://127.0.0.1:9/nothing",), named_graphs=()
+    )
+    result = engine.run(unknown)
+    assert isinstance(result, SelectResult) and result.rows == []
+
+
+def test_a_carriage_return_arrives_as_a_carriage_return_in_xml(engine: EmbeddedEngine) -> None:
+    """Regression: Oxigraph writes CR raw in XML, and XML parsers read a raw CR as LF."""
+    select = Query('SELECT ?x WHERE { BIND("cr\\rhere" AS ?x) }')
+    body = engine.answer(select, Wanted.of("xml", "rdfxml")).body
+    assert b"cr&#13;here" in body
+    literal = xml.dom.minidom.parseString(body).getElementsByTagName("literal")[0]
+    assert literal.firstChild.data == "cr\rhere"  # type: ignore[union-attr]
+    construct = Query('CONSTRUCT { <urn:s> <urn:p> "cr\\rhere" } WHERE {}')
+    rdfxml = engine.answer(construct, Wanted.of("xml", "rdfxml")).body
+    parsed = list(ox.parse(rdfxml, format=ox.RdfFormat.RDF_XML))
+    assert parsed[0].object.value == "cr\rhere"
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (errors.QuerySyntaxError("x", 1, 2), 400),
+        (errors.QueryFailed("x"), 400),
+        (errors.BadParameter("limit", "x"), 400),
+        (errors.Forbidden("x"), 403),
+        (errors.NotAcceptable("x"), 406),
+        (errors.TooLarge("x"), 413),
+        (errors.UnsupportedMediaType("x"), 415),
+        (errors.QueryTimeout("x"), 503),
+        (errors.EngineFailure("x"), 503),
+    ],
+)
+def test_one_table_from_error_to_status(error: errors.QueryPathError, status: int) -> None:
+    response = errors.response_for(error)
+    assert response.status_code == status and response.mimetype == "text/plain"
+    assert ("Retry-After" in response.headers) == (status == 503)
+
+
+# ---------------------------------------------------------------- engines for a worker with threads
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
+    from kdgraph.data_state import prepare
+
+    return prepare(tmp_path_factory.mktemp("pool-state"), None).store_path
+
+
+def _pool(store_path: str, size: int):  # type: ignore[no-untyped-def]
+    from kdgraph.query.supervised import EnginePool, SupervisedEngine
+
+    return EnginePool(lambda: SupervisedEngine(store_path, 2.0, 10**9), size, wait=0.2)
+
+
+def test_a_runaway_holds_one_engine_of_the_pool_while_another_answers(store_path: str) -> None:
+    import threading
+
+    pool = _pool(store_path, 2)
+    outcome: list[BaseException] = []
+
+    def runaway() -> None:
+        try:
+            pool.answer(Query(RUNAWAY), Wanted.of("json", "ttl"))
+        except errors.QueryPathError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    while pool._free.qsize() != 1:  # the runaway has taken its engine
+        thread.join(0.01)
+    quick = pool.run(Query(f"ASK {{ <{PT}> ?p ?o }}"))
+    assert thread.is_alive()  # answered while the runaway was still being evaluated
+    thread.join()
+    pool.close()
+    assert quick == AskResult(True)
+    assert len(outcome) == 1 and isinstance(outcome[0], errors.QueryTimeout)
+
+
+def test_a_pool_with_every_engine_busy_answers_503_with_retry_after(store_path: str) -> None:
+    import threading
+
+    pool = _pool(store_path, 1)
+    outcome: list[BaseException] = []
+
+    def runaway() -> None:
+        try:
+            pool.run(Query(RUNAWAY))
+        except errors.QueryPathError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    while pool._free.qsize() != 0:
+        thread.join(0.01)
+    with pytest.raises(errors.Busy) as busy:
+        pool.run(Query(f"ASK {{ <{PT}> ?p ?o }}"))
+    thread.join()
+    pool.close()
+    assert busy.value.status == 503 and busy.value.headers["Retry-After"]
+    assert len(outcome) == 1 and isinstance(outcome[0], errors.QueryTimeout)

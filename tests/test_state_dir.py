@@ -1,0 +1,216 @@
+"""The state directory in-process: atomic writes, manifests, a build killed at any step, shared status.
+
+The real-process tests of the same faults are in test_faults.py; here each step of a build is
+interrupted on purpose (``os._exit`` in the preparing child: what SIGKILL does, without
+cleaning up) and a failing writer stands in for a full disk.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from kdgraph import data_state, state_dir
+from kdgraph.answer_files import AnswerFiles, file_name
+from kdgraph.config import ServerConfig
+from kdgraph.data_state import DataRejected, prepare, read_current
+from kdgraph.query import media
+from kdgraph.query.engine import Answer
+from kdgraph.runtime import Runtime
+from kdgraph.shared_status import SharedStatus
+from kdgraph.state_dir import StateDir, StateError, atomic_write
+
+from .conftest import edited_data
+
+LABEL = '"Productietechniek"@nl'
+
+
+def test_atomic_write_on_a_full_disk_leaves_the_old_content_and_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "current.json"
+    atomic_write(target, b"old")
+
+    def full_disk(handle) -> None:  # type: ignore[no-untyped-def]
+        handle.write(b"new, half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        atomic_write(target, full_disk)
+    assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["current.json"]
+
+
+def test_verify_names_the_file_that_differs_from_the_manifest(tmp_path: Path) -> None:
+    state = StateDir(tmp_path)
+    build = state.new_build()
+    (build / "store").mkdir()
+    (build / "store" / "000009.sst").write_bytes(b"x" * 100)
+    state.seal(build)
+    state.verify(build)
+    (build / "store" / "000009.sst").write_bytes(b"y" * 100)
+    with pytest.raises(StateError, match=r"000009\.sst: content differs"):
+        state.verify(build)
+    (build / "store" / "000009.sst").write_bytes(b"y" * 10)
+    with pytest.raises(StateError, match=r"000009\.sst: 10 bytes, the manifest says 100"):
+        state.verify(build)
+    (build / "store" / "000009.sst").unlink()
+    with pytest.raises(StateError, match=r"000009\.sst: missing"):
+        state.verify(build)
+    (build / "manifest.json").write_bytes(b'{"fil')
+    with pytest.raises(StateError, match=r"manifest\.json: unreadable"):
+        state.verify(build)
+
+
+# The steps of a build, in order; the preparing child dies right after the named one.
+STEPS = ["_build_store", "build_docs", "seal", "write_current"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_build_killed_at_any_step_leaves_the_last_good_version_and_restarts_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    data = edited_data(tmp_path, LABEL, LABEL)
+    state = tmp_path / "state"
+    first = prepare(state, [data], at_start=True)
+    dossier = data / "productietechniek/01-dossier.ttl"
+    dossier.write_text(dossier.read_text(encoding="utf-8").replace(LABEL, '"Productietechniek (herzien)"@nl'))
+
+    owner = StateDir if step in ("seal", "write_current") else data_state
+    original = getattr(owner, step)
+
+    def then_die(*args, **kwargs):  # type: ignore[no-untyped-def]
+        original(*args, **kwargs)
+        os._exit(9)  # as SIGKILL: no cleanup, no answer
+
+    monkeypatch.setattr(owner, step, then_die)
+    with pytest.raises(DataRejected, match="ended without an answer"):
+        prepare(state, [data])
+    monkeypatch.setattr(owner, step, original)
+
+    current = read_current(state)
+    assert current is not None
+    if step == "write_current":  # the new version was complete and current: it is served
+        assert current.version != first.version
+    else:  # the old one still is, untouched
+        assert current == first
+    StateDir(state).verify(Path(current.build))
+    again = prepare(state, [data], at_start=True)
+    assert again.version != first.version
+    builds = sorted(p.name for p in state.glob("build-*"))
+    assert builds == [Path(again.build).name]  # the interrupted or replaced builds are gone
+    assert not list(state.rglob(".tmp-*"))
+
+
+def test_a_full_disk_while_the_store_is_built_is_a_clear_rejection_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = edited_data(tmp_path, LABEL, '"Productietechniek (herzien)"@nl')
+    state = tmp_path / "state"
+
+    def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(data_state, "build_docs", full_disk)
+    with pytest.raises(DataRejected, match="No space left on device"):
+        prepare(state, [data])
+    assert read_current(state) is None and not list(state.glob("build-*"))
+
+
+def test_shared_status_is_read_consistently_and_starts_empty() -> None:
+    status = SharedStatus()
+    assert status.read("served") == (0, None) and status.generation("served") == 0
+    status.write("served", {"served": {"version": "a"}})
+    status.write("served", {"served": {"version": "b" * 1000}})
+    generation, record = status.read("served")
+    assert generation == 4 and record == {"served": {"version": "b" * 1000}}
+    assert status.read("warmup") == (0, None)  # slots are separate
+    pid = os.fork()
+    if pid == 0:  # a forked child (a worker) writes into the same memory
+        status.write("warmup", {"version": "b", "error": "disk full"})
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert status.read("warmup")[1] == {"version": "b", "error": "disk full"}
+
+
+def test_etag_and_body_come_from_one_version_regression_etag_of_the_old_version(tmp_path: Path) -> None:
+    """A reload published in the middle of a request does not change what that request serves."""
+    state = tmp_path / "state"
+    first = prepare(state, None, at_start=True)
+    status = SharedStatus()
+    status.write("served", {"served": json.loads((state / "current.json").read_text()), "reload": None})
+    runtime = Runtime(ServerConfig(state_dir=state), status)
+    app = Flask(__name__)
+    try:
+        with app.test_request_context("/sparql"):
+            assert runtime.served().version == first.version
+            status.write(
+                "served",
+                {
+                    "served": {
+                        **json.loads((state / "current.json").read_text()),
+                        "version": "0000000000000000",
+                    },
+                    "reload": None,
+                },
+            )
+            assert runtime.served().version == first.version  # still this request's version
+        with app.test_request_context("/sparql"):
+            assert runtime.served().version == "0000000000000000"  # the next request switches
+    finally:
+        runtime.close()
+
+
+def test_a_truncated_answer_file_is_removed_not_served(tmp_path: Path) -> None:
+    files = AnswerFiles(tmp_path / "answers")
+    files.put(Answer(b'{"results": {"bindings": []}}', media.BY_NAME["json"], "v-1"), seconds=1.0)
+    assert files.get("v-1") is not None
+    path = tmp_path / "answers" / file_name("v-1")
+    path.write_bytes(path.read_bytes()[:-5])
+    assert files.get("v-1") is None and not path.exists()
+
+
+def test_clean_removes_what_no_served_version_uses(tmp_path: Path) -> None:
+    state = StateDir(tmp_path)
+    kept = state.new_build()
+    dead = state.new_build()
+    for name in ("answers-old", "dumps-old", "answers-new", "store-123", "docs-123"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "answers-new" / ".tmp-x.1").write_bytes(b"half")
+    for name in (".tmp-current.json-abc", "warm-old.json", "warm-new.json", "reload.json"):
+        (tmp_path / name).write_bytes(b"{}")
+    state.clean(str(kept), "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([kept.name, "answers-new", "warm-new.json"])
+    assert not dead.exists() and not list((tmp_path / "answers-new").iterdir())
+
+
+def test_a_second_server_on_the_same_state_directory_is_refused(tmp_path: Path) -> None:
+    first = StateDir(tmp_path)
+    first.hold_lock()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            StateDir(tmp_path).hold_lock()
+            os._exit(1)
+        except StateError as error:
+            os._exit(0 if "in use by another kdgraph serve" in str(error) else 2)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert state_dir.LOCK == "lock"
+
+
+def test_a_state_directory_of_an_older_kdgraph_is_prepared_anew_and_its_leftovers_removed(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    (state / "store-123").mkdir(parents=True)
+    (state / "docs-abc-123").mkdir()
+    (state / "reload.json").write_text('{"ok": false, "error": "from an earlier server"}')
+    older = {"version": "0123456789abcdef", "store_path": str(state / "store-123"), "triples": 1,
+             "data_triples": 1, "conforms": True, "violations": 0, "warnings": 0, "loaded_at": "",
+             "files": [], "graph": "https://w3id.org/kdgraph/graph/kdgraph", "graphs": []}  # fmt: skip
+    (state / "current.json").write_text(json.dumps(older))
+    served = prepare(state, None, at_start=True)
+    assert served.version != older["version"] and served.build
+    assert sorted(p.name for p in state.iterdir()) == sorted(["current.json", Path(served.build).name])
