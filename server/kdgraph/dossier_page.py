@@ -167,6 +167,7 @@ class Graph(Index):
             if isinstance(t.subject, ox.BlankNode) and t.predicate.value.startswith(STATEMENT):
                 parts.setdefault(t.subject, {})[t.predicate.value[len(STATEMENT) :]] = t.object
         self.statements: dict[tuple[str, str, str], set[Source]] = {}
+        self.located: dict[str, set[Source]] = {}  # subject -> the graphs of its statements
         graphs: dict[str, Source | None] = {}
         for part in parts.values():
             if len(part) < 4:  # (a graph's description, which binds no statement)
@@ -177,6 +178,7 @@ class Graph(Index):
             if graphs[g] is not None:
                 key = (part["s"].value, part["p"].value, node_key(part["o"]))  # type: ignore[attr-defined]
                 self.statements.setdefault(key, set()).add(graphs[g])  # type: ignore[arg-type]
+                self.located.setdefault(key[0], set()).add(graphs[g])  # type: ignore[arg-type]
 
     def _graph(self, g: str) -> Source | None:
         """What a reader is told about a graph: section and page, reason, or the outside source's name."""
@@ -230,15 +232,7 @@ class Graph(Index):
 
     def sources(self, subject: str) -> list[Source]:
         """The source locations of all statements about ``subject``: the sections it is placed in."""
-        return ordered(
-            {
-                source
-                for (about, _, _), found in self.statements.items()
-                if about == subject
-                for source in found
-                if source.section is not None
-            }
-        )
+        return ordered({s for s in self.located.get(subject, set()) if s.section is not None})
 
     def introduced(self, subject: str) -> list[Source]:
         """Where ``subject`` itself is stated: the graphs of its type, its text and its names in the
