@@ -5,6 +5,10 @@ Each synthetic dossier is the bundled Productietechniek data with every resource
 result conforms to the shapes just as the real data does: same qualifications, routes,
 language requirements and provenance per dossier. N=1 is the bundled graph itself.
 
+When the loaded data carries named graphs (quads: the graph that says where a statement comes
+from), graph names under {base}id/ are renamed with the resources, and the output is N-Quads;
+otherwise N-Triples. ``data_suffix()`` says which, so callers name the file accordingly.
+
     python bench/generate.py 200 -o /tmp/kd-200.nt
 """
 
@@ -22,24 +26,48 @@ ID = f"{DEFAULT_BASE}id/"
 SLUG = ox.NamedNode(f"{DEFAULT_BASE}def/kd#slug")
 
 
-def generate(n: int) -> list[ox.Triple]:
-    """The data triples of n dossiers (ontology not included)."""
-    base = load_graph(with_ontology=False).triples
+def _statements() -> list:  # type: ignore[type-arg]
+    graph = load_graph(with_ontology=False)
+    return list(getattr(graph, "quads", None) or graph.triples)
+
+
+def data_suffix() -> str:
+    """``.nq`` when the data has named graphs, else ``.nt``."""
+    return ".nq" if _is_quads(_statements()) else ".nt"
+
+
+def _is_quads(statements: list) -> bool:  # type: ignore[type-arg]
+    return bool(statements) and isinstance(statements[0], ox.Quad)
+
+
+def generate(n: int) -> list:  # type: ignore[type-arg]
+    """The data statements (triples, or quads when the data has graphs) of n dossiers; no ontology."""
+    base = _statements()
     if n == 1:
-        return list(base)
+        return base
+    quads = _is_quads(base)
 
     def rename(term, suffix):  # type: ignore[no-untyped-def]
         if isinstance(term, ox.NamedNode) and term.value.startswith(ID):
             return ox.NamedNode(term.value + suffix)
         return term
 
-    out: list[ox.Triple] = []
+    out: list = []  # type: ignore[type-arg]
     for i in range(n):
         suffix = f"-g{i:04d}"
         for t in base:
             obj = ox.Literal(t.object.value + suffix) if t.predicate == SLUG else rename(t.object, suffix)
-            out.append(ox.Triple(rename(t.subject, suffix), t.predicate, obj))
+            subject = rename(t.subject, suffix)
+            if quads:
+                out.append(ox.Quad(subject, t.predicate, obj, rename(t.graph_name, suffix)))
+            else:
+                out.append(ox.Triple(subject, t.predicate, obj))
     return out
+
+
+def write(statements: list, path: Path) -> None:  # type: ignore[type-arg]
+    fmt = ox.RdfFormat.N_QUADS if _is_quads(statements) else ox.RdfFormat.N_TRIPLES
+    ox.serialize(statements, output=str(path), format=fmt)
 
 
 def main() -> None:
@@ -47,11 +75,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("n", type=int, help="number of dossiers")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="N-Triples file to write")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="file to write (.nt or .nq)")
     args = parser.parse_args()
-    triples = generate(args.n)
-    ox.serialize(triples, output=str(args.output), format=ox.RdfFormat.N_TRIPLES)
-    print(f"{args.n} dossiers, {len(triples)} triples -> {args.output}")
+    statements = generate(args.n)
+    write(statements, args.output)
+    print(f"{args.n} dossiers, {len(statements)} statements -> {args.output}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from generate import generate  # type: ignore[import-not-found]
+from generate import data_suffix, generate, write  # type: ignore[import-not-found]
 from kdgraph.loading import load_graph
 from kdgraph.resources import bundled_paths
 
@@ -62,10 +62,12 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
-            data = Path(tmp) / f"kd-{n}.nt"
-            ox.serialize(generate(n), output=str(data), format=ox.RdfFormat.N_TRIPLES)
-            merged = Path(tmp) / f"kd-{n}-with-ontology.nt"
-            ox.serialize([*ontology, *generate(n)], output=str(merged), format=ox.RdfFormat.N_TRIPLES)
+            data = Path(tmp) / f"kd-{n}{data_suffix()}"
+            statements = generate(n)
+            write(statements, data)
+            merged = Path(tmp) / f"kd-{n}-with-ontology.nt"  # pyshacl validates the merged triples
+            triples = [getattr(s, "triple", s) for s in statements]
+            ox.serialize([*ontology, *triples], output=str(merged), format=ox.RdfFormat.N_TRIPLES)
             ours, peak, code = timed([str(BIN / "kdgraph"), "validate", str(data)])
             assert code == 0, f"kdgraph validate exited {code} on {n} dossiers"
             reference = [str(BIN / "pyshacl"), "-s", str(shapes), "-a", "-f", "human", str(merged)]

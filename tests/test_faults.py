@@ -29,8 +29,8 @@ from kdgraph.answer_files import file_name
 from .conftest import edited_data
 from .server_process import KDGRAPH, ServerProcess
 
-DOSSIER_FILE = "productietechniek/01-dossier.ttl"
-LABEL = '"Productietechniek"@nl , "Production technology"@en'
+DOSSIER_FILE = "productietechniek/01-dossier.trig"
+LABEL = '"Productietechniek"@nl'
 DOSSIER = "https://w3id.org/kdgraph/id/dossier/productietechniek"
 NL_LABELS = (
     f"SELECT ?label WHERE {{ <{DOSSIER}> <http://www.w3.org/2000/01/rdf-schema#label> ?label "
@@ -115,13 +115,13 @@ def test_validated_files_changed_right_after_sighup_serve_exactly_the_validated_
 ) -> None:
     with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
         assert nl_labels(server) == ["Productietechniek"]
-        relabel(data, '"Productietechniek (gevalideerd)"@nl , "Production technology"@en')
+        relabel(data, '"Productietechniek (gevalideerd)"@nl')
         validated = subprocess.run([KDGRAPH, "validate", str(data)], capture_output=True, timeout=300)
         assert validated.returncode == 0  # the verdict is now remembered for these bytes
         before = health(server)["last_reload"]
         server.hup()
         time.sleep(delay)  # the operator's next edit lands while the reload reads the files
-        relabel(data, '"Productietechniek (gevalideerd)"@nl , "Tweede naam"@nl , "Production technology"@en')
+        relabel(data, '"Productietechniek (gevalideerd)"@nl , "Tweede naam"@nl')
         deadline = time.monotonic() + 180
         while health(server)["last_reload"] == before and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -134,7 +134,7 @@ def test_validated_files_changed_right_after_sighup_serve_exactly_the_validated_
             assert served == ["Productietechniek"]
         assert after["conforms"] is True and after["violations"] == 0
         # restoring the validated file brings exactly the validated graph, never the violating one
-        relabel(data, '"Productietechniek (gevalideerd)"@nl , "Production technology"@en')
+        relabel(data, '"Productietechniek (gevalideerd)"@nl')
         restored = reload_and_wait(server)
         assert restored["last_reload"]["ok"] is True, restored
         assert nl_labels(server) == ["Productietechniek (gevalideerd)"]
@@ -184,7 +184,7 @@ def test_full_disk_at_reload_keeps_serving_and_health_says_why(data: Path, small
     with ServerProcess(["--data", str(data), "--workers", "2"], state) as server:
         first = server.wait_until_warm()
         filler = fill(small_disk)
-        relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')
+        relabel(data, '"Productietechniek (herzien)"@nl')
         failed = reload_and_wait(server)
         assert failed["last_reload"]["ok"] is False
         assert "No space left on device" in failed["last_reload"]["error"]
@@ -236,7 +236,7 @@ def test_read_only_disk_at_reload_keeps_serving_and_a_restart_serves_what_is_the
     with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
         version = server.wait_until_warm()["version"]
         remount(small_disk, "ro")
-        relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')
+        relabel(data, '"Productietechniek (herzien)"@nl')
         failed = reload_and_wait(server)
         assert (
             failed["last_reload"]["ok"] is False and "Read-only file system" in failed["last_reload"]["error"]
@@ -247,7 +247,7 @@ def test_read_only_disk_at_reload_keeps_serving_and_a_restart_serves_what_is_the
         again = health(server)
         assert again["version"] == version and again["status"] == "ok" and again["last_reload"] is None
         assert nl_labels(server) == ["Productietechniek"]
-    relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')
+    relabel(data, '"Productietechniek (herzien)"@nl')
     refused = refused_start(state, data)
     assert "Read-only file system" in refused
 
@@ -300,7 +300,7 @@ def test_damaged_state_that_cannot_be_rebuilt_is_a_clear_refusal(data: Path, tmp
     dossier = data / DOSSIER_FILE
     dossier.write_text(dossier.read_text(encoding="utf-8").replace('"2023-08-01"^^xsd:date', '"2023-08-01'))
     refused = refused_start(state, data)
-    assert ".sst: missing" in refused and "01-dossier.ttl:" in refused
+    assert ".sst: missing" in refused and "01-dossier.trig:" in refused
 
 
 def test_a_store_file_deleted_while_serving_is_noticed_and_rebuilt(data: Path, tmp_path: Path) -> None:
@@ -395,7 +395,7 @@ def test_a_server_killed_during_a_reload_restarts_on_the_last_good_version(
     with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
         version = server.wait_until_warm()["version"]
         builds = set(state.glob("build-*"))
-        relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')  # not validated yet
+        relabel(data, '"Productietechniek (herzien)"@nl')  # not validated yet
         server.hup()
         assert _wait_until(lambda: set(state.glob("build-*")) - builds or health(server)["last_reload"], 120)
         os.killpg(server.process.pid, signal.SIGKILL)
@@ -420,7 +420,7 @@ def test_reload_leaves_the_arbiter_free_to_replace_a_killed_worker(data: Path, t
             return {int(m.group(1)) for m in map(WORKER_BOOTED.search, server.log) if m}
 
         worker = next(p for p in _children(arbiter) if _children(p))
-        relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')  # SHACL takes a while
+        relabel(data, '"Productietechniek (herzien)"@nl')  # SHACL takes a while
         before = health(server)["last_reload"]
         server.hup()
 
@@ -445,7 +445,7 @@ def test_a_sighup_while_the_data_is_prepared_at_start_is_a_reload_once_serving(
     data: Path, tmp_path: Path
 ) -> None:
     state = tmp_path / "state"
-    relabel(data, '"Productietechniek (herzien)"@nl , "Production technology"@en')  # not validated yet
+    relabel(data, '"Productietechniek (herzien)"@nl')  # not validated yet
     log = tmp_path / "serve.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(

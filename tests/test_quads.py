@@ -116,8 +116,10 @@ def test_kdgraph_validate_fails_on_unsourced_statements_and_passes_sourced_ones(
     assert bad.stdout.count("kd:statementSource") == 2 and "FAILS: 2 violations" in bad.stdout
 
 
-def test_turtle_statements_need_no_graph_until_the_data_is_trig() -> None:
-    assert unsourced_statements(load_graph()) == []
+def test_every_statement_of_the_bundled_data_says_where_it_comes_from() -> None:
+    graph = load_graph()
+    assert any(source.has_quads for source in graph.inputs)  # the bundled data is TriG
+    assert unsourced_statements(graph) == []
 
 
 @pytest.mark.parametrize("fmt", ["trig", "nq"])

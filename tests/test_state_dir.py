@@ -65,7 +65,7 @@ def test_verify_names_the_file_that_differs_from_the_manifest(tmp_path: Path) ->
 
 
 # The steps of a build, in order; the preparing child dies right after the named one.
-STEPS = ["_build_store", "build_docs", "seal", "write_current"]
+STEPS = ["_build_store", "seal", "write_current"]
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -75,7 +75,7 @@ def test_a_build_killed_at_any_step_leaves_the_last_good_version_and_restarts_cl
     data = edited_data(tmp_path, LABEL, LABEL)
     state = tmp_path / "state"
     first = prepare(state, [data], at_start=True)
-    dossier = data / "productietechniek/01-dossier.ttl"
+    dossier = data / "productietechniek/01-dossier.trig"
     dossier.write_text(dossier.read_text(encoding="utf-8").replace(LABEL, '"Productietechniek (herzien)"@nl'))
 
     owner = StateDir if step in ("seal", "write_current") else data_state
@@ -113,7 +113,7 @@ def test_a_full_disk_while_the_store_is_built_is_a_clear_rejection_and_leaves_no
     def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(data_state, "build_docs", full_disk)
+    monkeypatch.setattr(data_state, "_build_store", full_disk)
     with pytest.raises(DataRejected, match="No space left on device"):
         prepare(state, [data])
     assert read_current(state) is None and not list(state.glob("build-*"))

@@ -266,12 +266,25 @@ def _paths() -> dict:
                         "name": "default-graph-uri",
                         "in": "query",
                         "required": False,
-                        "description": "Repeatable (SPARQL 1.1 Protocol); only our own graphs may be named.",
+                        "description": "Repeatable (SPARQL 1.1 Protocol); a graph this dataset does not "
+                        "hold is empty (never fetched).",
                         "schema": {"type": "array", "items": {"type": "string"}},
                         "style": "form",
                         "explode": True,
                     },
-                    {"name": "format", "in": "query", "required": False, "schema": {"type": "string"}},
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "required": False,
+                        "description": "Short name of the answer's format (Accept decides without it); "
+                        "clients' aliases such as n3, rdf+xml or json-ld are understood too.",
+                        "schema": {
+                            "type": "string",
+                            "enum": sorted(
+                                {f.name for f in (*_media.RESULT_FORMATS, *_media.RDF_FORMATS, _media.HTML)}
+                            ),
+                        },
+                    },
                 ],
                 "responses": {
                     "200": {

@@ -1,0 +1,258 @@
+"""Cache-free benchmark: queries as a researcher writes them, each request a text never seen before.
+
+Six kinds of query, constants drawn from the data (N generated dossiers, bench/generate.py):
+DESCRIBE of a resource, outgoing links of a resource, incoming links, routes from a
+qualification, requirements of a qualification, a GROUP BY over a dossier. Every text differs
+from every other (the constant, the variable names and a comment), so no cache, ours or any
+other, can answer one; the same texts go to both servers, interleaved (ours, reference, then
+the other way round), against ``oxigraph serve-read-only`` on the same quads and the same
+default-graph semantics (see harness.reference_data). Reports p50/p95/p99 per kind at
+concurrency 1, the geometric mean of the p50 ratios ours/reference, and throughput at
+concurrency 8 on unique texts. ``--memory-queries`` adds the PSS of each server's process
+tree after that many more unique queries.
+
+    python bench/adhoc.py 1 200 --rounds 200 --seconds 10
+    python bench/adhoc.py 2000 --rounds 50 --memory-queries 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import platform
+import random
+import statistics
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from harness import (  # type: ignore[import-not-found]
+    Client,
+    Server,
+    answer_size,
+    load,
+    make_dataset,
+    our_server,
+    percentile,
+    reference_data,
+    reference_server,
+    server_load,
+    timed,
+)
+
+KD = "https://w3id.org/kdgraph/def/kd#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+ID = "https://w3id.org/kdgraph/id/"
+PREFIXES = f"PREFIX kd: <{KD}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+
+
+@dataclass
+class Constants:
+    """IRIs from the data that the queries ask about."""
+
+    resources: list[str]  # subjects under id/
+    linked: list[str]  # objects under id/ (have incoming links)
+    qualifications: list[str]
+    dossiers: list[str]
+
+    @classmethod
+    def of(cls, statements: list) -> Constants:  # type: ignore[type-arg]
+        subjects, objects, quals, dossiers = set(), set(), set(), set()
+        for t in statements:
+            s, o = t.subject, t.object
+            if isinstance(s, ox.NamedNode) and s.value.startswith(ID):
+                subjects.add(s.value)
+            if isinstance(o, ox.NamedNode) and o.value.startswith(ID):
+                objects.add(o.value)
+                if t.predicate.value == f"{KD}dossier":
+                    dossiers.add(o.value)
+            if t.predicate.value == RDF_TYPE and o.value == f"{KD}Qualification":
+                quals.add(s.value)
+        return cls(*(sorted(x) for x in (subjects, objects, quals, dossiers)))
+
+
+# kind -> (which constants, template): {c} is the constant, {v} a suffix unique to the request
+KINDS: dict[str, tuple[str, str]] = {
+    "DESCRIBE a resource": ("resources", "DESCRIBE <{c}>"),
+    "outgoing links": ("resources", "SELECT ?p_{v} ?o_{v} WHERE {{ <{c}> ?p_{v} ?o_{v} }}"),
+    "incoming links": ("linked", "SELECT ?s_{v} ?p_{v} WHERE {{ ?s_{v} ?p_{v} <{c}> }}"),
+    "routes from a qualification": (
+        "qualifications",
+        PREFIXES + "SELECT ?route_{v} ?target_{v} ?label_{v} WHERE {{\n"
+        "  ?route_{v} kd:routeFrom <{c}> ; kd:routeTo ?target_{v} .\n"
+        '  OPTIONAL {{ ?target_{v} rdfs:label ?label_{v} FILTER(LANG(?label_{v}) = "nl") }}\n}}',
+    ),
+    "requirements of a qualification": (
+        "qualifications",
+        PREFIXES + "SELECT ?stmt_{v} ?skill_{v} ?level_{v} WHERE {{\n"
+        "  ?stmt_{v} kd:appliesTo <{c}> ; kd:hasRequirement ?req_{v} .\n"
+        "  ?req_{v} kd:skill ?skill_{v} ; kd:minimumLevel ?level_{v} .\n}}",
+    ),
+    "GROUP BY over a dossier": (
+        "dossiers",
+        PREFIXES + "SELECT ?type_{v} (COUNT(?s_{v}) AS ?n_{v}) WHERE {{\n"
+        "  ?s_{v} kd:dossier <{c}> ; a ?type_{v} .\n}} GROUP BY ?type_{v} ORDER BY DESC(?n_{v}) ?type_{v}",
+    ),
+}
+
+
+class Texts:
+    """Unique query texts: a random constant of the kind, a counter in the variable names and a
+    random comment in each."""
+
+    def __init__(self, constants: Constants, seed: int):
+        self.c, self.rng, self.count = constants, random.Random(seed), 0
+
+    def make(self, kind: str) -> str:
+        pool, template = KINDS[kind]
+        self.count += 1
+        comment = f"# {self.rng.getrandbits(64):016x} ad hoc\n"
+        variable = f"{self.rng.choice('abcdefgh')}{self.count}"
+        return comment + template.format(c=self.rng.choice(getattr(self.c, pool)), v=variable)
+
+    def kinds(self) -> dict[str, Callable[[], str]]:
+        return {kind: functools.partial(self.make, kind) for kind in KINDS}
+
+    def mixed(self, count: int) -> list[str]:
+        kinds = list(KINDS)
+        return [self.make(kinds[i % len(kinds)]) for i in range(count)]
+
+
+@dataclass
+class Figures:
+    """Per kind: latencies (s) of ours and of the reference; throughput of both."""
+
+    latencies: dict[str, tuple[list[float], list[float]]]
+    rate: tuple[float, float]
+    errors: tuple[int, int]
+    cpu_ms: tuple[float, float]  # CPU time of the server's processes per request, under load
+
+    def p50_geomean(self) -> float:
+        return statistics.geometric_mean(
+            percentile(o, 50) / percentile(r, 50) for o, r in self.latencies.values()
+        )
+
+
+def interleaved(
+    ours: str, reference: str, texts: Texts, rounds: int, compare: bool = False
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Each new text to both servers, one after the other, the order swapped every round; with
+    ``compare``, both answers must have as many solutions (or triples), else the run stops."""
+    a, b = Client(ours), Client(reference)
+    out: dict[str, tuple[list[float], list[float]]] = {kind: ([], []) for kind in texts.kinds()}
+    for round_ in range(rounds):
+        for kind, make in texts.kinds().items():
+            text = make()
+            pairs = [(a, out[kind][0]), (b, out[kind][1])]
+            sizes = {}
+            for client, sink in pairs if round_ % 2 == 0 else pairs[::-1]:
+                elapsed, status, body = timed(client, text)
+                if status != 200:
+                    raise RuntimeError(f"{client.host}:{client.port} answered {status} to:\n{text}")
+                sink.append(elapsed)
+                if compare:
+                    sizes[client.port] = answer_size(body)
+            if compare and len(set(sizes.values())) > 1:
+                raise RuntimeError(f"the servers answered differently ({sizes} solutions) to:\n{text}")
+    return out
+
+
+def measure(
+    ours: Server, reference: Server, constants: Constants, rounds: int, seconds: float, concurrency: int = 8
+) -> Figures:
+    texts = Texts(constants, seed=1)
+    # connections, page cache, and a check that both servers hold the same data
+    interleaved(ours.url, reference.url, Texts(constants, seed=0), 10, compare=True)
+    latencies = interleaved(ours.url, reference.url, texts, rounds)
+    batch = texts.mixed(int(seconds * 20_000))  # more than either server answers in time
+    (mine, cpu_mine), (theirs, cpu_theirs) = (
+        server_load(s, batch, seconds, concurrency) for s in (ours, reference)
+    )
+    return Figures(latencies, (mine.rate, theirs.rate), (mine.errors, theirs.errors), (cpu_mine, cpu_theirs))
+
+
+def print_figures(figures: Figures, concurrency: int = 8) -> None:
+    print(
+        "| cache-free query (new text each request) | kdgraph p50 / p95 / p99 (ms) "
+        "| oxigraph p50 / p95 / p99 (ms) | p50 ratio |"
+    )
+    print("|---|---:|---:|---:|")
+    for kind, (o, r) in figures.latencies.items():
+        mine = " / ".join(f"{percentile(o, p) * 1000:.2f}" for p in (50, 95, 99))
+        theirs = " / ".join(f"{percentile(r, p) * 1000:.2f}" for p in (50, 95, 99))
+        print(f"| {kind} | {mine} | {theirs} | {percentile(o, 50) / percentile(r, 50):.2f} |")
+    ours, ref = figures.rate
+    print(f"| **p50 geometric mean of ratios** | | | **{figures.p50_geomean():.2f}** |")
+    rate = f"| {ours:.0f} | {ref:.0f} | {ours / ref:.2f} |"
+    print(f"| throughput at concurrency {concurrency}, unique texts (req/s) {rate}")
+    mine, theirs = figures.cpu_ms
+    print(
+        f"| server CPU time per request in that run (ms) | {mine:.2f} | {theirs:.2f} | {mine / theirs:.2f} |"
+    )
+    if any(figures.errors):
+        print(f"| non-200 answers under load | {figures.errors[0]} | {figures.errors[1]} | |")
+
+
+def memory_after(servers: list[Server], constants: Constants, count: int, seconds: float = 1200) -> list[int]:
+    """PSS (kB) of each server's process tree after ``count`` further unique queries at concurrency 8."""
+    texts = Texts(constants, seed=2).mixed(count)
+    out = []
+    for server in servers:
+        server.reset_peak()
+        done = load(server.url, texts, seconds, 8)
+        if done.requests < count:
+            print(f"note: {server.name} answered {done.requests} of {count} queries within {seconds:.0f} s")
+        out.append(server.pss_kb())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("sizes", nargs="*", type=int, default=[1])
+    parser.add_argument("--rounds", type=int, default=100, help="texts per kind and server at concurrency 1")
+    parser.add_argument("--seconds", type=float, default=10, help="duration of the throughput run")
+    parser.add_argument("--workers", type=int, default=4, help="workers of our server")
+    parser.add_argument(
+        "--memory-queries", type=int, default=0, help="then PSS after this many unique queries"
+    )
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}, "
+        f"pyoxigraph {ox.__version__}\n"
+    )
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            run(n, Path(tmp), args)
+
+
+def run(n: int, tmp: Path, args: argparse.Namespace) -> None:
+    dataset = make_dataset(n, tmp)
+    constants = Constants.of(dataset.statements)
+    env = dict(os.environ, KDGRAPH_CACHE_DIR=str(tmp / "cache"))
+    ours = our_server(tmp, dataset.data, args.workers, env)
+    reference = reference_server(tmp, reference_data(tmp / "state", tmp), load=True)
+    try:
+        ours.wait_until_warm()  # the background warm-up would compete for the cores
+        figures = measure(ours, reference, constants, args.rounds, args.seconds)
+        print(f"### N = {n} dossiers ({len(dataset.statements)} data statements), cache-free\n")
+        print_figures(figures)
+        if args.memory_queries:
+            kb = memory_after([ours, reference], constants, args.memory_queries)
+            print(
+                f"| PSS of the process tree after {args.memory_queries} more unique queries (MB) | "
+                f"{kb[0] / 1024:.0f} | {kb[1] / 1024:.0f} | {kb[0] / kb[1]:.2f} |"
+            )
+        print(flush=True)
+    finally:
+        ours.stop()
+        reference.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,497 @@
+"""What every benchmark script shares: server processes and their memory, clients, percentiles.
+
+The clients are deliberately thin (``http.client`` on a kept-alive connection, load from forked
+processes) so that on a 2-core machine the load generator costs little next to the server it
+measures, and costs the same whichever server it measures. Everything talks to loopback only,
+and every loop is bounded in count and in time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+BIN = Path(sys.executable).parent
+JSON = "application/sparql-results+json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _group(leader: int) -> Iterator[tuple[str, list[str]]]:
+    """(pid, fields of /proc/pid/stat after the name) of every process in the process group of
+    ``leader`` (our servers are started as session leaders: pid = group id)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if len(fields) > 14 and fields[3] == str(leader):
+            yield entry, fields
+
+
+def tree_pss_kb(leader: int) -> int:
+    """PSS of a process group: pages shared by forked workers (and the page cache of a shared
+    store) count once."""
+    total = 0
+    for pid, _ in _group(leader):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+        except (OSError, StopIteration, IndexError, ValueError):
+            continue
+    return total
+
+
+def tree_cpu_seconds(leader: int) -> float:
+    """CPU seconds (user + system, with reaped children) used so far by a process group: the
+    cost of work, which a busy shared machine inflates far less than latency."""
+    ticks = sum(sum(int(f) for f in fields[11:15]) for _, fields in _group(leader))  # u/s/cu/cs time
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    """A server process group, its start-up time and its peak memory (PSS, sampled from /proc)."""
+
+    def __init__(
+        self,
+        name: str,
+        commands: list[list[str]],
+        url: str,
+        env: dict[str, str] | None = None,
+        ready_url: str | None = None,
+        log: Path | None = None,
+    ):
+        self.name, self.url, self.peak_kb = name, url, 0
+        ready_url = ready_url or f"{url}?query=ASK%7B%7D"
+        start = time.perf_counter()
+        for command in commands[:-1]:  # preparation steps (e.g. oxigraph load)
+            subprocess.run(command, check=True, capture_output=True)
+        output = log.open("ab") if log else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            commands[-1], stdout=output, stderr=output, start_new_session=True, env=env
+        )
+        self._stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+        while True:
+            try:
+                if requests.get(ready_url, timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if self.process.poll() is not None or time.perf_counter() - start > 1800:
+                tail = log.read_text(errors="replace")[-3000:] if log else ""
+                raise RuntimeError(f"{name} did not start: {' '.join(commands[-1])}\n{tail}")
+            time.sleep(0.05)
+        self.startup = time.perf_counter() - start
+        self.startup_peak_kb, self.peak_kb = self.peak_kb, self.pss_kb()  # from here on: serving
+
+    def pss_kb(self) -> int:
+        return tree_pss_kb(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        return tree_cpu_seconds(self.process.pid)
+
+    def wait_until_warm(self, limit: float = 1800) -> float:
+        """Seconds from ready until /health reports our warm-up done (if the server has one)."""
+        start = time.perf_counter()
+        health = self.url.replace("/sparql", "/health")
+        while time.perf_counter() - start < limit:
+            if requests.get(health, timeout=30).json().get("warm", True):
+                break
+            time.sleep(0.1)
+        return time.perf_counter() - start
+
+    def reset_peak(self) -> None:
+        self.peak_kb = self.pss_kb()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, self.pss_kb())
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+
+
+# ---------------------------------------------------------------------------- clients
+
+
+class Client:
+    """One kept-alive HTTP/1.1 connection that POSTs SPARQL queries (form-encoded, as browsers
+    and most SPARQL clients send them) and returns (status, body); reconnects when closed."""
+
+    def __init__(self, url: str, timeout: float = 60):
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port, self.path, self.timeout = parts.hostname, parts.port, parts.path, timeout
+        self._connection: http.client.HTTPConnection | None = None
+
+    def post(self, query: str, accept: str = JSON) -> tuple[int, bytes]:
+        body = urllib.parse.urlencode({"query": query})
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        return self.request("POST", self.path, body, headers)
+
+    def request(
+        self, method: str, path: str, body: str | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
+        for attempt in (0, 1):
+            if self._connection is None:
+                self._connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            try:
+                self._connection.request(method, path, body, headers or {})
+                response = self._connection.getresponse()
+                data = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return response.status, data
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()  # a kept-alive connection the server closed: once more on a new one
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def accept_for(query: str) -> str:
+    """The media type to ask for: N-Triples for the graph forms, JSON results otherwise (the
+    benchmark writes its queries, so a keyword test is enough)."""
+    return "application/n-triples" if re.search(r"\b(DESCRIBE|CONSTRUCT)\b", query) else JSON
+
+
+def timed(client: Client, query: str) -> tuple[float, int, bytes]:
+    """Seconds, status and body of one query."""
+    start = time.perf_counter()
+    status, body = client.post(query, accept_for(query))
+    return time.perf_counter() - start, status, body
+
+
+def answer_size(body: bytes) -> int:
+    """Solutions in a JSON result, or triples in N-Triples: to check both servers answered alike."""
+    if body.startswith(b"{"):
+        import json
+
+        parsed = json.loads(body)
+        return len(parsed["results"]["bindings"]) if "results" in parsed else 1
+    return sum(1 for line in body.splitlines() if line.strip())
+
+
+def _load_worker(url: str, queries: list[str], deadline: float, out) -> None:  # type: ignore[no-untyped-def]
+    client, done, errors = Client(url), 0, 0
+    latencies = []
+    for query in queries:  # each process its own slice: every text is sent once
+        if time.time() >= deadline:
+            break
+        try:
+            elapsed, status, _ = timed(client, query)
+        except OSError:
+            errors += 1
+            client.close()
+            continue
+        latencies.append(elapsed)
+        done += 1
+        errors += status != 200
+    out.send((done, errors, latencies))
+
+
+@dataclass
+class Load:
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+def load(url: str, queries: list[str], seconds: float, concurrency: int = 8) -> Load:
+    """``concurrency`` forked client processes, each sending its share of ``queries`` in order
+    on its own connection until the share or ``seconds`` runs out; requests per second."""
+    context = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    start = time.perf_counter()
+    deadline = time.time() + seconds
+    for index in range(concurrency):
+        receive, send = context.Pipe(duplex=False)
+        share = queries[index::concurrency]
+        process = context.Process(target=_load_worker, args=(url, share, deadline, send), daemon=True)
+        process.start()
+        pipes.append(receive)
+        processes.append(process)
+    results = [pipe.recv() for pipe in pipes]
+    elapsed = time.perf_counter() - start
+    for process in processes:
+        process.join(10)
+    return Load(
+        sum(r[0] for r in results), sum(r[1] for r in results), elapsed, [x for r in results for x in r[2]]
+    )
+
+
+def server_load(
+    server: Server, queries: list[str], seconds: float, concurrency: int = 8
+) -> tuple[Load, float]:
+    """``load`` against one of our Servers, and the CPU milliseconds its processes spent per request."""
+    before = server.cpu_seconds()
+    done = load(server.url, queries, seconds, concurrency)
+    return done, (server.cpu_seconds() - before) * 1000 / max(1, done.requests)
+
+
+@dataclass
+class WrkResult:
+    rate: float
+    p50: float  # ms
+    p99: float  # ms
+
+
+def wrk(url: str, concurrency: int, seconds: float) -> WrkResult:
+    """``wrk`` (Debian package) against one URL: the fastest load generator at hand, for the
+    figures where the client must cost far less than the server (a trivial response)."""
+    binary = shutil.which("wrk")
+    if binary is None:
+        raise SystemExit("this measurement needs wrk: apt-get install wrk")
+    threads = min(concurrency, 2)
+    out = subprocess.run(
+        [binary, f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return WrkResult(rate, ms("50%"), ms("99%"))
+
+
+# ---------------------------------------------------------------------------- abuse
+
+
+@dataclass
+class Poll:
+    polls: int = 0
+    failures: int = 0
+    latencies: list[float] = field(default_factory=list)
+    held_open: int = 0  # slow connections the server still kept open at the end
+
+
+def poll(
+    url: str,
+    path: str,
+    seconds: float,
+    every: float = 0.2,
+    timeout: float = 10,
+    while_running: Callable[[], bool] = lambda: True,
+) -> Poll:
+    """GET ``path`` on a fresh connection every ``every`` seconds for ``seconds``; a failure is
+    anything but 200 within ``timeout``."""
+    result = Poll()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end and while_running():
+        client = Client(url, timeout=timeout)
+        start = time.perf_counter()
+        result.polls += 1
+        try:
+            status, _ = client.request("GET", path)
+            if status == 200:
+                result.latencies.append(time.perf_counter() - start)
+            else:
+                result.failures += 1
+        except OSError:
+            result.failures += 1
+        finally:
+            client.close()
+        time.sleep(max(0.0, every - (time.perf_counter() - start)))
+    return result
+
+
+def slow_loris(
+    url: str, path: str, connections: int, seconds: float, interval: float = 2.0, body: str | None = None
+) -> Poll:
+    """``connections`` slow clients while ``path`` is polled; the poll's outcome.
+
+    Each sends a request's headers one line every ``interval`` seconds and never finishes; with
+    ``body`` (a path), each instead sends complete headers of a POST to ``body`` announcing a
+    100 kB form body, then one byte of it every ``interval`` seconds.
+    """
+    parts = urllib.parse.urlsplit(url)
+    sockets: list[socket.socket] = []
+    for _ in range(connections):
+        s = socket.create_connection((parts.hostname, parts.port), timeout=5)
+        if body:
+            s.sendall(
+                f"POST {body} HTTP/1.1\r\nHost: {parts.hostname}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nq".encode()
+            )
+        else:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {parts.hostname}\r\n".encode())
+        sockets.append(s)
+    stop = threading.Event()
+    alive = set(range(connections))
+
+    def trickle() -> None:
+        line = 0
+        while not stop.wait(interval):
+            line += 1
+            for index in list(alive):
+                try:
+                    sockets[index].sendall(b"u" if body else f"X-Slow-{line}: {line}\r\n".encode())
+                except OSError:
+                    alive.discard(index)  # the server closed it: good
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        result = poll(url, path, seconds)
+    finally:
+        stop.set()
+        thread.join(interval + 5)
+        result.held_open = len(alive)
+        for s in sockets:
+            s.close()
+    return result
+
+
+# ---------------------------------------------------------------------------- the two servers
+
+
+@dataclass
+class Dataset:
+    """N generated dossiers written for both servers."""
+
+    n: int
+    data: Path  # our input file (N-Triples, or N-Quads when the data has named graphs)
+    statements: list  # type: ignore[type-arg]
+
+
+def make_dataset(n: int, tmp: Path) -> Dataset:
+    from generate import data_suffix, generate, write  # type: ignore[import-not-found]
+
+    statements = generate(n)
+    data = tmp / f"data{data_suffix()}"
+    write(statements, data)
+    return Dataset(n, data, statements)
+
+
+def our_server(
+    tmp: Path,
+    data: Path,
+    workers: int,
+    env: dict[str, str],
+    query_timeout: float = 60,
+    log: Path | None = None,
+) -> Server:
+    port = free_port()
+    command = [
+        str(BIN / "kdgraph"),
+        "serve",
+        "--data",
+        str(data),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--state-dir",
+        str(tmp / "state"),
+        "--query-timeout",
+        f"{query_timeout:g}",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    log = log or tmp / "kdgraph.log"
+    return Server("kdgraph", [command], f"{url}/sparql", env, ready_url=f"{url}/health", log=log)
+
+
+def served_store(state_dir: Path) -> Path:
+    """The on-disk store our server serves: named in ``current.json`` (``store_path``), else the
+    newest RocksDB directory (it has IDENTITY and CURRENT files) under the state directory."""
+    import json
+
+    try:
+        path = Path(json.loads((state_dir / "current.json").read_text(encoding="utf-8"))["store_path"])
+        if path.is_dir():
+            return path
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    stores = [p.parent for p in state_dir.rglob("IDENTITY") if (p.parent / "CURRENT").is_file()]
+    if not stores:
+        raise RuntimeError(f"no store found under {state_dir}")
+    return max(stores, key=lambda p: p.stat().st_mtime)
+
+
+@dataclass
+class Reference:
+    """What the reference server loads: exactly the quads our server serves."""
+
+    dump: Path
+    union_default_graph: bool  # our default graph is empty: we query the union of the graphs
+
+
+def reference_data(state_dir: Path, tmp: Path) -> Reference:
+    """Dump our served store to N-Quads for ``oxigraph load``.
+
+    The reference gets the same quads (data, ontology, saved queries, each in its graph) and the
+    same default-graph semantics: if our default graph holds the merged data (the provenance
+    layout), it is served as it is; if it is empty (data only in named graphs), the reference
+    runs with ``--union-default-graph`` as our engine queries the union.
+    """
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(served_store(state_dir)))
+    default = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None)
+    dump = tmp / "reference.nq"
+    store.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
+    del store
+    return Reference(dump, union_default_graph=default is None)
+
+
+def reference_server(tmp: Path, reference: Reference, load: bool) -> Server:
+    """``oxigraph serve-read-only`` (the ``oxigraph`` PyPI package) on the same data as ours;
+    ``load`` first runs ``oxigraph load`` (a first start on new data)."""
+    oxigraph, port = shutil.which("oxigraph", path=str(BIN)) or "oxigraph", free_port()
+    location = tmp / "ox"
+    serve = [oxigraph, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    if reference.union_default_graph:
+        serve.append("--union-default-graph")
+    commands = (
+        [[oxigraph, "load", "--location", str(location), "--file", str(reference.dump)]] if load else []
+    )
+    return Server("oxigraph", [*commands, serve], f"http://127.0.0.1:{port}/query")
