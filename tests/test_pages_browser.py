@@ -213,6 +213,68 @@ def test_dossier_page_reads_like_the_source(server, browser) -> None:  # type: i
         visit.close()
 
 
+def qualification_rows(visit: Visit) -> dict[str, dict[str, object]]:
+    """The dossier's qualifications table: per qualification, its levels and the citations of its
+    level sources (each cited text with its link), as the browser shows them."""
+    return visit.page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('#qualifications + .table-wrap tr')]
+          .slice(1).map(tr => { const cells = [...tr.querySelectorAll('td')];
+            return [cells[0].innerText, {levels: cells.slice(1, 4).map(c => c.innerText),
+              cited: [...cells[4].querySelectorAll('p')].map(p => [p.innerText,
+                [...p.querySelectorAll('a')].map(a => [a.innerText, a.getAttribute('href')])])}]; }))"""
+    )
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_outside_levels_cite_the_outside_source_not_page_1(server, browser, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Regression for issue 14: the qualifications table cited "voorwerk, p. 1" (the page that names
+    the qualification) for MBO levels 2 and 3, which the source does not state; each level cites
+    the graph of its own statement: the outside sources (with a link), the source's page only
+    where it states the level."""
+    visit = Visit(browser, f"{server.url}/doc/id/dossier/productietechniek", lang=lang)
+    try:
+        rows = qualification_rows(visit)
+        name = "Medewerker productietechniek" if lang == "nl" else "Production technology worker"
+        level_2 = rows[name]
+        assert level_2["levels"] == ["2", "2", "2"]
+        mbo, nlqf_eqf = level_2["cited"]
+        if lang == "nl":
+            assert mbo[0] == (
+                "mbo-niveau: KiesMBO: Medewerker productietechniek (niveau 2); "
+                "Kwalificatiedossier mbo Productietechniek, geldig vanaf 1 augustus 2023"
+            )
+            assert nlqf_eqf[0] == "NLQF, EQF: Nuffic: het niveau van Nederlandse diploma's"
+        else:
+            assert mbo[0] == (
+                "MBO level: KiesMBO: Medewerker productietechniek (level 2); "
+                "MBO qualification dossier Productietechniek, in force from 1 August 2023"
+            )
+            assert nlqf_eqf[0] == "NLQF, EQF: Nuffic: Level of Dutch diplomas"
+        assert [href for _, href in mbo[1]] == [
+            "/id/external-source/kiesmbo-medewerker-productietechniek",
+            "/id/external-source/kwalificatiedossier-productietechniek-2023",
+        ]
+        assert [href for _, href in nlqf_eqf[1]] == ["/id/external-source/nuffic-level-of-dutch-diplomas"]
+        cited = " ".join(text for text, _ in level_2["cited"])
+        front_matter = "voorwerk" if lang == "nl" else "front matter"
+        assert front_matter not in cited and "p. 1" not in cited
+        assert not any("/id/location/" in href for _, links in level_2["cited"] for _, href in links)
+        # level 3 likewise; the level-4 qualifications cite the page that states their level
+        level_3 = rows[
+            "Allround medewerker productietechniek"
+            if lang == "nl"
+            else "All-round production technology worker"
+        ]
+        assert level_3["cited"][0][1] == [
+            [level_3["cited"][0][1][0][0], "/id/external-source/kwalificatiedossier-productietechniek-2023"]
+        ]
+        level_4 = rows["Productietechnicus" if lang == "nl" else "Production technician"]
+        section = "sectie" if lang == "nl" else "section"
+        assert level_4["cited"][0][1] == [[f"{section} 12, p. 9", "/id/location/productietechniek-s12-p9"]]
+    finally:
+        visit.close()
+
+
 def test_dossier_page_in_english_by_the_switch(server, browser) -> None:  # type: ignore[no-untyped-def]
     visit = Visit(browser, f"{server.url}/doc/id/dossier/productietechniek", lang="nl")
     try:
@@ -234,7 +296,7 @@ def test_qualification_page(server, browser) -> None:  # type: ignore[no-untyped
         check_common(visit)
         assert visit.page.locator("h1").inner_text() == "Productietechnicus"
         text = visit.text()
-        assert "Bron: voorwerk, pagina 1; sectie 12, pagina 9" in " ".join(text.split())
+        assert "In de bron: voorwerk, pagina 1; sectie 12, pagina 9" in " ".join(text.split())
         # the source per statement row (the graphs it is stated in), once per row
         rows = dict(
             r.split("\t")[::2] for r in visit.page.locator("table").first.locator("tr").all_inner_texts()[1:]

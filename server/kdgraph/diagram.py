@@ -172,7 +172,8 @@ def render(nodes: list[DiagramNode], edges: list[RouteEdge], title: str, lang: s
     for index, condition in enumerate(conditions, start=1):
         y = TOP + rows * row + 14 + (index - 1) * 18
         parts.append(
-            f'<text x="{LEFT}" y="{y}" font-size="12" fill="#7a2e00">{index}: {escape(condition)}</text>'
+            f'<text x="{LEFT}" y="{y}" font-size="12" fill="#7a2e00">{index}: '
+            f'<tspan lang="nl">“{escape(condition)}”</tspan></text>'  # the source's words, in Dutch
         )
     parts.append("</svg>")
     return "\n".join(parts)

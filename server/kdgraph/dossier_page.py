@@ -2,9 +2,12 @@
 
 One CONSTRUCT (``bundle_request``) brings everything the page shows: the dossier, what belongs to
 it (``kd:dossier``, its qualifications, the sections of its justification document, the sources it
-is based on), the literals and links of what those point at, and their labels; and, as
-``STATED_IN`` (a name of this page's own, never served), the source-location graphs each of
-those resources' statements sit in (PROVENANCE.md), which say the section and page of each fact.
+is based on), the literals and links of what those point at, and their labels; and each of those
+resources' statements reified (``STATEMENT``, a name of this page's own, never served) with the
+named graph it sits in, and what a reader needs of that graph (PROVENANCE.md): its section and
+page, the outside source's name, or the interpretation's reason. So every fact cites the graphs of
+its own statement, never those of another statement about the same resource (issue 14: the
+qualifications' MBO levels 2 and 3 showed the page that names them, as if the source gave them).
 
 The page model is built here in Python, in one language. Each resource is placed in the section
 its source location names; each kind of resource has its own block (qualifications with levels,
@@ -16,12 +19,13 @@ as a card with its label and text, so new kinds of data appear without a change 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from .documents import Index, node_key, parse_ntriples
+from .linked_data import Source
 from .query.engine import Query
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -30,7 +34,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
 SCHEMA = "https://schema.org/"
 
-STATED_IN = "urn:kdgraph:dossier-page:stated-in"
+STATEMENT = "urn:kdgraph:dossier-page:statement#"  # a reified statement and its graph: s, p, o, g
 BUNDLE = """
 PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -38,27 +42,41 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX kd:   <{kd}>
 CONSTRUCT {{
-  ?r ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?r <{stated_in}> ?g .
+  ?r ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 .
+  _:st <{st}s> ?ps ; <{st}p> ?sp ; <{st}o> ?so ; <{st}g> ?g .
+  ?g kd:page ?gpage ; kd:section ?gsec ; a ?gtype ; kd:reason ?greason ; rdfs:label ?glabel .
+  ?gsec kd:sectionNumber ?gnum .
 }} WHERE {{
-  {{ BIND(?this AS ?r) }} UNION {{ ?r kd:dossier ?this }} UNION {{ ?this kd:hasQualification ?r }}
-  UNION {{ ?this kd:basedOn ?r }} UNION {{ ?this kd:justification/dcterms:hasPart ?r }}
-  {{ ?r ?p ?o .
-     OPTIONAL {{
-       ?o ?p2 ?o2 .
-       FILTER(isLiteral(?o2) || ?p2 IN (rdf:type, kd:section, kd:stakeholder, kd:stakeholderRole, kd:mboLevel,
-                                        skos:inScheme, kd:trendTheme, kd:minimumLevel, kd:tickedLevel,
-                                        kd:statedIn, kd:skill, kd:horizon, kd:statementKind))
-       OPTIONAL {{ ?o2 ?p3 ?o3 . FILTER(?p3 IN (rdfs:label, skos:prefLabel, skos:notation, kd:sectionNumber,
-                                                kd:levelNumber, kd:rank, kd:page, kd:section)) }}
-     }} }}
-  UNION
-  {{ GRAPH ?g {{ ?r ?gp ?go }} ?g kd:section ?gs }}
+  {{
+    {{ BIND(?this AS ?r) }} UNION {{ ?r kd:dossier ?this }} UNION {{ ?this kd:hasQualification ?r }}
+    UNION {{ ?this kd:basedOn ?r }} UNION {{ ?this kd:justification/dcterms:hasPart ?r }}
+    {{ ?r ?p ?o .
+       OPTIONAL {{
+         ?o ?p2 ?o2 .
+         FILTER(isLiteral(?o2) || ?p2 IN (rdf:type, kd:section, kd:stakeholder, kd:stakeholderRole,
+                                          kd:mboLevel, skos:inScheme, kd:trendTheme, kd:minimumLevel,
+                                          kd:tickedLevel, kd:statedIn, kd:skill, kd:horizon,
+                                          kd:statementKind))
+         OPTIONAL {{ ?o2 ?p3 ?o3 . FILTER(?p3 IN (rdfs:label, skos:prefLabel, skos:notation, kd:sectionNumber,
+                                                  kd:levelNumber, kd:rank, kd:page, kd:section)) }}
+       }} }}
+    UNION
+    {{ GRAPH ?g {{ ?r ?sp ?so }} BIND(?r AS ?ps) }}
+    UNION
+    {{ ?r kd:hasRequirement ?ps . GRAPH ?g {{ ?ps ?sp ?so }} }}
+  }}
+  UNION {{ ?g kd:section ?gsec ; kd:page ?gpage . ?gsec kd:sectionNumber ?gnum }}
+  UNION {{ ?g a kd:Interpretation . BIND(kd:Interpretation AS ?gtype) OPTIONAL {{ ?g kd:reason ?greason }} }}
+  UNION {{ ?g a kd:SourceDocument . FILTER(STRSTARTS(STR(?g), "{base}id/external-source/"))
+           ?g rdfs:label ?glabel }}
 }}
 """
 
 
 def bundle_query(base: str, iri: str) -> Query:
-    return Query.bound(BUNDLE.format(kd=f"{base}def/kd#", stated_in=STATED_IN), {"this": ox.NamedNode(iri)})
+    return Query.bound(
+        BUNDLE.format(kd=f"{base}def/kd#", st=STATEMENT, base=base), {"this": ox.NamedNode(iri)}
+    )
 
 
 @dataclass(frozen=True)
@@ -70,23 +88,15 @@ class Ref:
     iri: str = ""
 
 
-@dataclass(frozen=True)
-class Src:
-    """A link to a source location: section and page."""
-
-    href: str
-    section: int
-    page: int
-
-
 @dataclass
 class Item:
     """One fact of the page: a resource, its text, the details the block shows, and its sources."""
 
     ref: Ref
     text: str = ""
-    sources: list[Src] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
     details: list[tuple[str, list[Ref | str]]] = field(default_factory=list)  # (label, values)
+    cited: dict[str, list[Source]] = field(default_factory=dict)  # detail key -> sources the item's lack
     kind: str = ""
     date: str = ""
     position: int = 0
@@ -102,7 +112,7 @@ class CefrTable:
     cells: dict[
         tuple[str, str], list[tuple[Ref, Ref, bool]]
     ]  # (level, skill) -> (requirement, statement, differs)
-    conflicts: list[tuple[Ref, list[tuple[Ref, Ref, list[Src]]]]]  # skill -> (level, statement, sources)
+    conflicts: list[tuple[Ref, list[tuple[Ref, Ref, list[Source]]]]]  # skill -> (level, statement, sources)
     ticks: set[tuple[str, str]] = field(default_factory=set)  # (level, skill) the source's table ticks
 
 
@@ -127,27 +137,63 @@ class Section:
 
 @dataclass
 class Qualification:
+    """A row of the qualifications table; ``sources`` cites each level statement's own graphs:
+    (word keys of the levels, their sources), levels with the same sources together."""
+
     ref: Ref
     levels: list[tuple[str, Ref | None]]  # (word key, level)
-    sources: list[Src]
+    sources: list[tuple[list[str], list[Source]]]
 
 
 @dataclass
 class DossierPage:
     ref: Ref
     title: str
-    facts: list[tuple[str, list[Ref | str], list[Src]]]  # (word key, values, sources)
+    facts: list[tuple[str, list[Ref | str], list[Source]]]  # (word key, values, sources)
     qualifications: list[Qualification]
     sections: list[Section]
     route_dossier_iri: str
 
 
 class Graph(Index):
-    """The bundle, indexed for the page: values, texts and labels in the page's language."""
+    """The bundle, indexed for the page: values, texts and labels in the page's language, and the
+    graphs each statement sits in (a source location, an outside source or an interpretation)."""
 
-    def __init__(self, triples: list[ox.Triple], lang: str, local: Callable[[str], str]):
+    def __init__(self, triples: list[ox.Triple], lang: str, local: Callable[[str], str], kd: str):
         super().__init__(triples)
-        self.lang, self.local = lang, local
+        self.lang, self.local, self.kd = lang, local, kd
+        parts: dict[object, dict[str, object]] = {}
+        for t in triples:
+            if isinstance(t.subject, ox.BlankNode) and t.predicate.value.startswith(STATEMENT):
+                parts.setdefault(t.subject, {})[t.predicate.value[len(STATEMENT) :]] = t.object
+        self.statements: dict[tuple[str, str, str], set[Source]] = {}
+        self.located: dict[str, set[Source]] = {}  # subject -> the graphs of its statements
+        graphs: dict[str, Source | None] = {}
+        for part in parts.values():
+            if len(part) < 4:  # (a graph's description, which binds no statement)
+                continue
+            g = part["g"].value  # type: ignore[attr-defined]
+            if g not in graphs:
+                graphs[g] = self._graph(g)
+            if graphs[g] is not None:
+                key = (part["s"].value, part["p"].value, node_key(part["o"]))  # type: ignore[attr-defined]
+                self.statements.setdefault(key, set()).add(graphs[g])  # type: ignore[arg-type]
+                self.located.setdefault(key[0], set()).add(graphs[g])  # type: ignore[arg-type]
+
+    def _graph(self, g: str) -> Source | None:
+        """What a reader is told about a graph: section and page, reason, or the outside source's name."""
+        section, page = self.one(g, self.kd + "section"), self.number(g, self.kd + "page")
+        number = self.number(section, self.kd + "sectionNumber") if section else None
+        if number is not None and page is not None:
+            return Source(g, number, page)
+        if self.kd + "Interpretation" in self.iris(g, RDF_TYPE):
+            return Source(g, reason=self.text(g, self.kd + "reason") or None)
+        if "/id/external-source/" in g:
+            return Source(g, label=self.text(g, RDFS + "label") or g.rsplit("/", 1)[-1])
+        return None
+
+    kd = ""
+    conflicts: list[str] = []  # noqa: RUF012  (set per page by build)
 
     def one(self, subject: str, predicate: str) -> str | None:
         found = self.iris(subject, predicate)
@@ -173,38 +219,46 @@ class Graph(Index):
             return f"{self.label(org)} — {self.label(role)}"
         return subject.rsplit("/", 1)[-1]
 
-    kd = ""
-    conflicts: list[str] = []  # noqa: RUF012  (set per page by build)
-
     def ref(self, iri: str) -> Ref:
         return Ref(self.local(iri), self.label(iri), iri)
 
-    def sources(self, subject: str) -> list[Src]:
-        found = set()
-        for location in self.iris(subject, STATED_IN):
-            section, page = self.one(location, self.kd + "section"), self.number(location, self.kd + "page")
-            number = self.number(section, self.kd + "sectionNumber") if section else None
-            if number is not None and page is not None:
-                found.add(Src(self.local(location), number, page))
-        return sorted(found, key=lambda s: (s.section, s.page))
+    def stated(self, subject: str, predicate: str, value: object | None = None) -> list[Source]:
+        """The graphs of the statement(s) ``subject predicate value`` (any value if None)."""
+        found: set[Source] = set()
+        for node in self.values(subject, predicate) if value is None else [value]:
+            key = node_key(ox.NamedNode(node) if isinstance(node, str) else node)
+            found |= self.statements.get((subject, predicate, key), set())
+        return ordered(found)
+
+    def sources(self, subject: str) -> list[Source]:
+        """The source locations of all statements about ``subject``: the sections it is placed in."""
+        return ordered({s for s in self.located.get(subject, set()) if s.section is not None})
+
+    def introduced(self, subject: str) -> list[Source]:
+        """Where ``subject`` itself is stated: the graphs of its type, its text and its names in the
+        source's language (an English name is a translation, a note on the name, not on the thing)."""
+        found: set[Source] = set()
+        for predicate in (RDF_TYPE, self.kd + "text", self.kd + "statedAs", *NAMES):
+            for value in self.values(subject, predicate):
+                if not (isinstance(value, ox.Literal) and value.language not in (None, "", "nl")):
+                    found |= set(self.stated(subject, predicate, value))
+        return ordered(found)
 
 
-def build(
-    iri: str,
-    ntriples: bytes,
-    base: str,
-    lang: str,
-    local: Callable[[str], str],
-    statement_sources: Mapping[tuple[str, str, str], list] | None = None,
-) -> DossierPage:
-    """The page model; ``statement_sources`` (linked_data.statement_sources of the dossier) gives the
-    section and page of each of the dossier's own statements, for the facts at the top."""
-    graph = Graph(parse_ntriples(ntriples), lang, local)
-    kd = graph.kd = f"{base}def/kd#"
+NAMES = (SKOS + "prefLabel", RDFS + "label", DCT + "title")
+
+
+def ordered(sources: set[Source] | list[Source]) -> list[Source]:
+    """Source locations by section and page, then outside sources and interpretations."""
+    return sorted(set(sources), key=lambda s: (s.section is None, s.section or 0, s.page or 0, s.iri))
+
+
+def build(iri: str, ntriples: bytes, base: str, lang: str, local: Callable[[str], str]) -> DossierPage:
+    """The page model; every fact cites the graphs of its own statement (PROVENANCE.md)."""
+    kd = f"{base}def/kd#"
+    graph = Graph(parse_ntriples(ntriples), lang, local, kd)
     members = [s for s in graph.out if iri in graph.iris(s, kd + "dossier") and s != iri]
-    facts: list[tuple[str, list[Ref | str], list[Src]]] = []
-    own = graph.sources(iri)
-    front = [s for s in own if s.section == 0] or own
+    facts: list[tuple[str, list[Ref | str], list[Source]]] = []
     for key, predicate in (
         ("valid_from", "validFrom"),
         ("lead", "leadOrganisation"),
@@ -214,27 +268,10 @@ def build(
         values: list[Ref | str] = [graph.ref(v) for v in graph.iris(iri, kd + predicate)] or (
             [graph.text(iri, kd + predicate)] if graph.text(iri, kd + predicate) else []
         )
-        stated = [
-            Src(local(source.iri), source.section, source.page)
-            for value in graph.values(iri, kd + predicate)
-            for source in (statement_sources or {}).get(("out", kd + predicate, node_key(value)), [])
-            if source.section is not None
-        ]
         if values:
-            facts.append((key, values, sorted(set(stated), key=lambda s: (s.section, s.page)) or front))
+            facts.append((key, values, graph.stated(iri, kd + predicate)))
     qualifications = sorted(
-        (
-            Qualification(
-                graph.ref(q),
-                [
-                    ("mbo_level", _level(graph, q, kd + "mboLevel")),
-                    ("nlqf_level", _level(graph, q, kd + "nlqfLevel")),
-                    ("eqf_level", _level(graph, q, kd + "eqfLevel")),
-                ],
-                graph.sources(q),
-            )
-            for q in graph.iris(iri, kd + "hasQualification")
-        ),
+        (_qualification(graph, q) for q in graph.iris(iri, kd + "hasQualification")),
         key=lambda q: (graph.number(q.ref.iri, kd + "position") or 99, q.ref.label),
     )
     sections: dict[int, Section] = {}
@@ -256,7 +293,7 @@ def build(
             about = graph.one(member, kd + "aboutSection")
             number = graph.number(about, kd + "sectionNumber") if about else None
         else:
-            numbers = [s.section for s in graph.sources(member) if s.section > 0]
+            numbers = [s.section for s in graph.sources(member) if s.section]
             number = min(numbers) if numbers else None
         if number is None:
             number = max(sections) if sections else 14
@@ -284,14 +321,19 @@ def build(
         if based:
             sections[1].blocks.insert(0, Block("list", sorted(based, key=lambda i: i.ref.label)))
     if 10 in sections:
-        change = [graph.ref(c) for c in graph.iris(iri, kd + "changeCategory")]
-        predecessors = [graph.ref(p) for p in graph.iris(iri, kd + "predecessor")]
-        details = [("change_category", change), ("predecessors", predecessors)]
-        in_section = [src for src in own if src.section == 10] or own
-        sections[10].blocks.insert(
-            0,
-            Block("facts", [Item(graph.ref(iri), details=[d for d in details if d[1]], sources=in_section)]),
-        )
+        item = Item(graph.ref(iri))
+        for key, predicate in (("change_category", "changeCategory"), ("predecessors", "predecessor")):
+            values: list[Ref | str] = [graph.ref(v) for v in graph.iris(iri, kd + predicate)]
+            if values:
+                item.details.append((key, values))
+                item.cited[key] = graph.stated(iri, kd + predicate)
+        sections[10].blocks.insert(0, Block("facts", [item]))
+    for section in sections.values():
+        for block in section.blocks:
+            for item in [*block.items, *(i for _, items in block.groups for i in items)]:
+                _cite_details(graph, item)
+        for item in section.not_applicable:
+            _cite_details(graph, item)
     return DossierPage(
         graph.ref(iri),
         graph.label(iri),
@@ -332,6 +374,51 @@ def _collect(placed: dict[int, dict[str, list[str]]], kind: str) -> None:
     placed[home][kind] = gathered
 
 
+PROV = "http://www.w3.org/ns/prov#"
+DETAIL_PREDICATES = {  # a detail's key -> the predicates (kd: unless a full IRI) whose statements it shows
+    "technologies": ("mentionsTechnology",),
+    "theme": ("trendTheme",),
+    "horizon": ("horizon", "horizonText", "horizonMinYears", "horizonMaxYears"),
+    "status_text": ("statusText", "expectedRole"),
+    "from": ("routeFrom",),
+    "to": ("routeTo",),
+    "training_provider": ("trainingProvider",),
+    "who": ("who", "actor"),
+    "qualifications": ("appliesTo",),
+    "year": ("publicationYear",),
+    "note": (SKOS + "editorialNote",),
+    "attributed": (PROV + "wasAttributedTo",),
+}
+
+
+def _cite_details(graph: Graph, item: Item) -> None:
+    """Each detail whose statements sit in graphs other than the item's own cites those graphs, so
+    an outside fact or the modeller's reading is never shown under the item's page of the source."""
+    for key, _ in item.details:
+        if key in item.cited or key == "involvements":
+            continue
+        predicates = [p if ":" in p else graph.kd + p for p in DETAIL_PREDICATES.get(key, (key,))]
+        found = {s for p in predicates for s in graph.stated(item.ref.iri, p)}
+        if not found <= set(item.sources):
+            item.cited[key] = ordered(found)
+
+
+LEVELS = (("mbo_level", "mboLevel"), ("nlqf_level", "nlqfLevel"), ("eqf_level", "eqfLevel"))
+
+
+def _qualification(graph: Graph, qualification: str) -> Qualification:
+    """A qualification with its levels, each level cited by the graphs of its own statement: the
+    source's page where it states the level, else the outside source (never the page that names
+    the qualification)."""
+    levels = [(key, _level(graph, qualification, graph.kd + predicate)) for key, predicate in LEVELS]
+    cited: dict[tuple[Source, ...], list[str]] = {}
+    for key, predicate in LEVELS:
+        found = tuple(graph.stated(qualification, graph.kd + predicate))
+        if found:
+            cited.setdefault(found, []).append(key)
+    return Qualification(graph.ref(qualification), levels, [(keys, list(s)) for s, keys in cited.items()])
+
+
 def _level(graph: Graph, subject: str, predicate: str) -> Ref | None:
     level = graph.one(subject, predicate)
     if level is None:
@@ -349,7 +436,7 @@ def _item(graph: Graph, resource: str) -> Item:
     return Item(
         graph.ref(resource),
         graph.text(resource, graph.kd + "text"),
-        graph.sources(resource),
+        graph.introduced(resource) or graph.sources(resource),
         kind=sorted(kinds)[0] if kinds else "",
         date=graph.text(resource, DCT + "date"),
         position=graph.number(resource, graph.kd + "position") or 0,
@@ -529,7 +616,7 @@ def _language(graph: Graph, kind: str, resources: list[str]) -> Block:
                         (
                             graph.ref(level),
                             graph.ref(statement),
-                            graph.sources(req) or graph.sources(statement),
+                            graph.stated(req, kd + "minimumLevel", level),
                         )
                     )
             skill = graph.one(conflict, kd + "skill")
@@ -624,9 +711,7 @@ def _stakeholders(graph: Graph, kind: str, resources: list[str]) -> Block:
             org, Item(graph.ref(org), details=[("involvements", [])])
         )
         item.details[0][1].append(graph.ref(resource))
-        item.sources = sorted(
-            set(item.sources) | set(graph.sources(resource)), key=lambda s: (s.section, s.page)
-        )
+        item.sources = ordered({*item.sources, *graph.introduced(resource)})
     groups = [
         (graph.ref(role), sorted(orgs.values(), key=lambda i: i.ref.label.lower()))
         for role, orgs in sorted(roles.items(), key=lambda kv: graph.label(kv[0]))

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from markupsafe import Markup, escape
 
 from .. import diagram, documents, dossier_page, ontology_docs
-from ..linked_data import Description, build, describe_query, sources_query, statement_sources
+from ..linked_data import Description, build, describe_query, sources_query
 from ..query import media
 from ..query.engine import TRANSPORT, Answer, Query
 from ..query.errors import QueryPathError
@@ -38,7 +38,9 @@ def base() -> str:
     return runtime().config.base
 
 
+@blueprint.app_template_global("local")
 def local_href(iri: str) -> str:
+    """The path of one of our IRIs on this server (others stay as they are); pages link with it."""
     return "/" + iri[len(base()) :] if iri.startswith(base()) else iri
 
 
@@ -141,7 +143,6 @@ def document(kind: str, rest: str) -> Response:
             base(),
             lang,
             local_href,
-            statement_sources(source_rows, lang),
         )
         html = render_template(
             "dossier.html",
@@ -150,6 +151,7 @@ def document(kind: str, rest: str) -> Response:
             path=path,
             sparql_link=sparql_link(iri),
             diagram=dossier_diagram(page, lang),
+            seen=[],  # the interpretations whose reason the page has given (not repeated)
         )
         return Response(html, content_type="text/html; charset=utf-8", headers=headers)
     html = render_template(
@@ -162,6 +164,7 @@ def document(kind: str, rest: str) -> Response:
         sparql_link=sparql_link(iri),
         breadcrumbs=breadcrumbs(description),
         diagram=route_diagram(description, lang),
+        seen=[],  # the interpretations whose reason the page has given (not repeated)
     )
     return Response(html, content_type="text/html; charset=utf-8", headers=headers)
 

@@ -32,7 +32,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "property": ("eigenschap", "property"),
     "value": ("waarde", "value"),
     "source": ("bron", "source"),
-    "sources": ("Bron", "Source"),
+    "sources": ("In de bron", "In the source"),  # where the resource is named; each row cites its own
     "incoming": ("Verwijzingen hierheen", "Links to this resource"),
     "from": ("van", "from"),
     "via": ("via eigenschap", "via property"),
@@ -63,6 +63,8 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "contents": ("Inhoud", "Contents"),
     "skill": ("vaardigheid", "skill"),
     "level": ("niveau", "level"),
+    "level_source": ("bron van de niveaus", "source of the levels"),
+    "reason_above": ("reden hierboven", "reason given above"),
     "conflicts": ("Tegenstrijdige uitspraken", "Conflicting statements"),
     "conflict_note": (
         "De bron noemt voor dezelfde vaardigheid verschillende niveaus; die staan hier naast elkaar.",
