@@ -62,7 +62,7 @@ def engine_for(
     """
     if served.backend:
         client = SparqlClient(Endpoints.oxigraph(served.backend), timeout=deadline or 3600)
-        return RemoteEngine(client, served.graph, config.max_result_bytes)
+        return RemoteEngine(client, served.graph, config.max_result_bytes, served.graphs)
     if deadline is None:
         return EmbeddedEngine.open(served.store_path, config.max_result_bytes)
     confine = None if networked or not network_isolation() else isolation.isolate_network
