@@ -542,11 +542,13 @@ def publish(
     data: Sequence[Path],
     base: str,
 ) -> None:
-    """Load the validated graph into an external SPARQL store, one named graph per version.
+    """Load the validated graph into an external SPARQL store, with its provenance graphs.
 
-    The data must conform (exit 1 otherwise). It is PUT into {base}graph/{version} (Graph Store
-    Protocol), the triple count is verified, and only then is the pointer graph
-    {base}graph/current switched to it in one update. Older versions stay in the store.
+    The data must conform (exit 1 otherwise). The merged graph is PUT into {base}graph/{version}
+    and each provenance graph into {base}graph/{version}/... (Graph Store Protocol), the triple
+    counts are verified, and only then, in one update, are the provenance graphs copied to their
+    own IRIs and the pointer graph {base}graph/current switched. Older versions keep their
+    merged graph and their copies (see the README: an external store).
 
     Any SPARQL 1.1 store with the Graph Store Protocol will do. Oxigraph's server is not
     installed with kdgraph; it comes with the oxigraph package (pip install oxigraph):

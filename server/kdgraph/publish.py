@@ -23,7 +23,6 @@ than the wrong sources). Publishing it again makes it current, whole.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -101,13 +100,12 @@ def publish(graph: KnowledgeGraph, endpoints: Endpoints, base: str) -> str:
         if isinstance(quad.graph_name, ox.NamedNode):
             by_graph[quad.graph_name.value].append(quad.triple)
     copies = {g: version_copy(base, graph.version, g) for g in graph.graphs}
-    sent = Counter({target: len(graph)})
-    sent.update({copies[g]: len(triples) for g, triples in by_graph.items()})
+    sent = {target: len(graph), **{copies[g]: len(triples) for g, triples in by_graph.items()}}
     try:
         client.put_graph(target, _ntriples(graph.triples), timeout=3600)
         for name, triples in by_graph.items():
             client.put_graph(copies[name], _ntriples(triples), timeout=3600)
-        _verify(client, dict(sent), "the current version was not switched")
+        _verify(client, sent, "the current version was not switched")
         pointer = pointer_graph(base)
         parts = "".join(f" ; <{HAS_PART}> <{g}>" for g in graph.graphs)
         client.update(
