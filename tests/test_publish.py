@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 import rdflib
 import requests
@@ -198,6 +199,12 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
         dump = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=60)
         assert dump.status_code == 200
         assert len(rdflib.Graph().parse(data=dump.text, format="turtle")) == health["data_triples"]
+        # the quad dump carries the provenance graphs, as the embedded server's does
+        trig = requests.get(f"{server.url}/dumps/kdgraph.trig", timeout=60)
+        assert trig.status_code == 200
+        assert set(pyoxigraph.parse(trig.content, format=pyoxigraph.RdfFormat.TRIG)) == set(
+            load_graph().quads
+        )
         void = rdflib.Graph().parse(
             data=requests.get(f"{server.url}/dataset", headers={"Accept": "text/turtle"}, timeout=30).text,
             format="turtle",
