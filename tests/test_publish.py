@@ -10,16 +10,20 @@ import sys
 import time
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 import rdflib
 import requests
 
+from kdgraph.loading import load_graph
+from kdgraph.publish import Endpoints, SparqlClient, named_graphs_of
 from kdgraph.resources import bundled_paths
 
 from .conftest import RENAMED_DOSSIER, edited_data
 from .server_process import KDGRAPH
 from .test_competency_queries import EXPECTED
 
+BASE = "https://w3id.org/kdgraph/"
 NAMES = sorted(p.stem for p in bundled_paths().queries.glob("*.rq"))
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
 
@@ -111,7 +115,35 @@ def test_a_new_version_switches_atomically_and_old_versions_stay(store, tmp_path
         )
         for g in (first, second)
     ]
-    assert sizes[0] == sizes[1] > 3000  # the old version is still there, whole
+    assert sizes[0] == sizes[1] > 3000  # the old version's merged graph is still there, whole
+    # its provenance graphs are kept aside under version-scoped names; under their own IRIs
+    # the graphs are the current version's, so a query on the old version sees no named graphs
+    location = "https://w3id.org/kdgraph/id/location/productietechniek-s12-p9"
+    kept = f"{first}/id/location/productietechniek-s12-p9"
+    ask = "ASK {{ GRAPH <{}> {{ ?s ?p ?o }} }}"
+    for graph in (kept, location):
+        assert requests.post(
+            f"{store}/query",
+            data={"query": ask.format(graph)},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        ).json()["boolean"], graph
+    client = SparqlClient(Endpoints.oxigraph(store))
+    assert named_graphs_of(client, BASE, second) == load_graph([data]).graphs
+    assert named_graphs_of(client, BASE, first) == []
+    cq04 = kdgraph(
+        "query",
+        "cq04-organisations-roles",
+        "--format",
+        "csv",
+        "--endpoint",
+        f"{store}/query",
+        "--graph",
+        first,
+    )
+    # the old version's merged graph answers, but without its interpretation graphs
+    assert cq04.returncode == 0 and "penvoerder" in cq04.stdout and "interpretation/" not in cq04.stdout
+    client.close()
 
 
 def test_non_conforming_data_is_not_published(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -137,7 +169,9 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
     graph = current(store)
     with ServerProcess(["--sparql-backend", store, "--workers", "2"], tmp_path / "state") as server:
         health = requests.get(f"{server.url}/health", timeout=30).json()
-        assert health["graphs"] == [graph] and health["triples"] > 3000
+        # the served version's merged graph by default, its provenance graphs as named graphs
+        assert health["version"] == graph.rsplit("/", 1)[-1] and health["triples"] > 3000
+        assert health["graphs"] == load_graph().graphs
         for name in NAMES:
             params, columns, expected = EXPECTED[name]
             response = requests.get(
@@ -150,6 +184,8 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
             f"{server.url}/id/qualification/productietechnicus", headers={"Accept": "text/html"}, timeout=30
         )
         assert page.status_code == 200 and "<h1>Productietechnicus</h1>" in page.text
+        # per-statement sources, from the provenance graphs the publish put under their own IRIs
+        assert "sectie 12, pagina 9" in page.text and "voorwerk, pagina 1" in page.text
         refused = requests.get(
             f"{server.url}/sparql",
             params={"query": "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }"},
@@ -163,6 +199,12 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
         dump = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=60)
         assert dump.status_code == 200
         assert len(rdflib.Graph().parse(data=dump.text, format="turtle")) == health["data_triples"]
+        # the quad dump carries the provenance graphs, as the embedded server's does
+        trig = requests.get(f"{server.url}/dumps/kdgraph.trig", timeout=60)
+        assert trig.status_code == 200
+        assert set(pyoxigraph.parse(trig.content, format=pyoxigraph.RdfFormat.TRIG)) == set(
+            load_graph().quads
+        )
         void = rdflib.Graph().parse(
             data=requests.get(f"{server.url}/dataset", headers={"Accept": "text/turtle"}, timeout=30).text,
             format="turtle",
@@ -174,7 +216,7 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
         assert kdgraph("publish", "--to", store, "--data", str(data)).returncode == 0
         server.hup()
         deadline = time.monotonic() + 30
-        while requests.get(f"{server.url}/health", timeout=30).json()["graphs"] == [graph]:
+        while requests.get(f"{server.url}/health", timeout=30).json()["version"] == health["version"]:
             assert time.monotonic() < deadline, "the server never switched to the new version"
             time.sleep(0.1)
         page = requests.get(
@@ -182,3 +224,7 @@ def test_serve_on_the_published_store(store, tmp_path: Path) -> None:  # type: i
         )
         heading = page.text[page.text.index("<h1>") : page.text.index("</h1>") + 5]
         assert heading == "<h1>Productietechniek (herzien)</h1>", heading
+        page = requests.get(
+            f"{server.url}/id/qualification/productietechnicus", headers={"Accept": "text/html"}, timeout=30
+        )
+        assert "sectie 12, pagina 9" in page.text and "voorwerk, pagina 1" in page.text

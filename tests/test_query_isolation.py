@@ -122,3 +122,59 @@ def test_route_sends_only_fully_allow_listed_federation_to_the_networked_engine(
     assert route(["https://query.wikidata.org/sparql", "http://127.0.0.1/"], allowed) is Route.ISOLATED
     assert route(["https://query.wikidata.org/sparql", None], allowed) is Route.ISOLATED
     assert route(["https://query.wikidata.org/sparql"], frozenset()) is Route.ISOLATED
+
+
+SIMULATED_REFUSAL = '''
+"""Loaded by the server process under test only: unshare refused, as under a strict seccomp profile."""
+import kdgraph.query.isolation as isolation
+
+
+def refused():
+    raise isolation.IsolationUnavailable("unshare(CLONE_NEWNET): Operation not permitted (simulated)")
+
+
+isolation.isolate_network = refused
+'''
+
+
+def test_health_says_when_engines_could_not_be_isolated(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the server only logged that engines had network; /health must say it too."""
+    import requests
+
+    from .server_process import ServerProcess
+
+    (tmp_path / "simulate").mkdir()
+    (tmp_path / "simulate" / "sitecustomize.py").write_text(SIMULATED_REFUSAL, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "simulate"))
+    with ServerProcess([], tmp_path / "state") as server:
+        health = requests.get(f"{server.url}/health", timeout=30).json()
+        assert health["network_isolation"] is False
+        assert health["network_isolation_problem"] == (
+            "engines run WITH network access: only the pre-check refuses SERVICE "
+            "(unshare(CLONE_NEWNET): Operation not permitted (simulated))"
+        )
+        # the pre-check still refuses SERVICE, and ordinary queries still answer
+        refused = requests.get(
+            f"{server.url}/sparql",
+            params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"},
+            timeout=30,
+        )
+        assert refused.status_code == 403
+        ask = requests.get(
+            f"{server.url}/sparql",
+            params={"query": "ASK { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
+        assert ask.json()["boolean"] is True
+
+
+@needs_isolation
+def test_health_says_engines_are_isolated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import requests
+
+    from .server_process import ServerProcess
+
+    with ServerProcess([], tmp_path / "state") as server:
+        health = requests.get(f"{server.url}/health", timeout=30).json()
+        assert health["network_isolation"] is True and "network_isolation_problem" not in health

@@ -180,3 +180,20 @@ def test_limits_give_400_saying_what_to_fix() -> None:
 def test_positions_point_into_the_text_as_sent() -> None:
     (call,) = scan(f"SELECT *\nWHERE {{\n  SERVICE <{EVIL}> {{}} }}").services
     assert (call.line, call.column) == (3, 3)
+
+
+def test_whitespace_and_comments_at_the_end_are_no_token() -> None:
+    """Regression for the faster tokenizer, which skips whitespace and comments inside each match:
+    text that ends in them yields no token (not an 'other' one), and offsets are the tokens' own."""
+    from kdgraph.query.lexer import _Reading
+
+    tokens = _Reading("ASK # c\n { 1.e5 1. .5 }  # end \r\n ", engine_keywords=True).tokens()
+    assert tokens == [
+        ("name", "ASK", 0),
+        ("open", "{", 9),
+        ("number", "1.e5", 11),
+        ("number", "1", 16),
+        ("separator", ".", 17),
+        ("number", ".5", 19),
+        ("close", "}", 22),
+    ]

@@ -139,6 +139,15 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return params
 
 
+def _remote_engine(endpoint: str, graph: str | None, base: str) -> RemoteEngine:
+    """The engine on ``endpoint``; on a version ``graph`` made by ``kdgraph publish``, with that
+    version's provenance graphs as named graphs if it is current (none if it is older: publish)."""
+    from .publish import named_graphs_of
+
+    client = SparqlClient(Endpoints(endpoint), timeout=300)
+    return RemoteEngine(client, graph, named_graphs=named_graphs_of(client, base, graph) if graph else ())
+
+
 def _list_queries(queries: dict[str, SavedQuery], lang: str) -> None:
     for query in queries.values():
         params = ", ".join(f"{p.name}{'' if p.required else '?'}:{p.type}" for p in query.parameters)
@@ -202,7 +211,8 @@ def _print_table(result: SelectResult, base: str) -> None:
     "default_graph",
     metavar="IRI",
     default=None,
-    help="With --endpoint: the graph to query as default graph (e.g. a version made by kdgraph publish).",
+    help="With --endpoint: the graph to query as default graph (e.g. a version made by kdgraph publish; "
+    "if it is the current one, its provenance graphs are the named graphs).",
 )
 @data_option
 @base_option
@@ -237,12 +247,12 @@ def query(
     if name not in queries:
         fail(f"no saved query named {name!r}; `kdgraph query --list` shows them")
     saved = queries[name]
-    engine: Engine = (
-        RemoteEngine(SparqlClient(Endpoints(endpoint), timeout=300), default_graph)
-        if endpoint
-        else EmbeddedEngine.of_quads(load_or_fail(data, base).quads)
-    )
     try:
+        engine: Engine = (
+            _remote_engine(endpoint, default_graph, base)
+            if endpoint
+            else EmbeddedEngine.of_quads(load_or_fail(data, base).quads)
+        )
         query = saved.query(saved.bind(_parse_params(param_pairs)))
         if fmt == "table":
             result = engine.run(query)
@@ -532,11 +542,13 @@ def publish(
     data: Sequence[Path],
     base: str,
 ) -> None:
-    """Load the validated graph into an external SPARQL store, one named graph per version.
+    """Load the validated graph into an external SPARQL store, with its provenance graphs.
 
-    The data must conform (exit 1 otherwise). It is PUT into {base}graph/{version} (Graph Store
-    Protocol), the triple count is verified, and only then is the pointer graph
-    {base}graph/current switched to it in one update. Older versions stay in the store.
+    The data must conform (exit 1 otherwise). The merged graph is PUT into {base}graph/{version}
+    and each provenance graph into {base}graph/{version}/... (Graph Store Protocol), the triple
+    counts are verified, and only then, in one update, are the provenance graphs copied to their
+    own IRIs and the pointer graph {base}graph/current switched. Older versions keep their
+    merged graph and their copies (see the README: an external store).
 
     Any SPARQL 1.1 store with the Graph Store Protocol will do. Oxigraph's server is not
     installed with kdgraph; it comes with the oxigraph package (pip install oxigraph):

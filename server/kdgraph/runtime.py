@@ -43,13 +43,17 @@ def etag_for(version: str, query: Query, fmt: Format) -> str:
 log = logging.getLogger("kdgraph")
 
 
+NO_ISOLATION = "engines run WITH network access: only the pre-check refuses SERVICE"
+
+
 @functools.cache
-def network_isolation() -> bool:
-    """Whether engine processes can be cut off from the network here (tried once per process)."""
+def network_isolation_problem() -> str | None:
+    """Why engine processes cannot be cut off from the network here, or None (tried once per
+    process); logged, and said in /health."""
     problem = isolation.network_isolation_problem()
     if problem:
-        log.warning("kdgraph: engines run WITH network; only the pre-check refuses SERVICE: %s", problem)
-    return problem is None
+        log.warning("kdgraph: %s: %s", NO_ISOLATION, problem)
+    return problem
 
 
 def engine_for(
@@ -62,10 +66,10 @@ def engine_for(
     """
     if served.backend:
         client = SparqlClient(Endpoints.oxigraph(served.backend), timeout=deadline or 3600)
-        return RemoteEngine(client, served.graph, config.max_result_bytes)
+        return RemoteEngine(client, served.graph, config.max_result_bytes, served.graphs)
     if deadline is None:
         return EmbeddedEngine.open(served.store_path, config.max_result_bytes)
-    confine = None if networked or not network_isolation() else isolation.isolate_network
+    confine = None if networked or network_isolation_problem() else isolation.isolate_network
 
     def start() -> SupervisedEngine:
         return SupervisedEngine(

@@ -35,8 +35,8 @@ from .dataset_description import DUMPS
 from .forking import detach
 from .namespaces import prefixes
 from .openapi import DEFAULT_LIMIT
-from .query.engine import Answer, Engine, Query
-from .query.errors import QueryPathError
+from .query.engine import Answer, Engine, Query, SelectResult
+from .query.errors import EngineFailure, QueryPathError
 from .query.media import Wanted
 from .query.protocol import base_iri_for
 from .resources import bundled_paths
@@ -113,18 +113,29 @@ Writer = Callable[[BinaryIO, ox.RdfFormat, dict[str, str] | None], None]
 
 def _writer(engine: Engine, served: ServedData) -> Writer:
     """The on-disk store is dumped directly, streamed, without holding the graph in memory; an
-    external store's version graph is fetched once as N-Triples and re-serialised as a stream."""
+    external store's version graph (its default graph) and provenance graphs (its named graphs:
+    ``publish``) are fetched once and re-serialised, so its quad dumps carry the same quads."""
     if not served.backend:
         return _local_writer(ox.Store.read_only(served.store_path))
     query = Query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")  # the version graph is the default graph
     ntriples = engine.answer(query, Wanted.of("json", "nt")).body
+    named = engine.run(Query("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    if not isinstance(named, SelectResult):
+        raise EngineFailure("the SPARQL store answered a SELECT with something else")
+    quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in named.rows]  # type: ignore[arg-type]
 
     def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
-        if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):  # triples are quads of the default graph
+        extra = {"prefixes": names} if names else {}
+        if fmt == ox.RdfFormat.N_TRIPLES:
             handle.write(ntriples)
             return
         triples = (quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
-        ox.serialize(triples, handle, format=fmt, **({"prefixes": names} if names else {}))
+        if fmt not in QUAD_FORMATS:
+            ox.serialize(triples, handle, format=fmt, **extra)
+            return
+        stated = {quad.triple for quad in quads}  # as locally: the default graph's own triples only
+        only_default = (ox.Quad(t.subject, t.predicate, t.object) for t in triples if t not in stated)
+        ox.serialize([*quads, *only_default], handle, format=fmt, **extra)
 
     return writer
 

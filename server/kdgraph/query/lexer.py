@@ -113,12 +113,17 @@ _VARNAME = rf"[{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u204
 _EXPONENT = "[eE][+-]?[0-9]+"
 
 # One alternative per terminal, in the order longest-match needs (long strings before short,
-# numbers before '.', prefixed names before keywords, IRIREF before the '<' operator).
+# numbers before '.', prefixed names before keywords, IRIREF before the '<' operator); numbers
+# first, as no other terminal starts with a digit (or with '.' and a digit): the commonest token
+# of a long VALUES block is then found at the first try.
 # UCHAR is allowed in IRIs and strings for the engine's reading (no §19.2 replacement there).
+# Whitespace and comments are skipped inside each match, possessively, rather than matched as
+# tokens of their own: half as many matches in a long VALUES block, each one a token.
 _TOKEN = re.compile(
     rf"""
-    (?P<ws>[\x20\t\r\n]+)
-  | (?P<comment>\#[^\r\n]*)
+    (?:[\x20\t\r\n]|\#[^\r\n]*)*+
+    (?:
+    (?P<number>[0-9]+(?:\.[0-9]*{_EXPONENT}|{_EXPONENT}|\.[0-9]+)?|\.[0-9]+(?:{_EXPONENT})?)
   | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)
   | (?P<string>'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*'''
               |\"\"\"(?:(?:"|"")?(?:[^"\\]|{_ECHAR}|{_UCHAR}))*\"\"\"
@@ -127,7 +132,6 @@ _TOKEN = re.compile(
   | (?P<var>[?$]{_VARNAME})
   | (?P<bnode>_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)
   | (?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)
-  | (?P<number>[0-9]+\.[0-9]*{_EXPONENT}|\.[0-9]+{_EXPONENT}|[0-9]+{_EXPONENT}|[0-9]*\.[0-9]+|[0-9]+)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
   | (?P<operator>\^\^|\|\||&&|!=|<=|>=|[!=<>+\-*/|^])
@@ -135,6 +139,7 @@ _TOKEN = re.compile(
   | (?P<close>[}})\]])
   | (?P<separator>[.;,])
   | (?P<other>.)
+    )?
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -143,6 +148,7 @@ _CHAIN_KEYWORDS = frozenset({"UNION", "MINUS", "OPTIONAL", "BIND", "FILTER"})
 _PATTERN_CONTEXTS = frozenset("{[")
 _CLOSING = {"}": "{", ")": "(", "]": "["}
 _TERMS = frozenset({"iri", "string", "var", "bnode", "pname", "number", "name", "langtag"})
+_INERT = _TERMS - {"pname", "name"}  # terms that only matter as the token before a bracket
 
 
 def replace_codepoint_escapes(text: str) -> str:
@@ -178,9 +184,9 @@ class _Reading:
         reject it); the scan goes on after it.
         """
         return [
-            (match.lastgroup or "other", match.group(0), match.start())
+            (kind, match[kind], match.start(kind))
             for match in _TOKEN.finditer(self.text)
-            if match.lastgroup not in ("ws", "comment")
+            if (kind := match.lastgroup) is not None  # None: only whitespace and comments, at the end
         ]
 
     def where(self, offset: int) -> tuple[int, int]:
@@ -191,6 +197,8 @@ class _Reading:
         tokens = self.tokens()
         stack: list[str] = []
         for index, (kind, value, _) in enumerate(tokens):
+            if kind in _INERT:  # most tokens of a long VALUES block: nothing to count
+                continue
             if kind == "open":
                 stack.append(value)
                 self.depth = max(self.depth, len(stack))

@@ -10,6 +10,8 @@ query's form, and the Content-Type says which it was.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..saved_queries import with_values
 from . import media
 from .engine import TRANSPORT, Answer, Query, Result, decode
@@ -21,17 +23,25 @@ _BY_MEDIA_TYPE = {f.media_type: f for f in (*media.RESULT_FORMATS, *media.RDF_FO
 
 
 class RemoteEngine:
-    def __init__(self, client: SparqlClient, graph: str | None, max_bytes: int = 2**62):
-        """``graph``: the store's graph to serve as default (and named) graph; None: the store's own."""
+    def __init__(
+        self,
+        client: SparqlClient,
+        graph: str | None,
+        max_bytes: int = 2**62,
+        named_graphs: Sequence[str] = (),
+    ):
+        """``graph``: the store's graph to serve as default graph, with ``named_graphs`` as the named
+        graphs (a published version's provenance graphs: ``publish``); None: the store's own dataset."""
         self.client, self.graph, self.max_bytes = client, graph, max_bytes
+        self.named_graphs = tuple(named_graphs)
 
     def answer(self, query: Query, wanted: Wanted) -> Answer:
         text = with_values(query.text, dict(query.substitutions))
         if query.default_graphs is not None or query.named_graphs is not None:
             defaults, named = query.default_graphs or (), query.named_graphs or ()
         else:
-            # The served version graph is the default graph and also a named graph, as locally.
-            defaults = named = (self.graph,) if self.graph else ()
+            # as locally: the merged graph by default, the provenance graphs through GRAPH
+            defaults, named = ((self.graph,), self.named_graphs) if self.graph else ((), ())
         offered = [f for f in (wanted.results, wanted.rdf) if isinstance(f, Format)]
         # a kind the client refused is still asked for, last, so that the refusal is ours (406)
         fallbacks = [

@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify
 
 from ..data_state import warm_marker
+from ..runtime import NO_ISOLATION, network_isolation_problem
 from ..state_dir import StateDir
 
 blueprint = Blueprint("health", __name__)
@@ -52,10 +53,26 @@ def health():  # type: ignore[no-untyped-def]
             "warnings": served.warnings,
             "loaded_at": served.loaded_at,
             "graphs": served.graphs,
+            **_network_isolation(served),
             "warm": warm,
             "last_reload": last,
         }
     )
+
+
+def _network_isolation(served) -> dict:  # type: ignore[no-untyped-def]
+    """Whether this server's engines are cut off from the network (``query.isolation``).
+
+    Not a degraded state (nothing can be repaired by serving another version), but a guarantee
+    the operator must know is missing: without it only the pre-check keeps SERVICE out. None on
+    an external store, which evaluates the queries itself.
+    """
+    if served.backend:
+        return {"network_isolation": None}
+    problem = network_isolation_problem()
+    if problem is None:
+        return {"network_isolation": True}
+    return {"network_isolation": False, "network_isolation_problem": f"{NO_ISOLATION} ({problem})"}
 
 
 def _ask_for_rebuild(runtime) -> None:  # type: ignore[no-untyped-def]
