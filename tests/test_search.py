@@ -150,3 +150,10 @@ def test_html_shows_the_json_excerpt_with_the_term_marked(server) -> None:  # ty
     html = requests.get(f"{server.url}/search", params={"q": term}, timeout=30).text
     expected = f"{hit['text'][:start]}<mark>{hit['text'][start:end]}</mark>{hit['text'][end:]}"
     assert f'<span class="note excerpt">{expected}</span>' in html
+
+
+def test_excerpt_of_a_term_inside_a_word_starts_with_that_word(server) -> None:  # type: ignore[no-untyped-def]
+    hit = hit_for(search(server, q="abriek zonder licht")["hits"], AUTOMATION)
+    start, end = hit["text_match"]
+    assert hit["text"][start - 1 : end] == "fabriek zonder licht"
+    assert hit["text"].startswith("…") and hit["text"][1:].split(" ", 1)[0] == "eindstreven"
