@@ -19,7 +19,7 @@ MAX_TERM = 200
 def search_hits(term: str, lang: str) -> list[Hit]:
     """The ranked hits for ``term``; the one place this module asks the engine."""
     rt = runtime()
-    answer = rt.engine.answer(search_query(rt.config.base, term, lang), TRANSPORT)
+    answer = rt.engine.answer(search_query(rt.config.base, term), TRANSPORT)
     return rank(term, json.loads(answer.body)["results"]["bindings"], lang)
 
 
