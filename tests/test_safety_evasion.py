@@ -117,7 +117,9 @@ def assert_no_connection(listener: Listener, response: requests.Response) -> Non
     assert new == 0, f"the server connected to the listener {new} times: {listener.requests[-1:]}"
 
 
-def refused(server: ServerProcess, listener: Listener, query: str, statuses: tuple[int, ...] = (403,)) -> str:
+def assert_refused(
+    server: ServerProcess, listener: Listener, query: str, statuses: tuple[int, ...] = (403,)
+) -> str:
     response = post(server, query)
     assert response.status_code in statuses, (response.status_code, response.text)
     assert_no_connection(listener, response)
@@ -130,7 +132,7 @@ def refused(server: ServerProcess, listener: Listener, query: str, statuses: tup
 def test_regression_cr_comment_hides_service_from_the_check(server, listener) -> None:  # type: ignore[no-untyped-def]
     """Issue 11: rdflib ended the comment at LF only; SPARQL (and Oxigraph) end it at CR too."""
     query = f"SELECT * WHERE {{ BIND(1 AS ?x) #\r SERVICE <{listener.url}> {{ ?s ?p ?o }}\n }}"
-    text = refused(server, listener, query)
+    text = assert_refused(server, listener, query)
     assert "SERVICE" in text and listener.url in text
     for response in (
         requests.get(f"{server.url}/sparql", params={"query": query}, timeout=60),
@@ -145,7 +147,7 @@ def test_regression_cr_comment_hides_service_from_the_check(server, listener) ->
 
 @pytest.mark.parametrize("terminator", ["\r", "\n", "\r\n"], ids=["CR", "LF", "CRLF"])
 def test_service_after_a_comment_that_ends_is_refused(server, listener, terminator) -> None:  # type: ignore[no-untyped-def]
-    refused(
+    assert_refused(
         server, listener, f"SELECT * WHERE {{ BIND(1 AS ?x) #{terminator} SERVICE <{listener.url}> {{ }}\n}}"
     )
 
@@ -165,32 +167,32 @@ def test_service_behind_a_comment_that_does_not_end_is_no_call(server, listener,
 
 def test_codepoint_escape_in_the_keyword(server, listener) -> None:  # type: ignore[no-untyped-def]
     """§19.2 makes ``\\u0053ERVICE`` the keyword; pyoxigraph rejects it. 403 or 400, never a call."""
-    refused(server, listener, f"SELECT * WHERE {{ \\u0053ERVICE <{listener.url}> {{ }} }}", (403, 400))
+    assert_refused(server, listener, f"SELECT * WHERE {{ \\u0053ERVICE <{listener.url}> {{ }} }}", (403, 400))
 
 
 def test_codepoint_escape_in_the_middle_of_the_keyword(server, listener) -> None:  # type: ignore[no-untyped-def]
-    refused(server, listener, f"SELECT * WHERE {{ SER\\u0056ICE <{listener.url}> {{ }} }}", (403, 400))
+    assert_refused(server, listener, f"SELECT * WHERE {{ SER\\u0056ICE <{listener.url}> {{ }} }}", (403, 400))
 
 
 def test_service_glued_to_its_endpoint_and_group(server, listener) -> None:  # type: ignore[no-untyped-def]
-    refused(server, listener, f"SELECT*WHERE{{SERVICE<{listener.url}>{{?s ?p ?o}}}}")
-    refused(server, listener, f"SELECT*WHERE{{VALUES ?e{{<{listener.url}>}}SERVICE?e{{?s ?p ?o}}}}")
+    assert_refused(server, listener, f"SELECT*WHERE{{SERVICE<{listener.url}>{{?s ?p ?o}}}}")
+    assert_refused(server, listener, f"SELECT*WHERE{{VALUES ?e{{<{listener.url}>}}SERVICE?e{{?s ?p ?o}}}}")
 
 
 def test_service_in_having_and_order_by(server, listener) -> None:  # type: ignore[no-untyped-def]
     service = f"EXISTS {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"
-    refused(server, listener, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c }} HAVING({service})")
-    refused(server, listener, f"SELECT ?a WHERE {{ ?a ?b ?c }} ORDER BY ({service})")
+    assert_refused(server, listener, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c }} HAVING({service})")
+    assert_refused(server, listener, f"SELECT ?a WHERE {{ ?a ?b ?c }} ORDER BY ({service})")
 
 
 def test_codepoint_escape_in_the_iri(server, listener) -> None:  # type: ignore[no-untyped-def]
     escaped = listener.url.replace("sparql", "\\u0073parql")
-    refused(server, listener, f"SELECT * WHERE {{ SERVICE <{escaped}> {{ }} }}")
+    assert_refused(server, listener, f"SELECT * WHERE {{ SERVICE <{escaped}> {{ }} }}")
 
 
 def test_escape_that_opens_a_long_string_in_one_reading_only(server, listener) -> None:  # type: ignore[no-untyped-def]
     """'\\u0027' is "'" to pyoxigraph but ''' (a long string up to the comment) after §19.2."""
-    refused(
+    assert_refused(
         server, listener, f"SELECT * WHERE {{ BIND('\\u0027' AS ?a) SERVICE <{listener.url}> {{ }} #'''\n}}"
     )
 
@@ -217,12 +219,12 @@ PLACES = {
 @pytest.mark.parametrize("place", list(PLACES))
 def test_service_nested_anywhere_is_refused(server, listener, place) -> None:  # type: ignore[no-untyped-def]
     pattern = PLACES[place].format(s=f"SERVICE <{listener.url}> {{ ?s ?p ?o }}")
-    refused(server, listener, f"SELECT * WHERE {{ {pattern} }}")
+    assert_refused(server, listener, f"SELECT * WHERE {{ {pattern} }}")
 
 
 @pytest.mark.parametrize("form", ["ASK WHERE", "CONSTRUCT WHERE", "DESCRIBE ?s WHERE"])
 def test_service_in_every_query_form_is_refused(server, listener, form) -> None:  # type: ignore[no-untyped-def]
-    refused(server, listener, f"{form} {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")
+    assert_refused(server, listener, f"{form} {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")
 
 
 @pytest.mark.parametrize(
@@ -238,7 +240,7 @@ def test_service_in_every_query_form_is_refused(server, listener, form) -> None:
     ],
 )
 def test_service_in_any_case_and_silent_is_refused(server, listener, keyword) -> None:  # type: ignore[no-untyped-def]
-    refused(server, listener, f"SELECT * WHERE {{ {keyword} <{listener.url}> {{ ?s ?p ?o }} }}")
+    assert_refused(server, listener, f"SELECT * WHERE {{ {keyword} <{listener.url}> {{ ?s ?p ?o }} }}")
 
 
 @pytest.mark.parametrize(
@@ -248,7 +250,7 @@ def test_service_in_any_case_and_silent_is_refused(server, listener, keyword) ->
 )
 def test_variable_endpoint_is_refused(server, listener, binding) -> None:  # type: ignore[no-untyped-def]
     bound = binding.format(url=listener.url)
-    text = refused(server, listener, f"SELECT * WHERE {{ {bound} SERVICE ?x {{ ?s ?p ?o }} }}")
+    text = assert_refused(server, listener, f"SELECT * WHERE {{ {bound} SERVICE ?x {{ ?s ?p ?o }} }}")
     assert "?x" in text
 
 
@@ -264,7 +266,7 @@ def test_variable_endpoint_is_refused(server, listener, binding) -> None:  # typ
     ids=["prefixed", "empty-prefix", "glued-keyword", "silent-prefixed", "split-name"],
 )
 def test_service_by_prefixed_name_is_refused(server, listener, spelling) -> None:  # type: ignore[no-untyped-def]
-    text = refused(server, listener, spelling.format(root=f"http://127.0.0.1:{listener.port}/"))
+    text = assert_refused(server, listener, spelling.format(root=f"http://127.0.0.1:{listener.port}/"))
     assert listener.url in text  # the message names the resolved endpoint
 
 
@@ -278,12 +280,14 @@ def test_service_by_prefixed_name_is_refused(server, listener, spelling) -> None
     ids=["relative", "dot-segments", "relative-prefix"],
 )
 def test_service_by_base_relative_iri_is_refused(server, listener, spelling) -> None:  # type: ignore[no-untyped-def]
-    refused(server, listener, spelling.format(root=f"http://127.0.0.1:{listener.port}/"))
+    assert_refused(server, listener, spelling.format(root=f"http://127.0.0.1:{listener.port}/"))
 
 
 def test_service_to_an_allow_listed_endpoint_is_not_enough_for_another(server, listener) -> None:  # type: ignore[no-untyped-def]
     """Nothing is allow-listed on this server: even an endpoint that is not the listener is 403."""
-    refused(server, listener, "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }")
+    assert_refused(
+        server, listener, "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"
+    )
 
 
 # ------------------------------------------------------------------ the dataset: unknown graphs are empty
