@@ -453,7 +453,7 @@ def serve(
             query_timeout=query_timeout,
             allowed_services=frozenset(allowed_services),
         )
-        run(config, list(data) or None, host, port, workers, served, backend, bool(hup_while_preparing))
+        run(config, list(data) or None, host, port, workers, served, backend, hup_while_preparing)
     except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")
     finally:

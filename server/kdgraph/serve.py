@@ -107,16 +107,19 @@ def _alive(pid: int) -> bool:
 
 class KdgraphArbiter(Arbiter):  # type: ignore[misc]
     def start(self) -> None:
-        super().start()
+        super().start()  # from here on, gunicorn's own handler takes SIGHUP (see handle_hup)
         self.app.preparer.start()
+        if self.app.hups_before_start:  # a SIGHUP came while the data was prepared, or just after
+            self.app.preparer.wake()
 
     def handle_hup(self) -> None:
         self.app.preparer.wake()  # never blocks the arbiter's loop
 
 
 class KdgraphServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, config: ServerConfig, options: dict, preparer: Preparer):
+    def __init__(self, config: ServerConfig, options: dict, preparer: Preparer, hups_before_start: list[int]):
         self.server_config, self.options, self.preparer = config, options, preparer
+        self.hups_before_start = hups_before_start  # filled by the caller's SIGHUP handler until ours
         super().__init__()
 
     def load_config(self) -> None:
@@ -142,9 +145,11 @@ def run(
     workers: int,
     served: ServedData,
     backend: str | None = None,
-    reload_at_once: bool = False,
+    hups_before_start: list[int] | None = None,
 ) -> None:
-    """Serve ``served``; ``reload_at_once``: a SIGHUP came while it was prepared (data may have changed)."""
+    """Serve ``served``. ``hups_before_start``: the SIGHUPs the caller's handler noted while the data
+    was prepared (the data may have changed since). It is read once gunicorn's own handler has
+    replaced the caller's, so a SIGHUP that arrives in between is not lost (a flaky test showed it)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
     options = {
         "bind": f"{host}:{port}",
@@ -163,6 +168,4 @@ def run(
     if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
         options["control_socket_disable"] = True  # gunicorn >= 27: no shared ~/.gunicorn socket
     preparer = Preparer(config, data, backend, served, SharedStatus())
-    if reload_at_once:
-        preparer.wake()
-    KdgraphServer(config, options, preparer).run()
+    KdgraphServer(config, options, preparer, hups_before_start if hups_before_start is not None else []).run()
