@@ -294,7 +294,7 @@ def main() -> None:
         print("\n### Engine restart (median of 20)\n")
         print(
             "| dossiers | fork + open read-only store + first answer, raw pipe (ms) "
-            "| multiprocessing EngineProcess (ms) |"
+            "| kdgraph SupervisedEngine (ms) |"
         )
         print("|---:|---:|---:|")
         for n in args.restart_sizes:

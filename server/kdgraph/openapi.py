@@ -47,13 +47,7 @@ ERRORS = {
     "400": _error("A parameter is missing or does not fit its type; the body names it."),
     "404": _error("No saved query by that name."),
     "406": _error("None of the accepted media types can be produced."),
-    "414": {
-        "description": "The request line is too long (the HTTP server's limit); send shorter parameters.",
-        "content": {
-            "text/html": {"schema": {"type": "string"}},
-            "text/plain": {"schema": {"type": "string"}},
-        },
-    },
+    "414": _error("The URL is longer than the request limit (1 MB); POST the query instead."),
     "503": _error("The query did not finish within the deadline."),
 }
 
