@@ -339,3 +339,18 @@ def test_engines_outlive_the_request_thread_that_asked_for_them(store_path: str)
     assert [pool.run(ASK) for _ in range(4)] == [AskResult(True)] * 4
     assert pool.engines == 2  # none had to be replaced
     pool.close()
+
+
+def test_closing_a_pool_lets_the_evaluations_in_progress_finish(store_path: str) -> None:
+    """A reload closes the old version's pool while its requests still run: they end as they
+    would have (here at their deadline, 503), not with a killed engine; then the pool's
+    thread ends too (it outlives its engines, whose death signal it carries)."""
+    pool = _pool(store_path, 2)
+    thread, outcome = _in_thread(lambda: pool.run(Query(RUNAWAY)))
+    _wait_for(lambda: pool.evaluating == 1)
+    pool.close()
+    assert pool.engines == 1  # the free one is stopped, the busy one evaluates on
+    thread.join()
+    pool._starter.join(5)
+    assert isinstance(outcome[0], errors.QueryTimeout)
+    assert pool.engines == 0 and not pool._starter.is_alive()

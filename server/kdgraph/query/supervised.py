@@ -268,13 +268,14 @@ class EnginePool:
         self._busy: set[SupervisedEngine] = set()
         self._idle_since: dict[int, float] = {}
         self._engines = 0  # started or starting
+        self._starting = 0  # asked of the starter thread, not started yet
         self._by_client: Counter[str] = Counter()
         self._changed = threading.Condition()
         self._jobs: queue.SimpleQueue[SupervisedEngine | None] = queue.SimpleQueue()
         self._closed = False
         self._starter = threading.Thread(target=self._keep_engines, name="kdgraph-engines", daemon=True)
         with self._changed:
-            self._engines = self.size
+            self._engines = self._starting = self.size
         for _ in range(self.size):
             self._jobs.put(None)
         self._starter.start()
@@ -288,12 +289,24 @@ class EnginePool:
             except queue.Empty:
                 self._stop_idle_surplus()
                 continue
-            if self._closed:
-                if job is not None:
+            with self._changed:
+                starting = job is None and self._starting > 0
+                if starting:
+                    self._starting -= 1
+                closed = self._closed
+                if closed and starting:  # asked for before the close: not started after it
+                    self._engines -= 1
+            if closed:
+                if job is not None:  # a broken engine returned after the close
                     job.close()
-                if job is None and self._jobs.empty():
-                    return
+                    with self._changed:
+                        self._engines -= 1
+                with self._changed:
+                    if self._engines <= 0:  # every engine is stopped: this thread may end
+                        return
                 continue
+            if job is None and not starting:
+                continue  # only a wake-up
             try:
                 if job is None:
                     job = self._start()
@@ -315,6 +328,7 @@ class EnginePool:
             ][: max(0, self._engines - self.size)]
             for engine in surplus:
                 self._free.remove(engine)
+                self._idle_since.pop(id(engine), None)
                 self._engines -= 1
         for engine in surplus:
             engine.close()
@@ -331,6 +345,7 @@ class EnginePool:
                 self._changed.notify_all()
                 return
         engine.close()
+        self._jobs.put(None)  # the starter thread ends once the last engine is stopped
 
     def _take(self, client: str, budget: Budget | None) -> SupervisedEngine:
         patience = self.wait if budget is None else max(0.0, min(self.wait, budget.remaining()))
@@ -346,6 +361,7 @@ class EnginePool:
                     return engine
                 if mine and self._engines < self.most:
                     self._engines += 1
+                    self._starting += 1
                     self._jobs.put(None)  # one more engine; any that becomes free will do
                 left = until - time.monotonic()
                 if left <= 0:
@@ -396,7 +412,8 @@ class EnginePool:
 
     def close(self) -> None:
         """Stop every engine: free ones now, busy ones when their evaluation ends (a reload
-        lets the requests of the old version finish)."""
+        lets the requests of the old version finish). The starter thread lives until the last
+        one is stopped: its end would kill the engines it started (PDEATHSIG)."""
         with self._changed:
             self._closed = True
             free, self._free = self._free, []
