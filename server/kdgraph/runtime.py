@@ -193,6 +193,13 @@ class Runtime:
             g.kdgraph_pinned = (served, engine)
         return served, engine
 
+    def engine_load(self) -> dict | None:
+        """How busy this worker's engine processes are (None: no pool, e.g. an external store)."""
+        inner = self._engine.inner if self._engine is not None else None
+        if not isinstance(inner, EnginePool):
+            return None
+        return {"running": inner.engines, "evaluating": inner.evaluating, "at_most": inner.most}
+
     def is_latest(self) -> bool:
         """Whether the served data of this request is still what the server serves."""
         return self.status is None or self.status.generation("served") == self._generation
