@@ -6,8 +6,8 @@ the process is killed (which really stops the work) and a fresh one started; the
 503 and goes on serving.
 
 The hand-off is cheap on purpose: the query goes over the pipe as one small JSON message, the
-answer comes back as the bytes the client will get (serialised in the child, in the negotiated
-format), preceded by a one-line header; nothing is pickled. The child opens the shared on-disk
+answer comes back in one message as the bytes the client will get (serialised in the child, in
+the negotiated format) after a line naming that format, or as a JSON error; nothing is pickled. The child opens the shared on-disk
 store read-only, and before it reads any query it is confined (``confine``: e.g. a network
 namespace without interfaces, so that no query can reach the network whatever a pre-check thinks).
 """
@@ -115,8 +115,7 @@ def _engine_main(
                 b'["EngineFailure", "the query needed more memory than the engine may use"]'
             )
             continue
-        connection.send_bytes(json.dumps(["ok", fmt.name]).encode())
-        connection.send_bytes(body)
+        connection.send_bytes(b"".join((fmt.name.encode(), b"\n", body)))  # one write: one wake-up
 
 
 class SupervisedEngine:
@@ -210,17 +209,17 @@ class SupervisedEngine:
             self._kill()
             raise QueryTimeout(_TIMEOUT.format(self.timeout))
         try:
-            status, detail = json.loads(self._connection.recv_bytes())
-            if status == "ok":
-                answer = Answer(self._connection.recv_bytes(), media.BY_NAME[detail])
+            message = self._connection.recv_bytes()
         except (EOFError, OSError):
             self._kill()
             raise EngineFailure("the query engine stopped (out of memory?); it has been restarted") from None
         finally:
             if self.niced and not self.broken:
                 self._restore_priority()
-        if status == "ok":
-            return answer
+        if not message.startswith(b"["):  # "format\nbody": the answer
+            name, _, body = message.partition(b"\n")
+            return Answer(body, media.BY_NAME[name.decode()])
+        status, detail = json.loads(message)  # ["ErrorName", "message"]
         if status == errors.NotAcceptable.__name__:
             wanted.for_kind(detail)  # raises the client's own 406
         kind = _REPORTABLE.get(status, EngineFailure)
