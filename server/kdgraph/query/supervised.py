@@ -7,9 +7,10 @@ the process is killed (which really stops the work) and a fresh one started; the
 
 The hand-off is cheap on purpose: the query goes over the pipe as one small JSON message, the
 answer comes back in one message as the bytes the client will get (serialised in the child, in
-the negotiated format) after a line naming that format, or as a JSON error; nothing is pickled. The child opens the shared on-disk
-store read-only, and before it reads any query it is confined (``confine``: e.g. a network
-namespace without interfaces, so that no query can reach the network whatever a pre-check thinks).
+the negotiated format) after a line naming that format, or as a JSON error; nothing is pickled.
+The child opens the shared on-disk store read-only, and before it reads any query it is confined
+(``confine``: e.g. a network namespace without interfaces, so that no query can reach the
+network whatever a pre-check thinks).
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ log = logging.getLogger("kdgraph")
 RENICE_AFTER = 0.2  # seconds of evaluation after which an engine runs at low priority
 LOW_PRIORITY = 19  # its nice value then
 IDLE_SECONDS = 30.0  # an engine beyond a pool's size that was idle this long is stopped
+# A request that finds every engine busy waits this long before the pool grows: under ordinary
+# load an engine is free again within a millisecond, and more processes than cores only thrash
+# the caches; an engine held by a runaway query stays busy for seconds.
+GROW_AFTER = 0.01
 # The errors a child may report, by name; any other failure is the engine's, not the query's.
 _REPORTABLE = {
     cls.__name__: cls
@@ -348,7 +353,8 @@ class EnginePool:
 
     def _take(self, client: str, budget: Budget | None) -> SupervisedEngine:
         patience = self.wait if budget is None else max(0.0, min(self.wait, budget.remaining()))
-        until = time.monotonic() + patience
+        now = time.monotonic()
+        until, grow_at, asked = now + patience, now + GROW_AFTER, False
         with self._changed:
             while True:
                 mine = not client or not self.per_client or self._by_client[client] < self.per_client
@@ -358,14 +364,16 @@ class EnginePool:
                     if client:
                         self._by_client[client] += 1
                     return engine
-                if mine and self._engines < self.most:
+                now = time.monotonic()
+                if mine and not asked and now >= grow_at and self._engines < self.most:
+                    asked = True  # one more engine; any that becomes free will do
                     self._engines += 1
                     self._starting += 1
-                    self._jobs.put(None)  # one more engine; any that becomes free will do
-                left = until - time.monotonic()
-                if left <= 0:
+                    self._jobs.put(None)
+                if now >= until:
                     break
-                self._changed.wait(left)
+                may_grow = mine and not asked and now < grow_at and self._engines < self.most
+                self._changed.wait((min(until, grow_at) if may_grow else until) - now)
         if not mine:
             raise TooManyAtOnce(
                 f"{self.per_client} queries from your address are already being evaluated here; "
