@@ -52,22 +52,28 @@ Latencies = dict[str, tuple[list[float], list[float]]]  # query -> (ours, refere
 
 
 def p50_geomean(latencies: Latencies) -> float:
-    """The geometric mean over the queries of the p50 ratio ours/reference."""
-    return statistics.geometric_mean(percentile(o, 50) / percentile(r, 50) for o, r in latencies.values())
+    """The geometric mean over the queries (those both servers answered) of the p50 ratio
+    ours/reference."""
+    ratios = [percentile(o, 50) / percentile(r, 50) for o, r in latencies.values() if o and r]
+    return statistics.geometric_mean(ratios) if ratios else float("nan")
 
 
 def latency_table(what: str, latencies: Latencies) -> list[str]:
     """Markdown lines: one row per query, p50 / p95 / p99 of both servers and the p50 and p99
-    ratios, then the geometric mean of the p50 ratios."""
+    ratios, then the geometric mean of the p50 ratios. A query a server never answered shows -."""
     lines = [
         f"| {what} | kdgraph p50 / p95 / p99 (ms) | oxigraph p50 / p95 / p99 (ms) | p50 ratio | p99 ratio |",
         "|---|---:|---:|---:|---:|",
     ]
     for name, (o, r) in latencies.items():
-        mine = " / ".join(f"{percentile(o, p) * 1000:.2f}" for p in (50, 95, 99))
-        theirs = " / ".join(f"{percentile(r, p) * 1000:.2f}" for p in (50, 95, 99))
-        p50, p99 = (percentile(o, p) / percentile(r, p) for p in (50, 99))
-        lines.append(f"| {name} | {mine} | {theirs} | {p50:.2f} | {p99:.2f} |")
+        mine, theirs = (
+            " / ".join(f"{percentile(x, p) * 1000:.2f}" for p in (50, 95, 99)) if x else "-" for x in (o, r)
+        )
+        if o and r:
+            p50, p99 = (f"{percentile(o, p) / percentile(r, p):.2f}" for p in (50, 99))
+        else:
+            p50 = p99 = "-"
+        lines.append(f"| {name} | {mine} | {theirs} | {p50} | {p99} |")
     lines.append(f"| **p50 geometric mean of ratios** | | | **{p50_geomean(latencies):.2f}** | |")
     return lines
 
@@ -158,14 +164,18 @@ class Server:
     def cpu_seconds(self) -> float:
         return tree_cpu_seconds(self.process.pid)
 
-    def wait_until_warm(self, limit: float = 1800) -> float:
-        """Seconds from ready until /health reports our warm-up done (if the server has one)."""
+    def wait_until_warm(self, limit: float = 600) -> float:
+        """Seconds from ready until /health reports our warm-up done (if the server has one: no
+        ``warm`` field, no wait), failed (its reasons say so) or ``limit`` passed (a caller that
+        cares compares the result with ``limit``). Polled every 0.5 s: /health lists every
+        graph, which at thousands of dossiers is megabytes."""
         start = time.perf_counter()
         health = self.url.replace("/sparql", "/health")
         while time.perf_counter() - start < limit:
-            if requests.get(health, timeout=30).json().get("warm", True):
+            state = requests.get(health, timeout=30).json()
+            if state.get("warm", True) or any("warm-up" in r for r in state.get("reasons", [])):
                 break
-            time.sleep(0.1)
+            time.sleep(0.5)
         return time.perf_counter() - start
 
     def reset_peak(self) -> None:
