@@ -22,7 +22,6 @@ import functools
 import os
 import platform
 import random
-import statistics
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,48 +30,25 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from harness import (  # type: ignore[import-not-found]
+    KD,
     Client,
+    Constants,
     Server,
     answer_size,
+    data_cache_dir,
+    latency_table,
     load,
     make_dataset,
     our_server,
-    percentile,
+    p50_geomean,
+    ratio_row,
     reference_data,
     reference_server,
     server_load,
     timed,
 )
 
-KD = "https://w3id.org/kdgraph/def/kd#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-ID = "https://w3id.org/kdgraph/id/"
 PREFIXES = f"PREFIX kd: <{KD}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-
-
-@dataclass
-class Constants:
-    """IRIs from the data that the queries ask about."""
-
-    resources: list[str]  # subjects under id/
-    linked: list[str]  # objects under id/ (have incoming links)
-    qualifications: list[str]
-    dossiers: list[str]
-
-    @classmethod
-    def of(cls, statements: list) -> Constants:  # type: ignore[type-arg]
-        subjects, objects, quals, dossiers = set(), set(), set(), set()
-        for t in statements:
-            s, o = t.subject, t.object
-            if isinstance(s, ox.NamedNode) and s.value.startswith(ID):
-                subjects.add(s.value)
-            if isinstance(o, ox.NamedNode) and o.value.startswith(ID):
-                objects.add(o.value)
-                if t.predicate.value == f"{KD}dossier":
-                    dossiers.add(o.value)
-            if t.predicate.value == RDF_TYPE and o.value == f"{KD}Qualification":
-                quals.add(s.value)
-        return cls(*(sorted(x) for x in (subjects, objects, quals, dossiers)))
 
 
 # kind -> (which constants, template): {c} is the constant, {v} a suffix unique to the request
@@ -132,9 +108,7 @@ class Figures:
     cpu_ms: tuple[float, float]  # CPU time of the server's processes per request, under load
 
     def p50_geomean(self) -> float:
-        return statistics.geometric_mean(
-            percentile(o, 50) / percentile(r, 50) for o, r in self.latencies.values()
-        )
+        return p50_geomean(self.latencies)
 
 
 def interleaved(
@@ -175,26 +149,22 @@ def measure(
     return Figures(latencies, (mine.rate, theirs.rate), (mine.errors, theirs.errors), (cpu_mine, cpu_theirs))
 
 
-def print_figures(figures: Figures, concurrency: int = 8) -> None:
-    print(
-        "| cache-free query (new text each request) | kdgraph p50 / p95 / p99 (ms) "
-        "| oxigraph p50 / p95 / p99 (ms) | p50 ratio |"
-    )
-    print("|---|---:|---:|---:|")
-    for kind, (o, r) in figures.latencies.items():
-        mine = " / ".join(f"{percentile(o, p) * 1000:.2f}" for p in (50, 95, 99))
-        theirs = " / ".join(f"{percentile(r, p) * 1000:.2f}" for p in (50, 95, 99))
-        print(f"| {kind} | {mine} | {theirs} | {percentile(o, 50) / percentile(r, 50):.2f} |")
+def figures_table(figures: Figures, concurrency: int = 8) -> list[str]:
+    """The cache-free figures as markdown table lines."""
     ours, ref = figures.rate
-    print(f"| **p50 geometric mean of ratios** | | | **{figures.p50_geomean():.2f}** |")
-    rate = f"| {ours:.0f} | {ref:.0f} | {ours / ref:.2f} |"
-    print(f"| throughput at concurrency {concurrency}, unique texts (req/s) {rate}")
-    mine, theirs = figures.cpu_ms
-    print(
-        f"| server CPU time per request in that run (ms) | {mine:.2f} | {theirs:.2f} | {mine / theirs:.2f} |"
-    )
+    lines = [
+        *latency_table("cache-free query (new text each request)", figures.latencies),
+        ratio_row(f"throughput at concurrency {concurrency}, unique texts (req/s)", ours, ref, "{:.0f}"),
+        ratio_row("server CPU time per request in that run (ms)", *figures.cpu_ms, "{:.2f}"),
+    ]
     if any(figures.errors):
-        print(f"| non-200 answers under load | {figures.errors[0]} | {figures.errors[1]} | |")
+        lines.append(f"| non-200 answers under load | {figures.errors[0]} | {figures.errors[1]} | | |")
+    return lines
+
+
+def memory_row(count: int, kb: list[int]) -> str:
+    name = f"PSS of the process tree after {count} more unique queries (MB)"
+    return ratio_row(name, kb[0] / 1024, kb[1] / 1024, "{:.0f}")
 
 
 def memory_after(servers: list[Server], constants: Constants, count: int, seconds: float = 1200) -> list[int]:
@@ -217,7 +187,9 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[1])
     parser.add_argument("--rounds", type=int, default=100, help="texts per kind and server at concurrency 1")
     parser.add_argument("--seconds", type=float, default=10, help="duration of the throughput run")
-    parser.add_argument("--workers", type=int, default=4, help="workers of our server")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count(), help="workers of our server (default: the CPU count)"
+    )
     parser.add_argument(
         "--memory-queries", type=int, default=0, help="then PSS after this many unique queries"
     )
@@ -232,23 +204,19 @@ def main() -> None:
 
 
 def run(n: int, tmp: Path, args: argparse.Namespace) -> None:
-    dataset = make_dataset(n, tmp)
-    constants = Constants.of(dataset.statements)
+    dataset = make_dataset(n, tmp, data_cache_dir())
     env = dict(os.environ, KDGRAPH_CACHE_DIR=str(tmp / "cache"))
     ours = our_server(tmp, dataset.data, args.workers, env)
     reference = reference_server(tmp, reference_data(tmp / "state", tmp), load=True)
     try:
         ours.wait_until_warm()  # the background warm-up would compete for the cores
-        figures = measure(ours, reference, constants, args.rounds, args.seconds)
-        print(f"### N = {n} dossiers ({len(dataset.statements)} data statements), cache-free\n")
-        print_figures(figures)
+        figures = measure(ours, reference, dataset.constants, args.rounds, args.seconds)
+        print(f"### N = {n} dossiers ({dataset.statements} data statements), cache-free\n")
+        lines = figures_table(figures)
         if args.memory_queries:
-            kb = memory_after([ours, reference], constants, args.memory_queries)
-            print(
-                f"| PSS of the process tree after {args.memory_queries} more unique queries (MB) | "
-                f"{kb[0] / 1024:.0f} | {kb[1] / 1024:.0f} | {kb[0] / kb[1]:.2f} |"
-            )
-        print(flush=True)
+            kb = memory_after([ours, reference], dataset.constants, args.memory_queries)
+            lines.append(memory_row(args.memory_queries, kb))
+        print("\n".join(lines) + "\n", flush=True)
     finally:
         ours.stop()
         reference.stop()

@@ -1,20 +1,28 @@
 """Fairness under abuse: do small queries from one client still get answers while others abuse?
 
 Against our server (started here on N generated dossiers, with W workers and the query deadline
-given), a separate client sends small queries, each a new text (outgoing links of a resource,
-as in bench/adhoc.py), one after the other, while:
+given), one client sends small queries, each a new text (outgoing links of a resource, as in
+bench/adhoc.py), one after the other, while:
 
   * nothing else runs (the baseline);
-  * W runaway queries run, each from its own connection, each sent again as soon as it is
-    answered (503 at the deadline); then 2W of them;
+  * W runaway queries run, each from its own client, each sent again as soon as it is answered
+    (503 at the deadline); then 2W of them; then 2W from one single client (a server that
+    limits concurrent evaluations per client answers some of those at once, 503/429 with
+    Retry-After);
   * four ~1 MB ``VALUES`` queries (just under the request limit) are sent at once;
-  * 50 slow-loris connections send a header line every 2 s (here ``/health`` is polled).
+  * 50 slow-loris connections send a header line every 2 s, then 50 slow-body connections send
+    complete headers (with Content-Length) and then one body byte every 2 s (in both, the
+    small-query client polls ``/health`` instead).
 
-Reports, per scenario, the small queries' p50/p95/max latency and how many failed (anything but
-200, or no answer within the client timeout), and what the abusers got. Loopback only, every
-scenario bounded in time; the abusers stop when their scenario ends.
+Every client is a different client as the server sees it: each binds its socket to its own
+loopback source address (127.0.0.2 for the small queries, 127.0.0.3, ... for the abusers;
+``harness.client_address``). Reports, per scenario, the small queries' p50/p95/max latency and
+how many failed (anything but 200, or no answer within the client timeout), and what the
+abusers got (status, and whether a Retry-After came with it). An abuser that is refused waits
+0.1 s before it sends again (so that 2W refused clients do not spin the two cores), but ignores
+Retry-After. Loopback only, every scenario bounded in time; the abusers stop when it ends.
 
-    python bench/fairness.py --workers 4 --seconds 15
+    python bench/fairness.py --workers 2 --seconds 15
 """
 
 from __future__ import annotations
@@ -24,27 +32,76 @@ import os
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adhoc import Constants, Texts  # type: ignore[import-not-found]
-from harness import Client, make_dataset, our_server, percentile, slow_loris  # type: ignore[import-not-found]
+from adhoc import Texts  # type: ignore[import-not-found]
+from harness import (  # type: ignore[import-not-found]
+    Client,
+    Constants,
+    Dataset,
+    Poll,
+    client_address,
+    data_cache_dir,
+    make_dataset,
+    our_server,
+    percentile,
+    slow_loris,
+)
 
 RUNAWAY = "# runaway {n}\nSELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }}"
+SMALL = 0  # client_address index of the small-query client; the abusers are 1, 2, ...
+SPARQL_QUERY = "application/sparql-query"
 
 
 @dataclass
 class Outcome:
     latencies: list[float] = field(default_factory=list)
     failures: int = 0
-    abusers: Counter = field(default_factory=Counter)  # status (or error) -> count
+    abusers: Counter = field(default_factory=Counter)  # status (+ Retry-After) or error -> count
     abuse_seconds: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    """One scenario's result: the small queries (or /health polls) and what the abusers got."""
+
+    scenario: str
+    kind: str  # baseline, runaways, values, slow headers, slow bodies
+    answered: int
+    failed: int
+    latencies_ms: list[float]
+    abusers: str
+    slowest_abuser_s: float | None = None
+
+    def p(self, q: float) -> float | None:
+        return percentile(self.latencies_ms, q) if self.latencies_ms else None
+
+    def line(self) -> str:
+        def ms(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1f}"
+
+        top = max(self.latencies_ms) if self.latencies_ms else None
+        slowest = "" if self.slowest_abuser_s is None else f"{self.slowest_abuser_s:.1f}"
+        return (
+            f"| {self.scenario} | {self.answered} | {self.failed} | {ms(self.p(50))} | {ms(self.p(95))} "
+            f"| {ms(top)} | {self.abusers} | {slowest} |"
+        )
+
+
+HEADER = [
+    "| scenario | small queries answered | failed | p50 ms | p95 ms | max ms | abusers got "
+    "| slowest abuser (s) |",
+    "|---|---:|---:|---:|---:|---:|---|---:|",
+]
 
 
 def small_queries(url: str, texts: Texts, seconds: float, timeout: float, outcome: Outcome) -> None:
     """One client, one small new query after the other, for ``seconds``."""
-    client = Client(url, timeout=timeout)
+    client = Client(url, timeout=timeout, source=client_address(SMALL))
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         start = time.perf_counter()
@@ -63,31 +120,38 @@ def small_queries(url: str, texts: Texts, seconds: float, timeout: float, outcom
 def abuse(
     url: str,
     count: int,
-    make: object,
-    content_type: str,
+    make: Callable[[int], str],
     stop: threading.Event,
     timeout: float,
     outcome: Outcome,
     repeat: bool,
+    one_client: bool = False,
 ) -> list[threading.Thread]:
-    """``count`` abusers, each on its own connection, sending ``make(n)`` (again while ``repeat``)."""
+    """``count`` abusers, each on its own connection from its own client address (all from one
+    with ``one_client``), sending ``make(n)`` (again while ``repeat``)."""
 
     def run(index: int) -> None:
-        client = Client(url, timeout=timeout)
+        client = Client(url, timeout=timeout, source=client_address(1 if one_client else 1 + index))
         sent = 0
-        while not stop.is_set() and sent < 1000:
+        while not stop.is_set() and sent < 10_000:
             sent += 1
             start = time.perf_counter()
-            body = make(index * 1000 + sent)  # type: ignore[operator]
             try:
-                status, _ = client.request("POST", client.path, body, {"Content-Type": content_type})
-                outcome.abusers[str(status)] += 1
+                reply = client.exchange(
+                    "POST", client.path, make(index * 10_000 + sent), {"Content-Type": SPARQL_QUERY}
+                )
+                retry = " + Retry-After" if reply.headers.get("Retry-After") else ""
+                outcome.abusers[f"{reply.status}{retry}"] += 1
+                refused = reply.status != 200
             except OSError as error:
                 outcome.abusers[type(error).__name__] += 1
                 client.close()
+                refused = True
             outcome.abuse_seconds.append(time.perf_counter() - start)
             if not repeat:
                 break
+            if refused and time.perf_counter() - start < 1:
+                stop.wait(0.1)
         client.close()
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
@@ -107,41 +171,141 @@ def values_query(n: int, size: int = 990_000) -> str:
     return head + "".join(terms) + tail
 
 
-def scenario(url: str, texts: Texts, args: argparse.Namespace, abusers: int = 0, values: int = 0) -> Outcome:
-    outcome, stop, threads = Outcome(), threading.Event(), []
-    timeout = args.timeout * 4 + 30
-    if abusers:
-        threads = abuse(
-            url,
-            abusers,
-            lambda n: RUNAWAY.format(n=n),
-            "application/sparql-query",
-            stop,
-            timeout,
-            outcome,
-            repeat=True,
-        )
-    if values:
-        threads = abuse(
-            url, values, values_query, "application/sparql-query", stop, 120, outcome, repeat=False
-        )
-    time.sleep(0.5)  # the abusers are in
-    small_queries(url, texts, args.seconds, timeout, outcome)
+def _counts(counter: Counter) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(counter.items()))
+
+
+def _attack(
+    url: str,
+    texts: Texts,
+    deadline: float,
+    seconds: float,
+    name: str,
+    kind: str,
+    start_abusers: Callable[[threading.Event, float, Outcome], list[threading.Thread]] | None = None,
+) -> Row:
+    """Small queries for ``seconds`` while the abusers that ``start_abusers`` starts run."""
+    outcome, stop = Outcome(), threading.Event()
+    timeout = deadline * 4 + 30
+    threads = start_abusers(stop, timeout, outcome) if start_abusers else []
+    if threads:
+        time.sleep(0.5)  # the abusers are in
+    small_queries(url, texts, seconds, timeout, outcome)
     stop.set()
     for thread in threads:
         thread.join(timeout + 5)
-    return outcome
+    slowest = max(outcome.abuse_seconds) if outcome.abuse_seconds else None
+    latencies = [x * 1000 for x in outcome.latencies]
+    return Row(name, kind, len(latencies), outcome.failures, latencies, _counts(outcome.abusers), slowest)
 
 
-def report(name: str, outcome: Outcome) -> None:
-    ok = outcome.latencies or [float("nan")]
-    abusers = ", ".join(f"{k}: {v}" for k, v in sorted(outcome.abusers.items())) or ""
-    slowest = f"{max(outcome.abuse_seconds):.1f}" if outcome.abuse_seconds else ""
-    print(
-        f"| {name} | {len(outcome.latencies)} | {outcome.failures} | {percentile(ok, 50) * 1000:.1f} | "
-        f"{percentile(ok, 95) * 1000:.1f} | {max(ok) * 1000:.1f} | {abusers} | {slowest} |",
-        flush=True,
+def _slow(url: str, connections: int, seconds: float, body: bool) -> Row:
+    parts = urllib.parse.urlsplit(url)
+    root, path = f"{parts.scheme}://{parts.netloc}", parts.path
+    result: Poll = slow_loris(
+        root, "/health", connections, seconds, body=path if body else None, first_client=SMALL
     )
+    what = "slow-body connections (one body byte every 2 s)" if body else "slow-loris connections"
+    name = f"{connections} {what}, /health polled every 0.2 s"
+    latencies = [x * 1000 for x in result.latencies]
+    return Row(
+        name,
+        "slow bodies" if body else "slow headers",
+        len(latencies),
+        result.failures,
+        latencies,
+        _counts(result.slow_got) + " (at the end)",
+    )
+
+
+def scenarios(
+    url: str,
+    constants: Constants,
+    workers: int,
+    deadline: float,
+    seconds: float,
+    loris: int = 50,
+    show: Callable[[str], None] = print,
+) -> list[Row]:
+    """Every scenario against the server at ``url`` (its /sparql); each row also goes to ``show``
+    as soon as it is measured."""
+    texts, w, rows = Texts(constants, seed=3), workers, []
+
+    def runaways(count: int, one_client: bool = False):  # type: ignore[no-untyped-def]
+        return lambda stop, timeout, outcome: abuse(
+            url, count, lambda n: RUNAWAY.format(n=n), stop, timeout, outcome, True, one_client
+        )
+
+    def values(stop: threading.Event, timeout: float, outcome: Outcome) -> list[threading.Thread]:
+        return abuse(url, 4, values_query, stop, 120, outcome, repeat=False)
+
+    plan: list[Callable[[], Row]] = [
+        lambda: _attack(url, texts, deadline, seconds, "baseline: small queries alone", "baseline"),
+        lambda: _attack(
+            url,
+            texts,
+            deadline,
+            seconds,
+            f"{w} runaway queries (= workers), {w} clients",
+            "runaways",
+            runaways(w),
+        ),
+        lambda: _attack(
+            url,
+            texts,
+            deadline,
+            seconds,
+            f"{2 * w} runaway queries (2x workers), {2 * w} clients",
+            "runaways",
+            runaways(2 * w),
+        ),
+        lambda: _attack(
+            url,
+            texts,
+            deadline,
+            seconds,
+            f"{2 * w} runaway queries (2x workers), all from one client",
+            "runaways",
+            runaways(2 * w, one_client=True),
+        ),
+        lambda: _attack(
+            url, texts, deadline, seconds, "four ~1 MB VALUES queries, 4 clients", "values", values
+        ),
+        lambda: _slow(url, loris, seconds, body=False),
+        lambda: _slow(url, loris, seconds, body=True),
+    ]
+    for step in plan:
+        rows.append(step())
+        show(rows[-1].line())
+    return rows
+
+
+def measure(
+    dataset: Dataset,
+    tmp: Path,
+    workers: int,
+    deadline: float,
+    seconds: float,
+    loris: int = 50,
+    show: Callable[[str], None] = print,
+) -> tuple[str, list[Row]]:
+    """Start our server on ``dataset`` (W workers, the deadline given), run every scenario; a line
+    that says what was measured, and the rows."""
+    env = dict(os.environ, KDGRAPH_CACHE_DIR=str(tmp / "cache"))
+    server = our_server(tmp, dataset.data, workers, env, query_timeout=deadline)
+    try:
+        server.wait_until_warm()
+        setting = (
+            f"kdgraph serve, W = {workers} workers (--workers {workers}), query deadline {deadline:g} s, "
+            f"{dataset.n} dossier(s); small queries (or /health polls) for {seconds:g} s per scenario; "
+            f"every client from its own loopback address"
+        )
+        show(setting + "\n")
+        for line in HEADER:
+            show(line)
+        return setting, scenarios(server.url, dataset.constants, workers, deadline, seconds, loris, show)
+    finally:
+        server.stop()
 
 
 def main() -> None:
@@ -149,42 +313,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--dossiers", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=4, help="workers of our server (W)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count(), help="workers of our server, W (default: CPU count)"
+    )
     parser.add_argument("--timeout", type=float, default=5, help="the server's query deadline (s)")
     parser.add_argument("--seconds", type=float, default=15, help="small queries per scenario, for this long")
-    parser.add_argument("--loris", type=int, default=50, help="slow-loris connections")
+    parser.add_argument("--loris", type=int, default=50, help="slow-loris and slow-body connections")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        dataset = make_dataset(args.dossiers, Path(tmp))
-        texts = Texts(Constants.of(dataset.statements), seed=3)
-        env = dict(os.environ, KDGRAPH_CACHE_DIR=str(Path(tmp) / "cache"))
-        server = our_server(Path(tmp), dataset.data, args.workers, env, query_timeout=args.timeout)
-        try:
-            server.wait_until_warm()
-            w = args.workers
-            print(
-                f"kdgraph serve, {w} workers, query deadline {args.timeout:g} s, {args.dossiers} dossier(s); "
-                f"small queries for {args.seconds:g} s per scenario\n"
-            )
-            print(
-                "| scenario | small queries answered | failed | p50 ms | p95 ms | max ms "
-                "| abusers got | slowest abuser (s) |"
-            )
-            print("|---|---:|---:|---:|---:|---:|---|---:|")
-            report("baseline: small queries alone", scenario(server.url, texts, args))
-            report(f"{w} runaway queries (= workers)", scenario(server.url, texts, args, abusers=w))
-            report(f"{2 * w} runaway queries (2x workers)", scenario(server.url, texts, args, abusers=2 * w))
-            report("four ~1 MB VALUES queries", scenario(server.url, texts, args, values=4))
-            root = server.url.rsplit("/", 1)[0]
-            loris = slow_loris(root, "/health", args.loris, args.seconds)
-            ok = loris.latencies or [float("nan")]
-            print(
-                f"| {args.loris} slow-loris connections, /health polled every 0.2 s | {len(loris.latencies)} "
-                f"| {loris.failures} | {percentile(ok, 50) * 1000:.1f} | {percentile(ok, 95) * 1000:.1f} "
-                f"| {max(ok) * 1000:.1f} | {loris.held_open} still open at the end | |"
-            )
-        finally:
-            server.stop()
+        dataset = make_dataset(args.dossiers, Path(tmp), data_cache_dir())
+        measure(dataset, Path(tmp), args.workers, args.timeout, args.seconds, args.loris)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 Each synthetic dossier is the bundled Productietechniek data with every resource under
 {base}id/ renamed (slug suffix -gNNNN) and every kd:slug made unique the same way, so the
 result conforms to the shapes just as the real data does: same qualifications, routes,
-language requirements and provenance per dossier. N=1 is the bundled graph itself.
+language requirements and provenance per dossier. The first dossier keeps the real names (N=1
+is the bundled graph itself), so that the saved queries' example parameters, which name the real
+dossier and its qualifications, find it among the N at every size.
 
 When the loaded data carries named graphs (quads: the graph that says where a statement comes
 from), graph names under {base}id/ are renamed with the resources, and the output is N-Quads;
@@ -52,8 +54,8 @@ def generate(n: int) -> list:  # type: ignore[type-arg]
             return ox.NamedNode(term.value + suffix)
         return term
 
-    out: list = []  # type: ignore[type-arg]
-    for i in range(n):
+    out: list = list(base)  # type: ignore[type-arg]  # the first dossier: the real one
+    for i in range(1, n):
         suffix = f"-g{i:04d}"
         for t in base:
             obj = ox.Literal(t.object.value + suffix) if t.predicate == SLUG else rename(t.object, suffix)

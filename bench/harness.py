@@ -8,21 +8,28 @@ and every loop is bounded in count and in time.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
+import json
 import multiprocessing
 import os
+import random
 import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import requests
 
@@ -39,6 +46,45 @@ def free_port() -> int:
 def percentile(values: Sequence[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+Latencies = dict[str, tuple[list[float], list[float]]]  # query -> (ours, reference), in seconds
+
+
+def p50_geomean(latencies: Latencies) -> float:
+    """The geometric mean over the queries (those both servers answered) of the p50 ratio
+    ours/reference."""
+    ratios = [percentile(o, 50) / percentile(r, 50) for o, r in latencies.values() if o and r]
+    return statistics.geometric_mean(ratios) if ratios else float("nan")
+
+
+def latency_table(what: str, latencies: Latencies) -> list[str]:
+    """Markdown lines: one row per query, p50 / p95 / p99 of both servers and the p50 and p99
+    ratios, then the geometric mean of the p50 ratios. A query a server never answered shows -."""
+    lines = [
+        f"| {what} | kdgraph p50 / p95 / p99 (ms) | oxigraph p50 / p95 / p99 (ms) | p50 ratio | p99 ratio |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, (o, r) in latencies.items():
+        mine, theirs = (
+            " / ".join(f"{percentile(x, p) * 1000:.2f}" for p in (50, 95, 99)) if x else "-" for x in (o, r)
+        )
+        if o and r:
+            p50, p99 = (f"{percentile(o, p) / percentile(r, p):.2f}" for p in (50, 99))
+        else:
+            p50 = p99 = "-"
+        lines.append(f"| {name} | {mine} | {theirs} | {p50} | {p99} |")
+    lines.append(f"| **p50 geometric mean of ratios** | | | **{p50_geomean(latencies):.2f}** | |")
+    return lines
+
+
+def ratio_row(name: str, ours: float, reference: float | None, form: str) -> str:
+    """A markdown row of a figure for both servers (or ours alone) and the ratio ours/reference,
+    in a table of five columns like ``latency_table``'s."""
+    if reference is None:
+        return f"| {name} | {form.format(ours)} | | | |"
+    ratio = ours / max(reference, 1e-9)
+    return f"| {name} | {form.format(ours)} | {form.format(reference)} | {ratio:.2f} | |"
 
 
 def _group(leader: int) -> Iterator[tuple[str, list[str]]]:
@@ -118,14 +164,18 @@ class Server:
     def cpu_seconds(self) -> float:
         return tree_cpu_seconds(self.process.pid)
 
-    def wait_until_warm(self, limit: float = 1800) -> float:
-        """Seconds from ready until /health reports our warm-up done (if the server has one)."""
+    def wait_until_warm(self, limit: float = 600) -> float:
+        """Seconds from ready until /health reports our warm-up done (if the server has one: no
+        ``warm`` field, no wait), failed (its reasons say so) or ``limit`` passed (a caller that
+        cares compares the result with ``limit``). Polled every 0.5 s: /health lists every
+        graph, which at thousands of dossiers is megabytes."""
         start = time.perf_counter()
         health = self.url.replace("/sparql", "/health")
         while time.perf_counter() - start < limit:
-            if requests.get(health, timeout=30).json().get("warm", True):
+            state = requests.get(health, timeout=30).json()
+            if state.get("warm", True) or any("warm-up" in r for r in state.get("reasons", [])):
                 break
-            time.sleep(0.1)
+            time.sleep(0.5)
         return time.perf_counter() - start
 
     def reset_peak(self) -> None:
@@ -149,13 +199,30 @@ class Server:
 # ---------------------------------------------------------------------------- clients
 
 
+class Reply(NamedTuple):
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+def client_address(index: int) -> str:
+    """The loopback source address of client ``index``: 127.0.0.2, 127.0.0.3, ... (all of 127/8
+    is loopback on Linux), so that each client is a different client as a server sees it."""
+    number = 2 + index
+    if not 0 < number < 1 << 24:
+        raise ValueError(f"no loopback address for client {index}")
+    return f"127.{number >> 16}.{(number >> 8) & 255}.{number & 255}"
+
+
 class Client:
     """One kept-alive HTTP/1.1 connection that POSTs SPARQL queries (form-encoded, as browsers
-    and most SPARQL clients send them) and returns (status, body); reconnects when closed."""
+    and most SPARQL clients send them) and returns (status, body); reconnects when closed.
+    ``source``: the local address to connect from (see ``client_address``)."""
 
-    def __init__(self, url: str, timeout: float = 60):
+    def __init__(self, url: str, timeout: float = 60, source: str | None = None):
         parts = urllib.parse.urlsplit(url)
         self.host, self.port, self.path, self.timeout = parts.hostname, parts.port, parts.path, timeout
+        self.source = (source, 0) if source else None
         self._connection: http.client.HTTPConnection | None = None
 
     def post(self, query: str, accept: str = JSON) -> tuple[int, bytes]:
@@ -166,16 +233,23 @@ class Client:
     def request(
         self, method: str, path: str, body: str | None = None, headers: dict | None = None
     ) -> tuple[int, bytes]:
+        reply = self.exchange(method, path, body, headers)
+        return reply.status, reply.body
+
+    def exchange(self, method: str, path: str, body: str | None = None, headers: dict | None = None) -> Reply:
+        """One request; the status, headers and body of its answer."""
         for attempt in (0, 1):
             if self._connection is None:
-                self._connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                self._connection = http.client.HTTPConnection(
+                    self.host, self.port, timeout=self.timeout, source_address=self.source
+                )
             try:
                 self._connection.request(method, path, body, headers or {})
                 response = self._connection.getresponse()
                 data = response.read()
                 if response.getheader("Connection", "").lower() == "close":
                     self.close()
-                return response.status, data
+                return Reply(response.status, response.headers, data)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.close()  # a kept-alive connection the server closed: once more on a new one
                 if attempt:
@@ -312,6 +386,7 @@ class Poll:
     failures: int = 0
     latencies: list[float] = field(default_factory=list)
     held_open: int = 0  # slow connections the server still kept open at the end
+    slow_got: Counter = field(default_factory=Counter)  # what the slow connections got: status or "closed"
 
 
 def poll(
@@ -321,13 +396,14 @@ def poll(
     every: float = 0.2,
     timeout: float = 10,
     while_running: Callable[[], bool] = lambda: True,
+    source: str | None = None,
 ) -> Poll:
-    """GET ``path`` on a fresh connection every ``every`` seconds for ``seconds``; a failure is
-    anything but 200 within ``timeout``."""
+    """GET ``path`` on a fresh connection (from ``source``) every ``every`` seconds for
+    ``seconds``; a failure is anything but 200 within ``timeout``."""
     result = Poll()
     end = time.perf_counter() + seconds
     while time.perf_counter() < end and while_running():
-        client = Client(url, timeout=timeout)
+        client = Client(url, timeout=timeout, source=source)
         start = time.perf_counter()
         result.polls += 1
         try:
@@ -345,18 +421,31 @@ def poll(
 
 
 def slow_loris(
-    url: str, path: str, connections: int, seconds: float, interval: float = 2.0, body: str | None = None
+    url: str,
+    path: str,
+    connections: int,
+    seconds: float,
+    interval: float = 2.0,
+    body: str | None = None,
+    first_client: int | None = None,
 ) -> Poll:
     """``connections`` slow clients while ``path`` is polled; the poll's outcome.
 
     Each sends a request's headers one line every ``interval`` seconds and never finishes; with
     ``body`` (a path), each instead sends complete headers of a POST to ``body`` announcing a
-    100 kB form body, then one byte of it every ``interval`` seconds.
+    100 kB form body, then one byte of it every ``interval`` seconds. With ``first_client``, the
+    poller is client ``first_client`` and slow connection i is client ``first_client + 1 + i``
+    (``client_address``: each its own loopback source address); else all come from 127.0.0.1.
     """
     parts = urllib.parse.urlsplit(url)
+
+    def source(index: int) -> tuple[str, int] | None:
+        return None if first_client is None else (client_address(first_client + index), 0)
+
     sockets: list[socket.socket] = []
-    for _ in range(connections):
-        s = socket.create_connection((parts.hostname, parts.port), timeout=5)
+    for index in range(connections):
+        address = (parts.hostname, parts.port)
+        s = socket.create_connection(address, timeout=5, source_address=source(1 + index))
         if body:
             s.sendall(
                 f"POST {body} HTTP/1.1\r\nHost: {parts.hostname}\r\n"
@@ -380,36 +469,152 @@ def slow_loris(
 
     thread = threading.Thread(target=trickle, daemon=True)
     thread.start()
+    poller = source(0)
     try:
-        result = poll(url, path, seconds)
+        result = poll(url, path, seconds, source=poller[0] if poller else None)
     finally:
         stop.set()
         thread.join(interval + 5)
-        result.held_open = len(alive)
         for s in sockets:
+            result_of = _what_it_got(s)
+            if result_of == "still open":
+                result.held_open += 1
+            result.slow_got[result_of] += 1
             s.close()
     return result
+
+
+def _what_it_got(s: socket.socket) -> str:
+    """What the server sent a slow connection: its status line's code, "closed" (closed without
+    an answer), or "still open" (nothing yet)."""
+    s.setblocking(False)
+    try:
+        data = s.recv(4096)
+    except BlockingIOError:
+        return "still open"
+    except OSError:
+        return "closed"
+    if not data:
+        return "closed"
+    match = re.match(rb"HTTP/1\.[01] (\d{3})", data)
+    return match.group(1).decode() if match else "closed"
 
 
 # ---------------------------------------------------------------------------- the two servers
 
 
+ID = "https://w3id.org/kdgraph/id/"
+KD = "https://w3id.org/kdgraph/def/kd#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SAMPLE = 20_000  # constants kept per kind: plenty to draw from, small to keep and to fork
+
+
+@dataclass
+class Constants:
+    """IRIs from the data that the benchmark's queries ask about (a random sample of each kind,
+    the same sample for the same data)."""
+
+    resources: list[str]  # subjects under id/
+    linked: list[str]  # objects under id/ (have incoming links)
+    qualifications: list[str]
+    dossiers: list[str]
+
+    @classmethod
+    def of(cls, statements: Iterable) -> Constants:  # type: ignore[type-arg]
+        import pyoxigraph as ox
+
+        subjects, objects, quals, dossiers = set(), set(), set(), set()
+        for t in statements:
+            s, o = t.subject, t.object
+            if isinstance(s, ox.NamedNode) and s.value.startswith(ID):
+                subjects.add(s.value)
+            if isinstance(o, ox.NamedNode) and o.value.startswith(ID):
+                objects.add(o.value)
+                if t.predicate.value == f"{KD}dossier":
+                    dossiers.add(o.value)
+            if t.predicate.value == RDF_TYPE and o.value == f"{KD}Qualification":
+                quals.add(s.value)
+        rng = random.Random(0)
+        kinds = (subjects, objects, quals, dossiers)
+        return cls(*(rng.sample(sorted(x), min(len(x), SAMPLE)) for x in kinds))
+
+
 @dataclass
 class Dataset:
-    """N generated dossiers written for both servers."""
+    """N generated dossiers, written once for both servers."""
 
     n: int
     data: Path  # our input file (N-Triples, or N-Quads when the data has named graphs)
-    statements: list  # type: ignore[type-arg]
+    statements: int  # data statements in it (no ontology)
+    constants: Constants
+    reused: bool  # taken from the data cache rather than generated in this run
+    seconds: float  # to generate it, or to find it in the cache
 
 
-def make_dataset(n: int, tmp: Path) -> Dataset:
+def data_cache_dir() -> Path:
+    """Where generated data sets are kept between runs: $KDGRAPH_BENCH_CACHE, else
+    ~/.cache/kdgraph-bench."""
+    return Path(os.environ.get("KDGRAPH_BENCH_CACHE") or Path.home() / ".cache" / "kdgraph-bench")
+
+
+def dataset_key(n: int) -> str:
+    """What a generated data set depends on: N, the generator's code, the bundled data it copies
+    (as loaded: the loader's reading counts too), pyoxigraph's serialiser and how the constants
+    are drawn. Any change gives a new key, so a stale data set is never reused."""
+    import inspect
+
+    import pyoxigraph as ox
+
+    import generate  # type: ignore[import-not-found]
+
+    digest = hashlib.sha256(f"{n}\n{ox.__version__}\n".encode())
+    digest.update(Path(generate.__file__).read_bytes())
+    digest.update(inspect.getsource(Constants).encode())
+    for statement in generate.generate(1):
+        digest.update(str(statement).encode())
+    return digest.hexdigest()[:16]
+
+
+def _generate_into(n: int, directory: Path) -> None:
+    """Generate N dossiers into ``directory``: the data file and meta.json (count, constants)."""
     from generate import data_suffix, generate, write  # type: ignore[import-not-found]
 
     statements = generate(n)
-    data = tmp / f"data{data_suffix()}"
+    data = directory / f"data{data_suffix()}"
     write(statements, data)
-    return Dataset(n, data, statements)
+    meta = {"file": data.name, "statements": len(statements), "constants": asdict(Constants.of(statements))}
+    (directory / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def make_dataset(n: int, tmp: Path, cache: Path | None = None) -> Dataset:
+    """N dossiers: from ``cache`` (a directory; see ``data_cache_dir``) when generated before for
+    the same ``dataset_key``, else generated (in a child process, so that this one never holds
+    millions of statements while it measures) into ``cache``, or into ``tmp`` without a cache."""
+    start = time.perf_counter()
+    target = cache / f"data-{n}-{dataset_key(n)}" if cache else tmp / f"data-{n}"
+    reused = (target / "meta.json").is_file()
+    if not reused:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=f".data-{n}-", dir=target.parent))
+        child = multiprocessing.get_context("fork").Process(target=_generate_into, args=(n, building))
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            shutil.rmtree(building, ignore_errors=True)
+            raise RuntimeError(f"generating {n} dossiers failed (exit {child.exitcode})")
+        try:
+            building.rename(target)
+        except OSError:  # another run put it there meanwhile: use that one
+            shutil.rmtree(building, ignore_errors=True)
+    meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+    return Dataset(
+        n,
+        target / meta["file"],
+        meta["statements"],
+        Constants(**meta["constants"]),
+        reused,
+        time.perf_counter() - start,
+    )
 
 
 def our_server(
