@@ -332,9 +332,9 @@ def measure(
             *FIGURE_HEADER,
             ratio_row("SHACL validation, `kdgraph validate` (s)", validation, None, "{:.2f}"),
             ratio_row("first start on new data (s)", first.startup, reference_first.startup, "{:.2f}"),
-            ratio_row("then warm-up: dumps and saved-query answers (s)", warm_up, None, "{:.2f}")
+            ratio_row("then warm-up: the dumps (s)", warm_up, None, "{:.2f}")
             if warm_up < args.warm_limit
-            else f"| then warm-up: dumps and saved-query answers (s) | not done after {args.warm_limit:g} s "
+            else f"| then warm-up: the dumps (s) | not done after {args.warm_limit:g} s "
             "(it runs on in the restarted server, beside the measurements) | | | |",
             ratio_row(
                 "peak memory during our first start (MB)", first.startup_peak_kb / 1024, None, "{:.0f}"
@@ -392,7 +392,7 @@ def prepare(dataset: Dataset, tmp: Path, env: dict[str, str], workers: int, warm
     )
     validation = time.perf_counter() - start
     first = our_server(tmp, dataset.data, workers, env)
-    warm_up = first.wait_until_warm(warm_limit)  # dumps and saved-query answers, written after ready
+    warm_up = first.wait_until_warm(warm_limit)  # the dumps, written after ready
     first.stop()
     same_data = reference_data(tmp / "state", tmp)  # the quads we serve, our default-graph semantics
     reference_first = reference_server(tmp, same_data, load=True)

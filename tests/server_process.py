@@ -59,7 +59,7 @@ class ServerProcess:
         raise RuntimeError("server never became ready:\n" + "\n".join(self.log))
 
     def wait_until_warm(self, timeout: float = 60) -> dict:
-        """/health once the warm-up (dumps, saved-query answers) of the served version is done."""
+        """/health once the warm-up (the dumps) of the served version is done."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             health = requests.get(f"{self.url}/health", timeout=10).json()

@@ -1,14 +1,16 @@
-"""After new data is ready: write the dumps and answer the saved queries once, in the background.
+"""After new data is ready: write the dumps once, in the background.
 
-At 2000 dossiers a full dump is 700 MB and the slowest saved query takes several seconds:
-neither should be paid by the first visitor, nor run into the query deadline. So a process
-forked right after the data is prepared (and after every reload) writes the dumps to files,
-streamed by Oxigraph without holding the graph in memory, and evaluates every saved query with
-its default and its example parameters, in the forms the API, the UI and /sparql ask for them,
-into the shared answer files. The server answers meanwhile; what is not written yet is
-evaluated on request as usual, and /dumps says when to come back. ``warm-{version}.json``
-records that the work is done, with the size and SHA-256 of each dump: a dump that no longer
-matches (a truncated file) is written again by the next warm-up.
+At 2000 dossiers a full dump is 700 MB: that should not be paid by the first visitor, nor run
+into the query deadline. So a process forked right after the data is prepared (and after every
+reload) writes the dumps to files, streamed by Oxigraph without holding the graph in memory.
+The server answers meanwhile, and /dumps says when to come back. ``warm-{version}.json`` records
+that the work is done, with the size and SHA-256 of each dump: a dump that no longer matches (a
+truncated file) is written again by the next warm-up.
+
+It no longer answers the saved queries ahead of time (issue 12): guessing the exact requests
+clients would send cost a core for minutes after every load at 200 dossiers, and a request
+nobody guessed is answered just as fast, since every query is evaluated at the engine's speed
+and a repeated one comes from the answer cache.
 
 Every dump is written atomically (see state_dir.atomic_write): a full disk leaves no partial
 dump, and the failure is told to /health through the server's shared status.
@@ -28,24 +30,19 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from . import documents
-from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import ServedData
 from .dataset_description import DUMPS
 from .forking import detach
 from .namespaces import prefixes
-from .openapi import DEFAULT_LIMIT
-from .query.engine import Answer, Engine, Query, SelectResult
-from .query.errors import EngineFailure, QueryPathError
+from .query.engine import Engine, Query, SelectResult
+from .query.errors import EngineFailure
 from .query.media import Wanted
-from .query.protocol import base_iri_for
-from .resources import bundled_paths
-from .runtime import engine_for, etag_for
-from .saved_queries import ParameterError, load_saved_queries
+from .runtime import engine_for
 from .shared_status import SharedStatus
 from .state_dir import StateDir, atomic_write, file_summary
 
-JSON = Wanted.of("json", "ttl")  # what the API, the UI and the benchmark ask for
+JSON = Wanted.of("json", "ttl")
 
 
 def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> int:
@@ -78,19 +75,8 @@ def warm(config: ServerConfig, served: ServedData) -> None:
     terms = engine.answer(documents.context_query(config.base), JSON).body
     context = documents.context(config.base, json.loads(terms)["results"]["bindings"])
     dumps = write_dumps(_writer(engine, served), state.dumps(served.version), prefixes(config.base), context)
-    files = AnswerFiles(answers_dir(config.state_dir, served.version))
-    answered = 0
-    for query in warm_queries(config.base):
-        try:
-            answer = engine.answer(query, JSON)
-        except QueryPathError:  # a saved query that fails here fails on request too, with its message
-            continue
-        etag = etag_for(served.version, query, answer.fmt)
-        if files.get(etag) is None:
-            files.put(Answer(answer.body, answer.fmt, etag), seconds=float("inf"))
-            answered += 1
     engine.close()
-    record = {"seconds": round(time.perf_counter() - start, 2), "answers": answered, "dumps": dumps}
+    record = {"seconds": round(time.perf_counter() - start, 2), "dumps": dumps}
     atomic_write(marker, json.dumps(record).encode())
 
 
@@ -211,15 +197,3 @@ def _write_dump(
             writer(compressed, fmt, None)  # type: ignore[arg-type]
     else:
         writer(handle, fmt, names if with_prefixes else None)
-
-
-def warm_queries(base: str) -> Iterator[Query]:
-    """The queries the API, the UI and the benchmark send for each saved query."""
-    for saved in load_saved_queries(bundled_paths().queries).values():
-        for raw in ({}, saved.example_parameters()):
-            try:
-                bound = saved.bind(raw)
-            except ParameterError:
-                continue  # a required parameter without default: nothing to guess
-            yield Query(saved.bound_text(raw), base_iri=base_iri_for(base))  # the UI, /sparql
-            yield from filter(None, saved.api_queries(bound, DEFAULT_LIMIT, 0))

@@ -83,9 +83,9 @@ def _ask_for_rebuild(runtime) -> None:  # type: ignore[no-untyped-def]
 
 
 def _warm(state_dir: Path, version: str) -> dict | None:
-    """Whether dumps and saved-query answers of this version are written (see warmup)."""
+    """Whether the dumps of this version are written (see warmup)."""
     try:
         record = json.loads(warm_marker(state_dir, version).read_text(encoding="utf-8"))
-        return {"seconds": record["seconds"], "answers": record["answers"]}
+        return {"seconds": record["seconds"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None
