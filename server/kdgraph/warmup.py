@@ -32,7 +32,7 @@ from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import ServedData
 from .dataset_description import DUMPS
-from .forking import detach
+from .forking import Child, detach
 from .namespaces import prefixes
 from .openapi import DEFAULT_LIMIT
 from .query.engine import Answer, Engine, Query, SelectResult
@@ -48,8 +48,8 @@ from .state_dir import StateDir, atomic_write, file_summary
 JSON = Wanted.of("json", "ttl")  # what the API, the UI and the benchmark ask for
 
 
-def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> int:
-    """Start the warm-up of ``served`` in the background (its pid); it ends when done, or with the server."""
+def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> Child:
+    """Start the warm-up of ``served`` in the background; it ends when done, or with the server."""
     return detach(_main, config, served, status)
 
 
