@@ -479,7 +479,6 @@ def port_is_free_or_fail(host: str, port: int) -> None:
     """Exit 2 with a clear message if ``host:port`` cannot be bound (in use, or not ours to use).
 
     Bound with SO_REUSEADDR (as granian binds), then released: a port only in TIME_WAIT is free.
-    Without SO_REUSEPORT, so a running granian (whose workers bind with it) is in use too.
     """
     import errno
     import socket

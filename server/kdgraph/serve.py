@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -27,6 +29,7 @@ from typing import Any
 
 from granian.constants import Interfaces
 from granian.http import HTTP1Settings
+from granian.net import SocketSpec
 from granian.server.mp import MPServer
 
 from . import warmup
@@ -140,7 +143,7 @@ LOGGING = {
 
 
 class KdgraphServer(MPServer):  # type: ignore[misc]
-    """granian's multi-process server, with SIGHUP waking our Preparer and the real port logged."""
+    """granian's multi-process server: SIGHUP wakes our Preparer; one listening socket for all."""
 
     def __init__(self, preparer: Preparer, hups_before_start: list[int], **options: Any):
         self.preparer, self.hups_before_start = preparer, hups_before_start
@@ -156,14 +159,20 @@ class KdgraphServer(MPServer):  # type: ignore[misc]
             self.preparer.wake()
 
     def _init_shared_socket(self) -> None:
-        """With port 0 the system chose a port: log that one in "Listening at" (granian logs 0).
+        """One listening socket, bound here and shared by every worker (as gunicorn did).
 
-        On Linux granian binds once here to learn the port, and each worker binds it again
-        (SO_REUSEPORT); the listener description carries the port actually bound.
+        granian on Linux lets each worker bind a socket of its own (SO_REUSEPORT): then while a
+        killed worker is respawned, its queued connections are reset and, with one worker, new
+        ones refused (measured). A socket of the main process keeps them queued for the new
+        worker. (This is granian's own way on other systems.) The "Listening at" line then gives
+        the port actually bound, also for port 0.
         """
-        super()._init_shared_socket()
-        if self._ssp is not None:
-            self.bind_port = self._ssp.__getstate__()[1]
+        self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+        self._sfd = self._shd.get_fd()
+        self._ssp = None
+        self._sso = socket.socket(fileno=self._sfd)
+        self._sso.set_inheritable(True)  # forked workers accept on it
+        self.bind_port = self._sso.getsockname()[1]
 
 
 def _worker_app(config: ServerConfig, status: SharedStatus) -> Callable[[], Any]:
@@ -189,7 +198,10 @@ def run(
     was prepared (the data may have changed since). It is read once granian's handlers have
     replaced the caller's, so a SIGHUP that arrives in between is not lost (a flaky test showed it)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
-    status = SharedStatus()  # mapped before any worker is forked (granian forks on Linux)
+    # Workers must be forked, not spawned: they inherit the shared status mapped here and the app
+    # loader below (a closure). Python's default on Linux until 3.13; 3.14 would spawn.
+    multiprocessing.set_start_method("fork", force=True)
+    status = SharedStatus()
     preparer = Preparer(config, data, backend, served, status)
     server = KdgraphServer(
         preparer,

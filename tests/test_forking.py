@@ -1,0 +1,76 @@
+"""forking: children that die with the thread that forked them, and are reaped by us.
+
+Real processes (fork, ``PR_SET_PDEATHSIG``, waitid), no mocks.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from kdgraph.forking import LastingThread, detach
+
+
+def _state(pid: int) -> str | None:
+    """The process state letter (Z: a zombie), or None once it is gone (reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
+    except OSError:
+        return None
+
+
+def _until(condition, timeout: float = 30) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def _sleeper() -> int:
+    """A child that would sleep for a minute: forked through detach, so it dies with its thread."""
+    return detach(time.sleep, 60).pid
+
+
+def _in_a_thread_that_ends(function) -> int:  # type: ignore[no-untyped-def]
+    """``function()`` in a short-lived thread, like one of granian's request threads."""
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(function()))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+def test_a_child_forked_by_a_request_thread_dies_with_it_unless_the_lasting_thread_forks_it() -> None:
+    """granian ends idle request threads (blocking_threads_idle_timeout): measured, the engines
+    they had forked were killed. Forked through LastingThread, a child lives on."""
+    direct = _in_a_thread_that_ends(_sleeper)
+    lasting = _in_a_thread_that_ends(lambda: LastingThread.call(_sleeper))
+    try:
+        assert _until(lambda: _state(direct) is None), _state(direct)  # killed, and reaped by us
+        assert _state(lasting) in {"S", "R"}
+    finally:
+        os.kill(lasting, 9)
+    assert _until(lambda: _state(lasting) is None), _state(lasting)  # reaped, not a zombie
+
+
+def test_lasting_thread_hands_back_the_exception_of_what_it_ran() -> None:
+    def fails() -> None:
+        raise ValueError("from the lasting thread")
+
+    try:
+        LastingThread.call(fails)
+    except ValueError as error:
+        assert str(error) == "from the lasting thread"
+    else:
+        raise AssertionError("no exception")
+
+
+def test_a_detached_child_that_ended_is_reaped_and_kill_after_the_end_is_harmless() -> None:
+    child = detach(time.sleep, 0)
+    assert _until(lambda: not child.running())
+    assert _state(child.pid) is None  # no zombie
+    child.kill()  # its pid may belong to another process by now: not signalled
