@@ -223,7 +223,9 @@ def run(
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=threads,
-        blocking_threads_idle_timeout=600,  # (its maximum) threads are not started and ended per burst
+        # (its maximum) an idle thread ends after this long, and with it every child it forked
+        # (PR_SET_PDEATHSIG; see forking.LastingThread): engines must not be forked by these threads
+        blocking_threads_idle_timeout=600,
         backpressure=CONNECTIONS,
         http1_settings=HTTP1Settings(
             header_read_timeout=HEADER_READ_TIMEOUT * 1000, keep_alive=True, max_buffer_size=HEAD_BUFFER
