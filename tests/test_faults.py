@@ -193,7 +193,7 @@ def test_full_disk_at_reload_keeps_serving_and_health_says_why(data: Path, small
         assert failed["status"] == "degraded" and "the last reload failed" in failed["reasons"][0]
         assert failed["version"] == first["version"] and nl_labels(server) == ["Productietechniek"]
         assert leftovers(state) == []  # the interrupted build is gone
-        assert server.process.poll() is None  # the arbiter survived
+        assert server.process.poll() is None  # the main process survived
         filler.unlink()
         done = reload_and_wait(server)
         assert done["last_reload"]["ok"] is True and done["status"] == "ok"
@@ -412,22 +412,22 @@ def test_a_server_killed_during_a_reload_restarts_on_the_last_good_version(
         assert after["version"] != version
 
 
-def test_reload_leaves_the_arbiter_free_to_replace_a_killed_worker(data: Path, tmp_path: Path) -> None:
+def test_reload_leaves_the_main_process_free_to_replace_a_killed_worker(data: Path, tmp_path: Path) -> None:
     with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
         server.wait_until_warm()
         assert nl_labels(server) == ["Productietechniek"]  # the worker has started its engine
-        arbiter = server.process.pid
+        main = server.process.pid
 
         def booted() -> set[int]:
             return {int(m.group(1)) for m in map(WORKER_BOOTED.search, server.log) if m}
 
-        worker = next(p for p in _children(arbiter) if _children(p))
+        worker = next(p for p in _children(main) if _children(p))
         relabel(data, '"Productietechniek (herzien)"@nl')  # SHACL takes a while
         before = health(server)["last_reload"]
         server.hup()
 
         def preparing() -> list[int]:  # the preparation child (the warm-up is done)
-            return [p for p in _children(arbiter) if p not in booted() and _alive(p)]
+            return [p for p in _children(main) if p not in booted() and _alive(p)]
 
         assert _wait_until(preparing, 60)
         preparer = preparing()

@@ -30,9 +30,22 @@ def _until(condition, timeout: float = 30) -> bool:  # type: ignore[no-untyped-d
     return condition()
 
 
+def _ready_then_sleep(ready: int) -> None:
+    os.write(ready, b"!")
+    time.sleep(60)
+
+
 def _sleeper() -> int:
-    """A child that would sleep for a minute: forked through detach, so it dies with its thread."""
-    return detach(time.sleep, 60).pid
+    """A child that would sleep for a minute: forked through detach, so it dies with its thread.
+
+    Returns once the child runs (so has asked for its death signal): a thread that ended before
+    that would not be the child's parent any more, another thread of the process would."""
+    read_end, write_end = os.pipe()
+    child = detach(_ready_then_sleep, write_end)
+    os.close(write_end)
+    assert os.read(read_end, 1) == b"!"
+    os.close(read_end)
+    return child.pid
 
 
 def _in_a_thread_that_ends(function) -> int:  # type: ignore[no-untyped-def]
