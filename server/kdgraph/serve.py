@@ -9,8 +9,11 @@ is in the shared status for /health, and the old version keeps serving. (granian
 behaviour, respawning every worker, is not used.)
 
 Why granian (measured in bench/http_stack.py): 2.5-3.5x cheaper per request than gunicorn's
-sync workers, and connections that send their headers slowly cost nothing (hyper reads them
-in Rust, and closes them at ``HEADER_READ_TIMEOUT``), where 50 of them stopped gunicorn.
+sync workers, and connections that send their headers slowly hold no Python thread (hyper reads
+them in Rust, with a timeout: ``HEADER_READ_TIMEOUT``), where 50 of them stopped gunicorn.
+
+GET queries: hyper refuses a request target above 65,534 bytes (414, no body) whatever the
+settings (``http1_buffer_size`` included: measured), so above 64 KB queries must be POSTed.
 """
 
 from __future__ import annotations
@@ -48,8 +51,6 @@ THREADS = 32  # Python threads per worker: one per request in the app (a slow bo
 CONNECTIONS = 1024
 HEADER_READ_TIMEOUT = 10  # seconds a client may take to send its request line and headers
 STOP_TIMEOUT = 10  # seconds a worker may take to finish its requests at shutdown before SIGKILL
-# hyper's request-head buffer; the request line has a fixed limit of its own (65534 bytes, see README)
-HEAD_BUFFER = 2 * 1024 * 1024
 
 
 class Preparer:
@@ -227,9 +228,7 @@ def run(
         # (PR_SET_PDEATHSIG; see forking.LastingThread): engines must not be forked by these threads
         blocking_threads_idle_timeout=600,
         backpressure=CONNECTIONS,
-        http1_settings=HTTP1Settings(
-            header_read_timeout=HEADER_READ_TIMEOUT * 1000, keep_alive=True, max_buffer_size=HEAD_BUFFER
-        ),
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT * 1000, keep_alive=True),
         websockets=False,
         log_dictconfig=LOGGING,
         log_access=False,
