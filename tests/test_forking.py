@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from kdgraph.forking import LastingThread, detach
+from kdgraph.forking import detach
 
 
 def _state(pid: int) -> str | None:
@@ -57,29 +57,11 @@ def _in_a_thread_that_ends(function) -> int:  # type: ignore[no-untyped-def]
     return result[0]
 
 
-def test_a_child_forked_by_a_request_thread_dies_with_it_unless_the_lasting_thread_forks_it() -> None:
+def test_a_child_forked_by_a_request_thread_dies_when_that_thread_ends() -> None:
     """granian ends idle request threads (blocking_threads_idle_timeout): measured, the engines
-    they had forked were killed. Forked through LastingThread, a child lives on."""
-    direct = _in_a_thread_that_ends(_sleeper)
-    lasting = _in_a_thread_that_ends(lambda: LastingThread.call(_sleeper))
-    try:
-        assert _until(lambda: _state(direct) is None), _state(direct)  # killed, and reaped by us
-        assert _state(lasting) in {"S", "R"}
-    finally:
-        os.kill(lasting, 9)
-    assert _until(lambda: _state(lasting) is None), _state(lasting)  # reaped, not a zombie
-
-
-def test_lasting_thread_hands_back_the_exception_of_what_it_ran() -> None:
-    def fails() -> None:
-        raise ValueError("from the lasting thread")
-
-    try:
-        LastingThread.call(fails)
-    except ValueError as error:
-        assert str(error) == "from the lasting thread"
-    else:
-        raise AssertionError("no exception")
+    they had forked were killed. Why engines are forked by a thread of the pool's own."""
+    child = _in_a_thread_that_ends(_sleeper)
+    assert _until(lambda: _state(child) is None), _state(child)  # killed, and reaped by us
 
 
 def test_a_detached_child_that_ended_is_reaped_and_kill_after_the_end_is_harmless() -> None:

@@ -14,8 +14,9 @@ keep the server's port bound after the server stopped).
 
 ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, not its process: a
 child must be forked by a thread that lives as long as it should (the main thread, the
-preparation thread, ``LastingThread``), never by one of granian's request threads, which end
-after ``blocking_threads_idle_timeout`` idle seconds (measured: their children were killed).
+preparation thread, the engine pool's starter thread), never by one of granian's request
+threads, which end after ``blocking_threads_idle_timeout`` idle seconds (measured: their
+children were killed).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import contextlib
 import ctypes
 import os
 import pickle
-import queue
 import signal
 import socket
 import stat
@@ -167,56 +167,6 @@ def detach(function: Callable[..., Any], *args: Any) -> Child:
             traceback.print_exc(file=sys.stderr)
         _finish(0)
     return Child(pid)
-
-
-_Call = tuple[Callable[[], Any], list[tuple[bool, Any]], threading.Event]  # function, outcome, done
-
-
-class LastingThread:
-    """One thread that lives as long as its process, to fork children that must not die sooner.
-
-    ``LastingThread.call(function)`` runs ``function`` in that thread and returns its result (or
-    raises its exception) to the caller: e.g. ``LastingThread.call(process.start)`` from one of
-    granian's request threads, whose children would die when it ends (see the module's docstring).
-    """
-
-    _calls: queue.SimpleQueue[_Call] | None = None
-    _starting = threading.Lock()
-
-    @classmethod
-    def call(cls, function: Callable[[], Any]) -> Any:
-        with cls._starting:
-            if cls._calls is None:
-                cls._calls = queue.SimpleQueue()
-                forker = threading.Thread(target=cls._serve, args=(cls._calls,), name="kdgraph-forker")
-                forker.daemon = True
-                forker.start()
-            calls = cls._calls
-        outcome: list[tuple[bool, Any]] = []
-        done = threading.Event()
-        calls.put((function, outcome, done))
-        done.wait()
-        ok, value = outcome[0]
-        if not ok:
-            raise value
-        return value
-
-    @staticmethod
-    def _serve(calls: queue.SimpleQueue[_Call]) -> None:
-        while True:
-            function, outcome, done = calls.get()
-            try:
-                outcome.append((True, function()))
-            except BaseException as error:  # handed to the caller, who raises it
-                outcome.append((False, error))
-            done.set()
-
-    @classmethod
-    def _forget(cls) -> None:  # in a forked child: the thread did not come along
-        cls._calls, cls._starting = None, threading.Lock()
-
-
-os.register_at_fork(after_in_child=LastingThread._forget)
 
 
 def end_children() -> None:

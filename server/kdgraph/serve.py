@@ -13,7 +13,8 @@ sync workers, and connections that send their headers slowly hold no Python thre
 them in Rust, with a timeout: ``HEADER_READ_TIMEOUT``), where 50 of them stopped gunicorn.
 
 GET queries: hyper refuses a request target above 65,534 bytes (414, no body) whatever the
-settings (``http1_buffer_size`` included: measured), so above 64 KB queries must be POSTed.
+settings (``http1_buffer_size`` included: measured), so above 64 KB queries must be POSTed; a
+request head beyond granian's default buffer (about 400 kB) is 431, also without a body.
 """
 
 from __future__ import annotations
@@ -225,7 +226,7 @@ def run(
         workers=workers,
         blocking_threads=threads,
         # (its maximum) an idle thread ends after this long, and with it every child it forked
-        # (PR_SET_PDEATHSIG; see forking.LastingThread): engines must not be forked by these threads
+        # (PR_SET_PDEATHSIG; see forking): engines must not be forked by these threads
         blocking_threads_idle_timeout=600,
         backpressure=CONNECTIONS,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT * 1000, keep_alive=True),
