@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kdgraph import answer_files
 from kdgraph.answer_files import AnswerFiles
 from kdgraph.query import media
 from kdgraph.query.engine import Answer
@@ -11,10 +12,16 @@ from kdgraph.query.engine import Answer
 JSON = media.BY_NAME["json"]
 
 
-def test_an_answer_another_worker_writes_later_is_found(tmp_path: Path) -> None:
+def test_an_answer_another_worker_writes_later_is_found(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Found once this worker looks at the directory again (at most once per RECHECK_SECONDS,
+    on a fake clock here: a lookup in between costs no system call)."""
+    clock = [1000.0]
+    monkeypatch.setattr(answer_files.time, "monotonic", lambda: clock[0])
     mine, theirs = AnswerFiles(tmp_path), AnswerFiles(tmp_path)
     assert mine.get("v1-abc-json") is None  # listed now, before the other worker writes
     theirs.put(Answer(b'{"boolean": true}', JSON, "v1-abc-json"), seconds=1.0)
+    assert mine.get("v1-abc-json") is None  # the same instant: the directory is not looked at
+    clock[0] += answer_files.RECHECK_SECONDS
     found = mine.get("v1-abc-json")
     assert found is not None and found.body == b'{"boolean": true}' and found.fmt is JSON
 

@@ -6,13 +6,16 @@ rules are pinned exactly. The same steps over real HTTP are in test_sparql_endpo
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import xml.dom.minidom
 
 import pyoxigraph as ox
 import pytest
 
 from kdgraph.query import errors, media
-from kdgraph.query.engine import AskResult, EmbeddedEngine, GraphResult, Query, SelectResult
+from kdgraph.query.engine import AskResult, Budget, EmbeddedEngine, GraphResult, Query, SelectResult
 from kdgraph.query.media import Wanted
 from kdgraph.query.protocol import ReadRequest, operation
 
@@ -207,29 +210,42 @@ def store_path(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
     return prepare(tmp_path_factory.mktemp("pool-state"), None).store_path
 
 
-def _pool(store_path: str, size: int):  # type: ignore[no-untyped-def]
+def _pool(store_path: str, size: int, most: int | None = None, per_client: int = 0, timeout: float = 2.0):  # type: ignore[no-untyped-def]
     from kdgraph.query.supervised import EnginePool, SupervisedEngine
 
-    return EnginePool(lambda: SupervisedEngine(store_path, 2.0, 10**9), size, wait=0.2)
+    return EnginePool(
+        lambda: SupervisedEngine(store_path, timeout, 10**9), size, wait=0.2, most=most, per_client=per_client
+    )
 
 
-def test_a_runaway_holds_one_engine_of_the_pool_while_another_answers(store_path: str) -> None:
-    import threading
+def _in_thread(call) -> tuple[threading.Thread, list]:  # type: ignore[no-untyped-def,type-arg]
+    """Run ``call`` in a thread; the list receives its result or the QueryPathError it raised."""
+    outcome: list = []  # type: ignore[type-arg]
 
-    pool = _pool(store_path, 2)
-    outcome: list[BaseException] = []
-
-    def runaway() -> None:
+    def run() -> None:
         try:
-            pool.answer(Query(RUNAWAY), Wanted.of("json", "ttl"))
+            outcome.append(call())
         except errors.QueryPathError as error:
             outcome.append(error)
 
-    thread = threading.Thread(target=runaway)
+    thread = threading.Thread(target=run)
     thread.start()
-    while pool._free.qsize() != 1:  # the runaway has taken its engine
-        thread.join(0.01)
-    quick = pool.run(Query(f"ASK {{ <{PT}> ?p ?o }}"))
+    return thread, outcome
+
+
+def _wait_for(condition) -> None:  # type: ignore[no-untyped-def]
+    while not condition():
+        time.sleep(0.01)
+
+
+ASK = Query(f"ASK {{ <{PT}> ?p ?o }}")
+
+
+def test_a_runaway_holds_one_engine_of_the_pool_while_another_answers(store_path: str) -> None:
+    pool = _pool(store_path, 2)
+    thread, outcome = _in_thread(lambda: pool.answer(Query(RUNAWAY), Wanted.of("json", "ttl")))
+    _wait_for(lambda: pool.evaluating == 1)
+    quick = pool.run(ASK)
     assert thread.is_alive()  # answered while the runaway was still being evaluated
     thread.join()
     pool.close()
@@ -238,24 +254,102 @@ def test_a_runaway_holds_one_engine_of_the_pool_while_another_answers(store_path
 
 
 def test_a_pool_with_every_engine_busy_answers_503_with_retry_after(store_path: str) -> None:
-    import threading
-
     pool = _pool(store_path, 1)
-    outcome: list[BaseException] = []
-
-    def runaway() -> None:
-        try:
-            pool.run(Query(RUNAWAY))
-        except errors.QueryPathError as error:
-            outcome.append(error)
-
-    thread = threading.Thread(target=runaway)
-    thread.start()
-    while pool._free.qsize() != 0:
-        thread.join(0.01)
+    thread, outcome = _in_thread(lambda: pool.run(Query(RUNAWAY)))
+    _wait_for(lambda: pool.evaluating == 1)
     with pytest.raises(errors.Busy) as busy:
-        pool.run(Query(f"ASK {{ <{PT}> ?p ?o }}"))
+        pool.run(ASK)
     thread.join()
     pool.close()
     assert busy.value.status == 503 and busy.value.headers["Retry-After"]
     assert len(outcome) == 1 and isinstance(outcome[0], errors.QueryTimeout)
+
+
+def test_a_pool_grows_while_runaways_hold_its_engines_and_answers_the_others(store_path: str) -> None:
+    """Issue 12: runaways as many as the ready engines (and more) must not stop small queries."""
+    pool = _pool(store_path, 1, most=4)
+    runaways = [_in_thread(lambda: pool.run(Query(RUNAWAY))) for _ in range(2)]
+    _wait_for(lambda: pool.evaluating == 2)
+    answers = [pool.run(ASK) for _ in range(3)]
+    assert all(thread.is_alive() for thread, _ in runaways)
+    for thread, _ in runaways:
+        thread.join()
+    pool.close()
+    assert answers == [AskResult(True)] * 3
+    assert [type(outcome[0]) for _, outcome in runaways] == [errors.QueryTimeout] * 2
+
+
+def test_one_client_has_at_most_its_share_of_evaluations_at_once(store_path: str) -> None:
+    """The second evaluation of a client at its limit waits, then gets 429 with Retry-After;
+    another client is answered meanwhile."""
+    pool = _pool(store_path, 2, most=4, per_client=1)
+    thread, outcome = _in_thread(lambda: pool.run(Query(RUNAWAY), Budget.within(2.0, "10.0.0.1")))
+    _wait_for(lambda: pool.evaluating == 1)
+    with pytest.raises(errors.TooManyAtOnce) as refused:
+        pool.run(ASK, Budget.within(2.0, "10.0.0.1"))
+    other = pool.run(ASK, Budget.within(2.0, "10.0.0.2"))
+    thread.join()
+    pool.close()
+    assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "1"
+    assert other == AskResult(True)
+    assert isinstance(outcome[0], errors.QueryTimeout)
+
+
+def test_the_request_budget_ends_an_evaluation_before_the_engine_deadline(store_path: str) -> None:
+    """The deadline counts from the request's arrival: with 0.3 s of it left, a runaway is
+    stopped then, not after the engine's own 60 s (the test would hang for a minute)."""
+    pool = _pool(store_path, 1, timeout=60)
+    with pytest.raises(errors.QueryTimeout):
+        pool.run(Query(RUNAWAY), Budget.within(0.3))
+    with pytest.raises(errors.QueryTimeout):  # spent before it started: not even sent
+        pool.run(ASK, Budget.within(-1))
+    assert pool.run(ASK) == AskResult(True)  # the engine was restarted
+    pool.close()
+
+
+def test_a_long_evaluation_runs_at_low_priority_and_the_engine_is_back_to_normal_after(
+    store_path: str,
+) -> None:
+    """Runaways yield the CPU to short queries (nice 19 after RENICE_AFTER seconds)."""
+    from kdgraph.query import supervised
+
+    pool = _pool(store_path, 1)
+    thread, _ = _in_thread(lambda: pool.run(Query(RUNAWAY)))
+    _wait_for(lambda: pool.evaluating == 1)
+    (engine,) = pool._busy
+    _wait_for(lambda: engine.niced)
+    assert os.getpriority(os.PRIO_PROCESS, engine._process.pid) == supervised.LOW_PRIORITY
+    thread.join()
+    assert pool.run(ASK) == AskResult(True)  # on the restarted engine
+    assert os.getpriority(os.PRIO_PROCESS, engine._process.pid) == 0
+    pool.close()
+
+
+def test_engines_outlive_the_request_thread_that_asked_for_them(store_path: str) -> None:
+    """Regression: Linux kills a child when the *thread* that forked it ends (PDEATHSIG), and a
+    server's request threads come and go; the pool forks from its own long-lived thread."""
+    pool = _pool(store_path, 1, most=2)
+    holder, _ = _in_thread(lambda: pool.run(Query(RUNAWAY)))
+    _wait_for(lambda: pool.evaluating == 1)
+    thread, first = _in_thread(lambda: pool.run(ASK))  # grows the pool from a short-lived thread
+    thread.join()
+    holder.join()
+    time.sleep(0.2)  # a killed engine would be dead by now
+    assert first == [AskResult(True)]
+    assert [pool.run(ASK) for _ in range(4)] == [AskResult(True)] * 4
+    assert pool.engines == 2  # none had to be replaced
+    pool.close()
+
+
+def test_closing_a_pool_lets_the_evaluations_in_progress_finish(store_path: str) -> None:
+    """A reload closes the old version's pool while its requests still run: they end as they
+    would have (here at their deadline, 503), not with a killed engine; then the pool's
+    thread ends too (it outlives its engines, whose death signal it carries)."""
+    pool = _pool(store_path, 2)
+    thread, outcome = _in_thread(lambda: pool.run(Query(RUNAWAY)))
+    _wait_for(lambda: pool.evaluating == 1)
+    pool.close()  # the free one (or the one still starting) is stopped, the busy one evaluates on
+    thread.join()
+    pool._starter.join(5)
+    assert isinstance(outcome[0], errors.QueryTimeout)
+    assert pool.engines == 0 and not pool._starter.is_alive()

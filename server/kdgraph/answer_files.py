@@ -13,6 +13,7 @@ checked (length and SHA-256) on every read, written atomically; a corrupt one is
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from .answer_cache import AnswerCache
@@ -21,6 +22,7 @@ from .query import media
 from .query.engine import Answer
 
 MIN_SECONDS = 0.02  # cheaper answers are not worth a file
+RECHECK_SECONDS = 1.0  # how stale this process's list of the directory's names may be
 BUDGET_BYTES = 250_000_000  # disk blocks per process (each worker and the warm-up has its share)
 
 
@@ -29,23 +31,29 @@ def answers_dir(state_dir: Path, version: str) -> Path:
 
 
 class AnswerFiles:
-    """Most lookups are for answers nobody wrote (a new query text): those cost one stat of the
-    directory, not a failed open per format asked for. The names in the directory are listed
-    again only when its modification time changed, i.e. after someone wrote or removed a file."""
+    """Most lookups are for answers nobody wrote (a new query text): those cost no system call
+    at all. The names in the directory are known from a listing, which is renewed only when the
+    directory's modification time changed (someone wrote or removed a file), and that is looked
+    at no more than once per ``RECHECK_SECONDS``: another worker's new answer is found within
+    that time, and a request for a new query text never touches the file system."""
 
     def __init__(self, directory: Path, budget: int = BUDGET_BYTES):
         self.directory = directory
         self._cache = AnswerCache(directory, memory_bytes=0, disk_bytes=budget)
         self._listed_at: int | None = None
+        self._looked_at = -RECHECK_SECONDS
         self._names: frozenset[str] = frozenset()
 
     def _may_hold(self, etag: str) -> bool:
-        try:
-            changed = os.stat(self.directory).st_mtime_ns
-            if changed != self._listed_at:
-                self._names, self._listed_at = frozenset(os.listdir(self.directory)), changed
-        except OSError:
-            return False
+        now = time.monotonic()
+        if now - self._looked_at >= RECHECK_SECONDS:
+            self._looked_at = now
+            try:
+                changed = os.stat(self.directory).st_mtime_ns
+                if changed != self._listed_at:
+                    self._names, self._listed_at = frozenset(os.listdir(self.directory)), changed
+            except OSError:
+                self._names, self._listed_at = frozenset(), None
         return file_name(etag) in self._names
 
     def get(self, etag: str) -> Answer | None:
@@ -61,3 +69,4 @@ class AnswerFiles:
     def put(self, answer: Answer, seconds: float) -> None:
         if seconds >= MIN_SECONDS:
             self._cache.put(answer.etag, answer.fmt.name.encode() + b"\n" + answer.body)
+            self._looked_at = -RECHECK_SECONDS  # our own write: list again on the next lookup

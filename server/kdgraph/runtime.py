@@ -24,7 +24,7 @@ from .answer_files import AnswerFiles, answers_dir
 from .config import ServerConfig
 from .data_state import ServedData, read_current
 from .query import isolation
-from .query.engine import TRANSPORT, Answer, EmbeddedEngine, Engine, Query, Result, decode
+from .query.engine import TRANSPORT, Answer, Budget, EmbeddedEngine, Engine, Query, Result, decode
 from .query.media import Format, Wanted
 from .query.remote import RemoteEngine
 from .query.sparql_client import Endpoints, SparqlClient
@@ -76,7 +76,13 @@ def engine_for(
             served.store_path, deadline, config.max_result_bytes, config.engine_memory_limit, confine
         )
 
-    return EnginePool(start, config.engines_per_worker, wait=ENGINE_WAIT)
+    return EnginePool(
+        start,
+        config.engines_per_worker,
+        wait=ENGINE_WAIT,
+        most=config.engines_most,
+        per_client=config.evaluations_per_client,
+    )
 
 
 class CachedEngine:
@@ -123,27 +129,31 @@ class CachedEngine:
         while len(self._kinds) > 4 * self.entries:
             self._kinds.popitem(last=False)
 
-    def answer(self, query: Query, wanted: Wanted) -> Answer:
+    def answer(self, query: Query, wanted: Wanted, budget: Budget | None = None) -> Answer:
         with self._lock:  # the cache's structures only: evaluations run side by side
             cached = self._cached(query, wanted)
         if cached is not None:
             return cached
         start = time.perf_counter()
-        fresh = self.inner.answer(query, wanted)
+        fresh = self.inner.answer(query, wanted, budget)
         answer = Answer(fresh.body, fresh.fmt, etag_for(self.version, query, fresh.fmt))
         self.files.put(answer, time.perf_counter() - start)
         with self._lock:
             self._remember(query, answer)
         return answer
 
-    def run(self, query: Query) -> Result:
-        return decode(self.answer(query, TRANSPORT))
+    def run(self, query: Query, budget: Budget | None = None) -> Result:
+        return decode(self.answer(query, TRANSPORT, budget))
 
     def close(self) -> None:
         self.inner.close()
 
 
 class Runtime:
+    """One per worker process, shared by its threads: each request pins the served data and its
+    engine at its start (``g``), so a reload in the middle of a request changes nothing for it;
+    the old version's engines stop when their last evaluation ends (``EnginePool.close``)."""
+
     def __init__(self, config: ServerConfig, status: SharedStatus | None = None):
         self.config = config
         self.status = status  # None outside a server (tests, scripts): current.json is read once
@@ -151,30 +161,44 @@ class Runtime:
         self._generation = -1
         self._engine: CachedEngine | None = None
         self._federating: Engine | None = None  # only with allow-listed SERVICE endpoints
-        atexit.register(self.close)  # the engine process ends with this (worker) process
+        self._switching = threading.Lock()
+        atexit.register(self.close)  # the engine processes end with this (worker) process
 
     def served(self) -> ServedData:
-        """The served data, the same for the whole of one request (see the module doc)."""
-        pinned = g.get("kdgraph_served") if has_request_context() else None
+        """The served data, the same for the whole of one request (see the class doc)."""
+        return self._pinned()[0]
+
+    def _pinned(self) -> tuple[ServedData, CachedEngine]:
+        pinned = g.get("kdgraph_pinned") if has_request_context() else None
         if pinned is not None:
             return pinned
-        if self.status is not None:
-            generation = self.status.generation("served")
-            if generation != self._generation:
+        if self.status is not None and self.status.generation("served") != self._generation:
+            with self._switching:
                 generation, record = self.status.read("served")
-                if record is None:
-                    raise FileNotFoundError("the server has published no data yet")
-                self._switch(ServedData(**record["served"]))
-                self._generation = generation
+                if generation != self._generation:
+                    if record is None:
+                        raise FileNotFoundError("the server has published no data yet")
+                    self._switch(ServedData(**record["served"]))
+                    self._generation = generation
         elif self._served is None:
-            current = read_current(self.config.state_dir)
-            if current is None:
-                raise FileNotFoundError(f"no served data in {self.config.state_dir}")
-            self._switch(current)
-        assert self._served is not None
+            with self._switching:
+                if self._served is None:
+                    current = read_current(self.config.state_dir)
+                    if current is None:
+                        raise FileNotFoundError(f"no served data in {self.config.state_dir}")
+                    self._switch(current)
+        served, engine = self._served, self._engine
+        assert served is not None and engine is not None
         if has_request_context():
-            g.kdgraph_served = self._served
-        return self._served
+            g.kdgraph_pinned = (served, engine)
+        return served, engine
+
+    def engine_load(self) -> dict | None:
+        """How busy this worker's engine processes are (None: no pool, e.g. an external store)."""
+        inner = self._engine.inner if self._engine is not None else None
+        if not isinstance(inner, EnginePool):
+            return None
+        return {"running": inner.engines, "evaluating": inner.evaluating, "at_most": inner.most}
 
     def is_latest(self) -> bool:
         """Whether the served data of this request is still what the server serves."""
@@ -209,19 +233,18 @@ class Runtime:
 
     @property
     def engine(self) -> Engine:
-        """The engine on the served data (checked for a new version first)."""
-        self.served()
-        assert self._engine is not None
-        return self._engine
+        """The engine on the served data of this request (checked for a new version first)."""
+        return self._pinned()[1]
 
     @property
     def federating_engine(self) -> Engine:
         """The engine with network, for queries whose SERVICE calls are all allow-listed; not
         cached (the answer depends on other servers' data, not only on our version)."""
         served = self.served()
-        if self._federating is None:
-            self._federating = engine_for(served, self.config, self.config.query_timeout, networked=True)
-        return self._federating
+        with self._switching:
+            if self._federating is None:
+                self._federating = engine_for(served, self.config, self.config.query_timeout, networked=True)
+            return self._federating
 
     def close(self) -> None:
         for engine in (self._engine, self._federating):

@@ -16,6 +16,7 @@ import functools
 import hashlib
 import io
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -70,6 +71,26 @@ class Query:
         return hashlib.blake2b(repr(parts).encode(), digest_size=10).hexdigest()
 
 
+@dataclass(frozen=True)
+class Budget:
+    """Until when an answer is worth having, and who is asking.
+
+    A request's deadline counts from its arrival, so reading the body and the pre-check use up
+    its time too, and the evaluation gets only what is left. ``client`` (the remote address) is
+    what the fairness limits of an engine pool count; internal callers leave it empty.
+    """
+
+    deadline: float  # on the time.monotonic() clock
+    client: str = ""
+
+    @classmethod
+    def within(cls, seconds: float, client: str = "") -> Budget:
+        return cls(time.monotonic() + seconds, client)
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
 @dataclass
 class SelectResult:
     variables: list[str]
@@ -99,12 +120,13 @@ class Answer:
 
 
 class Engine(Protocol):
-    def run(self, query: Query) -> Result:
+    def run(self, query: Query, budget: Budget | None = None) -> Result:
         """Rows, a boolean or triples: for callers inside kdgraph."""
         ...
 
-    def answer(self, query: Query, wanted: Wanted) -> Answer:
-        """The serialised answer, for the HTTP edge and the CLI."""
+    def answer(self, query: Query, wanted: Wanted, budget: Budget | None = None) -> Answer:
+        """The serialised answer, for the HTTP edge and the CLI. ``budget``: the request's
+        deadline and client (None: the engine's own deadline from now, no client limit)."""
         ...
 
     def close(self) -> None: ...
@@ -219,10 +241,10 @@ class EmbeddedEngine:
     def open(cls, path: str, max_bytes: int = 2**62) -> EmbeddedEngine:
         return cls(ox.Store.read_only(path), max_bytes)
 
-    def run(self, query: Query) -> Result:
+    def run(self, query: Query, budget: Budget | None = None) -> Result:
         return to_result(evaluate(self._store, query))
 
-    def answer(self, query: Query, wanted: Wanted) -> Answer:
+    def answer(self, query: Query, wanted: Wanted, budget: Budget | None = None) -> Answer:
         fmt, body = serialize(evaluate(self._store, query), wanted, self.max_bytes)
         return Answer(body, fmt)
 

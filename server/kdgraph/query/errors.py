@@ -101,6 +101,13 @@ class EngineFailure(QueryPathError):
     retry_after = 1
 
 
+class TooManyAtOnce(QueryPathError):
+    """This client already has as many evaluations running as one client may; others go first."""
+
+    status = 429
+    retry_after = 1
+
+
 class Busy(QueryPathError):
     """Every engine of this worker is evaluating and none became free in time; come back soon."""
 

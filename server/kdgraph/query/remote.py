@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..saved_queries import with_values
 from . import media
-from .engine import TRANSPORT, Answer, Query, Result, decode
+from .engine import TRANSPORT, Answer, Budget, Query, Result, decode
 from .errors import EngineFailure, TooLarge
 from .media import Format, Wanted
 from .sparql_client import SparqlClient
@@ -35,7 +35,8 @@ class RemoteEngine:
         self.client, self.graph, self.max_bytes = client, graph, max_bytes
         self.named_graphs = tuple(named_graphs)
 
-    def answer(self, query: Query, wanted: Wanted) -> Answer:
+    def answer(self, query: Query, wanted: Wanted, budget: Budget | None = None) -> Answer:
+        # the external store keeps its own deadline (the client's timeout); budget is not sent
         text = with_values(query.text, dict(query.substitutions))
         if query.default_graphs is not None or query.named_graphs is not None:
             defaults, named = query.default_graphs or (), query.named_graphs or ()
@@ -63,8 +64,8 @@ class RemoteEngine:
             raise TooLarge(f"the result is {len(body)} bytes, above the limit of {self.max_bytes}")
         return Answer(media.escape_cr(fmt, body), fmt)
 
-    def run(self, query: Query) -> Result:
-        return decode(self.answer(query, TRANSPORT))
+    def run(self, query: Query, budget: Budget | None = None) -> Result:
+        return decode(self.answer(query, TRANSPORT, budget))
 
     def close(self) -> None:
         self.client.close()

@@ -1,23 +1,31 @@
-"""The server's engine: evaluation in a child process that is killed when the deadline passes.
+"""The server's engines: evaluation in child processes that are killed when the deadline passes.
 
-pyoxigraph cannot cancel a running query and a thread cannot be killed, so each worker sends
-its queries to one engine process of its own. At the deadline that process is killed (which
-really stops the work) and a fresh one started; the worker answers 503 and goes on serving.
+pyoxigraph cannot cancel a running query and a thread cannot be killed, so a worker sends its
+queries to engine processes of its own (a pool shared by the worker's threads). At the deadline
+the process is killed (which really stops the work) and a fresh one started; the worker answers
+503 and goes on serving.
 
 The hand-off is cheap on purpose: the query goes over the pipe as one small JSON message, the
-answer comes back as the bytes the client will get (serialised in the child, in the negotiated
-format), preceded by a one-line header; nothing is pickled. The child opens the shared on-disk
-store read-only, and before it reads any query it is confined (``confine``: e.g. a network
-namespace without interfaces, so that no query can reach the network whatever a pre-check thinks).
+answer comes back in one message as the bytes the client will get (serialised in the child, in
+the negotiated format) after a line naming that format, or as a JSON error; nothing is pickled.
+The child opens the shared on-disk store read-only, and before it reads any query it is confined
+(``confine``: e.g. a network namespace without interfaces, so that no query can reach the
+network whatever a pre-check thinks).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import multiprocessing
+import os
 import queue
 import resource
 import select
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
@@ -25,11 +33,19 @@ import pyoxigraph as ox
 
 from ..forking import reset_signals
 from . import errors, media
-from .engine import TRANSPORT, Answer, Query, Result, decode, evaluate, serialize
-from .errors import Busy, EngineFailure, QueryPathError, QueryTimeout
+from .engine import TRANSPORT, Answer, Budget, Query, Result, decode, evaluate, serialize
+from .errors import Busy, EngineFailure, QueryPathError, QueryTimeout, TooManyAtOnce
 from .media import Wanted
 
 _CONTEXT = multiprocessing.get_context("fork")
+log = logging.getLogger("kdgraph")
+RENICE_AFTER = 0.2  # seconds of evaluation after which an engine runs at low priority
+LOW_PRIORITY = 19  # its nice value then
+IDLE_SECONDS = 30.0  # an engine beyond a pool's size that was idle this long is stopped
+# A request that finds every engine busy waits this long before the pool grows: under ordinary
+# load an engine is free again within a millisecond, and more processes than cores only thrash
+# the caches; an engine held by a runaway query stays busy for seconds.
+GROW_AFTER = 0.01
 # The errors a child may report, by name; any other failure is the engine's, not the query's.
 _REPORTABLE = {
     cls.__name__: cls
@@ -104,12 +120,18 @@ def _engine_main(
                 b'["EngineFailure", "the query needed more memory than the engine may use"]'
             )
             continue
-        connection.send_bytes(json.dumps(["ok", fmt.name]).encode())
-        connection.send_bytes(body)
+        connection.send_bytes(b"".join((fmt.name.encode(), b"\n", body)))  # one write: one wake-up
 
 
 class SupervisedEngine:
-    """One engine child for one (single-threaded) worker; ``timeout`` is the deadline in seconds."""
+    """One engine child, used by one thread at a time; ``timeout`` is the deadline in seconds.
+
+    A query that runs longer than ``RENICE_AFTER`` gives up its claim on the CPU (nice 19): on
+    two cores, a few runaway queries would otherwise slow every short query beside them to
+    their pace. At the deadline, or when the child fails, the child is killed and the engine is
+    ``broken`` until :meth:`restart` (a pool restarts it from its own long-lived thread, see
+    :class:`EnginePool`).
+    """
 
     def __init__(
         self,
@@ -121,6 +143,8 @@ class SupervisedEngine:
     ):
         self.store_path, self.timeout, self.max_bytes = store_path, timeout, max_bytes
         self._memory_limit, self._confine = memory_limit, confine
+        self.broken = False
+        self.niced = False
         self._start()
 
     def _start(self) -> None:
@@ -134,6 +158,7 @@ class SupervisedEngine:
         child.close()
         self._poller = select.poll()  # made once: multiprocessing's poll() builds a selector per call
         self._poller.register(self._connection.fileno(), select.POLLIN)
+        self.broken = self.niced = False
 
     def restart(self) -> None:
         self.close()
@@ -144,71 +169,263 @@ class SupervisedEngine:
             self._process.kill()
         self._process.join(timeout=5)
         self._connection.close()
+        self.broken = True
 
-    def answer(self, query: Query, wanted: Wanted) -> Answer:
+    def _kill(self) -> None:
+        """Stop the child now (the evaluation really stops); :meth:`restart` makes a new one."""
+        with contextlib.suppress(OSError):
+            self._process.kill()
+        self.broken = True
+
+    def _wait(self, seconds: float) -> bool:
+        """Whether the answer came within ``seconds``; past ``RENICE_AFTER``, at low priority."""
+        first = min(seconds, RENICE_AFTER)
+        if self._poller.poll(first * 1000):
+            return True
+        if seconds <= first:
+            return False
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self._process.pid, LOW_PRIORITY)
+            self.niced = True
+        return bool(self._poller.poll((seconds - first) * 1000))
+
+    def _restore_priority(self) -> None:
+        """Back to normal priority for the next query; without the right to lower a nice value
+        (an unprivileged server), the engine is restarted instead."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self._process.pid, 0)
+            self.niced = False
+        except OSError:
+            self.broken = True
+
+    def answer(self, query: Query, wanted: Wanted, budget: Budget | None = None) -> Answer:
+        if self.broken:
+            self.restart()  # used on its own (not through a pool): restarted by its user's thread
+        seconds = self.timeout if budget is None else min(self.timeout, budget.remaining())
+        if seconds <= 0:
+            raise QueryTimeout(_SPENT)
         try:
             self._connection.send_bytes(encode_request(query, wanted, self.max_bytes))
-            ready = bool(self._poller.poll(self.timeout * 1000))
+            ready = self._wait(seconds)
         except (BrokenPipeError, EOFError, OSError):
-            self.restart()
+            self._kill()
             raise EngineFailure("the query engine stopped; it has been restarted, please retry") from None
         if not ready:
-            self.restart()  # kills the runaway evaluation for real
-            raise QueryTimeout(
-                f"the query did not finish within {self.timeout:g} s and was stopped; "
-                "simplify the query or add LIMIT"
-            )
+            self._kill()
+            raise QueryTimeout(_TIMEOUT.format(self.timeout))
         try:
-            status, detail = json.loads(self._connection.recv_bytes())
-            if status == "ok":
-                return Answer(self._connection.recv_bytes(), media.BY_NAME[detail])
+            message = self._connection.recv_bytes()
         except (EOFError, OSError):
-            self.restart()
+            self._kill()
             raise EngineFailure("the query engine stopped (out of memory?); it has been restarted") from None
+        finally:
+            if self.niced and not self.broken:
+                self._restore_priority()
+        if not message.startswith(b"["):  # "format\nbody": the answer
+            name, _, body = message.partition(b"\n")
+            return Answer(body, media.BY_NAME[name.decode()])
+        status, detail = json.loads(message)  # ["ErrorName", "message"]
         if status == errors.NotAcceptable.__name__:
             wanted.for_kind(detail)  # raises the client's own 406
         kind = _REPORTABLE.get(status, EngineFailure)
         error = kind.__new__(kind)
         QueryPathError.__init__(error, detail)
         if isinstance(error, EngineFailure):
-            self.restart()
+            self._kill()
         raise error
 
-    def run(self, query: Query) -> Result:
-        return decode(self.answer(query, TRANSPORT))
+    def run(self, query: Query, budget: Budget | None = None) -> Result:
+        return decode(self.answer(query, TRANSPORT, budget))
+
+
+_TIMEOUT = "the query did not finish within {:g} s and was stopped; simplify the query or add LIMIT"
+_SPENT = "the request's time ran out before its query could be evaluated; send it again or simplify it"
 
 
 class EnginePool:
-    """The engines of one worker that serves several requests at once (threads).
+    """The engines of one worker process, shared by all its threads, fair to every client.
 
-    Each evaluation takes a free engine and gives it back; a runaway query holds one engine
-    until its deadline while the others go on answering. When none becomes free within
-    ``wait`` seconds the answer is 503 with Retry-After: a bounded wait, never a growing queue.
-    A pool of one is a single engine used by one request at a time.
+    Each evaluation takes a free engine and gives it back, so a runaway query holds one engine
+    until its deadline while the others go on answering. When none is free, the pool grows, up
+    to ``most`` engines; surplus engines idle for ``IDLE_SECONDS`` are stopped again. One client
+    (``Budget.client``, the remote address) has at most ``per_client`` evaluations at once in
+    this worker. Both limits wait a bounded time (``wait``) and then answer 503 or 429 with
+    Retry-After: never a growing queue.
+
+    Every engine is started (and restarted, after a deadline) by one long-lived thread of the
+    pool, never by a request's thread: Linux kills an engine when the *thread* that forked it
+    ends (``PR_SET_PDEATHSIG``, see forking), and a server's request threads come and go.
     """
 
-    def __init__(self, start: Callable[[], SupervisedEngine], size: int, wait: float):
-        self._engines = [start() for _ in range(max(size, 1))]
-        self._free: queue.SimpleQueue[SupervisedEngine] = queue.SimpleQueue()
-        for engine in self._engines:
-            self._free.put(engine)
-        self.wait = wait
+    def __init__(
+        self,
+        start: Callable[[], SupervisedEngine],
+        size: int,
+        wait: float,
+        most: int | None = None,
+        per_client: int = 0,
+    ):
+        self.size, self.most = max(size, 1), max(most or size, size, 1)
+        self.wait, self.per_client = wait, per_client
+        self._start = start
+        self._free: list[SupervisedEngine] = []
+        self._busy: set[SupervisedEngine] = set()
+        self._idle_since: dict[int, float] = {}
+        self._engines = 0  # started or starting
+        self._starting = 0  # asked of the starter thread, not started yet
+        self._by_client: Counter[str] = Counter()
+        self._changed = threading.Condition()
+        self._jobs: queue.SimpleQueue[SupervisedEngine | None] = queue.SimpleQueue()
+        self._closed = False
+        self._starter = threading.Thread(target=self._keep_engines, name="kdgraph-engines", daemon=True)
+        with self._changed:
+            self._engines = self._starting = self.size
+        for _ in range(self.size):
+            self._jobs.put(None)
+        self._starter.start()
 
-    def answer(self, query: Query, wanted: Wanted) -> Answer:
+    # ------------------------------------------------------------ the starter thread
+
+    def _keep_engines(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                self._stop_idle_surplus()
+                continue
+            with self._changed:
+                starting = job is None and self._starting > 0
+                if starting:
+                    self._starting -= 1
+                closed = self._closed
+                if closed and starting:  # asked for before the close: not started after it
+                    self._engines -= 1
+            if closed:
+                if job is not None:  # a broken engine returned after the close
+                    job.close()
+                    with self._changed:
+                        self._engines -= 1
+                with self._changed:
+                    if self._engines <= 0:  # every engine is stopped: this thread may end
+                        return
+                continue
+            if job is None and not starting:
+                continue  # only a wake-up
+            try:
+                if job is None:
+                    job = self._start()
+                else:
+                    job.restart()
+            except OSError:  # cannot fork now (memory, process limit): one engine fewer
+                log.exception("an engine could not be started")
+                with self._changed:
+                    self._engines -= 1
+                    self._changed.notify_all()
+                continue
+            self._give_back(job)
+
+    def _stop_idle_surplus(self) -> None:
+        now = time.monotonic()
+        with self._changed:
+            surplus = [
+                e for e in self._free if now - self._idle_since.get(id(e), now) > IDLE_SECONDS
+            ][: max(0, self._engines - self.size)]
+            for engine in surplus:
+                self._free.remove(engine)
+                self._idle_since.pop(id(engine), None)
+                self._engines -= 1
+        for engine in surplus:
+            engine.close()
+
+    # ------------------------------------------------------------ requests' threads
+
+    def _give_back(self, engine: SupervisedEngine) -> None:
+        with self._changed:
+            if self._closed:
+                self._engines -= 1
+            else:
+                self._free.append(engine)
+                self._idle_since[id(engine)] = time.monotonic()
+                self._changed.notify_all()
+                return
+        engine.close()
+        self._jobs.put(None)  # the starter thread ends once the last engine is stopped
+
+    def _take(self, client: str, budget: Budget | None) -> SupervisedEngine:
+        patience = self.wait if budget is None else max(0.0, min(self.wait, budget.remaining()))
+        now = time.monotonic()
+        until, grow_at, asked = now + patience, now + GROW_AFTER, False
+        with self._changed:
+            while True:
+                mine = not client or not self.per_client or self._by_client[client] < self.per_client
+                if mine and self._free:
+                    engine = self._free.pop()
+                    self._busy.add(engine)
+                    if client:
+                        self._by_client[client] += 1
+                    return engine
+                now = time.monotonic()
+                if mine and not asked and now >= grow_at and self._engines < self.most:
+                    asked = True  # one more engine; any that becomes free will do
+                    self._engines += 1
+                    self._starting += 1
+                    self._jobs.put(None)
+                if now >= until:
+                    break
+                may_grow = mine and not asked and now < grow_at and self._engines < self.most
+                self._changed.wait((min(until, grow_at) if may_grow else until) - now)
+        if not mine:
+            raise TooManyAtOnce(
+                f"{self.per_client} queries from your address are already being evaluated here; "
+                "wait for one of them to finish"
+            )
+        raise Busy(f"all {self.most} query engines of this worker are busy; try again shortly")
+
+    def _release(self, engine: SupervisedEngine, client: str) -> None:
+        with self._changed:
+            self._busy.discard(engine)
+            if client:
+                self._by_client[client] -= 1
+                if not self._by_client[client]:
+                    del self._by_client[client]
+                self._changed.notify_all()  # a request of this client may be waiting its turn
+        if engine.broken:
+            self._jobs.put(engine)  # restarted by the starter thread, then given back
+        else:
+            self._give_back(engine)
+
+    @property
+    def evaluating(self) -> int:
+        """Engines evaluating a query now (for /health and tests)."""
+        return len(self._busy)
+
+    @property
+    def engines(self) -> int:
+        """Engines running or being started."""
+        return self._engines
+
+    def answer(self, query: Query, wanted: Wanted, budget: Budget | None = None) -> Answer:
+        client = budget.client if budget is not None else ""
+        if budget is not None and budget.remaining() <= 0:  # spent reading and checking it
+            raise QueryTimeout(_SPENT)
+        engine = self._take(client, budget)
         try:
-            engine = self._free.get(timeout=self.wait)
-        except queue.Empty:
-            raise Busy(
-                f"all {len(self._engines)} query engines of this worker are busy; try again shortly"
-            ) from None
-        try:
-            return engine.answer(query, wanted)
+            return engine.answer(query, wanted, budget)
         finally:
-            self._free.put(engine)
+            self._release(engine, client)
 
-    def run(self, query: Query) -> Result:
-        return decode(self.answer(query, TRANSPORT))
+    def run(self, query: Query, budget: Budget | None = None) -> Result:
+        return decode(self.answer(query, TRANSPORT, budget))
 
     def close(self) -> None:
-        for engine in self._engines:
+        """Stop every engine: free ones now, busy ones when their evaluation ends (a reload
+        lets the requests of the old version finish). The starter thread lives until the last
+        one is stopped: its end would kill the engines it started (PDEATHSIG)."""
+        with self._changed:
+            self._closed = True
+            free, self._free = self._free, []
+            self._engines -= len(free)
+            self._changed.notify_all()
+        for engine in free:
             engine.close()
+        self._jobs.put(None)  # wakes the starter thread, which ends

@@ -56,6 +56,7 @@ def health():  # type: ignore[no-untyped-def]
             **_network_isolation(served),
             "warm": warm,
             "last_reload": last,
+            "engines_of_this_worker": runtime.engine_load(),
         }
     )
 

@@ -12,7 +12,7 @@ from ..query.engine import SelectResult
 from ..query.errors import BadParameter, NotFound
 from ..query_catalogue import catalogue_triples, query_iri
 from ..saved_queries import ParameterError, SavedQuery
-from .sparql import public_root, respond, runtime
+from .sparql import budget, public_root, respond, runtime
 
 blueprint = Blueprint("queries", __name__, template_folder="templates")
 
@@ -107,7 +107,7 @@ def run_query(name: str) -> Response:
     engine = runtime().engine
     if whole is None:
         return respond(engine, page, wanted)
-    counted = engine.run(whole)
+    counted = engine.run(whole, budget())
     total = len(counted.rows) if isinstance(counted, SelectResult) else 1
     response = respond(engine, page, wanted)
     response.headers["Link"] = _links(name, offset, limit, total)

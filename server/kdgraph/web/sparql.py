@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, redirect, request
 
 from ..query import isolation, lexer, media, protocol, request_reader
-from ..query.engine import Answer, Engine, Query
+from ..query.engine import Answer, Budget, Engine, Query
 from ..query.errors import for_status
 from ..query.media import Wanted
 from ..runtime import Runtime
@@ -63,9 +63,15 @@ def precheck(query: Query) -> isolation.Route:
     return isolation.route((call.endpoint for call in found.services), allowed)
 
 
+def budget() -> Budget:
+    """This request's deadline, counted from its arrival (reading the body and the pre-check
+    spend it too), and its client, whose evaluations at once the engines limit."""
+    return Budget(g.started + runtime().config.query_timeout, request.remote_addr or "")
+
+
 def respond(engine: Engine, query: Query, wanted: Wanted) -> Response:
     """Steps 4-6: the engine's answer (or the cache's) as a response, or 304."""
-    answer: Answer = engine.answer(query, wanted)
+    answer: Answer = engine.answer(query, wanted, budget())
     headers = {"Vary": "Accept"}
     if answer.etag:  # a version of our data answered it (not a federated query)
         headers |= {"ETag": f'"{answer.etag}"', "Cache-Control": "public, max-age=60"}

@@ -1,0 +1,98 @@
+"""Fairness under abuse, on a real server: runaway queries cannot take every client's turn (issue 12).
+
+Each client is its own loopback address (all of 127/8 is loopback on Linux), as the server
+counts evaluations per client address. No timed assertions: "answered while the runaways still
+run" is checked by the runaways' threads still waiting for their own answers (their deadline is
+seconds away) when every small query has been answered.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from .server_process import ServerProcess
+
+WORKERS = 2
+DEADLINE = 6  # seconds: long enough that the small queries are done well before it
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }} # {n}"
+PT = "https://w3id.org/kdgraph/id/qualification/productietechnicus"
+SMALL = (  # the qualification's Dutch name, page 1 of the source
+    f"SELECT ?label WHERE {{{{ <{PT}> <http://www.w3.org/2000/01/rdf-schema#label> ?label "
+    'FILTER(lang(?label) = "nl") }} # {n}'
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[ServerProcess]:  # type: ignore[no-untyped-def]
+    args = ["--workers", str(WORKERS), "--query-timeout", str(DEADLINE)]
+    with ServerProcess(args, tmp_path_factory.mktemp("fairness-state")) as process:
+        yield process
+
+
+def _post(url: str, source: str, query: str) -> tuple[int, dict[str, str], bytes]:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=60, source_address=(source, 0)
+    )
+    try:
+        connection.request(
+            "POST",
+            "/sparql",
+            query.encode(),
+            {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+        )
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def _runaways(url: str, sources: list[str]) -> tuple[list[threading.Thread], Counter]:  # type: ignore[type-arg]
+    statuses: Counter = Counter()  # type: ignore[type-arg]
+
+    def run(index: int, source: str) -> None:
+        status, headers, _ = _post(url, source, RUNAWAY.format(n=index))
+        statuses[(status, "Retry-After" in headers)] += 1
+
+    threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(sources)]
+    for thread in threads:
+        thread.start()
+    return threads, statuses
+
+
+def _labels(body: bytes) -> set[str]:
+    return {row["label"]["value"] for row in json.loads(body)["results"]["bindings"]}
+
+
+def test_small_queries_are_answered_while_twice_as_many_runaways_as_workers_run(
+    server: ServerProcess,
+) -> None:
+    threads, statuses = _runaways(server.url, [f"127.0.1.{i + 2}" for i in range(2 * WORKERS)])
+    answers = []
+    for n in range(20):  # new texts: no cache can answer them
+        status, _, body = _post(server.url, "127.0.0.2", SMALL.format(n=n))
+        answers.append((status, _labels(body) if status == 200 else body))
+    still_running = sum(thread.is_alive() for thread in threads)
+    for thread in threads:
+        thread.join()
+    assert answers == [(200, {"Productietechnicus"})] * 20
+    assert still_running == 2 * WORKERS  # answered while every runaway was still evaluated
+    assert statuses == {(503, True): 2 * WORKERS}  # the runaways end at their deadline, 503
+
+
+def test_one_client_cannot_take_every_engine_and_is_told_when_to_come_back(server: ServerProcess) -> None:
+    """One address sending more runaways at once than one client may run gets 429 with
+    Retry-After for the excess; another client is still answered meanwhile."""
+    threads, statuses = _runaways(server.url, ["127.0.2.9"] * (6 * WORKERS))
+    status, _, body = _post(server.url, "127.0.0.3", SMALL.format(n="other client"))
+    for thread in threads:
+        thread.join()
+    assert (status, _labels(body)) == (200, {"Productietechnicus"})
+    assert set(statuses) == {(503, True), (429, True)}
