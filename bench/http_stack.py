@@ -1,7 +1,8 @@
 """Which HTTP server and which way to reach the engine: measured on this machine, not guessed.
 
 A small Flask app, served in turn by gunicorn's sync workers, gunicorn's gthread workers and
-granian's WSGI server (each if installed; granian is not a dependency of kdgraph), answers:
+granian's WSGI server (each if installed; granian serves kdgraph, gunicorn comes with the
+``bench`` extra: ``pip install -e ".[bench]"``), answers:
 
   * ``/trivial``: a constant response, the floor of the HTTP stack;
   * ``/q/inproc``: a small pyoxigraph query (outgoing links of one resource) on an on-disk
@@ -222,19 +223,13 @@ def make_store(path: Path, n: int) -> str:
 def servers(port: int, workers: int, threads: int) -> dict[str, list[str]]:
     bench = str(Path(__file__).parent)
     common = ["--bind", f"127.0.0.1:{port}", "--chdir", bench, "--log-level", "warning", "http_stack:app"]
-    out = {
-        f"gunicorn sync x{2 * workers}": [str(BIN / "gunicorn"), "-w", str(2 * workers), *common],
-        f"gunicorn gthread {workers}x{threads}": [
-            str(BIN / "gunicorn"),
-            "-w",
-            str(workers),
-            "-k",
-            "gthread",
-            "--threads",
-            str(threads),
-            *common,
-        ],
-    }
+    out: dict[str, list[str]] = {}
+    gunicorn = shutil.which("gunicorn", path=str(BIN)) or shutil.which("gunicorn")
+    if gunicorn:
+        out[f"gunicorn sync x{2 * workers}"] = [gunicorn, "-w", str(2 * workers), *common]
+        out[f"gunicorn gthread {workers}x{threads}"] = [
+            gunicorn, "-w", str(workers), "-k", "gthread", "--threads", str(threads), *common,
+        ]  # fmt: skip
     granian = shutil.which("granian", path=str(BIN)) or shutil.which("granian")
     if granian:
         # (the bridge runs Flask in its own pool of --threads, STACK_THREADS)

@@ -233,7 +233,7 @@ def test_publish_help_says_where_the_store_it_names_comes_from(tmp_path: Path) -
 
 def test_serve_on_a_port_in_use_exits_2_before_preparing(tmp_path: Path) -> None:
     """Regression for issue 15: the port was found taken only after the whole preparation, then
-    gunicorn retried and exited 1. Now: exit 2 with a message, nothing prepared."""
+    the server retried and exited 1. Now: exit 2 with a message, nothing prepared."""
     import socket
 
     with socket.socket() as taken:

@@ -49,7 +49,8 @@ def _post(url: str, source: str, query: str) -> tuple[int, dict[str, str], bytes
             {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
         )
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        # header names in lower case: granian (hyper) sends them so, and they are case-insensitive
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         connection.close()
 
@@ -59,7 +60,7 @@ def _runaways(url: str, sources: list[str]) -> tuple[list[threading.Thread], Cou
 
     def run(index: int, source: str) -> None:
         status, headers, _ = _post(url, source, RUNAWAY.format(n=index))
-        statuses[(status, "Retry-After" in headers)] += 1
+        statuses[(status, "retry-after" in headers)] += 1
 
     threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(sources)]
     for thread in threads:

@@ -309,7 +309,7 @@ def test_ontology_page_is_rendered_from_the_graph_with_separate_languages(server
 
 def test_server_log_has_no_library_noise(server) -> None:  # type: ignore[no-untyped-def]
     """Regression for issue 15: pyLODE's import logged INFO:root:Loading background ontologies...
-    and asyncio DEBUG lines on every start. The log holds our lines and gunicorn's, nothing else."""
+    and asyncio DEBUG lines on every start. The log holds our lines and granian's, nothing else."""
     requests.get(f"{server.url}/def/", timeout=30)  # the ontology page, once rendered by pyLODE
     noise = [
         line

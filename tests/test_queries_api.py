@@ -210,7 +210,7 @@ def test_sparql_examples_are_discoverable(server) -> None:  # type: ignore[no-un
 
 
 SCHEMATHESIS_CONFIG = """
-# A 414 (request line over gunicorn's limit) is a rejection too.
+# A 414 (a request line over the HTTP server's 64 KB) is a rejection too.
 [checks.negative_data_rejection]
 expected-statuses = ["400", "404", "405", "406", "413", "414", "415", "422"]
 

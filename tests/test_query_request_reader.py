@@ -1,6 +1,6 @@
 """query.request_reader: strict reading of SPARQL protocol requests, on plain WSGI environs.
 
-Bodies come as gunicorn hands them over: with ``Content-Length``, or chunked (no length,
+Bodies come as the WSGI server hands them over: with ``Content-Length``, or chunked (no length,
 ``wsgi.input_terminated``). Over real HTTP the same rules are pinned in tests/test_clients.py.
 """
 

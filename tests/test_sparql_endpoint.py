@@ -252,10 +252,10 @@ def test_engine_processes_have_no_network(server) -> None:  # type: ignore[no-un
     own (no interface), so a query that a pre-check misread still cannot reach anything."""
     for _ in range(6):  # more than there are workers: every worker starts its engine
         assert sparql(server, LEVEL4).status_code == 200
-    arbiter = server.process.pid
-    engines = [engine for worker in _children(arbiter) for engine in _children(worker)]
+    main = server.process.pid
+    engines = [engine for worker in _children(main) for engine in _children(worker)]
     assert engines, "no engine process found"
-    own = os.readlink(f"/proc/{arbiter}/ns/net")
+    own = os.readlink(f"/proc/{main}/ns/net")
     assert all(os.readlink(f"/proc/{engine}/ns/net") != own for engine in engines)
 
 

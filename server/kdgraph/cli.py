@@ -6,6 +6,7 @@ Exit codes work as CI gates: 0 success, 1 a check failed (validation), 2 usage o
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -353,11 +354,22 @@ def validate_command(
     sys.exit(1 if failed else 0)
 
 
-@main.command(short_help="Serve the SPARQL endpoint, pages, query UI and API (gunicorn).")
+@main.command(short_help="Serve the SPARQL endpoint, pages, query UI and API (granian).")
 @data_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
-@click.option("--workers", default=4, show_default=True, help="Worker processes.")
+@click.option(
+    "--workers",
+    default=max(2, os.cpu_count() or 1),
+    show_default="the number of CPUs, at least 2",
+    help="Worker processes.",
+)
+@click.option(
+    "--threads",
+    default=32,
+    show_default=True,
+    help="Requests one worker serves at once (threads; one waiting for a slow client holds no CPU).",
+)
 @click.option(
     "--base-url",
     "public_url",
@@ -394,6 +406,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
+    threads: int,
     public_url: str | None,
     base: str,
     query_timeout: float,
@@ -401,7 +414,7 @@ def serve(
     backend: str | None,
     state_dir: Path | None,
 ) -> None:
-    """Serve the SPARQL endpoint, query UI and health check with gunicorn.
+    """Serve the SPARQL endpoint, query UI and health check with granian's WSGI server.
 
     The data is loaded and SHACL-validated first; data with violations is not served (exit 2).
     A verdict that `kdgraph validate` left for exactly these files is reused, and with a
@@ -416,7 +429,6 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' \\
            http://127.0.0.1:8000/sparql
     """
-    import os
     import shutil
     import signal
     import tempfile
@@ -431,8 +443,8 @@ def serve(
     if temporary:  # removed at exit; those of killed servers are removed here
         StateDir.remove_abandoned_temporaries(Path(tempfile.gettempdir()), "kdgraph-")
     state = state_dir or Path(tempfile.mkdtemp(prefix="kdgraph-"))
-    owner = os.getpid()  # gunicorn's workers unwind through here too: only this process removes it
-    hup_while_preparing: list[int] = []  # SIGHUP would end the process before gunicorn handles it
+    owner = os.getpid()  # only this process (not a forked child) removes it
+    hup_while_preparing: list[int] = []  # SIGHUP would end the process before granian handles it
     signal.signal(signal.SIGHUP, lambda number, frame: hup_while_preparing.append(number))
     try:
         directory = StateDir(state)
@@ -453,7 +465,7 @@ def serve(
             query_timeout=query_timeout,
             allowed_services=frozenset(allowed_services),
         )
-        run(config, list(data) or None, host, port, workers, served, backend, hup_while_preparing)
+        run(config, list(data) or None, host, port, workers, served, backend, hup_while_preparing, threads)
     except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")
     finally:
@@ -466,7 +478,7 @@ def serve(
 def port_is_free_or_fail(host: str, port: int) -> None:
     """Exit 2 with a clear message if ``host:port`` cannot be bound (in use, or not ours to use).
 
-    Bound the way gunicorn binds (SO_REUSEADDR), then released: a port only in TIME_WAIT is free.
+    Bound with SO_REUSEADDR (as granian binds), then released: a port only in TIME_WAIT is free.
     """
     import errno
     import socket

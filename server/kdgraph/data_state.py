@@ -1,6 +1,6 @@
 """The served data: prepared once, shared by all workers, replaced atomically, verified before use.
 
-A child process of the serving process (gunicorn's arbiter) reads every input file once,
+A child process of the serving process (granian's main process) reads every input file once,
 hashes, validates and bulk-loads those same bytes into an on-disk Oxigraph store in a new build
 of the state directory (see state_dir), seals the build with its manifest and only then points
 ``current.json`` at it. Workers open that store read-only (the OS page cache shares it between
@@ -9,7 +9,7 @@ the disk. A reload that fails (syntax error, SHACL violation, a full disk) never
 ``current.json``: the old version keeps serving and /health says why.
 
 Doing the preparation in a child keeps the parsed graph (gigabytes at thousands of dossiers)
-out of the arbiter, and so out of every worker forked from it. And when ``current.json``
+out of the main process, and so out of every worker forked from it. And when ``current.json``
 names a build made from exactly the same input bytes, and that build still matches its
 manifest, it is served as it is: a restart on the same data takes seconds, whatever the size of
 the graph. A build that does not match its manifest is rebuilt, never served.
@@ -228,7 +228,7 @@ def _build_store(store_path: Path, data: list[ox.Quad], queries: list[ox.Quad]) 
 def _in_child(function, *args):  # type: ignore[no-untyped-def]
     """Run ``function(*args)`` in a forked child and return its result (or raise its DataRejected).
 
-    Besides keeping the parsed graph out of the arbiter: RocksDB starts background threads, and
+    Besides keeping the parsed graph out of the main process: RocksDB starts background threads, and
     workers forked from a process that had opened a store would inherit its state without its
     threads and hang at exit.
     """

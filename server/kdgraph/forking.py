@@ -1,15 +1,22 @@
-"""Child processes of the server that cannot outlive it, and that neither gunicorn nor its workers track.
+"""Child processes of the server that cannot outlive it, and that granian does not track.
 
-multiprocessing keeps a list of the children it started, and every gunicorn worker forked
-later inherits that list: at exit, a worker would signal and try to join a process that is not
-its own (a traceback in the log, and the warm-up killed whenever a worker restarts). gunicorn's
-arbiter also reaps every child that ends, so an exit status cannot be relied on. Hence plain
-``os.fork``: results travel through a pipe.
+granian starts its workers with multiprocessing, which keeps a list of the children it started;
+a worker forked later inherits that list, and at exit would signal and try to join a process
+that is not its own (the warm-up killed whenever a worker restarts). Hence plain ``os.fork``:
+results travel through a pipe, and the one who forked a child reaps it (granian's main process
+reaps only its workers): ``run_in_child`` waits for its child, a ``Child`` has a thread that
+reaps it the moment it ends, so no zombie is left behind.
 
 Every child (preparation, warm-up, a worker's engine) calls ``reset_signals`` first: it dies
 with its parent (``PR_SET_PDEATHSIG``, so a worker killed with SIGKILL takes its engine along),
 and it closes the listening sockets it inherited (so a child that is still finishing cannot
 keep the server's port bound after the server stopped).
+
+``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, not its process: a
+child must be forked by a thread that lives as long as it should (the main thread, the
+preparation thread, the engine pool's starter thread), never by one of granian's request
+threads, which end after ``blocking_threads_idle_timeout`` idle seconds (measured: their
+children were killed).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import signal
 import socket
 import stat
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +46,7 @@ def _die_with_parent() -> None:
 
 
 def close_listening_sockets() -> None:
-    """Close every inherited socket that accepts connections (gunicorn's listener)."""
+    """Close every inherited socket that accepts connections (a granian worker's listener)."""
     for name in os.listdir("/proc/self/fd"):
         descriptor = int(name)
         try:
@@ -61,9 +69,10 @@ def close_listening_sockets() -> None:
 def reset_signals() -> None:
     """Make a forked child of the server: default signals, death with its parent, no listener.
 
-    A forked child inherits gunicorn's handlers, which only note the signal for a main loop the
+    A forked child inherits granian's handlers, which only note the signal for a main loop the
     child does not run: SIGTERM would not end it. Termination signals get their default action
-    (so the child ends with the server's process group); gunicorn's control signals are ignored.
+    (so the child ends with the server's process group); SIGHUP (our reload) and the other
+    control signals are ignored.
     """
     parent = os.getppid()
     _die_with_parent()
@@ -87,7 +96,7 @@ def _finish(code: int) -> None:
 
 
 def _wait(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError):  # already reaped by gunicorn's arbiter
+    with contextlib.suppress(ChildProcessError):  # already reaped (by end_children at exit)
         os.waitpid(pid, 0)
 
 
@@ -117,11 +126,38 @@ def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
     return pickle.loads(payload)
 
 
-def detach(function: Callable[..., Any], *args: Any) -> int:
-    """Start ``function(*args)`` in the background; returns its pid.
+class Child:
+    """A child running in the background, reaped by a thread of ours the moment it ends.
 
-    Under gunicorn the arbiter reaps it when it ends; it dies with the thread that started it.
+    The reaper first waits without reaping (``WNOWAIT``), then marks the child ended and reaps it
+    under the same lock that ``kill`` takes: so ``kill`` never signals a pid the system may
+    already have given to another process.
     """
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self._ended = False
+        self._lock = threading.Lock()
+        threading.Thread(target=self._reap, name=f"kdgraph-reap-{pid}", daemon=True).start()
+
+    def _reap(self) -> None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+        with self._lock:
+            self._ended = True
+            _wait(self.pid)
+
+    def running(self) -> bool:
+        return not self._ended
+
+    def kill(self) -> None:
+        with self._lock:
+            if not self._ended:
+                os.kill(self.pid, signal.SIGKILL)  # (a zombie not reaped yet ignores it)
+
+
+def detach(function: Callable[..., Any], *args: Any) -> Child:
+    """Start ``function(*args)`` in the background; it dies with the thread that started it."""
     pid = os.fork()
     if pid == 0:
         reset_signals()
@@ -130,7 +166,7 @@ def detach(function: Callable[..., Any], *args: Any) -> int:
         except BaseException:
             traceback.print_exc(file=sys.stderr)
         _finish(0)
-    return pid
+    return Child(pid)
 
 
 def end_children() -> None:

@@ -47,7 +47,8 @@ ERRORS = {
     "400": _error("A parameter is missing or does not fit its type; the body names it."),
     "404": _error("No saved query by that name."),
     "406": _error("None of the accepted media types can be produced."),
-    "414": _error("The URL is longer than the request limit (1 MB); POST the query instead."),
+    # answered by the HTTP server's parser (hyper: 65,534 bytes at most), without a body
+    "414": {"description": "The URL is longer than the server accepts (64 KB); POST the query instead."},
     "429": _error("Queries from your address are already being evaluated, as many as one client may "
     "have at once; retry after the seconds in Retry-After."),
     "503": _error("The query did not finish within the deadline, or every engine is busy; "

@@ -1,41 +1,61 @@
-"""Running the app under gunicorn (several workers), with data reload on SIGHUP.
+"""Running the app under granian's WSGI server (several worker processes), with data reload on SIGHUP.
 
-The data is prepared before any worker starts (see data_state). On SIGHUP, gunicorn's arbiter
-only wakes a preparation thread and goes on with its own loop (watching and restarting
+The data is prepared before any worker starts (see data_state). On SIGHUP, granian's main
+process only wakes a preparation thread and goes on with its own loop (watching and respawning
 workers): the thread has the edited data prepared aside in a child process, and publishes the
 new version in the server's shared status (see shared_status) only if it loads, conforms and
 was written completely. Workers switch on their next request. Whatever goes wrong, the outcome
-is in the shared status for /health, and the old version keeps serving. (gunicorn's own SIGHUP
-behaviour, re-reading its configuration and replacing every worker, is not used.)
+is in the shared status for /health, and the old version keeps serving. (granian's own SIGHUP
+behaviour, respawning every worker, is not used.)
+
+Why granian (measured in bench/http_stack.py): 2.5-3.5x cheaper per request than gunicorn's
+sync workers, and connections that send their headers slowly hold no Python thread (hyper reads
+them in Rust, with a timeout: ``HEADER_READ_TIMEOUT``), where 50 of them stopped gunicorn.
+
+GET queries: hyper refuses a request target above 65,534 bytes (414, no body) whatever the
+settings (``http1_buffer_size`` included: measured), so above 64 KB queries must be POSTed; a
+request head beyond granian's default buffer (about 400 kB) is 431, also without a body.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import signal
+import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from gunicorn.app.base import BaseApplication
-from gunicorn.arbiter import Arbiter
-from gunicorn.config import KNOWN_SETTINGS
+from granian.constants import Interfaces
+from granian.http import HTTP1Settings
+from granian.net import SocketSpec
+from granian.server.mp import MPServer
 
 from . import warmup
 from .config import ServerConfig
 from .data_state import ServedData, reload, retire
+from .forking import Child
 from .shared_status import SharedStatus
 from .web.app import create_app
 
 log = logging.getLogger("kdgraph")
 
+THREADS = 32  # Python threads per worker: one per request in the app (a slow body holds one, not the GIL)
+# Connections one worker serves at once (granian's backpressure counts connections, idle ones and
+# those still sending headers included): far above THREADS, so slow clients cannot fill it.
+CONNECTIONS = 1024
+HEADER_READ_TIMEOUT = 10  # seconds a client may take to send its request line and headers
+STOP_TIMEOUT = 10  # seconds a worker may take to finish its requests at shutdown before SIGKILL
+
 
 class Preparer:
-    """The arbiter's preparation thread: one reload at a time, SIGHUPs during one coalesce."""
+    """The main process's preparation thread: one reload at a time, SIGHUPs during one coalesce."""
 
     def __init__(
         self,
@@ -47,24 +67,23 @@ class Preparer:
     ):
         self.config, self.data, self.backend, self.status = config, data, backend, status
         self.served = served
-        self._warmup: tuple[int, str] | None = None  # pid and version of the last warm-up
+        self._warmup: tuple[Child, str] | None = None  # the last warm-up and its version
         self._wanted = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kdgraph-preparer", daemon=True)
         status.write("served", {"served": asdict(served), "reload": None})
 
     def start(self) -> None:
-        """Start the thread and the first warm-up (both die with the arbiter)."""
+        """Start the thread and the first warm-up (both die with the server)."""
         self._thread.start()
         self._start_warmup()
 
     def _start_warmup(self) -> None:
         """The warm-up of what is served now (unless one for it still runs); an older one is stopped."""
         if self._warmup is not None:
-            pid, version = self._warmup
-            if version == self.served.version and _alive(pid):
+            child, version = self._warmup
+            if version == self.served.version and child.running():
                 return
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)  # before its version's files are retired
+            child.kill()  # before its version's files are retired
         self._warmup = (warmup.start(self.config, self.served, self.status), self.served.version)
 
     def wake(self) -> None:
@@ -97,44 +116,84 @@ class Preparer:
         retire(self.config.state_dir, previous, self.served)  # the workers were told just now
 
 
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` still runs (a zombie that the arbiter has not reaped yet does not)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
-    except OSError:
-        return False
+class _Intended(logging.Filter):
+    """Drops granian's warning that 32 threads per worker are many for few cores: they are
+    meant (most of them wait for a client or an engine, holding no GIL)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Python threads" not in record.getMessage()
 
 
-class KdgraphArbiter(Arbiter):  # type: ignore[misc]
-    def start(self) -> None:
-        super().start()  # from here on, gunicorn's own handler takes SIGHUP (see handle_hup)
-        self.app.preparer.start()
-        if self.app.hups_before_start:  # a SIGHUP came while the data was prepared, or just after
-            self.app.preparer.wake()
+# granian's own lines, in the shape gunicorn's had, on stderr with ours (granian's default: stdout)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"intended": {"()": _Intended}},
+    "formatters": {
+        "server": {
+            "format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+        }
+    },
+    "handlers": {
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "stream": "ext://sys.stderr"},
+    },
+    "loggers": {
+        "_granian": {"handlers": ["server"], "filters": ["intended"], "level": "INFO", "propagate": False},
+        "granian.access": {"handlers": ["server"], "level": "WARNING", "propagate": False},  # ours is JSON
+    },
+}
 
-    def handle_hup(self) -> None:
-        self.app.preparer.wake()  # never blocks the arbiter's loop
+
+class KdgraphServer(MPServer):  # type: ignore[misc]
+    """granian's multi-process server: SIGHUP wakes our Preparer; one listening socket for all."""
+
+    def __init__(self, preparer: Preparer, hups_before_start: list[int], **options: Any):
+        self.preparer, self.hups_before_start = preparer, hups_before_start
+        super().__init__(**options)
+
+    def signal_handler_reload(self, *args: object) -> None:
+        if os.getpid() == self.pid:  # (a worker still loading the app has this handler too)
+            self.preparer.wake()  # never blocks the main loop, never respawns a worker
+
+    def signal_handler_interrupt(self, *args: object) -> None:
+        """SIGTERM/SIGINT. A worker inherits this handler until it has loaded the app and set its
+        own: there, the signal would only be noted for a loop the worker does not run, and it
+        would serve on until killed at STOP_TIMEOUT (measured: 10 s to stop). It ends at once."""
+        if os.getpid() != self.pid:
+            os._exit(0)
+        super().signal_handler_interrupt(*args)
+
+    def startup(self, spawn_target: Callable[..., None], target_loader: Callable[[], Any]) -> None:
+        super().startup(spawn_target, target_loader)  # from here on, our handler takes SIGHUP
+        self.preparer.start()
+        if self.hups_before_start:  # a SIGHUP came while the data was prepared, or just after
+            self.preparer.wake()
+
+    def _init_shared_socket(self) -> None:
+        """One listening socket, bound here and shared by every worker (as gunicorn did).
+
+        granian on Linux lets each worker bind a socket of its own (SO_REUSEPORT): then while a
+        killed worker is respawned, its queued connections are reset and, with one worker, new
+        ones refused (measured). A socket of the main process keeps them queued for the new
+        worker. (This is granian's own way on other systems.) The "Listening at" line then gives
+        the port actually bound, also for port 0.
+        """
+        self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+        self._sfd = self._shd.get_fd()
+        self._ssp = None
+        self._sso = socket.socket(fileno=self._sfd)
+        self._sso.set_inheritable(True)  # forked workers accept on it
+        self._sso.listen(self.backlog)  # now, not when a worker starts: a client may connect at once
+        self.bind_port = self._sso.getsockname()[1]
 
 
-class KdgraphServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, config: ServerConfig, options: dict, preparer: Preparer, hups_before_start: list[int]):
-        self.server_config, self.options, self.preparer = config, options, preparer
-        self.hups_before_start = hups_before_start  # filled by the caller's SIGHUP handler until ours
-        super().__init__()
+def _worker_app(config: ServerConfig, status: SharedStatus) -> Callable[[], Any]:
+    def load() -> Any:  # in the worker, forked from the main process (status is inherited)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # only the main process reloads
+        return create_app(config, status)
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):  # type: ignore[no-untyped-def]
-        return create_app(self.server_config, self.preparer.status)
-
-    def run(self) -> None:
-        try:
-            KdgraphArbiter(self).run()
-        except RuntimeError as error:  # as gunicorn's own run(): e.g. the port is in use
-            print(f"\nError: {error}\n", file=sys.stderr)
-            sys.exit(1)
+    return load
 
 
 def run(
@@ -146,26 +205,35 @@ def run(
     served: ServedData,
     backend: str | None = None,
     hups_before_start: list[int] | None = None,
+    threads: int = THREADS,
 ) -> None:
     """Serve ``served``. ``hups_before_start``: the SIGHUPs the caller's handler noted while the data
-    was prepared (the data may have changed since). It is read once gunicorn's own handler has
+    was prepared (the data may have changed since). It is read once granian's handlers have
     replaced the caller's, so a SIGHUP that arrives in between is not lost (a flaky test showed it)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "sync",
-        # gunicorn's own watchdog must be later than our query deadline, which answers 503 first
-        "timeout": int(config.query_timeout) + 30,
-        "graceful_timeout": 10,
-        "errorlog": "-",
-        "loglevel": "info",
-        # No limit on the request line: our own limit (max_request_bytes, 1 MB, answered with a
-        # 413 that says what to do) applies to GET queries too; gunicorn's 4094 bytes would cut
-        # long GET queries off with a bare 400 first (asked for by the safety review).
-        "limit_request_line": 0,
-    }
-    if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
-        options["control_socket_disable"] = True  # gunicorn >= 27: no shared ~/.gunicorn socket
-    preparer = Preparer(config, data, backend, served, SharedStatus())
-    KdgraphServer(config, options, preparer, hups_before_start if hups_before_start is not None else []).run()
+    # Workers must be forked, not spawned: they inherit the shared status mapped here and the app
+    # loader below (a closure). Python's default on Linux until 3.13; 3.14 would spawn.
+    multiprocessing.set_start_method("fork", force=True)
+    status = SharedStatus()
+    preparer = Preparer(config, data, backend, served, status)
+    server = KdgraphServer(
+        preparer,
+        hups_before_start if hups_before_start is not None else [],
+        target="kdgraph.web.app:create_app",  # (for granian's messages; the app comes from _worker_app)
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        # (its maximum) an idle thread ends after this long, and with it every child it forked
+        # (PR_SET_PDEATHSIG; see forking): engines must not be forked by these threads
+        blocking_threads_idle_timeout=600,
+        backpressure=CONNECTIONS,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT * 1000, keep_alive=True),
+        websockets=False,
+        log_dictconfig=LOGGING,
+        log_access=False,
+        respawn_failed_workers=True,
+        workers_kill_timeout=STOP_TIMEOUT,
+    )
+    server.serve(target_loader=_worker_app(config, status), wrap_loader=False)

@@ -33,7 +33,7 @@ from . import documents
 from .config import ServerConfig
 from .data_state import ServedData
 from .dataset_description import DUMPS
-from .forking import detach
+from .forking import Child, detach
 from .namespaces import prefixes
 from .query.engine import Engine, Query, SelectResult
 from .query.errors import EngineFailure
@@ -45,8 +45,8 @@ from .state_dir import StateDir, atomic_write, file_summary
 JSON = Wanted.of("json", "ttl")
 
 
-def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> int:
-    """Start the warm-up of ``served`` in the background (its pid); it ends when done, or with the server."""
+def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> Child:
+    """Start the warm-up of ``served`` in the background; it ends when done, or with the server."""
     return detach(_main, config, served, status)
 
 

@@ -15,11 +15,10 @@ reading is a way to run a query other than the one that was sent:
   ``query`` (``one``) and the format step can read every ``format``/``output``/``results``.
 - A URL whose parameters decode to more than ``max_bytes`` is 414 saying to POST instead.
 
-Note on GET: gunicorn refuses request lines above ``limit_request_line`` (default 4094 bytes,
-at most 8190) with its own HTML 414 before the app sees them. For GET queries up to the 1 MB
-limit the server must set ``limit_request_line = 0`` (gunicorn: 0 = unlimited; without the
-optional C parser it then reads the whole line, with it the line is capped at 1 MiB); this reader
-then applies the real limit with a plain-text 414.
+Note on GET: granian's HTTP parser (hyper) refuses a request target above 65,534 bytes with a
+bare 414 before the app sees it, a fixed limit no setting raises. So with the default 1 MB
+``max_bytes``, a GET query reaches this reader only below 64 KB (URL-encoded), and this
+reader's plain-text 414 answers only when ``max_bytes`` is set lower than that.
 """
 
 from __future__ import annotations

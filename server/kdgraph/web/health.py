@@ -79,7 +79,7 @@ def _network_isolation(served) -> dict:  # type: ignore[no-untyped-def]
 def _ask_for_rebuild(runtime) -> None:  # type: ignore[no-untyped-def]
     """A reload verifies the served build against its manifest and rebuilds it (see data_state)."""
     if runtime.status is not None:
-        os.kill(os.getppid(), signal.SIGHUP)  # the arbiter: its preparation thread does the work
+        os.kill(os.getppid(), signal.SIGHUP)  # the main process: its preparation thread does the work
 
 
 def _warm(state_dir: Path, version: str) -> dict | None:

@@ -1,0 +1,71 @@
+"""forking: children that die with the thread that forked them, and are reaped by us.
+
+Real processes (fork, ``PR_SET_PDEATHSIG``, waitid), no mocks.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from kdgraph.forking import detach
+
+
+def _state(pid: int) -> str | None:
+    """The process state letter (Z: a zombie), or None once it is gone (reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0]
+    except OSError:
+        return None
+
+
+def _until(condition, timeout: float = 30) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def _ready_then_sleep(ready: int) -> None:
+    os.write(ready, b"!")
+    time.sleep(60)
+
+
+def _sleeper() -> int:
+    """A child that would sleep for a minute: forked through detach, so it dies with its thread.
+
+    Returns once the child runs (so has asked for its death signal): a thread that ended before
+    that would not be the child's parent any more, another thread of the process would."""
+    read_end, write_end = os.pipe()
+    child = detach(_ready_then_sleep, write_end)
+    os.close(write_end)
+    assert os.read(read_end, 1) == b"!"
+    os.close(read_end)
+    return child.pid
+
+
+def _in_a_thread_that_ends(function) -> int:  # type: ignore[no-untyped-def]
+    """``function()`` in a short-lived thread, like one of granian's request threads."""
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(function()))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+def test_a_child_forked_by_a_request_thread_dies_when_that_thread_ends() -> None:
+    """granian ends idle request threads (blocking_threads_idle_timeout): measured, the engines
+    they had forked were killed. Why engines are forked by a thread of the pool's own."""
+    child = _in_a_thread_that_ends(_sleeper)
+    assert _until(lambda: _state(child) is None), _state(child)  # killed, and reaped by us
+
+
+def test_a_detached_child_that_ended_is_reaped_and_kill_after_the_end_is_harmless() -> None:
+    child = detach(time.sleep, 0)
+    assert _until(lambda: not child.running())
+    assert _state(child.pid) is None  # no zombie
+    child.kill()  # its pid may belong to another process by now: not signalled
