@@ -98,7 +98,7 @@ def decode_request(message: bytes) -> tuple[Query, Wanted, int]:
 def _engine_main(
     connection: Connection, store_path: str, memory_limit: int, confine: Callable[[], None] | None
 ) -> None:
-    reset_signals()  # forked from a gunicorn worker: end with it on SIGTERM
+    reset_signals()  # forked from a server worker: end with it on SIGTERM
     if confine is not None:
         confine()
     if memory_limit:
