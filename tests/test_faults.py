@@ -26,7 +26,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from kdgraph.answer_files import file_name
+from kdgraph.answer_files import AnswerFiles, file_name
+from kdgraph.query import media
+from kdgraph.query.engine import Answer
 
 from .conftest import edited_data
 from .server_process import KDGRAPH, ServerProcess
@@ -325,7 +327,11 @@ def test_a_truncated_answer_file_is_evaluated_again_not_served(data: Path, tmp_p
         version = server.wait_until_warm()["version"]
         page = requests.get(f"{server.url}/queries/cq01-qualifications-levels", timeout=30)
         assert page.status_code == 200
-        stored = server.state_dir / f"answers-{version}" / file_name(page.headers["ETag"].strip('"'))
+        # a cheap answer is kept in memory only; here it is written as a slow one would be, then cut
+        etag = page.headers["ETag"].strip('"')
+        answers = AnswerFiles(server.state_dir / f"answers-{version}")
+        answers.put(Answer(page.content, media.BY_NAME["json"], etag), seconds=1.0)
+        stored = server.state_dir / f"answers-{version}" / file_name(etag)
         stored.write_bytes(stored.read_bytes()[:-20])
     with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
         again = requests.get(f"{server.url}/queries/cq01-qualifications-levels", timeout=30)

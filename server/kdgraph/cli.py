@@ -15,6 +15,7 @@ import click
 import pyoxigraph as ox
 
 from . import DEFAULT_BASE, __version__
+from .config import THREADS
 from .loading import KnowledgeGraph, LoadError, load_graph
 from .namespaces import prefixes
 from .query import media
@@ -366,7 +367,7 @@ def validate_command(
 )
 @click.option(
     "--threads",
-    default=32,
+    default=THREADS,
     show_default=True,
     help="Requests one worker serves at once (threads; one waiting for a slow client holds no CPU).",
 )

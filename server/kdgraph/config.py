@@ -8,6 +8,10 @@ from pathlib import Path
 
 from . import DEFAULT_BASE
 
+# Python threads per worker process: one per request in the app. A thread waiting for a slow
+# request body holds no CPU and no GIL, only its stack, so there are many (kdgraph serve --threads).
+THREADS = 128
+
 
 @dataclass(frozen=True)
 class ServerConfig:

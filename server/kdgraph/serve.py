@@ -38,7 +38,7 @@ from granian.net import SocketSpec
 from granian.server.mp import MPServer
 
 from . import warmup
-from .config import ServerConfig
+from .config import THREADS, ServerConfig
 from .data_state import ServedData, reload, retire
 from .forking import Child
 from .shared_status import SharedStatus
@@ -46,7 +46,6 @@ from .web.app import create_app
 
 log = logging.getLogger("kdgraph")
 
-THREADS = 32  # Python threads per worker: one per request in the app (a slow body holds one, not the GIL)
 # Connections one worker serves at once (granian's backpressure counts connections, idle ones and
 # those still sending headers included): far above THREADS, so slow clients cannot fill it.
 CONNECTIONS = 1024
