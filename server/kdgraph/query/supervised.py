@@ -41,7 +41,7 @@ _CONTEXT = multiprocessing.get_context("fork")
 log = logging.getLogger("kdgraph")
 RENICE_AFTER = 0.2  # seconds of evaluation after which an engine runs at low priority
 LOW_PRIORITY = 19  # its nice value then
-IDLE_SECONDS = 30.0  # an engine beyond a pool's size that was idle this long is stopped
+IDLE_SECONDS = 10.0  # an engine beyond a pool's size that was idle this long is stopped
 # A request that finds every engine busy waits this long before the pool grows: under ordinary
 # load an engine is free again within a millisecond, and more processes than cores only thrash
 # the caches; an engine held by a runaway query stays busy for seconds.
