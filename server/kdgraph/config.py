@@ -24,7 +24,7 @@ class ServerConfig:
     allowed_services: frozenset[str] = field(default_factory=frozenset)
     cache_entries: int = 1024
     engine_memory_limit: int = 2 * 1024**3  # bytes of address space per engine process; 0 = none
-    engines_per_worker: int = 1  # engine processes a worker keeps ready
+    engines_per_worker: int = 2  # engine processes a worker keeps ready
     engines_most: int = 6  # engine processes a worker may grow to while others are busy
     evaluations_per_client: int = 4  # evaluations of one client address at once, per worker
 

@@ -31,7 +31,7 @@ from .query.sparql_client import Endpoints, SparqlClient
 from .query.supervised import EnginePool, SupervisedEngine
 from .shared_status import SharedStatus
 
-ENGINE_WAIT = 1.0  # seconds a request waits for a free engine before it is answered 503
+ENGINE_WAIT = 2.0  # seconds a request waits for a free engine before it is answered 503
 MEMORY_BYTES = 64_000_000  # answers kept in memory per worker, at most (bytes of the bodies)
 
 
