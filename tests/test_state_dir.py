@@ -10,17 +10,19 @@ from __future__ import annotations
 import errno
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from kdgraph import data_state, state_dir
+from kdgraph import runtime as runtime_module
 from kdgraph.answer_files import AnswerFiles, file_name
 from kdgraph.config import ServerConfig
 from kdgraph.data_state import DataRejected, prepare, read_current
 from kdgraph.query import media
-from kdgraph.query.engine import Answer
+from kdgraph.query.engine import Answer, AskResult, Query
 from kdgraph.runtime import Runtime
 from kdgraph.shared_status import SharedStatus
 from kdgraph.state_dir import StateDir, StateError, atomic_write
@@ -160,6 +162,53 @@ def test_etag_and_body_come_from_one_version_regression_etag_of_the_old_version(
         with app.test_request_context("/sparql"):
             assert runtime.served().version == "0000000000000000"  # the next request switches
     finally:
+        runtime.close()
+
+
+def test_a_request_of_the_old_version_is_answered_while_the_new_engines_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: a switch stopped the old engines before it made the new ones, and set the
+    engine and the data in two steps; a request pinned in between got a stopped engine (503)
+    or the new engine with the old version. Now the pair is replaced in one assignment after
+    the new engines exist, and the old engines stop only then."""
+    state = tmp_path / "state"
+    prepare(state, None, at_start=True)
+    status = SharedStatus()
+    served = json.loads((state / "current.json").read_text())
+    status.write("served", {"served": served, "reload": None})
+    runtime = Runtime(ServerConfig(state_dir=state), status)
+    app = Flask(__name__)
+    starting, go_on = threading.Event(), threading.Event()
+    real_engine_for = runtime_module.engine_for
+
+    def slow_engine_for(*args, **kwargs):  # type: ignore[no-untyped-def]
+        starting.set()
+        assert go_on.wait(30)
+        return real_engine_for(*args, **kwargs)
+
+    ask = Query("ASK { ?s ?p ?o }")
+    try:
+        with app.test_request_context("/sparql"):  # a request of the old version, still running
+            old = runtime.served().version
+            monkeypatch.setattr(runtime_module, "engine_for", slow_engine_for)
+            status.write("served", {"served": {**served, "version": "0000000000000000"}, "reload": None})
+
+            def next_request() -> None:
+                with app.test_request_context("/sparql"):
+                    runtime.served()
+
+            switching = threading.Thread(target=next_request)
+            switching.start()
+            assert starting.wait(30)  # the next request is making the new version's engines
+            assert runtime.engine.run(ask) == AskResult(True)  # the old engines still answer
+            assert runtime.engine.version == runtime.served().version == old
+            go_on.set()
+            switching.join(30)
+        with app.test_request_context("/sparql"):
+            assert runtime.served().version == runtime.engine.version == "0000000000000000"
+    finally:
+        go_on.set()
         runtime.close()
 
 

@@ -49,10 +49,14 @@ ERRORS = {
     "406": _error("None of the accepted media types can be produced."),
     # answered by the HTTP server's parser (hyper: 65,534 bytes at most), without a body
     "414": {"description": "The URL is longer than the server accepts (64 KB); POST the query instead."},
-    "429": _error("Queries from your address are already being evaluated, as many as one client may "
-    "have at once; retry after the seconds in Retry-After."),
-    "503": _error("The query did not finish within the deadline, or every engine is busy; "
-    "retry after the seconds in Retry-After."),
+    "429": _error(
+        "Queries from your address are already being evaluated, as many as one client may "
+        "have at once; retry after the seconds in Retry-After."
+    ),
+    "503": _error(
+        "The query did not finish within the deadline, or every engine is busy; "
+        "retry after the seconds in Retry-After."
+    ),
 }
 
 

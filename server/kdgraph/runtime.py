@@ -157,9 +157,10 @@ class Runtime:
     def __init__(self, config: ServerConfig, status: SharedStatus | None = None):
         self.config = config
         self.status = status  # None outside a server (tests, scripts): current.json is read once
-        self._served: ServedData | None = None
+        # The served data and its engine, always replaced together in one assignment: a request
+        # thread reads the pair without a lock while another thread may be switching versions.
+        self._current: tuple[ServedData, CachedEngine] | None = None
         self._generation = -1
-        self._engine: CachedEngine | None = None
         self._federating: Engine | None = None  # only with allow-listed SERVICE endpoints
         self._switching = threading.Lock()
         atexit.register(self.close)  # the engine processes end with this (worker) process
@@ -180,22 +181,22 @@ class Runtime:
                         raise FileNotFoundError("the server has published no data yet")
                     self._switch(ServedData(**record["served"]))
                     self._generation = generation
-        elif self._served is None:
+        elif self._current is None:
             with self._switching:
-                if self._served is None:
+                if self._current is None:
                     current = read_current(self.config.state_dir)
                     if current is None:
                         raise FileNotFoundError(f"no served data in {self.config.state_dir}")
                     self._switch(current)
-        served, engine = self._served, self._engine
-        assert served is not None and engine is not None
+        pinned = self._current
+        assert pinned is not None
         if has_request_context():
-            g.kdgraph_pinned = (served, engine)
-        return served, engine
+            g.kdgraph_pinned = pinned
+        return pinned
 
     def engine_load(self) -> dict | None:
         """How busy this worker's engine processes are (None: no pool, e.g. an external store)."""
-        inner = self._engine.inner if self._engine is not None else None
+        inner = self._current[1].inner if self._current is not None else None
         if not isinstance(inner, EnginePool):
             return None
         return {"running": inner.engines, "evaluating": inner.evaluating, "at_most": inner.most}
@@ -219,17 +220,22 @@ class Runtime:
         return record.get("error") if record and record.get("version") == version else None
 
     def _switch(self, current: ServedData) -> None:
-        if self._served is None or (current.store_path, current.graph, current.version) != (
-            self._served.store_path,
-            self._served.graph,
-            self._served.version,
+        old = self._current
+        if old is not None and (current.store_path, current.graph, current.version) == (
+            old[0].store_path,
+            old[0].graph,
+            old[0].version,
         ):
-            self.close()
-            self._federating = None
-            files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
-            inner = engine_for(current, self.config, self.config.query_timeout)
-            self._engine = CachedEngine(inner, current.version, files, self.config.cache_entries)
-        self._served = current
+            self._current = (current, old[1])
+            return
+        files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
+        inner = engine_for(current, self.config, self.config.query_timeout)
+        # the new pair first, then the old engines stop (after their in-flight evaluations)
+        self._current = (current, CachedEngine(inner, current.version, files, self.config.cache_entries))
+        federating, self._federating = self._federating, None
+        for engine in (old[1] if old else None, federating):
+            if engine is not None:
+                engine.close()
 
     @property
     def engine(self) -> Engine:
@@ -247,6 +253,6 @@ class Runtime:
             return self._federating
 
     def close(self) -> None:
-        for engine in (self._engine, self._federating):
+        for engine in (self._current[1] if self._current else None, self._federating):
             if engine is not None:
                 engine.close()

@@ -327,9 +327,9 @@ class EnginePool:
     def _stop_idle_surplus(self) -> None:
         now = time.monotonic()
         with self._changed:
-            surplus = [
-                e for e in self._free if now - self._idle_since.get(id(e), now) > IDLE_SECONDS
-            ][: max(0, self._engines - self.size)]
+            surplus = [e for e in self._free if now - self._idle_since.get(id(e), now) > IDLE_SECONDS][
+                : max(0, self._engines - self.size)
+            ]
             for engine in surplus:
                 self._free.remove(engine)
                 self._idle_since.pop(id(engine), None)

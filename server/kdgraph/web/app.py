@@ -70,9 +70,7 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
                     "method": request.method,
                     "path": request.path,
                     "status": response.status_code,
-                    "duration_ms": round(
-                        (time.monotonic() - g.get("started", time.monotonic())) * 1000, 2
-                    ),
+                    "duration_ms": round((time.monotonic() - g.get("started", time.monotonic())) * 1000, 2),
                     "query_hash": hashlib.sha256(query.encode()).hexdigest()[:16] if query else None,
                 }
             )

@@ -131,9 +131,7 @@ def document(kind: str, rest: str) -> Response:
         return Response(ontology_html(), content_type="text/html; charset=utf-8", headers=headers)
     source_rows = _rows(sources_query(base(), iri))
     description = build(iri, answer.body, lang, source_rows)
-    kinds = {
-        t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)
-    }
+    kinds = {t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)}
     if "QualificationDossier" in kinds and any(  # a dossier we describe, not one only named
         link.predicate.endswith("#hasQualification") for link in description.outgoing
     ):
