@@ -4,12 +4,14 @@ Six kinds of query, constants drawn from the data (N generated dossiers, bench/g
 DESCRIBE of a resource, outgoing links of a resource, incoming links, routes from a
 qualification, requirements of a qualification, a GROUP BY over a dossier. Every text differs
 from every other (the constant, the variable names and a comment), so no cache, ours or any
-other, can answer one; the same texts go to both servers, interleaved (ours, reference, then
-the other way round), against ``oxigraph serve-read-only`` on the same quads and the same
-default-graph semantics (see harness.reference_data). Reports p50/p95/p99 per kind at
-concurrency 1, the geometric mean of the p50 ratios ours/reference, and throughput at
-concurrency 8 on unique texts. ``--memory-queries`` adds the PSS of each server's process
-tree after that many more unique queries.
+other, can answer one; the same texts go to both servers, interleaved (the order rotated each
+round), against ``oxigraph serve-read-only`` on the same quads and the same default-graph
+semantics (see harness.reference_data). Reports p50/p95/p99 per kind at concurrency 1, the
+geometric mean of the p50 ratios ours/reference, and throughput at concurrency 8 on unique
+texts. The same texts go to a third server in the same rounds, the floor (bench/floor_app.py:
+Flask under granian answering a constant), which shows how close to Oxigraph any Flask
+endpoint can come here. ``--memory-queries`` adds the PSS of each server's process tree after
+that many more unique queries.
 
     python bench/adhoc.py 1 200 --rounds 200 --seconds 10
     python bench/adhoc.py 2000 --rounds 50 --memory-queries 5000
@@ -36,6 +38,7 @@ from harness import (  # type: ignore[import-not-found]
     Server,
     answer_size,
     data_cache_dir,
+    floor_server,
     latency_table,
     load,
     make_dataset,
@@ -100,53 +103,78 @@ class Texts:
 
 @dataclass
 class Figures:
-    """Per kind: latencies (s) of ours and of the reference; throughput of both."""
+    """Per kind: latencies (s) of ours and of the reference; throughput of both; and the same
+    for the floor (bench/floor_app.py) when it was measured alongside."""
 
     latencies: dict[str, tuple[list[float], list[float]]]
     rate: tuple[float, float]
     errors: tuple[int, int]
     cpu_ms: tuple[float, float]  # CPU time of the server's processes per request, under load
+    floor: dict[str, list[float]] | None = None
+    floor_rate: float | None = None
+    floor_cpu_ms: float | None = None
 
     def p50_geomean(self) -> float:
         return p50_geomean(self.latencies)
 
+    def floor_latencies(self) -> dict[str, tuple[list[float], list[float]]]:
+        """The floor against the reference, in the shape of ``latencies``."""
+        assert self.floor is not None
+        return {kind: (self.floor[kind], self.latencies[kind][1]) for kind in self.latencies}
+
 
 def interleaved(
-    ours: str, reference: str, texts: Texts, rounds: int, compare: bool = False
-) -> dict[str, tuple[list[float], list[float]]]:
-    """Each new text to both servers, one after the other, the order swapped every round; with
-    ``compare``, both answers must have as many solutions (or triples), else the run stops."""
-    a, b = Client(ours), Client(reference)
-    out: dict[str, tuple[list[float], list[float]]] = {kind: ([], []) for kind in texts.kinds()}
+    urls: list[str], texts: Texts, rounds: int, compare: bool = False
+) -> list[dict[str, list[float]]]:
+    """Each new text to every server, one after the other, the order rotated every round; per
+    server, per kind, the latencies. With ``compare``, the first two (the SPARQL servers) must
+    answer with as many solutions (or triples), else the run stops."""
+    clients = [Client(url) for url in urls]
+    out: list[dict[str, list[float]]] = [{kind: [] for kind in texts.kinds()} for _ in urls]
     for round_ in range(rounds):
+        shift = round_ % len(clients)
+        order = [*range(shift, len(clients)), *range(shift)]
         for kind, make in texts.kinds().items():
             text = make()
-            pairs = [(a, out[kind][0]), (b, out[kind][1])]
             sizes = {}
-            for client, sink in pairs if round_ % 2 == 0 else pairs[::-1]:
-                elapsed, status, body = timed(client, text)
+            for index in order:
+                elapsed, status, body = timed(clients[index], text)
                 if status != 200:
-                    raise RuntimeError(f"{client.host}:{client.port} answered {status} to:\n{text}")
-                sink.append(elapsed)
-                if compare:
-                    sizes[client.port] = answer_size(body)
+                    raise RuntimeError(f"{urls[index]} answered {status} to:\n{text}")
+                out[index][kind].append(elapsed)
+                if compare and index < 2:
+                    sizes[index] = answer_size(body)
             if compare and len(set(sizes.values())) > 1:
                 raise RuntimeError(f"the servers answered differently ({sizes} solutions) to:\n{text}")
     return out
 
 
 def measure(
-    ours: Server, reference: Server, constants: Constants, rounds: int, seconds: float, concurrency: int = 8
+    ours: Server,
+    reference: Server,
+    constants: Constants,
+    rounds: int,
+    seconds: float,
+    concurrency: int = 8,
+    floor: Server | None = None,
 ) -> Figures:
     texts = Texts(constants, seed=1)
+    servers = [ours, reference, *([floor] if floor else [])]
+    urls = [server.url for server in servers]
     # connections, page cache, and a check that both servers hold the same data
-    interleaved(ours.url, reference.url, Texts(constants, seed=0), 10, compare=True)
-    latencies = interleaved(ours.url, reference.url, texts, rounds)
+    interleaved(urls, Texts(constants, seed=0), 10, compare=True)
+    measured = interleaved(urls, texts, rounds)
+    latencies = {kind: (measured[0][kind], measured[1][kind]) for kind in measured[0]}
     batch = texts.mixed(int(seconds * 20_000))  # more than either server answers in time
-    (mine, cpu_mine), (theirs, cpu_theirs) = (
-        server_load(s, batch, seconds, concurrency) for s in (ours, reference)
+    loads = [server_load(s, batch, seconds, concurrency) for s in servers]
+    (mine, cpu_mine), (theirs, cpu_theirs) = loads[:2]
+    figures = Figures(
+        latencies, (mine.rate, theirs.rate), (mine.errors, theirs.errors), (cpu_mine, cpu_theirs)
     )
-    return Figures(latencies, (mine.rate, theirs.rate), (mine.errors, theirs.errors), (cpu_mine, cpu_theirs))
+    if floor:
+        figures.floor, (floor_load, figures.floor_cpu_ms) = measured[2], loads[2]
+        figures.floor_rate = floor_load.rate
+    return figures
 
 
 def figures_table(figures: Figures, concurrency: int = 8) -> list[str]:
@@ -160,6 +188,34 @@ def figures_table(figures: Figures, concurrency: int = 8) -> list[str]:
     if any(figures.errors):
         lines.append(f"| non-200 answers under load | {figures.errors[0]} | {figures.errors[1]} | | |")
     return lines
+
+
+FLOOR_NOTE = (
+    "The floor (bench/floor_app.py): a Flask route that reads the form and answers a constant, "
+    "under granian as `kdgraph serve` runs it (same workers and threads), sent the same new texts "
+    "in the same rounds. It parses and evaluates nothing; its ratio to Oxigraph is the smallest "
+    "any endpoint on Flask can reach on this machine."
+)
+
+
+def floor_table(figures: Figures, concurrency: int = 8) -> list[str]:
+    """The floor against the reference, as markdown table lines (see ``FLOOR_NOTE``)."""
+    assert figures.floor_rate is not None and figures.floor_cpu_ms is not None
+    return [
+        *latency_table("same texts, to the floor", figures.floor_latencies(), "floor"),
+        ratio_row(
+            f"throughput at concurrency {concurrency}, unique texts (req/s)",
+            figures.floor_rate,
+            figures.rate[1],
+            "{:.0f}",
+        ),
+        ratio_row(
+            "server CPU time per request in that run (ms)",
+            figures.floor_cpu_ms,
+            figures.cpu_ms[1],
+            "{:.2f}",
+        ),
+    ]
 
 
 def memory_row(count: int, kb: list[int]) -> str:
@@ -208,18 +264,19 @@ def run(n: int, tmp: Path, args: argparse.Namespace) -> None:
     env = dict(os.environ, KDGRAPH_CACHE_DIR=str(tmp / "cache"))
     ours = our_server(tmp, dataset.data, args.workers, env)
     reference = reference_server(tmp, reference_data(tmp / "state", tmp), load=True)
+    floor = floor_server(tmp, args.workers)
     try:
         ours.wait_until_warm()  # the background warm-up would compete for the cores
-        figures = measure(ours, reference, dataset.constants, args.rounds, args.seconds)
+        figures = measure(ours, reference, dataset.constants, args.rounds, args.seconds, floor=floor)
         print(f"### N = {n} dossiers ({dataset.statements} data statements), cache-free\n")
-        lines = figures_table(figures)
+        lines = [*figures_table(figures), "", FLOOR_NOTE, "", *floor_table(figures)]
         if args.memory_queries:
             kb = memory_after([ours, reference], dataset.constants, args.memory_queries)
             lines.append(memory_row(args.memory_queries, kb))
         print("\n".join(lines) + "\n", flush=True)
     finally:
-        ours.stop()
-        reference.stop()
+        for server in (ours, reference, floor):
+            server.stop()
 
 
 if __name__ == "__main__":

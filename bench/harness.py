@@ -58,11 +58,13 @@ def p50_geomean(latencies: Latencies) -> float:
     return statistics.geometric_mean(ratios) if ratios else float("nan")
 
 
-def latency_table(what: str, latencies: Latencies) -> list[str]:
-    """Markdown lines: one row per query, p50 / p95 / p99 of both servers and the p50 and p99
-    ratios, then the geometric mean of the p50 ratios. A query a server never answered shows -."""
+def latency_table(what: str, latencies: Latencies, measured: str = "kdgraph") -> list[str]:
+    """Markdown lines: one row per query, p50 / p95 / p99 of both servers (``measured`` names
+    the first) and the p50 and p99 ratios, then the geometric mean of the p50 ratios. A query a
+    server never answered shows -."""
     lines = [
-        f"| {what} | kdgraph p50 / p95 / p99 (ms) | oxigraph p50 / p95 / p99 (ms) | p50 ratio | p99 ratio |",
+        f"| {what} | {measured} p50 / p95 / p99 (ms) | oxigraph p50 / p95 / p99 (ms) "
+        "| p50 ratio | p99 ratio |",
         "|---|---:|---:|---:|---:|",
     ]
     for name, (o, r) in latencies.items():
@@ -700,3 +702,32 @@ def reference_server(tmp: Path, reference: Reference, load: bool) -> Server:
         [[oxigraph, "load", "--location", str(location), "--file", str(reference.dump)]] if load else []
     )
     return Server("oxigraph", [*commands, serve], f"http://127.0.0.1:{port}/query")
+
+
+def floor_server(tmp: Path, workers: int) -> Server:
+    """bench/floor_app.py (a constant answer from Flask) under granian, set as ``kdgraph serve``
+    sets it: the same worker count, threads per worker and keep-alive."""
+    from kdgraph.config import THREADS
+
+    port = free_port()
+    command = [
+        str(BIN / "granian"),
+        "--interface",
+        "wsgi",
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(THREADS),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--working-dir",
+        str(Path(__file__).parent),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        "floor_app:app",
+    ]
+    url = f"http://127.0.0.1:{port}/sparql"
+    return Server("floor", [command], url, ready_url=url, log=tmp / "floor.log")

@@ -12,7 +12,9 @@ For each size N (synthetic dossiers from bench/generate.py, kept between runs in
     example parameters bound, Accept JSON; throughput at concurrency 8 over them;
   * **cache-free** workload (bench/adhoc.py): six kinds of query, every request a new text with
     constants drawn from the data, the same texts to both servers, interleaved; p50/p95/p99 per
-    kind, throughput at concurrency 8 on unique texts, server CPU time per request;
+    kind, throughput at concurrency 8 on unique texts, server CPU time per request; the same
+    texts in the same rounds to the floor (bench/floor_app.py: a constant Flask answer under
+    granian), which bounds what any Flask endpoint can reach against Oxigraph;
   * at the largest N: PSS of each server's whole process tree after ``--memory-queries`` more
     unique queries (adhoc.memory_after);
   * once, at the smallest N: the fairness scenarios of bench/fairness.py (our server alone,
@@ -57,6 +59,7 @@ from harness import (  # type: ignore[import-not-found]
     Load,
     Server,
     data_cache_dir,
+    floor_server,
     latency_table,
     make_dataset,
     our_server,
@@ -104,6 +107,7 @@ class Report:
     header: list[str]
     targets: dict[str, Target]
     sections: list[str] = field(default_factory=list)
+    floors: list[str] = field(default_factory=list)  # a row per N: the floor against Oxigraph
     timings: list[tuple[str, float, float, float]] = field(default_factory=list)  # name, s, load, load
 
     def section(self, title: str, label: str, lines: list[str], step: str | None = None) -> None:
@@ -141,6 +145,18 @@ class Report:
             *(t.line() for t in self.targets.values()),
             "",
         ]
+        if self.floors:
+            summary += [
+                "What the fixed choices allow: the floor (bench/floor_app.py), a Flask route under "
+                "granian that answers a constant, sent the same new texts in the same rounds as "
+                "the cache-free workload. Not a target; no Flask endpoint can do better than it.",
+                "",
+                "| N | floor: p50 geomean floor/Oxigraph | floor: throughput at concurrency 8 "
+                "| kdgraph: p50 geomean ours/Oxigraph | kdgraph: throughput |",
+                "|---:|---:|---:|---:|---:|",
+                *self.floors,
+                "",
+            ]
         timings = [
             "## Duration of each step, and the machine's load average (1 min) before and after",
             "",
@@ -272,10 +288,16 @@ def measure(
         cached = report.timed(step_cached, lambda: measure_cached(ours, reference, queries, args))
         assert isinstance(cached, Cached)
         latencies, ((tput_ours, cpu_ours), (tput_ref, cpu_ref)) = cached.latencies, cached.loads
-        cache_free = report.timed(
-            step_free,
-            lambda: adhoc.measure(ours, reference, dataset.constants, args.adhoc_rounds, args.seconds),
-        )
+        floor = floor_server(tmp, args.workers)  # only beside the cache-free workload
+        try:
+            cache_free = report.timed(
+                step_free,
+                lambda: adhoc.measure(
+                    ours, reference, dataset.constants, args.adhoc_rounds, args.seconds, floor=floor
+                ),
+            )
+        finally:
+            floor.stop()
         assert isinstance(cache_free, adhoc.Figures)
         kb = None
         if memory and args.memory_queries:
@@ -361,6 +383,17 @@ def measure(
         CACHE_FREE,
         adhoc.figures_table(cache_free),
         step_free,
+    )
+    report.section(
+        f"N = {n}: the floor, measured with the cache-free workload",
+        CACHE_FREE,
+        [adhoc.FLOOR_NOTE, "", *adhoc.floor_table(cache_free)],
+        step_free,
+    )
+    floor_ratio = cache_free.floor_rate / max(cache_free.rate[1], 1e-9)  # type: ignore[operator]
+    report.floors.append(
+        f"| {n} | {p50_geomean(cache_free.floor_latencies()):.2f} | {floor_ratio:.2f}x "
+        f"| {cache_free.p50_geomean():.2f} | {cache_free.rate[0] / max(cache_free.rate[1], 1e-9):.2f}x |"
     )
     if kb:
         report.section(
