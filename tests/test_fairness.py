@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from .server_process import ServerProcess
 
@@ -97,3 +100,53 @@ def test_one_client_cannot_take_every_engine_and_is_told_when_to_come_back(serve
         thread.join()
     assert (status, _labels(body)) == (200, {"Productietechnicus"})
     assert set(statuses) == {(503, True), (429, True)}
+
+
+def test_slow_bodies_beyond_the_body_lane_are_refused_and_requests_without_a_body_still_served(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Regression: granian cannot time out a body that arrives slowly, so each slow body held a
+    thread until its client ended it, and as many slow bodies as threads (128) stopped a worker:
+    /health went unanswered. Now a worker reads at most ``threads - reserved`` bodies at once
+    (here 16 threads: 8 bodies); a POST beyond that gets 503 + Retry-After without its body
+    being read, and /health and GET queries keep the reserved threads."""
+    args = ["--workers", "1", "--threads", "16", "--query-timeout", str(DEADLINE)]
+    with ServerProcess(args, tmp_path / "state") as server:
+        parts = urlsplit(server.url)
+        slow = []
+        try:
+            for _ in range(8):  # every place of the lane: each sends one byte of 100
+                connection = socket.create_connection((parts.hostname, parts.port), timeout=30)
+                connection.sendall(
+                    b"POST /sparql HTTP/1.1\r\nHost: kdgraph\r\n"
+                    b"Content-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nS"
+                )
+                slow.append(connection)
+            refused = None
+            for attempt in range(100):  # until the server has started reading all eight
+                status, headers, body = _post(server.url, "127.0.0.4", SMALL.format(n=f"post {attempt}"))
+                if status != 200:
+                    refused = (status, headers.get("retry-after"), body.decode())
+                    break
+                time.sleep(0.05)
+            assert refused is not None and refused[:2] == (503, "2"), refused
+            assert "bodies" in refused[2] and "GET" in refused[2]
+            for n in range(5):  # without a body: on the threads the lane leaves free
+                health = requests.get(f"{server.url}/health", timeout=10)
+                assert health.status_code == 200 and health.json()["status"] == "ok"
+                answer = requests.get(
+                    f"{server.url}/sparql",
+                    params={"query": SMALL.format(n=f"get {n}")},
+                    headers={"Accept": "application/sparql-results+json"},
+                    timeout=10,
+                )
+                assert (answer.status_code, _labels(answer.content)) == (200, {"Productietechnicus"})
+        finally:
+            for connection in slow:
+                connection.close()
+        for attempt in range(100):  # the slow clients gone, their places are free again
+            status, _, body = _post(server.url, "127.0.0.4", SMALL.format(n=f"after {attempt}"))
+            if status == 200:
+                break
+            time.sleep(0.05)
+        assert (status, _labels(body)) == (200, {"Productietechnicus"})

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from kdgraph.query.request_reader import (
+    BodyLane,
     RequestRefused,
     dataset,
     format_values,
@@ -137,3 +138,16 @@ def test_a_stream_that_returns_short_reads_is_read_to_the_end() -> None:
     env = environ("POST", "", b"", "application/sparql-query", chunked=True)
     env["wsgi.input"] = Trickle(b"ASK { ?s ?p ?o }")
     assert read_request(env, LIMIT).body == "ASK { ?s ?p ?o }"
+
+
+def test_a_body_is_read_only_with_a_place_in_the_lane_and_without_one_it_is_left_unread() -> None:
+    lane = BodyLane(1)
+    post = environ("POST", body=b"ASK {}", content_type="application/sparql-query")
+    with lane.place():  # another request is still sending its body
+        with pytest.raises(RequestRefused) as caught:
+            read_request(post, LIMIT, lane)
+        assert caught.value.status == 503 and "GET" in caught.value.message
+        assert post["wsgi.input"].tell() == 0  # not a byte of it was read
+        get = read_request(environ(query="query=ASK+%7B%7D"), LIMIT, lane)  # no body: no place
+        assert one(get.params, "query") == "ASK {}"
+    assert read_request(post, LIMIT, lane).body == "ASK {}"  # the place is free again

@@ -465,8 +465,9 @@ def serve(
             public_url=public_url,
             query_timeout=query_timeout,
             allowed_services=frozenset(allowed_services),
+            threads=threads,
         )
-        run(config, list(data) or None, host, port, workers, served, backend, hup_while_preparing, threads)
+        run(config, list(data) or None, host, port, workers, served, backend, hup_while_preparing)
     except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")
     finally:

@@ -11,6 +11,10 @@ from . import DEFAULT_BASE
 # Python threads per worker process: one per request in the app. A thread waiting for a slow
 # request body holds no CPU and no GIL, only its stack, so there are many (kdgraph serve --threads).
 THREADS = 128
+# Of those, the threads that only requests without a body may use (GET queries, pages, /health):
+# granian cannot time out a body that arrives slowly, so a thread reading one is held until the
+# client ends it; without this lane, THREADS slow-body connections stop a worker altogether.
+RESERVED_FOR_NO_BODY = 32
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,13 @@ class ServerConfig:
     engines_per_worker: int = 2  # engine processes a worker keeps ready
     engines_most: int = 6  # engine processes a worker may grow to while others are busy
     evaluations_per_client: int = 4  # evaluations of one client address at once, per worker
+    threads: int = THREADS  # requests one worker serves at once
+
+    @property
+    def body_readers(self) -> int:
+        """Requests whose body one worker reads at once; the other threads are kept for requests
+        without a body (RESERVED_FOR_NO_BODY of them, at most half of all)."""
+        return max(1, self.threads - min(RESERVED_FOR_NO_BODY, self.threads // 2))
 
     @classmethod
     def from_env(cls, state_dir: Path | None = None) -> ServerConfig:

@@ -27,6 +27,7 @@ from .query import isolation
 from .query.engine import TRANSPORT, Answer, Budget, EmbeddedEngine, Engine, Query, Result, decode
 from .query.media import Format, Wanted
 from .query.remote import RemoteEngine
+from .query.request_reader import BodyLane
 from .query.sparql_client import Endpoints, SparqlClient
 from .query.supervised import EnginePool, SupervisedEngine
 from .shared_status import SharedStatus
@@ -163,6 +164,7 @@ class Runtime:
         self._generation = -1
         self._federating: Engine | None = None  # only with allow-listed SERVICE endpoints
         self._switching = threading.Lock()
+        self.body_lane = BodyLane(config.body_readers)  # this worker's places for reading bodies
         atexit.register(self.close)  # the engine processes end with this (worker) process
 
     def served(self) -> ServedData:

@@ -38,7 +38,7 @@ from granian.net import SocketSpec
 from granian.server.mp import MPServer
 
 from . import warmup
-from .config import THREADS, ServerConfig
+from .config import ServerConfig
 from .data_state import ServedData, reload, retire
 from .forking import Child
 from .shared_status import SharedStatus
@@ -47,7 +47,7 @@ from .web.app import create_app
 log = logging.getLogger("kdgraph")
 
 # Connections one worker serves at once (granian's backpressure counts connections, idle ones and
-# those still sending headers included): far above THREADS, so slow clients cannot fill it.
+# those still sending headers included): far above the threads, so slow clients cannot fill it.
 CONNECTIONS = 1024
 HEADER_READ_TIMEOUT = 10  # seconds a client may take to send its request line and headers
 STOP_TIMEOUT = 10  # seconds a worker may take to finish its requests at shutdown before SIGKILL
@@ -204,7 +204,6 @@ def run(
     served: ServedData,
     backend: str | None = None,
     hups_before_start: list[int] | None = None,
-    threads: int = THREADS,
 ) -> None:
     """Serve ``served``. ``hups_before_start``: the SIGHUPs the caller's handler noted while the data
     was prepared (the data may have changed since). It is read once granian's handlers have
@@ -223,7 +222,7 @@ def run(
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        blocking_threads=threads,
+        blocking_threads=config.threads,
         # (its maximum) an idle thread ends after this long, and with it every child it forked
         # (PR_SET_PDEATHSIG; see forking): engines must not be forked by these threads
         blocking_threads_idle_timeout=600,

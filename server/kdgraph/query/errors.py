@@ -115,6 +115,16 @@ class Busy(QueryPathError):
     retry_after = 2
 
 
+class SlowBodies(Busy):
+    """As many requests as one worker reads bodies of at once are still sending theirs; this
+    body is not read, and the connection is closed (the unread body cannot be skipped; the
+    client may see the connection reset rather than this answer)."""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {**super().headers, "Connection": "close"}
+
+
 _BY_STATUS: dict[int, type[QueryPathError]] = {
     400: BadRequest,
     403: Forbidden,
@@ -123,6 +133,7 @@ _BY_STATUS: dict[int, type[QueryPathError]] = {
     413: TooLarge,
     414: UriTooLong,
     415: UnsupportedMediaType,
+    503: SlowBodies,  # the only 503 a step decides by number: request_reader's body lane
 }
 
 

@@ -14,6 +14,10 @@ reading is a way to run a query other than the one that was sent:
   is kept as repeated values in order, so that the protocol step can insist on exactly one
   ``query`` (``one``) and the format step can read every ``format``/``output``/``results``.
 - A URL whose parameters decode to more than ``max_bytes`` is 414 saying to POST instead.
+- A body is read only with a place in the worker's ``BodyLane``: the server cannot time out a
+  body that arrives slowly, so reading one holds a thread until the client ends it. When every
+  place is taken the request is refused (503, its body unread) and the threads outside the lane
+  stay free for requests without a body: GET queries, pages, /health.
 
 Note on GET: granian's HTTP parser (hyper) refuses a request target above 65,534 bytes with a
 bare 414 before the app sees it, a fixed limit no setting raises. So with the default 1 MB
@@ -23,7 +27,9 @@ reader's plain-text 414 answers only when ``max_bytes`` is set lower than that.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -46,6 +52,27 @@ class RequestRefused(Exception):
         self.status, self.message = status, message
 
 
+class BodyLane:
+    """How many request bodies one worker reads at once (``size``); more are refused unread."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._places = threading.BoundedSemaphore(size)
+
+    @contextlib.contextmanager
+    def place(self) -> Iterator[None]:
+        if not self._places.acquire(blocking=False):
+            raise RequestRefused(
+                503,
+                f"{self.size} requests are sending their bodies to this worker now, as many as it "
+                "reads at once; send the request again shortly (a GET query has no body)",
+            )
+        try:
+            yield
+        finally:
+            self._places.release()
+
+
 @dataclass(frozen=True)
 class ReadRequest:
     """What the request said, decoded and size-checked (fields as the protocol step reads them)."""
@@ -56,10 +83,13 @@ class ReadRequest:
     body: str | None = None  # a direct POST body (application/sparql-query or -update)
 
 
-def read_request(environ: Mapping[str, Any], max_bytes: int = DEFAULT_MAX_BYTES) -> ReadRequest:
+def read_request(
+    environ: Mapping[str, Any], max_bytes: int = DEFAULT_MAX_BYTES, lane: BodyLane | None = None
+) -> ReadRequest:
     """Read the URL parameters and the body of one request, strictly (see the module docstring).
 
     Call it before anything else touches the body (Flask's ``request.form`` or ``get_data``).
+    ``lane``: the worker's places for reading bodies (None: no limit, e.g. in tests).
     """
     method = str(environ.get("REQUEST_METHOD", "GET")).upper()
     # WSGI hands the raw query string over as latin-1 "bytes in a str"
@@ -76,7 +106,7 @@ def read_request(environ: Mapping[str, Any], max_bytes: int = DEFAULT_MAX_BYTES)
     content_type = content_type.lower()
     body: str | None = None
     if method == "POST":
-        raw = read_body(environ, max_bytes)
+        raw = read_body(environ, max_bytes, lane)
         if content_type in (FORM, QUERY_BODY, UPDATE_BODY):
             charset = options.get("charset", "utf-8").lower()
             if charset not in ("utf-8", "utf8"):
@@ -89,12 +119,20 @@ def read_request(environ: Mapping[str, Any], max_bytes: int = DEFAULT_MAX_BYTES)
     return ReadRequest(method, content_type, params, body)
 
 
-def read_body(environ: Mapping[str, Any], max_bytes: int) -> bytes:
-    """The whole body, or 413 if it is longer than ``max_bytes``; never a part of it."""
+def read_body(environ: Mapping[str, Any], max_bytes: int, lane: BodyLane | None = None) -> bytes:
+    """The whole body, or 413 if it is longer than ``max_bytes``; never a part of it; with a
+    place in ``lane`` while it is read (503 when there is none)."""
     stream = environ.get("wsgi.input")
     if stream is None:
         return b""
     declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if not declared and not environ.get("wsgi.input_terminated"):
+        return b""  # no length and a server that does not end the stream: WSGI says read nothing
+    with lane.place() if lane is not None else contextlib.nullcontext():
+        return _read_body(stream, declared, max_bytes)
+
+
+def _read_body(stream: Any, declared: str, max_bytes: int) -> bytes:
     if declared:
         try:
             length = int(declared)
@@ -107,8 +145,6 @@ def read_body(environ: Mapping[str, Any], max_bytes: int) -> bytes:
         if len(body) < length:
             raise RequestRefused(400, f"the body ended after {len(body)} of the {length} bytes announced")
         return body
-    if not environ.get("wsgi.input_terminated"):
-        return b""  # no length and a server that does not end the stream: WSGI says read nothing
     body = _read_up_to(stream, max_bytes + 1)  # chunked: one byte more tells "too long" apart
     if len(body) > max_bytes:
         _drain(stream, DRAIN_BYTES)

@@ -40,7 +40,9 @@ def endpoint_url() -> str:
 def read_request() -> protocol.ReadRequest:
     """Step 1: what the client sent, as text: strict UTF-8, one size limit for every body."""
     try:
-        read = request_reader.read_request(request.environ, runtime().config.max_request_bytes)
+        read = request_reader.read_request(
+            request.environ, runtime().config.max_request_bytes, runtime().body_lane
+        )
     except request_reader.RequestRefused as refused:
         raise for_status(refused.status, refused.message) from None
     g.query_text = read.body if read.body is not None else next(iter(read.params.get("query", ())), None)
