@@ -11,8 +11,9 @@ bench/adhoc.py), one after the other, while:
     Retry-After);
   * four ~1 MB ``VALUES`` queries (just under the request limit) are sent at once;
   * 50 slow-loris connections send a header line every 2 s, then 50 slow-body connections send
-    complete headers (with Content-Length) and then one body byte every 2 s (in both, the
-    small-query client polls ``/health`` instead).
+    complete headers (with Content-Length) and then one body byte every 2 s, then as many
+    slow-body connections as all workers have threads, and 50 more (in these, the small-query
+    client polls ``/health`` instead).
 
 Every client is a different client as the server sees it: each binds its socket to its own
 loopback source address (127.0.0.2 for the small queries, 127.0.0.3, ... for the abusers;
@@ -51,6 +52,7 @@ from harness import (  # type: ignore[import-not-found]
     percentile,
     slow_loris,
 )
+from kdgraph.config import THREADS
 
 RUNAWAY = "# runaway {n}\nSELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }}"
 SMALL = 0  # client_address index of the small-query client; the abusers are 1, 2, ...
@@ -273,6 +275,8 @@ def scenarios(
         ),
         lambda: _slow(url, loris, seconds, body=False),
         lambda: _slow(url, loris, seconds, body=True),
+        # more slow bodies than all workers have threads: the body lane keeps threads back
+        lambda: _slow(url, w * THREADS + loris, seconds, body=True),
     ]
     for step in plan:
         rows.append(step())
