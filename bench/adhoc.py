@@ -8,10 +8,12 @@ other, can answer one; the same texts go to both servers, interleaved (the order
 round), against ``oxigraph serve-read-only`` on the same quads and the same default-graph
 semantics (see harness.reference_data). Reports p50/p95/p99 per kind at concurrency 1, the
 geometric mean of the p50 ratios ours/reference, and throughput at concurrency 8 on unique
-texts. The same texts go to a third server in the same rounds, the floor (bench/floor_app.py:
-Flask under granian answering a constant), which shows how close to Oxigraph any Flask
-endpoint can come here. ``--memory-queries`` adds the PSS of each server's process tree after
-that many more unique queries.
+texts. The same texts go to two more servers in the same rounds, the floors
+(bench/floor_app.py): Flask under granian answering a constant, which shows how close to
+Oxigraph any Flask endpoint can come here, and the same with our engine pool behind it, which
+shows what evaluating in a process that can be killed at the deadline costs.
+``--memory-queries`` adds the PSS of each server's process tree after that many more unique
+queries.
 
     python bench/adhoc.py 1 200 --rounds 200 --seconds 10
     python bench/adhoc.py 2000 --rounds 50 --memory-queries 5000
@@ -26,7 +28,7 @@ import platform
 import random
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -47,6 +49,7 @@ from harness import (  # type: ignore[import-not-found]
     ratio_row,
     reference_data,
     reference_server,
+    served_store,
     server_load,
     timed,
 )
@@ -102,25 +105,33 @@ class Texts:
 
 
 @dataclass
+class Floor:
+    """One floor (bench/floor_app.py) measured alongside: per kind its latencies (s), and its
+    throughput and CPU time per request under load."""
+
+    name: str
+    latencies: dict[str, list[float]]
+    rate: float
+    cpu_ms: float
+
+
+@dataclass
 class Figures:
-    """Per kind: latencies (s) of ours and of the reference; throughput of both; and the same
-    for the floor (bench/floor_app.py) when it was measured alongside."""
+    """Per kind: latencies (s) of ours and of the reference; throughput of both; and the floors
+    measured alongside."""
 
     latencies: dict[str, tuple[list[float], list[float]]]
     rate: tuple[float, float]
     errors: tuple[int, int]
     cpu_ms: tuple[float, float]  # CPU time of the server's processes per request, under load
-    floor: dict[str, list[float]] | None = None
-    floor_rate: float | None = None
-    floor_cpu_ms: float | None = None
+    floors: list[Floor] = field(default_factory=list)
 
     def p50_geomean(self) -> float:
         return p50_geomean(self.latencies)
 
-    def floor_latencies(self) -> dict[str, tuple[list[float], list[float]]]:
-        """The floor against the reference, in the shape of ``latencies``."""
-        assert self.floor is not None
-        return {kind: (self.floor[kind], self.latencies[kind][1]) for kind in self.latencies}
+    def against_reference(self, floor: Floor) -> dict[str, tuple[list[float], list[float]]]:
+        """A floor against the reference, in the shape of ``latencies``."""
+        return {kind: (floor.latencies[kind], self.latencies[kind][1]) for kind in self.latencies}
 
 
 def interleaved(
@@ -156,10 +167,11 @@ def measure(
     rounds: int,
     seconds: float,
     concurrency: int = 8,
-    floor: Server | None = None,
+    floors: list[Server] | None = None,
 ) -> Figures:
+    """Ours against the reference, and the ``floors`` (bench/floor_app.py) in the same rounds."""
     texts = Texts(constants, seed=1)
-    servers = [ours, reference, *([floor] if floor else [])]
+    servers = [ours, reference, *(floors or [])]
     urls = [server.url for server in servers]
     # connections, page cache, and a check that both servers hold the same data
     interleaved(urls, Texts(constants, seed=0), 10, compare=True)
@@ -171,9 +183,8 @@ def measure(
     figures = Figures(
         latencies, (mine.rate, theirs.rate), (mine.errors, theirs.errors), (cpu_mine, cpu_theirs)
     )
-    if floor:
-        figures.floor, (floor_load, figures.floor_cpu_ms) = measured[2], loads[2]
-        figures.floor_rate = floor_load.rate
+    for server, latencies_of, (done, cpu) in zip(servers[2:], measured[2:], loads[2:], strict=True):
+        figures.floors.append(Floor(server.name, latencies_of, done.rate, cpu))
     return figures
 
 
@@ -191,31 +202,32 @@ def figures_table(figures: Figures, concurrency: int = 8) -> list[str]:
 
 
 FLOOR_NOTE = (
-    "The floor (bench/floor_app.py): a Flask route that reads the form and answers a constant, "
-    "under granian as `kdgraph serve` runs it (same workers and threads), sent the same new texts "
-    "in the same rounds. It parses and evaluates nothing; its ratio to Oxigraph is the smallest "
-    "any endpoint on Flask can reach on this machine."
+    "The floors (bench/floor_app.py), sent the same new texts in the same rounds, under granian as "
+    "`kdgraph serve` runs it (same workers and threads). *floor*: a Flask route that reads the form "
+    "and answers a constant; it parses and evaluates nothing, so its ratio to Oxigraph is the "
+    "smallest any endpoint on Flask can reach on this machine. *floor with engines*: the same "
+    "route handing the query to kdgraph's engine pool (processes that can be killed at the "
+    "deadline) and returning its bytes, with nothing else of ours (no pre-check, cache or logging)."
 )
 
 
-def floor_table(figures: Figures, concurrency: int = 8) -> list[str]:
-    """The floor against the reference, as markdown table lines (see ``FLOOR_NOTE``)."""
-    assert figures.floor_rate is not None and figures.floor_cpu_ms is not None
+def floor_table(figures: Figures, floor: Floor, concurrency: int = 8) -> list[str]:
+    """A floor against the reference, as markdown table lines (see ``FLOOR_NOTE``)."""
     return [
-        *latency_table("same texts, to the floor", figures.floor_latencies(), "floor"),
+        *latency_table(f"same texts, to the {floor.name}", figures.against_reference(floor), floor.name),
         ratio_row(
             f"throughput at concurrency {concurrency}, unique texts (req/s)",
-            figures.floor_rate,
+            floor.rate,
             figures.rate[1],
             "{:.0f}",
         ),
-        ratio_row(
-            "server CPU time per request in that run (ms)",
-            figures.floor_cpu_ms,
-            figures.cpu_ms[1],
-            "{:.2f}",
-        ),
+        ratio_row("server CPU time per request in that run (ms)", floor.cpu_ms, figures.cpu_ms[1], "{:.2f}"),
     ]
+
+
+def floor_servers(tmp: Path, workers: int) -> list[Server]:
+    """Both floors, the one with engines on the store our server serves from ``tmp / "state"``."""
+    return [floor_server(tmp, workers), floor_server(tmp, workers, served_store(tmp / "state"))]
 
 
 def memory_row(count: int, kb: list[int]) -> str:
@@ -264,18 +276,20 @@ def run(n: int, tmp: Path, args: argparse.Namespace) -> None:
     env = dict(os.environ, KDGRAPH_CACHE_DIR=str(tmp / "cache"))
     ours = our_server(tmp, dataset.data, args.workers, env)
     reference = reference_server(tmp, reference_data(tmp / "state", tmp), load=True)
-    floor = floor_server(tmp, args.workers)
+    floors = floor_servers(tmp, args.workers)
     try:
         ours.wait_until_warm()  # the background warm-up would compete for the cores
-        figures = measure(ours, reference, dataset.constants, args.rounds, args.seconds, floor=floor)
+        figures = measure(ours, reference, dataset.constants, args.rounds, args.seconds, floors=floors)
         print(f"### N = {n} dossiers ({dataset.statements} data statements), cache-free\n")
-        lines = [*figures_table(figures), "", FLOOR_NOTE, "", *floor_table(figures)]
+        lines = [*figures_table(figures), "", FLOOR_NOTE]
+        for floor in figures.floors:
+            lines += ["", *floor_table(figures, floor)]
         if args.memory_queries:
             kb = memory_after([ours, reference], dataset.constants, args.memory_queries)
             lines.append(memory_row(args.memory_queries, kb))
         print("\n".join(lines) + "\n", flush=True)
     finally:
-        for server in (ours, reference, floor):
+        for server in (ours, reference, *floors):
             server.stop()
 
 

@@ -704,12 +704,14 @@ def reference_server(tmp: Path, reference: Reference, load: bool) -> Server:
     return Server("oxigraph", [*commands, serve], f"http://127.0.0.1:{port}/query")
 
 
-def floor_server(tmp: Path, workers: int) -> Server:
-    """bench/floor_app.py (a constant answer from Flask) under granian, set as ``kdgraph serve``
-    sets it: the same worker count, threads per worker and keep-alive."""
+def floor_server(tmp: Path, workers: int, store: Path | None = None) -> Server:
+    """bench/floor_app.py under granian, set as ``kdgraph serve`` sets it (the same worker count
+    and threads per worker): the constant answer, or with ``store`` (an on-disk store) the
+    engine pool on that store and nothing else."""
     from kdgraph.config import THREADS
 
     port = free_port()
+    env = dict(os.environ, KDGRAPH_FLOOR_STORE=str(store or ""))
     command = [
         str(BIN / "granian"),
         "--interface",
@@ -727,7 +729,8 @@ def floor_server(tmp: Path, workers: int) -> Server:
         "--no-ws",
         "--log-level",
         "warning",
-        "floor_app:app",
+        "floor_app:engine_app" if store else "floor_app:app",
     ]
     url = f"http://127.0.0.1:{port}/sparql"
-    return Server("floor", [command], url, ready_url=url, log=tmp / "floor.log")
+    name = "floor with engines" if store else "floor"
+    return Server(name, [command], url, env=env, ready_url=url, log=tmp / f"{name.replace(' ', '-')}.log")
