@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -78,6 +79,9 @@ class ServerProcess:
         os.kill(self.process.pid, signal.SIGHUP)
 
     def stop(self) -> None:
+        """SIGTERM to the server's process group, as an operator's stop; every process of it
+        must be gone within seconds, else this fails (after killing them, so that no test run
+        hangs on a leftover holding the server's stderr or port)."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -85,6 +89,28 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        deadline = time.monotonic() + 10
+        while (left := self.group()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if left:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self._reader.join(10)
-        if self.process.stderr is not None:
+        if self.process.stderr is not None and not self._reader.is_alive():
             self.process.stderr.close()
+        assert not left, f"processes of the server outlived it: {left}"
+
+    def group(self) -> list[str]:
+        """The processes still in the server's process group, as "pid: command line"."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if not entry.name.isdigit() or os.getpgid(int(entry.name)) != self.process.pid:
+                    continue
+                if (entry / "stat").read_text().rsplit(") ", 1)[1].startswith("Z"):
+                    continue  # ended, not reaped yet: holds nothing
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except (OSError, ProcessLookupError):
+                continue
+            found.append(f"{entry.name}: {command.strip()}")
+        return found

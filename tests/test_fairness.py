@@ -71,6 +71,18 @@ def _runaways(url: str, sources: list[str]) -> tuple[list[threading.Thread], Cou
     return threads, statuses
 
 
+def _nothing_yet(connection: socket.socket) -> bool:
+    """Whether the server has sent nothing on ``connection`` yet (nor closed it)."""
+    connection.setblocking(False)
+    try:
+        connection.recv(1, socket.MSG_PEEK)  # an answer, or b"" when closed
+    except BlockingIOError:
+        return True
+    except OSError:  # reset
+        pass
+    return False
+
+
 def _labels(body: bytes) -> set[str]:
     return {row["label"]["value"] for row in json.loads(body)["results"]["bindings"]}
 
@@ -109,28 +121,29 @@ def test_slow_bodies_beyond_the_body_lane_are_refused_and_requests_without_a_bod
     thread until its client ended it, and as many slow bodies as threads (128) stopped a worker:
     /health went unanswered. Now a worker reads at most ``threads - reserved`` bodies at once
     (here 16 threads: 8 bodies); a POST beyond that gets 503 + Retry-After without its body
-    being read, and /health and GET queries keep the reserved threads."""
+    being read, and /health and GET queries keep the reserved threads. Slow bodies are added
+    one at a time, each followed by a quick POST, until a POST is refused."""
     args = ["--workers", "1", "--threads", "16", "--query-timeout", str(DEADLINE)]
     with ServerProcess(args, tmp_path / "state") as server:
         parts = urlsplit(server.url)
-        slow = []
+        slow: list[socket.socket] = []
         try:
-            for _ in range(8):  # every place of the lane: each sends one byte of 100
+            refused = None
+            while refused is None and len(slow) < 30:  # one slow body more, then a quick POST
                 connection = socket.create_connection((parts.hostname, parts.port), timeout=30)
-                connection.sendall(
+                connection.sendall(  # one byte of the 100 announced, and no more
                     b"POST /sparql HTTP/1.1\r\nHost: kdgraph\r\n"
                     b"Content-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nS"
                 )
                 slow.append(connection)
-            refused = None
-            for attempt in range(100):  # until the server has started reading all eight
-                status, headers, body = _post(server.url, "127.0.0.4", SMALL.format(n=f"post {attempt}"))
+                time.sleep(0.05)  # let the server start reading it
+                status, headers, body = _post(server.url, "127.0.0.4", SMALL.format(n=len(slow)))
                 if status != 200:
                     refused = (status, headers.get("retry-after"), body.decode())
-                    break
-                time.sleep(0.05)
             assert refused is not None and refused[:2] == (503, "2"), refused
             assert "bodies" in refused[2] and "GET" in refused[2]
+            time.sleep(0.5)  # a slow one that came after the lane was full is refused too
+            assert sum(_nothing_yet(connection) for connection in slow) == 8  # the lane's places
             for n in range(5):  # without a body: on the threads the lane leaves free
                 health = requests.get(f"{server.url}/health", timeout=10)
                 assert health.status_code == 200 and health.json()["status"] == "ok"

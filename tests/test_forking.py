@@ -6,11 +6,16 @@ Real processes (fork, ``PR_SET_PDEATHSIG``, waitid), no mocks.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from pathlib import Path
 
+import pytest
+
+from kdgraph import forking
 from kdgraph.forking import detach
+from kdgraph.query.supervised import SupervisedEngine
 
 
 def _state(pid: int) -> str | None:
@@ -69,3 +74,32 @@ def test_a_detached_child_that_ended_is_reaped_and_kill_after_the_end_is_harmles
     assert _until(lambda: not child.running())
     assert _state(child.pid) is None  # no zombie
     child.kill()  # its pid may belong to another process by now: not signalled
+
+
+def test_a_sigterm_in_a_childs_first_moments_ends_it_instead_of_running_the_parents_handler(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: a child forked while the server's process group got SIGTERM could take it
+    before ``reset_signals`` had run; then granian's inherited handler ran in the child (and
+    could hang there on a lock held at the fork), so the child lived on, orphaned, holding the
+    server's port and stderr. Signals are now held back across the fork until the child's own
+    handlers are in place: such a SIGTERM ends the child (an engine, and any other child)."""
+    ran_inherited = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: ran_inherited.append(os.getpid()))
+    real = forking._die_with_parent
+
+    def sigterm_first() -> None:  # the first thing every child does: now a SIGTERM arrives
+        os.kill(os.getpid(), signal.SIGTERM)
+        real()
+
+    monkeypatch.setattr(forking, "_die_with_parent", sigterm_first)
+    try:
+        with pytest.raises(forking.ChildFailed):  # it died; no answer came back
+            forking.run_in_child(os.getpid)
+        engine = SupervisedEngine(str(Path(__file__).parent), timeout=5, max_bytes=1000)
+        engine._process.join(10)
+        assert engine._process.exitcode == -signal.SIGTERM
+        engine.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert ran_inherited == []  # nor did the parent's handler run in this process

@@ -12,6 +12,13 @@ with its parent (``PR_SET_PDEATHSIG``, so a worker killed with SIGKILL takes its
 and it closes the listening sockets it inherited (so a child that is still finishing cannot
 keep the server's port bound after the server stopped).
 
+Signals are held back across the fork (``signals_held``) until ``reset_signals`` has put the
+child's own handlers in place. Without that, a SIGTERM to the server's process group that
+reached a child in its first microseconds ran granian's inherited handler, which sets an event
+whose lock another thread of the parent may have held at the fork: the child hung in the
+handler forever, before it had asked to die with its parent, holding the listening socket and
+the server's stderr (found as a test run that hung at a server's stop).
+
 ``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child ends, not its process: a
 child must be forked by a thread that lives as long as it should (the main thread, the
 preparation thread, the engine pool's starter thread), never by one of granian's request
@@ -31,11 +38,42 @@ import stat
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
+# Signals a child gets handlers of its own for (``reset_signals``); held back until then.
+_TERMINATING = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGCHLD")
+_IGNORED = ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTTIN", "SIGTTOU")
+_HELD = {getattr(signal, name) for name in (*_TERMINATING, *_IGNORED)}
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold back (block) the signals ``reset_signals`` handles in the calling thread, around a
+    fork done inside whose child never comes back out of the block (multiprocessing's start):
+    the child inherits the mask and lets them through once its handlers are its own. (The
+    parent's other threads still take them meanwhile.)"""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def fork() -> int:
+    """``os.fork`` with the signals held back in the child: it must call ``reset_signals``
+    first (or end with ``os._exit``); the parent gets its mask back at once."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        pid = os.fork()
+    except BaseException:  # no child
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        raise
+    if pid != 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return pid
 
 
 def _die_with_parent() -> None:
@@ -72,17 +110,19 @@ def reset_signals() -> None:
     A forked child inherits granian's handlers, which only note the signal for a main loop the
     child does not run: SIGTERM would not end it. Termination signals get their default action
     (so the child ends with the server's process group); SIGHUP (our reload) and the other
-    control signals are ignored.
+    control signals are ignored. Then the signals held back across the fork come through (a
+    SIGTERM sent meanwhile ends the child here).
     """
     parent = os.getppid()
     _die_with_parent()
     if parent == 1:  # the parent ended before the death signal was asked for
         os._exit(1)
-    for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGCHLD"):
+    for name in _TERMINATING:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
-    for name in ("SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTTIN", "SIGTTOU"):
+    for name in _IGNORED:
         signal.signal(getattr(signal, name), signal.SIG_IGN)
     close_listening_sockets()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 
 class ChildFailed(Exception):
@@ -103,7 +143,7 @@ def _wait(pid: int) -> None:
 def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
     """``function(*args)`` evaluated in a forked child; its return value comes back pickled."""
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    pid = fork()
     if pid == 0:
         os.close(read_end)
         reset_signals()
@@ -158,7 +198,7 @@ class Child:
 
 def detach(function: Callable[..., Any], *args: Any) -> Child:
     """Start ``function(*args)`` in the background; it dies with the thread that started it."""
-    pid = os.fork()
+    pid = fork()
     if pid == 0:
         reset_signals()
         try:

@@ -51,6 +51,8 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..forking import fork
+
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 
@@ -141,7 +143,7 @@ def network_isolation_problem() -> str | None:
     Tried for real in a throw-away child, so the server process itself keeps its network.
     """
     reader, writer = os.pipe()
-    pid = os.fork()
+    pid = fork()  # signals held back in the child, which never runs an inherited handler
     if pid == 0:  # the child: try, report, and leave without running any Python clean-up
         os.close(reader)
         try:

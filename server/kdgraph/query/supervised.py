@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from ..forking import reset_signals
+from ..forking import reset_signals, signals_held
 from . import errors, media
 from .engine import TRANSPORT, Answer, Budget, Query, Result, decode, evaluate, serialize
 from .errors import Busy, EngineFailure, QueryPathError, QueryTimeout, TooManyAtOnce
@@ -154,7 +154,8 @@ class SupervisedEngine:
             args=(child, self.store_path, self._memory_limit, self._confine),
             daemon=True,
         )
-        self._process.start()
+        with signals_held():  # until the child's reset_signals (see forking)
+            self._process.start()
         child.close()
         self._poller = select.poll()  # made once: multiprocessing's poll() builds a selector per call
         self._poller.register(self._connection.fileno(), select.POLLIN)
