@@ -23,6 +23,7 @@ from kdgraph.config import ServerConfig
 from kdgraph.data_state import DataRejected, prepare, read_current
 from kdgraph.query import media
 from kdgraph.query.engine import Answer, AskResult, Query
+from kdgraph.query.errors import EngineFailure
 from kdgraph.runtime import Runtime
 from kdgraph.shared_status import SharedStatus
 from kdgraph.state_dir import StateDir, StateError, atomic_write
@@ -263,3 +264,38 @@ def test_a_state_directory_of_an_older_kdgraph_is_prepared_anew_and_its_leftover
     served = prepare(state, None, at_start=True)
     assert served.version != older["version"] and served.build
     assert sorted(p.name for p in state.iterdir()) == sorted(["current.json", Path(served.build).name])
+
+
+def test_a_federated_query_of_a_version_replaced_meanwhile_is_told_to_come_again(tmp_path: Path) -> None:
+    """Regression: the engine with network was made for whatever data the request had pinned
+    and then kept, so a request of the old version that came to it right after a reload left
+    an engine on the old data for every later federated query. Now it belongs to the current
+    version only; the old request gets a retryable 503."""
+    state = tmp_path / "state"
+    prepare(state, None, at_start=True)
+    status = SharedStatus()
+    served = json.loads((state / "current.json").read_text())
+    status.write("served", {"served": served, "reload": None})
+    runtime = Runtime(ServerConfig(state_dir=state), status)
+    app = Flask(__name__)
+    try:
+        with app.test_request_context("/sparql"):  # pinned to the first version
+            runtime.served()
+            status.write("served", {"served": {**served, "version": "0000000000000000"}, "reload": None})
+            later: list[str] = []
+
+            def later_request() -> None:  # another thread: a request of its own
+                with app.test_request_context("/sparql"):
+                    later.append(runtime.served().version)
+
+            switching = threading.Thread(target=later_request)
+            switching.start()
+            switching.join(30)
+            assert later == ["0000000000000000"]  # it switched
+            with pytest.raises(EngineFailure) as stale:
+                runtime.federating_engine  # noqa: B018 (the property is what is tested)
+            assert stale.value.status == 503 and "send it again" in stale.value.message
+        with app.test_request_context("/sparql"):
+            assert runtime.federating_engine is runtime.federating_engine  # one, kept
+    finally:
+        runtime.close()

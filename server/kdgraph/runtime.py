@@ -25,6 +25,7 @@ from .config import ServerConfig
 from .data_state import ServedData, read_current
 from .query import isolation
 from .query.engine import TRANSPORT, Answer, Budget, EmbeddedEngine, Engine, Query, Result, decode
+from .query.errors import EngineFailure
 from .query.media import Format, Wanted
 from .query.remote import RemoteEngine
 from .query.request_reader import BodyLane
@@ -150,6 +151,11 @@ class CachedEngine:
         self.inner.close()
 
 
+def _same_data(a: ServedData, b: ServedData) -> bool:
+    """Whether two descriptions of what is served name the same store, graph and version."""
+    return (a.store_path, a.graph, a.version) == (b.store_path, b.graph, b.version)
+
+
 class Runtime:
     """One per worker process, shared by its threads: each request pins the served data and its
     engine at its start (``g``), so a reload in the middle of a request changes nothing for it;
@@ -223,11 +229,7 @@ class Runtime:
 
     def _switch(self, current: ServedData) -> None:
         old = self._current
-        if old is not None and (current.store_path, current.graph, current.version) == (
-            old[0].store_path,
-            old[0].graph,
-            old[0].version,
-        ):
+        if old is not None and _same_data(old[0], current):
             self._current = (current, old[1])
             return
         files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
@@ -249,7 +251,10 @@ class Runtime:
         """The engine with network, for queries whose SERVICE calls are all allow-listed; not
         cached (the answer depends on other servers' data, not only on our version)."""
         served = self.served()
-        with self._switching:
+        with self._switching:  # (a switch resets it under this lock: it is on the current data)
+            current = self._current
+            if current is None or not _same_data(current[0], served):
+                raise EngineFailure("the data was reloaded while this request was being read; send it again")
             if self._federating is None:
                 self._federating = engine_for(served, self.config, self.config.query_timeout, networked=True)
             return self._federating
