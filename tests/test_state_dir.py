@@ -166,6 +166,17 @@ def test_etag_and_body_come_from_one_version_regression_etag_of_the_old_version(
         runtime.close()
 
 
+def _served_runtime(tmp_path: Path) -> tuple[Runtime, SharedStatus, dict]:
+    """A worker's runtime on the bundled data, as a server publishes it (the shared status),
+    with the record of what is served, for a test to publish another version."""
+    state = tmp_path / "state"
+    prepare(state, None, at_start=True)
+    status = SharedStatus()
+    served = json.loads((state / "current.json").read_text())
+    status.write("served", {"served": served, "reload": None})
+    return Runtime(ServerConfig(state_dir=state), status), status, served
+
+
 def test_a_request_of_the_old_version_is_answered_while_the_new_engines_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -173,12 +184,7 @@ def test_a_request_of_the_old_version_is_answered_while_the_new_engines_start(
     engine and the data in two steps; a request pinned in between got a stopped engine (503)
     or the new engine with the old version. Now the pair is replaced in one assignment after
     the new engines exist, and the old engines stop only then."""
-    state = tmp_path / "state"
-    prepare(state, None, at_start=True)
-    status = SharedStatus()
-    served = json.loads((state / "current.json").read_text())
-    status.write("served", {"served": served, "reload": None})
-    runtime = Runtime(ServerConfig(state_dir=state), status)
+    runtime, status, served = _served_runtime(tmp_path)
     app = Flask(__name__)
     starting, go_on = threading.Event(), threading.Event()
     real_engine_for = runtime_module.engine_for
@@ -271,12 +277,7 @@ def test_a_federated_query_of_a_version_replaced_meanwhile_is_told_to_come_again
     and then kept, so a request of the old version that came to it right after a reload left
     an engine on the old data for every later federated query. Now it belongs to the current
     version only; the old request gets a retryable 503."""
-    state = tmp_path / "state"
-    prepare(state, None, at_start=True)
-    status = SharedStatus()
-    served = json.loads((state / "current.json").read_text())
-    status.write("served", {"served": served, "reload": None})
-    runtime = Runtime(ServerConfig(state_dir=state), status)
+    runtime, status, served = _served_runtime(tmp_path)
     app = Flask(__name__)
     try:
         with app.test_request_context("/sparql"):  # pinned to the first version
