@@ -37,7 +37,11 @@ RDF_FILE_FORMATS: dict[str, ox.RdfFormat] = {
     ".owl": ox.RdfFormat.RDF_XML,
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
-QUAD_SUFFIXES = frozenset({".trig", ".nq"})
+# SBB's dossier XML, imported into our model on load (kdgraph.pipeline.sbb_import): its statements
+# come in provenance graphs, like TriG's.
+SBB_XML_SUFFIX = ".xml"
+INPUT_SUFFIXES = frozenset({*RDF_FILE_FORMATS, SBB_XML_SUFFIX})
+QUAD_SUFFIXES = frozenset({".trig", ".nq", SBB_XML_SUFFIX})
 
 
 def ontology_graph_iri(base: str) -> str:
@@ -79,6 +83,7 @@ class KnowledgeGraph:
     inputs: list[InputFile] = field(default_factory=list)
     base: str = DEFAULT_BASE
     per_file: dict[Path, list[ox.Quad]] = field(default_factory=dict)  # as stated (and rebased)
+    warnings: list[str] = field(default_factory=list)  # what an import skipped, ``file:line: ...``
 
     @property
     def files(self) -> list[Path]:
@@ -108,15 +113,17 @@ class KnowledgeGraph:
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand directories to the RDF files below them, in a stable order."""
+    """Expand directories to the RDF and SBB XML files below them, in a stable order."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in RDF_FILE_FORMATS))
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in INPUT_SUFFIXES))
         elif path.is_file():
-            if path.suffix not in RDF_FILE_FORMATS:
-                known = ", ".join(sorted(RDF_FILE_FORMATS))
-                raise LoadError(path, f"unknown RDF file type '{path.suffix}' (known: {known})")
+            if path.suffix not in INPUT_SUFFIXES:
+                known = ", ".join(sorted(INPUT_SUFFIXES))
+                raise LoadError(
+                    path, f"unknown file type '{path.suffix}' (known: {known}; .xml is SBB dossier XML)"
+                )
             files.append(path)
         else:
             raise LoadError(path, "no such file or directory")
@@ -144,8 +151,21 @@ def read_inputs(files: Sequence[Path], ontology: Sequence[Path] = ()) -> list[In
     return inputs
 
 
-def parse_input(source: InputFile, base: str = DEFAULT_BASE) -> list[ox.Quad]:
-    """The quads of one file, rebased; a triple file's triples in its graph (see the module doc)."""
+def parse_input(
+    source: InputFile, base: str = DEFAULT_BASE, warnings: list[str] | None = None
+) -> list[ox.Quad]:
+    """The quads of one file, rebased; a triple file's triples in its graph (see the module doc).
+
+    SBB XML is imported into our model (what its import skipped is added to ``warnings``).
+    """
+    if source.path.suffix == SBB_XML_SUFFIX:
+        # Imported here, not at the top: the importer's errors are LoadErrors of this module.
+        from .pipeline.sbb_import import import_sbb
+
+        imported = import_sbb(source.path, source.content, base)
+        if warnings is not None:
+            warnings.extend(imported.warnings)
+        return imported.quads
     with _reading(source.path):
         # No base IRI on purpose: a relative IRI in the data is a mistake and should be reported.
         quads = list(ox.parse(source.content, format=RDF_FILE_FORMATS[source.path.suffix]))
@@ -182,10 +202,11 @@ def input_files(data: Sequence[Path] | None = None, *, with_ontology: bool = Tru
 def graph_from(inputs: Sequence[InputFile], base: str = DEFAULT_BASE) -> KnowledgeGraph:
     """Parse bytes already read into one KnowledgeGraph."""
     per_file: dict[Path, list[ox.Quad]] = {}
+    warnings: list[str] = []
     for source in inputs:
-        per_file[source.path] = parse_input(source, base)
+        per_file[source.path] = parse_input(source, base, warnings)
     quads = list(dict.fromkeys(q for stated in per_file.values() for q in stated))
-    return KnowledgeGraph(quads, list(inputs), base, per_file)
+    return KnowledgeGraph(quads, list(inputs), base, per_file, warnings)
 
 
 def load_graph(

@@ -26,7 +26,8 @@ from rdflib.plugins.sparql.sparql import Query
 
 from . import DEFAULT_BASE, __version__
 from .cache import fingerprint, read_entry, write_entry
-from .loading import InputFile, KnowledgeGraph, collect_files, read_inputs
+from .loading import SBB_XML_SUFFIX, InputFile, KnowledgeGraph, collect_files, read_inputs
+from .pipeline.sbb_import import element_lines
 from .resources import bundled_paths
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -151,6 +152,8 @@ def subject_lines(source: InputFile) -> dict[str, int]:
     IRI; a line ending in ``{`` opens a graph block and is not a subject. Read from the bytes
     that were loaded, not from the file as it is now.
     """
+    if source.path.suffix == SBB_XML_SUFFIX:
+        return element_lines(source.path, source.content)
     if source.path.suffix not in (".ttl", ".trig"):
         return {}
     trig = source.path.suffix == ".trig"
@@ -201,7 +204,9 @@ def unsourced_statements(graph: KnowledgeGraph) -> list[Finding]:
     kd, ids = f"{graph.base}def/kd#", f"{graph.base}id/"
     outside = f"{ids}external-source/"
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    kinds = {ox.NamedNode(kd + "SourceLocation"), ox.NamedNode(kd + "Interpretation")}
+    kinds = {
+        ox.NamedNode(kd + name) for name in ("SourceLocation", "XmlLocation", "SourceFile", "Interpretation")
+    }
     typed = {t.subject for t in graph.triples if t.predicate == rdf_type and t.object in kinds}
 
     def says_where(name: object) -> bool:

@@ -1,0 +1,87 @@
+"""SBB's dossier XML read safely into elements that know their line.
+
+The XML comes from outside (a download from SBB's register, or anyone's copy of one), so it is
+parsed with defusedxml: a DOCTYPE, an entity declaration (billion laughs) or an external entity
+is refused before anything expands, whatever the file says. Expat reads the bytes as given, so
+a byte-order mark, UTF-8 and UTF-16 work without guessing. Each element gets ``sourceline``
+(the line of its start tag), which every imported statement's provenance graph records and every
+error message names.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import DefusedXMLParser
+
+from ..loading import LoadError
+
+
+class SbbFormatError(LoadError):
+    """SBB XML that cannot be imported: ``file:line: what was found, what was expected``."""
+
+
+class Element(ET.Element):
+    """An element that knows the line of its start tag (``sourceline``)."""
+
+    sourceline: int = 0
+
+
+class _LineRecorder(ET.TreeBuilder):
+    """A tree builder that stamps each element with the line its start tag is on."""
+
+    def __init__(self) -> None:
+        super().__init__(element_factory=Element)
+        self.expat = None
+
+    def start(self, tag, attrs):  # type: ignore[no-untyped-def,override]
+        element = super().start(tag, attrs)
+        element.sourceline = self.expat.CurrentLineNumber  # type: ignore[attr-defined,union-attr]
+        return element
+
+
+def parse_sbb_xml(path: Path, content: bytes) -> Element:
+    """The root element of SBB XML ``content`` (read from ``path``), every element with its line.
+
+    Raises SbbFormatError for anything that is not well-formed XML without DTD, or whose root is
+    not ``<sbb>``.
+    """
+    target = _LineRecorder()
+    parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    target.expat = parser.parser
+    try:
+        parser.feed(content)
+        root = parser.close()
+    except DTDForbidden:
+        raise SbbFormatError(
+            path,
+            "a DOCTYPE declaration is not accepted in SBB XML (refused unread)",
+            parser.parser.CurrentLineNumber,
+        ) from None
+    except EntitiesForbidden:
+        raise SbbFormatError(
+            path,
+            "an entity declaration is not accepted in SBB XML (refused unexpanded)",
+            parser.parser.CurrentLineNumber,
+        ) from None
+    except ExternalReferenceForbidden:
+        raise SbbFormatError(
+            path,
+            "an external reference is not accepted in SBB XML (nothing was fetched)",
+            parser.parser.CurrentLineNumber,
+        ) from None
+    except ET.ParseError as error:
+        line, column = error.position
+        reason = str(error).split(":")[0]
+        if "no element found" in reason or "unclosed token" in reason:
+            reason += " (the file ends before its elements are closed: truncated?)"
+        raise SbbFormatError(path, f"not well-formed XML: {reason}", line, column + 1) from None
+    if root.tag != "sbb":
+        raise SbbFormatError(
+            path,
+            f"the root element is <{root.tag}>; SBB dossier XML has <sbb> (with <dossiers>) at its root",
+            getattr(root, "sourceline", None),
+        )
+    return root  # type: ignore[no-any-return]
