@@ -18,6 +18,8 @@ def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
         "srole": f"{base}def/stakeholder-role/",
         "tkind": f"{base}def/route-target-kind/",
         "lskind": f"{base}def/language-statement-kind/",
+        "comp": f"{base}def/sbb-competence/",
+        "textkind": f"{base}def/dossier-text-kind/",
     }
     for kind in (
         "dossier",
@@ -33,6 +35,19 @@ def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
         "trend",
         "language-statement",
         "language-requirement",
+        # the SBB structure (kdgraph.pipeline.sbb_import)
+        "core-task",
+        "work-process",
+        "knowledge-skill",
+        "crebo-registration",
+        "education-domain",
+        "sector-chamber",
+        "dossier-text",
+        "profile-addition",
+        "agenda-item",
+        "source-document",
+        "xml-location",
+        "source-file",
     ):
         ours[kind.replace("-", "")] = f"{base}id/{kind}/"
     return {
