@@ -50,6 +50,16 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "not_found": ("Niet gevonden", "Not found"),
     "not_found_text": ("Er is geen resource op", "There is no resource at"),
     "did_you_mean": ("Bedoelde u", "Did you mean"),
+    "crebo_editions": (
+        "Crebocode {code} in meerdere dossieredities",
+        "Crebo code {code} in several dossier editions",
+    ),
+    "crebo_editions_text": (
+        "SBB houdt een crebocode over edities van een dossier heen; elke editie heeft haar eigen URI.",
+        "SBB keeps a crebo code across editions of a dossier; each edition has its own URI.",
+    ),
+    "crebo_valid_from": ("geldig vanaf", "valid from"),
+    "crebo_intake_ends": ("instroom tot", "intake until"),
     "not_applicable": ("Niet van toepassing (n.v.t.)", "Not applicable (n.v.t.)"),
     "stated_as": ("in de bron", "in the source"),
     "qualifications": ("Kwalificaties", "Qualifications"),

@@ -1,0 +1,71 @@
+"""``/id/crebo/{code}``: the crebo codes other systems know, as a way into our URIs.
+
+A crebo code is the identifier schools, DUO and SBB's register use; our URIs add the dossier
+edition (``id/qualification/{crebo}-{dossier nr}``), because SBB keeps a code across editions.
+So a code answers 303 See Other to the one resource that carries it, and 300 Multiple Choices
+listing every edition when several do (HTML for people, JSON for machines, and a ``Link``
+header per edition either way); an unknown code is a 404 that says so.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
+
+from ..query import media
+from ..query.engine import Query
+from .linked_data import _rows as engine_rows
+from .linked_data import base, local_href, not_found
+from .page_language import page_language
+
+blueprint = Blueprint("crebo", __name__, template_folder="templates")
+
+CREBO = re.compile(r"\d{5}")
+JSON = media.JSON_DOCUMENT
+
+# What carries the code (never the registration, which repeats it), with labels to list editions by.
+CARRIERS = """
+PREFIX kd: <https://w3id.org/kdgraph/def/kd#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?code ?thing ?label ?dossier ?dossierLabel ?validFrom ?intakeEnds WHERE {
+  ?thing kd:crebo ?code .
+  FILTER NOT EXISTS { ?thing a kd:CreboRegistration }
+  OPTIONAL { ?thing rdfs:label ?label FILTER(LANG(?label) = "nl") }
+  OPTIONAL { ?thing kd:inDossier ?dossier .
+             OPTIONAL { ?dossier rdfs:label ?dossierLabel FILTER(LANG(?dossierLabel) = "nl") } }
+  OPTIONAL { ?thing kd:creboRegistration ?registration . ?registration kd:crebo ?code .
+             OPTIONAL { ?registration kd:validFrom ?validFrom }
+             OPTIONAL { ?registration kd:intakeEnds ?intakeEnds } }
+}
+ORDER BY DESC(?validFrom) ?thing
+"""
+
+
+@blueprint.route("/id/crebo/<code>")
+def crebo(code: str) -> Response:
+    if not CREBO.fullmatch(code):
+        return not_found(f"/id/crebo/{code}")
+    query = Query.bound(CARRIERS.replace("https://w3id.org/kdgraph/", base()), {"code": ox.Literal(code)})
+    found = [
+        {name: row[name]["value"] for name in row} for row in engine_rows(query)
+    ]  # one row per carrier (each has one Dutch label)
+    if not found:
+        return not_found(f"/id/crebo/{code}")
+    if len(found) == 1:
+        response = redirect(local_href(found[0]["thing"]).replace("/id/", "/doc/id/", 1), code=303)
+        response.headers["Vary"] = "Accept"
+        return response
+    links = ", ".join(f'<{local_href(row["thing"])}>; rel="alternate"' for row in found)
+    wanted = media.negotiate(request, (media.HTML, JSON), f"crebo {code}")
+    if wanted is JSON:
+        response = jsonify({"crebo": code, "editions": found})
+    else:
+        html = render_template("crebo.html", code=code, editions=found, lang=page_language())
+        response = Response(html, content_type="text/html; charset=utf-8")
+    response.status_code = 300
+    response.headers["Link"] = links
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    return response
+
