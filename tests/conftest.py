@@ -42,6 +42,28 @@ def engine(graph: KnowledgeGraph) -> EmbeddedEngine:
     return EmbeddedEngine.of_quads(graph.quads)
 
 
+SBB_XML = Path(__file__).resolve().parents[2] / "shared" / "sbb-xml"
+# The saved queries that ask what only SBB's XML gives (crebo codes, domains, work processes).
+NATIONAL_QUERIES = frozenset(
+    {
+        "cq13-crebo-lookup",
+        "cq14-qualifications-by-level-and-domain",
+        "cq15-shared-competences",
+        "cq16-recurring-work-processes",
+    }
+)
+
+
+@pytest.fixture(scope="session")
+def national() -> EmbeddedEngine:
+    """The bundled data and SBB's three sample dossiers, as `serve --data data --data <XML>` loads them."""
+    if not (SBB_XML / "2755-Dienstverlening.xml").is_file():
+        pytest.skip(f"SBB's sample XML is not at {SBB_XML} (it comes with the workplace's shared/ folder)")
+    graph = load_graph([bundled_paths().data, SBB_XML])
+    assert graph.warnings == []  # the real files hold nothing the importer does not know
+    return EmbeddedEngine.of_quads(graph.quads)
+
+
 @pytest.fixture(scope="session")
 def saved_queries() -> dict[str, SavedQuery]:
     return load_saved_queries(bundled_paths().queries)
