@@ -214,7 +214,7 @@ class _Importer:
         graph = _Graph(self, self.file)
         graph.add(self.file, RDF_TYPE, self.term("SourceFile"))
         graph.add(self.file, ox.NamedNode(SCHEMA + "name"), ox.Literal(self.path.name))
-        graph.add(self.file, self.term("sha256"), ox.Literal(self.digest))
+        graph.add(self.file, self.term("checksum"), ox.Literal(self.digest))
         graph.add(self.file, ox.NamedNode(SCHEMA + "encodingFormat"), ox.Literal("application/xml"))
 
     # ---------------------------------------------------------------- the walk
