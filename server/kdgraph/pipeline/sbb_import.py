@@ -204,7 +204,7 @@ class _Importer:
         graph.add(graph.name, RDF_TYPE, self.term("XmlLocation"))
         graph.add(graph.name, self.term("sourceFile"), self.file)
         graph.add(graph.name, self.term("xmlElement"), ox.Literal(element.tag))
-        graph.add(graph.name, self.term("xmlPath"), ox.Literal(element.path))  # type: ignore[attr-defined]
+        graph.add(graph.name, self.term("xmlPath"), ox.Literal(element.path))
         graph.add(graph.name, self.term("line"), self.typed(str(element.sourceline), "integer"))
         if dossier is not None:
             graph.add(graph.name, self.term("dossier"), dossier)
@@ -1002,18 +1002,17 @@ class _Graph:
 
 
 def _number_paths(root: Element) -> None:
-    """Give every element its XPath (``/sbb/dossiers[1]/dossier[1]/...``) as ``path``.
+    """Give every element its parent and its step (``tag[n]``), from which ``Element.path`` is built.
 
     Iterative, so a hostile file nested a million deep costs memory, not the interpreter's stack.
     """
-    root.path = f"/{root.tag}"  # type: ignore[attr-defined]
     pending = [root]
     while pending:
         element = pending.pop()
         counts: dict[str, int] = {}
         for child in element:
             counts[child.tag] = counts.get(child.tag, 0) + 1
-            child.path = f"{element.path}/{child.tag}[{counts[child.tag]}]"  # type: ignore[attr-defined]
+            child.parent, child.step = element, f"{child.tag}[{counts[child.tag]}]"  # type: ignore[attr-defined]
             pending.append(child)
 
 
