@@ -292,3 +292,25 @@ def test_serve_answers_for_imported_dossiers_and_crebo_codes(national_server) ->
         timeout=30,
     )
     assert saved.status_code == 200 and "Sociaal werk" in saved.text
+
+
+def test_validate_names_the_xml_line_of_the_element_at_fault(tmp_path: Path) -> None:
+    """A kerntaak without werkprocessen, and two files that name one domain differently: violations
+    reported at the line of the element in the XML, exit 1."""
+    original = (SBB_XML / "2755-Dienstverlening.xml").read_text(encoding="utf-8-sig")
+    start = original.index("<basiswerkprocessen>")
+    end = original.index("</basiswerkprocessen>") + len("</basiswerkprocessen>")
+    broken = original[:start] + "<basiswerkprocessen />" + original[end:]
+    (tmp_path / "2755-Dienstverlening.xml").write_text(broken, encoding="utf-8")
+    renamed = (SBB_XML / "2637-Sociaal_werk.xml").read_text(encoding="utf-8-sig")
+    renamed = renamed.replace(
+        'titel="Zorg en welzijn" crebo="79140"', 'titel="Zorg &amp; welzijn" crebo="79140"'
+    )
+    (tmp_path / "2637-Sociaal_werk.xml").write_text(renamed, encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    kerntaak = f"{BASE}id/core-task/2755-986398  ({tmp_path / '2755-Dienstverlening.xml'}:188)"
+    assert kerntaak in result.output  # <kerntaak nr="986398" ...> is on line 188
+    assert "A core task has at least one work process" in result.output
+    domain = f"{BASE}id/education-domain/79140  ({tmp_path}/"
+    assert domain in result.output and "two files naming the same number differently" in result.output
