@@ -10,6 +10,7 @@ error message names.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -60,6 +61,35 @@ class _LineRecorder(ET.TreeBuilder):
         return element
 
 
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+UTF8_BOM = b"\xef\xbb\xbf"
+_DECLARED = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _undecodable(content: bytes) -> tuple[str, int] | None:
+    """(encoding, line) of the first bytes that are not text in the file's encoding, or None.
+
+    Asked only once expat has refused the file, to say *why* where expat says "invalid token":
+    the encoding is the byte-order mark's, else the declaration's, else UTF-8 (as expat reads it).
+    """
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "UTF-16"
+    elif content.startswith(UTF8_BOM):
+        encoding = "UTF-8"
+    else:
+        declared = _DECLARED.match(content)
+        encoding = declared.group(1).decode("ascii").upper() if declared else "UTF-8"
+    try:
+        content.decode(encoding)
+    except UnicodeDecodeError as error:
+        if encoding == "UTF-16":
+            return encoding, content[: error.start].decode(encoding, "replace").count("\n") + 1
+        return encoding, content[: error.start].count(b"\n") + 1
+    except LookupError:
+        return None  # an encoding Python does not know: expat's own message says enough
+    return None
+
+
 def parse_sbb_xml(path: Path, content: bytes) -> Element:
     """The root element of SBB XML ``content`` (read from ``path``), every element with its line.
 
@@ -93,13 +123,33 @@ def parse_sbb_xml(path: Path, content: bytes) -> Element:
     except ET.ParseError as error:
         line, column = error.position
         reason = str(error).split(":")[0]
-        if "no element found" in reason or "unclosed token" in reason:
+        if not content.removeprefix(UTF8_BOM).strip():
+            raise SbbFormatError(
+                path, "the file is empty (expected SBB dossier XML: <sbb> with <dossiers>)", 1
+            ) from None
+        undecodable = _undecodable(content)
+        if undecodable is not None:
+            encoding, line = undecodable
+            raise SbbFormatError(
+                path,
+                f"not well-formed XML: bytes that are not {encoding} text (expected text in the encoding "
+                "the <?xml?> declaration names, UTF-8 if none; a compressed download must be unpacked)",
+                line,
+            ) from None
+        if "no element found" in reason or reason.startswith("unclosed"):
             reason += " (the file ends before its elements are closed: truncated?)"
         raise SbbFormatError(path, f"not well-formed XML: {reason}", line, column + 1) from None
+    if root.tag == f"{{{RDF}}}RDF":
+        raise SbbFormatError(
+            path,
+            "the root element is <rdf:RDF>: RDF/XML, not SBB dossier XML (<sbb> with <dossiers>); "
+            "name an RDF/XML file .rdf to load it as RDF",
+            root.sourceline,
+        )
     if root.tag != "sbb":
         raise SbbFormatError(
             path,
             f"the root element is <{root.tag}>; SBB dossier XML has <sbb> (with <dossiers>) at its root",
-            getattr(root, "sourceline", None),
+            root.sourceline,
         )
     return root  # type: ignore[no-any-return]
