@@ -156,7 +156,7 @@ def import_command(sources: Sequence[Path], output: Path, base: str) -> None:
     )
 
 
-@main.command(short_help="Write the whole graph as one file, or the qualifications as ELM (--profile elm).")
+@main.command(short_help="Write the whole graph, or each qualification as Europass ELM.")
 @click.option(
     "--profile",
     type=click.Choice(["full", "elm"]),
