@@ -300,6 +300,17 @@ def test_a_bad_mapping_file_is_refused_at_its_line(
     assert not out.exists()  # nothing written
 
 
+def test_data_without_qualifications_is_refused(tmp_path: Path) -> None:
+    """An export of nothing would conform vacuously: exit 2, nothing written."""
+    data = tmp_path / "other.ttl"
+    data.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n")
+    out = tmp_path / "elm.trig"
+    result = CliRunner().invoke(main, ["export", "--profile", "elm", "--data", str(data), "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == "error: no qualification (kd:Qualification) in the data: nothing to export\n"
+    assert not out.exists()
+
+
 def test_comments_and_iris_in_a_mapping_file(tmp_path: Path) -> None:
     mapping = tmp_path / "mapping.csv"
     mapping.write_text(

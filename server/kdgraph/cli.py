@@ -245,6 +245,8 @@ def _export_elm(fmt: str, output: Path | None, mapping: Path | None, data: Seque
     except LoadError as error:
         fail(str(error))
         raise  # unreachable
+    if not exported.qualifications:  # an empty export would "conform": say so instead
+        fail("no qualification (kd:Qualification) in the data: nothing to export")
     gaps = validate_elm(exported)
     count = len(exported.qualifications)
     _write_export(
