@@ -25,7 +25,7 @@ typed ``skos:ConceptScheme``: what the shapes check), so that a consumer can tak
   graph (``prov:wasDerivedFrom``).
 
 **Validation.** pyshacl with the two official shape files (bundled under ``pipeline/elm/``, unchanged)
-on each graph alone, as a consumer may take it (80 ms a graph: 40 s for SBB's 500 qualifications).
+on each graph alone, as a consumer may take it (about 0.1 s a graph: a minute for SBB's 500 qualifications).
 What a shape finds missing on a qualification is reported per qualification with what the sources
 lack (``Gap``).
 
