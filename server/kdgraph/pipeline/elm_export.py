@@ -3,12 +3,12 @@
 **Why new nodes.** The LOQ class shapes are closed: an ``elm:Qualification`` may carry only the
 properties the profile lists. Our qualifications carry our own terms (``kd:crebo``, ``kd:mboLevel``
 ...), so the export builds a node of its own per qualification, ``{base}id/elm/qualification/{slug}``,
-with only ELM properties; its ``adms:identifier`` holds the crebo code, its ``foaf:homepage`` our
-qualification's IRI (which dereferences to its page), and the graph that holds it says
-``prov:wasDerivedFrom`` our IRI. Each qualification is a named graph of its own,
-``{base}graph/elm/{slug}``, complete in itself: the qualification, its learning outcomes with their
-notes, and the descriptions of the EU concepts it uses (typed ``skos:Concept``, in their EU scheme,
-typed ``skos:ConceptScheme``: what the shapes check), so that a consumer can take one graph alone.
+with only ELM properties; its ``adms:identifier``s hold the crebo code and our qualification's IRI
+(which dereferences to its page), and the graph that holds it says ``prov:wasDerivedFrom`` our IRI.
+Each qualification is a named graph of its own, ``{base}graph/elm/{slug}``, complete in itself:
+the qualification, its learning outcomes with their notes, and the descriptions of the EU concepts
+it uses (typed ``skos:Concept``, in their EU scheme, typed ``skos:ConceptScheme``: what the shapes
+check), so that a consumer can take one graph alone.
 
 **What maps to what** (nothing the sources do not say):
 - ``dcterms:title``: the qualification's ``rdfs:label`` in each language;
@@ -25,9 +25,9 @@ typed ``skos:ConceptScheme``: what the shapes check), so that a consumer can tak
   graph (``prov:wasDerivedFrom``).
 
 **Validation.** pyshacl with the two official shape files (bundled under ``pipeline/elm/``, unchanged)
-on each graph alone, as a consumer may take it (about 0.1 s a graph: a minute for SBB's 500 qualifications).
-What a shape finds missing on a qualification is reported per qualification with what the sources
-lack (``Gap``).
+on each graph alone, as a consumer may take it (about 0.1 s a graph: a minute for SBB's 500
+qualifications). What a shape finds missing on a qualification is reported per qualification with
+what the sources lack (``Gap``).
 
 **Why no foaf:homepage.** It would be the natural link to our page, but the LOQ shapes check it
 with a URL pattern that is not a Python regular expression (``^(?i)`` not at the start, ``\\p{L}``),
