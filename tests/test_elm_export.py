@@ -332,3 +332,38 @@ def test_comments_and_iris_in_a_mapping_file(tmp_path: Path) -> None:
     assert not any(
         g.path == ELM + "ISCEDFCode" and g.qualification.endswith("/productietechnicus") for g in gaps
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--profile", "elm", "--format", "ttl"],
+            "the ELM export is a named graph per qualification: --format trig or nq",
+        ),
+        (["--isced-mapping", str(MAPPING)], "--isced-mapping is for --profile elm"),
+    ],
+)
+def test_options_that_do_not_fit_are_refused(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["export", *args])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {message}\n"
+    assert result.stdout == ""
+
+
+def test_without_output_file_the_export_goes_to_stdout_and_the_report_to_stderr() -> None:
+    result = CliRunner().invoke(main, ["export", "--profile", "elm", "--format", "nq"])
+    assert result.exit_code == 1  # the curated qualifications lack ISCED-F and learning outcomes
+    graphs = {q.graph_name.value for q in ox.parse(result.stdout_bytes, format=ox.RdfFormat.N_QUADS)}
+    assert graphs == {
+        f"{BASE}graph/elm/{slug}"
+        for slug in (
+            "allround-medewerker-productietechniek",
+            "medewerker-productietechniek",
+            "productietechnicus",
+            "researchinstrumentmaker",
+        )
+    }
+    assert result.stderr.splitlines()[0] == (
+        "does not conform to the LOQ profile: 4 of 4 qualifications, 8 violations; what the sources lack:"
+    )
