@@ -170,7 +170,12 @@ def test_every_qualification_carries_its_levels_and_its_werkprocessen(national: 
         [q.iri],
         ["25499"],
     ]
-    assert values(national, q.graph, "http://www.w3.org/ns/prov#wasDerivedFrom") == [q.iri]
+    derived = values(national, q.graph, "http://www.w3.org/ns/prov#wasDerivedFrom")
+    assert derived == sorted([q.iri, *(f"{BASE}id/work-process/{o.rsplit('/', 1)[1]}" for o in outcomes)])
+    identifiers = values(national, catering, "http://www.w3.org/ns/adms#identifier")
+    assert [values(national, i, "http://www.w3.org/2004/02/skos/core#notation") for i in identifiers] == [
+        [f"{BASE}id/work-process/2755-987802"]
+    ]
     # the curated qualifications have levels but no werkprocessen
     curated = exported["productietechnicus"]
     assert values(national, curated.node, ELM + "NQFLevel") == [QDR + NLQF[4]]

@@ -18,7 +18,8 @@ check), so that a consumer can take one graph alone.
   the NLQF level of its MBO level (mbo n = NLQF n, after Nuffic, see ontology/vocabularies);
 - ``elm:learningOutcome``: every werkproces of the qualification's profile kerntaken and of its
   dossier's basis kerntaken (which hold for all its qualifications), as an ``elm:LearningOutcome``
-  with the werkproces title and its omschrijving as an ``elm:additionalNote``;
+  with the werkproces title, its omschrijving as an ``elm:additionalNote`` and the werkproces IRI
+  as an ``adms:identifier`` (the graph says ``prov:wasDerivedFrom`` each werkproces too);
 - ``elm:volumeOfLearning``: SBB's study load (sbu) in hours, as ``PT{n}H``;
 - ``elm:ISCEDFCode``: in none of the sources. A maintainer supplies it in a mapping file
   (``read_isced_mapping``), every row citing its source; the cited sources are named by the
@@ -344,6 +345,9 @@ def export_elm(
         for wp in facts.outcomes.get(iri, []):
             outcome = out.node("learning-outcome", _slug(wp), "LearningOutcome")
             out.add(node, ELM + "learningOutcome", outcome)
+            ours = ox.Literal(wp, datatype=ox.NamedNode(XSD + "anyURI"))
+            out.add(outcome, ADMS + "identifier", out.identifier(_slug(wp), ours, "kdgraph"))
+            out.add(out.graph, PROV + "wasDerivedFrom", ox.NamedNode(wp))
             for title in facts.outcome_titles.get(wp, []):
                 out.add(outcome, DCTERMS + "title", title)
             for description in facts.outcome_descriptions.get(wp, []):
