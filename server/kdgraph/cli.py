@@ -156,15 +156,21 @@ def import_command(sources: Sequence[Path], output: Path, base: str) -> None:
     )
 
 
-@main.command(short_help="Write the whole graph (ontology, vocabularies, data) as one file.")
+@main.command(short_help="Write the whole graph, or each qualification as Europass ELM.")
+@click.option(
+    "--profile",
+    type=click.Choice(["full", "elm"]),
+    default="full",
+    show_default=True,
+    help="full: the whole graph. elm: each qualification as the European Learning Model's LOQ profile "
+    "(Europass), in a named graph of its own, validated against the official LOQ shapes.",
+)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(sorted(EXPORT_FORMATS)),
-    default="ttl",
-    show_default=True,
     help="Serialisation: Turtle, N-Triples or JSON-LD (the merged graph), or TriG or N-Quads "
-    "(each statement in its named graph).",
+    "(each statement in its named graph). Default: ttl; trig for --profile elm (trig or nq only).",
 )
 @click.option(
     "-o",
@@ -172,28 +178,93 @@ def import_command(sources: Sequence[Path], output: Path, base: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of standard output.",
 )
+@click.option(
+    "--isced-mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --profile elm: a CSV (qualification,isced_f,source) giving each qualification (crebo "
+    "code or IRI) its ISCED-F field, every row citing its source; the sources themselves have none.",
+)
 @data_option
 @base_option
-def export(fmt: str, output: Path | None, data: Sequence[Path], base: str) -> None:
-    """Write the whole graph (ontology, vocabularies, data) in one serialisation.
+def export(
+    profile: str,
+    fmt: str | None,
+    output: Path | None,
+    isced_mapping: Path | None,
+    data: Sequence[Path],
+    base: str,
+) -> None:
+    """Write the whole graph (ontology, vocabularies, data) in one serialisation, or with
+    --profile elm each qualification as ELM (LOQ profile), checked by the official shapes.
 
     A syntax error in any input file is reported as FILE:LINE:COLUMN with the parser's
     message, and nothing is written (exit 2).
+
+    \b
+    --profile elm exit codes:
+      0 the export conforms to the LOQ shapes;
+      1 it does not: the file is still written (it says all the sources say), and a report on
+        stderr lists per qualification what the shapes require and the sources lack;
+      2 input error (bad data, a bad mapping file as FILE:LINE), nothing written.
     """
+    if profile == "elm":
+        _export_elm(fmt or "trig", output, isced_mapping, data, base)
+        return
+    if isced_mapping:
+        fail("--isced-mapping is for --profile elm")
+    fmt = fmt or "ttl"
     graph = load_or_fail(data, base)
     statements: Sequence[ox.Triple | ox.Quad] = graph.quads if fmt in ("trig", "nq") else graph.triples
     ordered = sorted(statements, key=str)  # stable output: same input, same bytes
     extra = {"prefixes": prefixes(base)} if fmt in ("ttl", "trig") else {}
     payload = ox.serialize(ordered, format=EXPORT_FORMATS[fmt], **extra) or b""
+    what = f"{len(graph.quads)} quads" if fmt in ("trig", "nq") else f"{len(graph)} triples"
+    _write_export(payload, output, what)
+
+
+def _write_export(payload: bytes, output: Path | None, what: str) -> None:
     if output:
         try:
             atomic_write(output, payload)  # a full disk leaves the previous file, not half a graph
         except OSError as error:
             fail(f"cannot write {output}: {error.strerror}")
-        what = f"{len(graph.quads)} quads" if fmt in ("trig", "nq") else f"{len(graph)} triples"
         click.echo(f"wrote {what} to {output}", err=True)
     else:
         sys.stdout.buffer.write(payload)
+
+
+def _export_elm(fmt: str, output: Path | None, mapping: Path | None, data: Sequence[Path], base: str) -> None:
+    from .pipeline.elm_export import export_elm, read_isced_mapping, report_lines, serialize, validate_elm
+
+    if fmt not in ("trig", "nq"):
+        fail("the ELM export is a named graph per qualification: --format trig or nq")
+    graph = load_or_fail(data, base)
+    try:
+        rows = read_isced_mapping(mapping) if mapping else []
+        exported = export_elm(graph, rows, mapping)
+    except LoadError as error:
+        fail(str(error))
+        raise  # unreachable
+    if not exported.qualifications:  # an empty export would "conform": say so instead
+        fail("no qualification (kd:Qualification) in the data: nothing to export")
+    gaps = validate_elm(exported)
+    count = len(exported.qualifications)
+    _write_export(
+        serialize(exported, base, EXPORT_FORMATS[fmt]), output, f"{plural(count, 'qualification')} as ELM"
+    )
+    lines = report_lines(exported, gaps, base)
+    if not gaps:
+        click.echo(f"conforms to the LOQ profile: {plural(count, 'qualification')}, 0 violations", err=True)
+        return
+    failing = len({gap.qualification for gap in gaps})
+    click.echo(
+        f"does not conform to the LOQ profile: {failing} of {plural(count, 'qualification')}, "
+        f"{plural(len(gaps), 'violation')}; what the sources lack:",
+        err=True,
+    )
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(1)
 
 
 def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
