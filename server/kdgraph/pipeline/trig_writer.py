@@ -8,7 +8,6 @@ The files are written atomically (a full disk leaves the previous file, never ha
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,13 +52,29 @@ def by_dossier(quads: Sequence[ox.Quad], base: str) -> dict[str, list[ox.Quad]]:
     return dict(grouped)
 
 
+def _uses(body: str, name: str) -> bool:
+    r"""Whether ``body`` writes a name with prefix ``name:`` (not inside a longer word or an IRI).
+
+    The same test as the regex ``(?<![\w:/#-])name:``, but found by str.find: the regex has no
+    literal to skip ahead to, so for each of our 49 prefixes it stepped through every character of
+    the body (49 of the 73 s of importing 180 dossiers); str.find skips in C.
+    """
+    at = body.find(f"{name}:")
+    while at != -1:
+        before = body[at - 1] if at else " "
+        if not (before.isalnum() or before in "_:/#-"):
+            return True
+        at = body.find(f"{name}:", at + 1)
+    return False
+
+
 def write_trig(quads: Sequence[ox.Quad], path: Path, base: str, sources: Sequence[str]) -> None:
     """``quads`` as TriG at ``path``: the prefixes it uses, sorted, then the graphs (see _order)."""
     known = prefixes(base)
     text = (ox.serialize(_order(quads, base), format=ox.RdfFormat.TRIG, prefixes=known) or b"").decode()
     # pyoxigraph declares every prefix it was given, in an order of its own: declare the used ones, sorted.
     body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("@prefix "))
-    used = sorted(name for name in known if re.search(rf"(?<![\w:/#-]){re.escape(name)}:", body))
+    used = sorted(name for name in known if _uses(body, name))
     declared = "".join(f"@prefix {name}: <{known[name]}> .\n" for name in used)
     atomic_write(path, (HEADER.format(sources=", ".join(sources)) + declared + "\n" + body).encode())
     path.chmod(0o644)  # a data file for people to edit, not a private temporary
