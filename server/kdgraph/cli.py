@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from . import DEFAULT_BASE, __version__
 from .config import THREADS
-from .loading import KnowledgeGraph, LoadError, load_graph
+from .loading import KnowledgeGraph, LoadError, collect_files, load_graph
 from .namespaces import prefixes
 from .query import media
 from .query.engine import EmbeddedEngine, Engine, SelectResult
@@ -27,7 +27,7 @@ from .query.sparql_client import Endpoints, SparqlClient
 from .resources import bundled_paths
 from .saved_queries import QueryFileError, SavedQuery, load_saved_queries
 from .state_dir import StateDir, StateError, atomic_write
-from .validation import ValidationReport, checked, load_shapes, remember, validate
+from .validation import IllTypedLiterals, ValidationReport, checked, load_shapes, remember, validate
 
 EXPORT_FORMATS = {
     "ttl": ox.RdfFormat.TURTLE,
@@ -274,17 +274,42 @@ def query(
         engine.close()
 
 
-def _print_text_report(report: ValidationReport, lang: str) -> None:
+def _print_text_report(report: ValidationReport, lang: str, verbose: bool) -> None:
+    for hint in report.hints:
+        click.echo(f"hint: {hint}")
     current = None
     for finding in report.findings:
+        if finding.severity == "Info" and not verbose:
+            continue
         if finding.focus != current:
             current = finding.focus
-            click.echo(f"\n{finding.focus}" + (f"  ({finding.location})" if finding.location else ""))
+            click.echo(f"\n{finding.focus}")
         detail = f" [{finding.path}]" if finding.path and finding.path not in finding.shape else ""
         click.echo(f"  {finding.severity.upper():9} {finding.shape}{detail}")
+        if finding.location:
+            click.echo(f"            at {finding.location}")
         click.echo(f"            {finding.message(lang)}")
         if finding.value and finding.value != finding.focus:
             click.echo(f"            value: {finding.value}")
+
+
+def _with_context(paths: Sequence[Path]) -> tuple[list[Path], set[str] | None]:
+    """What to load for PATHS, and the files to report on (None: everything loaded).
+
+    A file given on its own is one part of a dossier: its statements refer to resources the
+    other files of its folder describe. So the rest of its folder is loaded as context (as
+    the dossier is served), and only the findings on the named files' own statements are
+    reported. Directories are validated whole.
+    """
+    if not paths or any(path.is_dir() for path in paths):
+        return list(paths), None
+    try:
+        named = collect_files(paths)
+    except LoadError as error:
+        fail(str(error))
+    folders = dict.fromkeys(path.parent for path in named)
+    context = collect_files(list(folders))
+    return list(dict.fromkeys([*context, *named])), {str(path) for path in named}
 
 
 @main.command(name="validate", short_help="Check data against the SHACL shapes (exit 1 on violations).")
@@ -302,9 +327,10 @@ def _print_text_report(report: ValidationReport, lang: str) -> None:
     type=click.Choice(["text", "turtle", "json"]),
     default="text",
     show_default=True,
-    help="text for people; turtle (the SHACL report graph) or json for machines.",
+    help="text for people; turtle (the SHACL report graph) or json (every finding, infos too) for machines.",
 )
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) on warnings.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print the INFO results (notes, not faults).")
 @click.option(
     "--shapes",
     "shape_paths",
@@ -313,15 +339,26 @@ def _print_text_report(report: ValidationReport, lang: str) -> None:
     help="Shapes file or directory instead of the bundled shapes/ (repeatable).",
 )
 def validate_command(
-    paths: Sequence[Path], lang: str, fmt: str, strict: bool, shape_paths: Sequence[Path]
+    paths: Sequence[Path], lang: str, fmt: str, strict: bool, verbose: bool, shape_paths: Sequence[Path]
 ) -> None:
     """Check data files against the SHACL shapes before anything is published.
 
     PATHS are Turtle, TriG or N-Quads files or directories (default: the bundled data). The
-    ontology and vocabularies are always included, and checked too. In TriG and N-Quads files,
-    every statement about an id/ resource must also sit in a named graph that says where it
-    comes from (a kd:SourceLocation, an outside source or a kd:Interpretation): each one that
-    does not is a violation at its FILE:LINE.
+    ontology and vocabularies are always included, and checked too. A file named on its own
+    is checked in the context of the other files of its folder (the rest of its dossier), and
+    only findings on its own statements are reported.
+
+    \b
+    Besides the shapes in shapes/, validation checks:
+      - every literal against its datatype ("2022-09-31"^^xsd:date is an input error, exit 2);
+      - the rdfs:range and rdfs:domain of every property the ontology declares;
+      - a qualification's NLQF/EQF level against the mapping its MBO level cites, unless the
+        statement sits in the graph of a source of its own (see the README);
+      - that statements about id/ resources in TriG/N-Quads sit in a graph that says where
+        they come from;
+      - dates after today (a warning; validity dates such as kd:validFrom may lie ahead).
+    Each finding names the FILE:LINE of the statement at fault; a prefix line whose namespace
+    nothing else uses (a typo) is named in a hint before the findings.
 
     The verdict is remembered for exactly these file contents (in $KDGRAPH_CACHE_DIR, default
     ~/.cache/kdgraph), so `kdgraph serve` and `kdgraph publish` on the same files do not
@@ -329,15 +366,21 @@ def validate_command(
 
     \b
     Exit codes: 0 conforms (warnings allowed unless --strict), 1 violations,
-                2 usage or input error (e.g. malformed Turtle, reported as FILE:LINE:COLUMN).
+                2 usage or input error (malformed Turtle or an ill-typed literal, as FILE:LINE).
     """
-    graph = load_or_fail(paths, DEFAULT_BASE)
+    load, reported = _with_context(paths)
+    graph = load_or_fail(load, DEFAULT_BASE)
     try:
         shapes = load_shapes(list(shape_paths) or None)
     except (LoadError, SyntaxError, ValueError) as error:
         fail(f"cannot read shapes: {error}")
-    report = validate(graph, shapes)
+    try:
+        report = validate(graph, shapes)
+    except IllTypedLiterals as error:
+        fail(str(error).replace("\n", "\nerror: "))
     remember(graph, report, shapes)  # serve and publish need not check these bytes again
+    if reported is not None:
+        report = report.only(reported)
     violations, warnings, infos = (report.count(s) for s in ("Violation", "Warning", "Info"))
     failed = violations > 0 or (strict and warnings > 0)
     if fmt == "json":
@@ -345,13 +388,20 @@ def validate_command(
     elif fmt == "turtle":
         click.echo(report.report_graph.serialize(format="turtle"))
     else:
-        _print_text_report(report, lang)
+        _print_text_report(report, lang, verbose)
         verdict = "FAILS" if failed else "conforms"
-        click.echo(
-            f"{'' if not report.findings else chr(10)}{len(graph)} triples from {len(graph.files)} files "
-            f"{verdict}: {plural(violations, 'violation')}, {plural(warnings, 'warning')}, "
-            f"{plural(infos, 'info')}"
+        context = plural(len(load) - len(reported or ()), "other file")
+        what = (
+            f"{', '.join(sorted(reported))} (in the context of {context} of its folder)"
+            if reported is not None
+            else f"{len(graph)} triples from {len(graph.files)} files"
         )
+        shown = [plural(violations, "violation"), plural(warnings, "warning")]
+        shown.append(
+            plural(infos, "info") if verbose or not infos else f"{plural(infos, 'info')} (--verbose)"
+        )
+        printed = report.hints or any(f.severity != "Info" or verbose for f in report.findings)
+        click.echo(f"{chr(10) if printed else ''}{what} {verdict}: {', '.join(shown)}")
     sys.exit(1 if failed else 0)
 
 
@@ -575,7 +625,10 @@ def publish(
     from .publish import publish as publish_graph
 
     graph = load_or_fail(data, base)
-    verdict = checked(graph)
+    try:
+        verdict = checked(graph)
+    except IllTypedLiterals as error:
+        fail(str(error))
     if verdict.violations:
         fail(
             f"not publishing: {verdict.violations} SHACL violations, e.g. {verdict.example} "

@@ -166,7 +166,10 @@ def _prepare_trusting(
     except LoadError as error:
         raise DataRejected(str(error)) from None
     del inputs  # the parsed quads are all that is needed now
-    verdict = known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)
+    try:
+        verdict = known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)
+    except LoadError as error:  # an ill-typed literal: refused at its file:line, like a syntax error
+        raise DataRejected(str(error)) from None
     if require_conformance and verdict.violations:
         raise DataRejected(f"{verdict.violations} SHACL violations, e.g. {verdict.example}")
     queries = ox.NamedNode(queries_graph_iri(base))

@@ -1,0 +1,174 @@
+"""Checks SHACL cannot state: they need the named graphs or today's date.
+
+SHACL sees the merged graph, so it cannot tell in which source a statement is made; and a
+shape that compares with ``NOW()`` gives a verdict that changes overnight. Both checks are
+here, report ``Finding``s like the shapes do, and point at the statement at fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+
+import pyoxigraph as ox
+
+from .findings import Finding
+from .loading import KnowledgeGraph
+from .locations import Locations
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
+_URL = ox.NamedNode("https://schema.org/url")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_OBJECT_PROPERTY = ox.NamedNode("http://www.w3.org/2002/07/owl#ObjectProperty")
+_SUBPROPERTY = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subPropertyOf")
+
+LEVEL_SHAPE = "kd:levelMapping"
+FUTURE_SHAPE = "kd:dateInTheFuture"
+
+# Dates that may lie ahead: when something starts or stops being valid (and their subproperties).
+VALIDITY = frozenset(
+    {
+        "https://schema.org/validFrom",
+        "https://schema.org/validThrough",
+        "https://schema.org/expires",
+        "http://purl.org/dc/terms/valid",
+    }
+)
+
+
+def level_mapping(graph: KnowledgeGraph, locations: Locations) -> list[Finding]:
+    """A qualification's NLQF/EQF (or any mapped) level must follow its MBO level's mapping.
+
+    The mapping is what the level concept itself says: ``mbo:4 kd:eqfLevel eqf:4`` (with its
+    ``dcterms:source``). For a resource with ``kd:mboLevel M``, each value of an ontology object
+    property that ``M`` also carries must be one of ``M``'s values, or be stated in a graph of a
+    source of its own: a named graph that says where it comes from (a ``kd:SourceLocation`` or
+    an outside source), is no ``kd:Interpretation``, and does not cite the mapping's own source.
+    So a sourced exception (MBO Raad: some level-4 qualifications are referenced to EQF 5)
+    passes when it sits in that source's graph, and a typo in a derived level does not.
+    """
+    kd = f"{graph.base}def/kd#"
+    mbo_level = ox.NamedNode(kd + "mboLevel")
+    interpretation, location = ox.NamedNode(kd + "Interpretation"), ox.NamedNode(kd + "SourceLocation")
+    values: dict[tuple[object, object], set[object]] = defaultdict(set)
+    types: dict[object, set[object]] = defaultdict(set)
+    for t in graph.triples:
+        values[(t.subject, t.predicate)].add(t.object)
+        if t.predicate == _RDF_TYPE:
+            types[t.subject].add(t.object)
+    object_properties = {s for s, kinds in types.items() if _OBJECT_PROPERTY in kinds}
+    outside = f"{graph.base}id/external-source/"
+    graphs_of: dict[ox.Triple, list[object]] = defaultdict(list)
+    for q in graph.quads:
+        graphs_of[q.triple].append(q.graph_name)
+
+    def cites(name: object) -> set[object]:
+        return values.get((name, _SOURCE), set()) | values.get((name, _URL), set())
+
+    def own_source(name: object, mapping_sources: set[object]) -> bool:
+        if not isinstance(name, ox.NamedNode) or interpretation in types.get(name, ()):
+            return False
+        says_where = location in types.get(name, ()) or name.value.startswith(outside)
+        return says_where and not (cites(name) & mapping_sources)
+
+    findings = []
+    for t in graph.triples:
+        if t.predicate != mbo_level:
+            continue
+        subject, level = t.subject, t.object
+        mapping_sources = values.get((level, _SOURCE), set())
+        for prop in sorted(object_properties, key=str):
+            expected = values.get((level, prop))
+            if not expected or prop == mbo_level:
+                continue
+            for value in sorted(values.get((subject, prop), set()) - expected, key=str):
+                statement = ox.Triple(subject, prop, value)
+                if any(own_source(g, mapping_sources) for g in graphs_of[statement]):
+                    continue
+                wanted = ", ".join(sorted(str(v) for v in expected))
+                findings.append(
+                    Finding(
+                        severity="Violation",
+                        shape=LEVEL_SHAPE,
+                        focus=subject.value,
+                        path=prop.value,
+                        value=str(value),
+                        messages={
+                            "en": [
+                                f"{level} maps to {wanted} (the mapping's source: "
+                                f"{', '.join(sorted(map(str, mapping_sources))) or 'none stated'}); "
+                                "a different level must sit in a graph of its own source (an outside "
+                                "source or a kd:SourceLocation that does not cite the mapping's source)"
+                            ],
+                            "nl": [
+                                f"{level} hoort bij {wanted} (bron van die indeling: "
+                                f"{', '.join(sorted(map(str, mapping_sources))) or 'geen'}); "
+                                "een afwijkend niveau hoort in een graaf van een eigen bron (een externe "
+                                "bron of kd:SourceLocation die niet de bron van de indeling noemt)"
+                            ],
+                        },
+                        location=locations.statement(statement),
+                    )
+                )
+    return findings
+
+
+_PARSERS: dict[str, Callable[[str], dt.date]] = {
+    _XSD + "date": lambda v: dt.date.fromisoformat(v[:10]),
+    _XSD + "dateTime": lambda v: dt.date.fromisoformat(v[:10]),
+    _XSD + "gYear": lambda v: dt.date(int(v[:4]), 1, 1),
+    _XSD + "gYearMonth": lambda v: dt.date(int(v[:4]), int(v[5:7]), 1),
+}
+
+
+def dates_in_the_future(graph: KnowledgeGraph, locations: Locations, today: dt.date) -> list[Finding]:
+    """A date after ``today`` on anything but a validity date: most likely a typo (2029 for 2022).
+
+    A warning, not a violation: a decision can be announced with a date ahead, and a verdict
+    that flips with the calendar must not make ``serve`` refuse data it served yesterday (nor the
+    other way round); ``validate --strict`` fails on it. A gYear counts from its first day.
+    Validity dates (schema:validFrom, schema:validThrough, dcterms:valid and their
+    subproperties, such as kd:validFrom) may lie ahead.
+    """
+    may_lie_ahead = set(VALIDITY)
+    grew = True
+    while grew:
+        before = len(may_lie_ahead)
+        may_lie_ahead |= {
+            t.subject.value
+            for t in graph.triples
+            if t.predicate == _SUBPROPERTY and isinstance(t.object, ox.NamedNode)
+            if t.object.value in may_lie_ahead and isinstance(t.subject, ox.NamedNode)
+        }
+        grew = len(may_lie_ahead) > before
+    findings = []
+    for t in graph.triples:
+        literal = t.object
+        if not isinstance(literal, ox.Literal) or t.predicate.value in may_lie_ahead:
+            continue
+        parse = _PARSERS.get(literal.datatype.value)
+        if parse is None:
+            continue
+        try:
+            when = parse(literal.value)
+        except ValueError:
+            continue  # ill-typed literals are refused before any check runs
+        if when <= today:
+            continue
+        findings.append(
+            Finding(
+                severity="Warning",
+                shape=FUTURE_SHAPE,
+                focus=str(t.subject.value if isinstance(t.subject, ox.NamedNode) else t.subject),
+                path=t.predicate.value,
+                value=str(literal),
+                messages={
+                    "en": [f"{literal.value} lies after today ({today.isoformat()}): a typo?"],
+                    "nl": [f"{literal.value} ligt na vandaag ({today.isoformat()}): een tikfout?"],
+                },
+                location=locations.statement(t),
+            )
+        )
+    return findings
