@@ -19,7 +19,7 @@ from .config import THREADS
 from .loading import KnowledgeGraph, LoadError, collect_files, load_graph
 from .namespaces import prefixes
 from .query import media
-from .query.engine import EmbeddedEngine, Engine, SelectResult
+from .query.engine import AskResult, EmbeddedEngine, Engine, Query, SelectResult
 from .query.errors import QueryPathError
 from .query.media import Wanted
 from .query.remote import RemoteEngine
@@ -180,15 +180,33 @@ def _print_table(result: SelectResult, base: str) -> None:
     click.echo(f"({plural(len(rows), 'row')})", err=True)
 
 
-@main.command(short_help="Run a saved query, on the bundled data or any SPARQL endpoint.")
-@click.argument("name", required=False)
+def _query_text(given: str) -> tuple[str, str]:
+    """(what to call it in messages, the SPARQL text) for a .rq file, ``-`` (standard input)
+    or SPARQL text itself; exit 2 for a name that is neither a saved query nor a file."""
+    if given == "-":
+        return "<stdin>", sys.stdin.read()
+    path = Path(given)
+    if path.suffix in (".rq", ".sparql") or (len(given) < 4096 and "\n" not in given and path.is_file()):
+        try:
+            return str(path), path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            fail(f"{path}: no such file")
+        except (OSError, UnicodeDecodeError) as error:
+            fail(f"{path}: cannot read the query: {error}")
+    if not any(c.isspace() or c in "{}" for c in given):
+        fail(f"no saved query named {given!r} and no such .rq file; `kdgraph query --list` shows them")
+    return "query", given
+
+
+@main.command(short_help="Run SPARQL (a saved query, a .rq file or text), on the data or an endpoint.")
+@click.argument("name", required=False, metavar="NAME|FILE.rq|SPARQL")
 @click.option(
     "--param",
     "-p",
     "param_pairs",
     multiple=True,
     metavar="NAME=VALUE",
-    help="A parameter of the saved query (repeatable); see --list for what each query takes.",
+    help="A parameter of a saved query (repeatable); see --list for what each query takes.",
 )
 @click.option(
     "--format",
@@ -229,7 +247,13 @@ def query(
     data: Sequence[Path],
     base: str,
 ) -> None:
-    """Run a saved query (from queries/) against the bundled data, --data files or --endpoint.
+    """Run SPARQL against the bundled data, --data files or --endpoint.
+
+    NAME|FILE.rq|SPARQL is the name of a saved query (from queries/, see --list), a file of
+    SPARQL (.rq or .sparql; - reads standard input), or the text of a query itself. Locally
+    the query runs on the same engine as the server's (pyoxigraph, with the named graphs of
+    the data's provenance); with --endpoint it is sent to that SPARQL endpoint. Output formats
+    are the endpoint's. A syntax error, a failed query or an unreachable endpoint: exit 2.
 
     \b
     Examples:
@@ -237,6 +261,8 @@ def query(
       kdgraph query cq02-routes-reachable \\
           --param qualification=https://w3id.org/kdgraph/id/qualification/productietechnicus
       kdgraph query cq03-english-requirements --format csv
+      kdgraph query my-question.rq --format json
+      kdgraph query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
       kdgraph query cq06-end-functions --endpoint http://127.0.0.1:8000/sparql
     """
     try:
@@ -246,21 +272,29 @@ def query(
     if list_only or not name:
         _list_queries(queries, lang)
         return
-    if name not in queries:
-        fail(f"no saved query named {name!r}; `kdgraph query --list` shows them")
-    saved = queries[name]
+    saved = queries.get(name)
+    if saved is not None:
+        label = name
+    elif param_pairs:
+        fail(f"--param applies to saved queries only, and there is none named {name!r}")
+    else:
+        label, text = _query_text(name)
+    engine: Engine | None = None
     try:
-        engine: Engine = (
+        query = saved.query(saved.bind(_parse_params(param_pairs))) if saved else Query(text)
+        engine = (
             _remote_engine(endpoint, default_graph, base)
             if endpoint
             else EmbeddedEngine.of_quads(load_or_fail(data, base).quads)
         )
-        query = saved.query(saved.bind(_parse_params(param_pairs)))
         if fmt == "table":
             result = engine.run(query)
-            if not isinstance(result, SelectResult):
+            if isinstance(result, AskResult):
+                click.echo("true" if result.value else "false")
+            elif not isinstance(result, SelectResult):
                 fail("this query does not return a table; use --format ttl (or another RDF format)")
-            _print_table(result, base)
+            else:
+                _print_table(result, base)
         else:
             chosen = media.BY_NAME[fmt]
             refused = f"--format {fmt} does not fit this query's results; use " + (
@@ -269,9 +303,10 @@ def query(
             wanted = Wanted(chosen, refused) if chosen.kind == media.RESULTS else Wanted(refused, chosen)
             sys.stdout.buffer.write(engine.answer(query, wanted).body)
     except QueryPathError as error:
-        fail(f"{name}: {error.message}")
+        fail(f"{label}: {error.message}")
     finally:
-        engine.close()
+        if engine is not None:
+            engine.close()
 
 
 def _print_text_report(report: ValidationReport, lang: str, verbose: bool) -> None:
@@ -566,22 +601,30 @@ def diff_command(old: Path, new: Path, fmt: str, reason: str) -> None:
     """What changed between two versions of the data (files or directories).
 
     URIs are stable across versions, so the changes are removed and added statements,
-    grouped by resource. Exit codes as diff(1): 0 no changes, 1 changes, 2 input error.
+    grouped by resource. A statement is a triple in its named graph (the source it comes
+    from): moving a statement to another source's graph is a change too. A resource is
+    ADDED or REMOVED when one side says nothing about it, CHANGED otherwise. Versions are
+    named as the server's /health names them. Exit codes as diff(1): 0 no changes,
+    1 changes, 2 input error.
 
     \b
     Example:
       git worktree add /tmp/v1 v1 && kdgraph diff /tmp/v1/data data
     """
-    from .changes import as_rdf, as_text, diff
+    from .changes import as_rdf, as_text, diff, used_prefixes
+    from .data_state import saved_queries_rdf, served_version
 
     before, after = load_or_fail([old], DEFAULT_BASE), load_or_fail([new], DEFAULT_BASE)
     changes = diff(before, after)
+    _, catalogue = saved_queries_rdf(DEFAULT_BASE)
+    versions = served_version(before, catalogue), served_version(after, catalogue)
     if fmt == "turtle":
-        triples = as_rdf(changes, reason, before.version, after.version)
-        extra = {"prefixes": {"cs": "http://purl.org/vocab/changeset/schema#", **prefixes(DEFAULT_BASE)}}
+        triples = as_rdf(changes, reason, *versions)
+        candidates = {"cs": "http://purl.org/vocab/changeset/schema#", **prefixes(DEFAULT_BASE)}
+        extra = {"prefixes": used_prefixes(triples, candidates)}
         sys.stdout.buffer.write(ox.serialize(triples, format=ox.RdfFormat.TURTLE, **extra) or b"")
     else:
-        click.echo(as_text(changes), nl=False)
+        click.echo(as_text(changes, *versions), nl=False)
     sys.exit(1 if changes else 0)
 
 
