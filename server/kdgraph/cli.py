@@ -84,6 +84,7 @@ def main() -> None:
       kdgraph export --format ttl -o graph.ttl     the whole graph as one file
       kdgraph query --list                         the saved (competency) queries
       kdgraph query cq01-qualifications-levels     run one of them, as a table
+      kdgraph query question.rq --format csv       run your own SPARQL (a file or the text)
       kdgraph diff old/data data                   what changed between two versions
       kdgraph publish --to http://127.0.0.1:7878   load into an external SPARQL store
 
@@ -198,7 +199,7 @@ def _query_text(given: str) -> tuple[str, str]:
     return "query", given
 
 
-@main.command(short_help="Run SPARQL (a saved query, a .rq file or text), on the data or an endpoint.")
+@main.command(short_help="Run a saved query, a .rq file or SPARQL text, here or on an endpoint.")
 @click.argument("name", required=False, metavar="NAME|FILE.rq|SPARQL")
 @click.option(
     "--param",

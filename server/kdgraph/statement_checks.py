@@ -43,15 +43,16 @@ def level_mapping(graph: KnowledgeGraph, locations: Locations) -> list[Finding]:
 
     The mapping is what the level concept itself says: ``mbo:4 kd:eqfLevel eqf:4`` (with its
     ``dcterms:source``). For a resource with ``kd:mboLevel M``, each value of an ontology object
-    property that ``M`` also carries must be one of ``M``'s values, or be stated in a graph of a
-    source of its own: a named graph that says where it comes from (a ``kd:SourceLocation`` or
-    an outside source), is no ``kd:Interpretation``, and does not cite the mapping's own source.
-    So a sourced exception (MBO Raad: some level-4 qualifications are referenced to EQF 5)
-    passes when it sits in that source's graph, and a typo in a derived level does not.
+    property that ``M`` also carries must be one of ``M``'s values, or be stated in the graph of
+    an outside source of its own: a named graph under ``id/external-source/`` that is no
+    ``kd:Interpretation`` and cites (``dcterms:source``, ``schema:url``) something other than
+    the mapping's source. So a sourced exception (MBO Raad: some level-4 qualifications are
+    referenced to EQF 5) passes when it sits in that source's graph, and a typo in a derived
+    level, or a level added to a page of the dossier, does not.
     """
     kd = f"{graph.base}def/kd#"
     mbo_level = ox.NamedNode(kd + "mboLevel")
-    interpretation, location = ox.NamedNode(kd + "Interpretation"), ox.NamedNode(kd + "SourceLocation")
+    interpretation = ox.NamedNode(kd + "Interpretation")
     values: dict[tuple[object, object], set[object]] = defaultdict(set)
     types: dict[object, set[object]] = defaultdict(set)
     for t in graph.triples:
@@ -70,8 +71,8 @@ def level_mapping(graph: KnowledgeGraph, locations: Locations) -> list[Finding]:
     def own_source(name: object, mapping_sources: set[object]) -> bool:
         if not isinstance(name, ox.NamedNode) or interpretation in types.get(name, ()):
             return False
-        says_where = location in types.get(name, ()) or name.value.startswith(outside)
-        return says_where and not (cites(name) & mapping_sources)
+        own = cites(name)
+        return name.value.startswith(outside) and bool(own) and not (own & mapping_sources)
 
     findings = []
     for t in graph.triples:
@@ -99,14 +100,14 @@ def level_mapping(graph: KnowledgeGraph, locations: Locations) -> list[Finding]:
                             "en": [
                                 f"{level} maps to {wanted} (the mapping's source: "
                                 f"{', '.join(sorted(map(str, mapping_sources))) or 'none stated'}); "
-                                "a different level must sit in a graph of its own source (an outside "
-                                "source or a kd:SourceLocation that does not cite the mapping's source)"
+                                "a different level must sit in the graph of an outside source of its own "
+                                "(under id/external-source/, citing a source other than the mapping's)"
                             ],
                             "nl": [
                                 f"{level} hoort bij {wanted} (bron van die indeling: "
                                 f"{', '.join(sorted(map(str, mapping_sources))) or 'geen'}); "
-                                "een afwijkend niveau hoort in een graaf van een eigen bron (een externe "
-                                "bron of kd:SourceLocation die niet de bron van de indeling noemt)"
+                                "een afwijkend niveau hoort in de graaf van een eigen externe bron (onder "
+                                "id/external-source/, met een andere bron dan die van de indeling)"
                             ],
                         },
                         location=locations.statement(statement),
