@@ -199,7 +199,7 @@ def _query_text(given: str) -> tuple[str, str]:
     return "query", given
 
 
-@main.command(short_help="Run a saved query, a .rq file or SPARQL text, here or on an endpoint.")
+@main.command(short_help="Run a saved query, a .rq file or SPARQL text.")
 @click.argument("name", required=False, metavar="NAME|FILE.rq|SPARQL")
 @click.option(
     "--param",
