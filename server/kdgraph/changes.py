@@ -80,9 +80,9 @@ def as_text(changes: list[ResourceChange], old_version: str, new_version: str) -
         lines += [f"  + {q.predicate} {q.object}{_graph(q)}" for q in change.added]
     counts = {k: sum(1 for c in changes if c.kind == k) for k in ("added", "changed", "removed")}
     lines.append(
-        f"\n{len(changes)} resources: {counts['added']} added, {counts['changed']} changed, "
-        f"{counts['removed']} removed; {sum(len(c.added) for c in changes)} statements added, "
-        f"{sum(len(c.removed) for c in changes)} removed; version {old_version} -> {new_version}"
+        f"\nresources: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed; "
+        f"statements: {sum(len(c.added) for c in changes)} added, {sum(len(c.removed) for c in changes)} "
+        f"removed; version {old_version} -> {new_version}"
     )
     return "\n".join(lines) + "\n"
 
