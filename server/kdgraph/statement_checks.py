@@ -53,67 +53,85 @@ def level_mapping(graph: KnowledgeGraph, locations: Locations) -> list[Finding]:
     kd = f"{graph.base}def/kd#"
     mbo_level = ox.NamedNode(kd + "mboLevel")
     interpretation = ox.NamedNode(kd + "Interpretation")
-    values: dict[tuple[object, object], set[object]] = defaultdict(set)
-    types: dict[object, set[object]] = defaultdict(set)
-    for t in graph.triples:
-        values[(t.subject, t.predicate)].add(t.object)
-        if t.predicate == _RDF_TYPE:
-            types[t.subject].add(t.object)
-    object_properties = {s for s, kinds in types.items() if _OBJECT_PROPERTY in kinds}
     outside = f"{graph.base}id/external-source/"
+    # Few passes, and only the values the rule reads are kept: the graph may have millions of triples.
+    levels: dict[object, set[object]] = defaultdict(set)  # resource -> its MBO levels
+    object_properties, interpretations = set(), set()
+    for t in graph.triples:
+        if t.predicate == mbo_level:
+            levels[t.subject].add(t.object)
+        elif t.predicate == _RDF_TYPE and t.object == _OBJECT_PROPERTY:
+            object_properties.add(t.subject)
+        elif t.predicate == _RDF_TYPE and t.object == interpretation:
+            interpretations.add(t.subject)
+    object_properties.discard(mbo_level)
+    level_concepts = {level for values in levels.values() for level in values}
+    values: dict[tuple[object, object], set[object]] = defaultdict(set)
+    for t in graph.triples:
+        mapped = t.predicate in object_properties and (t.subject in levels or t.subject in level_concepts)
+        cited = t.predicate in (_SOURCE, _URL) and (t.subject in level_concepts or _under(t.subject, outside))
+        if mapped or cited:
+            values[(t.subject, t.predicate)].add(t.object)
+    off: dict[ox.Triple, tuple[object, set[object]]] = {}  # statement -> (level, the mapping's values)
+    for subject, its_levels in levels.items():
+        for level in its_levels:
+            for prop in object_properties:
+                expected = values.get((level, prop))
+                if not expected:  # the level maps nothing for this property
+                    continue
+                for value in values.get((subject, prop), set()) - expected:
+                    off[ox.Triple(subject, prop, value)] = (level, expected)
     graphs_of: dict[ox.Triple, list[object]] = defaultdict(list)
-    for q in graph.quads:
-        graphs_of[q.triple].append(q.graph_name)
+    if off:
+        for q in graph.quads:
+            if q.triple in off:
+                graphs_of[q.triple].append(q.graph_name)
 
     def cites(name: object) -> set[object]:
         return values.get((name, _SOURCE), set()) | values.get((name, _URL), set())
 
     def own_source(name: object, mapping_sources: set[object]) -> bool:
-        if not isinstance(name, ox.NamedNode) or interpretation in types.get(name, ()):
+        if name in interpretations:
             return False
         own = cites(name)
-        return name.value.startswith(outside) and bool(own) and not (own & mapping_sources)
+        return _under(name, outside) and bool(own) and not (own & mapping_sources)
 
     findings = []
-    for t in graph.triples:
-        if t.predicate != mbo_level:
-            continue
-        subject, level = t.subject, t.object
+    for statement, (level, expected) in sorted(off.items(), key=lambda item: str(item[0])):
+        subject, prop, value = statement.subject, statement.predicate, statement.object
         mapping_sources = values.get((level, _SOURCE), set())
-        for prop in sorted(object_properties, key=str):
-            expected = values.get((level, prop))
-            if not expected or prop == mbo_level:
-                continue
-            for value in sorted(values.get((subject, prop), set()) - expected, key=str):
-                statement = ox.Triple(subject, prop, value)
-                if any(own_source(g, mapping_sources) for g in graphs_of[statement]):
-                    continue
-                wanted = ", ".join(sorted(str(v) for v in expected))
-                findings.append(
-                    Finding(
-                        severity="Violation",
-                        shape=LEVEL_SHAPE,
-                        focus=subject.value,
-                        path=prop.value,
-                        value=str(value),
-                        messages={
-                            "en": [
-                                f"{level} maps to {wanted} (the mapping's source: "
-                                f"{', '.join(sorted(map(str, mapping_sources))) or 'none stated'}); "
-                                "a different level must sit in the graph of an outside source of its own "
-                                "(under id/external-source/, citing a source other than the mapping's)"
-                            ],
-                            "nl": [
-                                f"{level} hoort bij {wanted} (bron van die indeling: "
-                                f"{', '.join(sorted(map(str, mapping_sources))) or 'geen'}); "
-                                "een afwijkend niveau hoort in de graaf van een eigen externe bron (onder "
-                                "id/external-source/, met een andere bron dan die van de indeling)"
-                            ],
-                        },
-                        location=locations.statement(statement),
-                    )
-                )
+        if any(own_source(g, mapping_sources) for g in graphs_of[statement]):
+            continue
+        wanted = ", ".join(sorted(str(v) for v in expected))
+        findings.append(
+            Finding(
+                severity="Violation",
+                shape=LEVEL_SHAPE,
+                focus=subject.value,
+                path=prop.value,
+                value=str(value),
+                messages={
+                    "en": [
+                        f"{level} maps to {wanted} (the mapping's source: "
+                        f"{', '.join(sorted(map(str, mapping_sources))) or 'none stated'}); "
+                        "a different level must sit in the graph of an outside source of its own "
+                        "(under id/external-source/, citing a source other than the mapping's)"
+                    ],
+                    "nl": [
+                        f"{level} hoort bij {wanted} (bron van die indeling: "
+                        f"{', '.join(sorted(map(str, mapping_sources))) or 'geen'}); "
+                        "een afwijkend niveau hoort in de graaf van een eigen externe bron (onder "
+                        "id/external-source/, met een andere bron dan die van de indeling)"
+                    ],
+                },
+                location=locations.statement(statement),
+            )
+        )
     return findings
+
+
+def _under(term: object, namespace: str) -> bool:
+    return isinstance(term, ox.NamedNode) and term.value.startswith(namespace)
 
 
 _PARSERS: dict[str, Callable[[str], dt.date]] = {
@@ -133,16 +151,16 @@ def dates_in_the_future(graph: KnowledgeGraph, locations: Locations, today: dt.d
     Validity dates (schema:validFrom, schema:validThrough, dcterms:valid and their
     subproperties, such as kd:validFrom) may lie ahead.
     """
+    parents = [
+        (t.subject.value, t.object.value)
+        for t in graph.triples
+        if t.predicate == _SUBPROPERTY and _under(t.subject, "") and _under(t.object, "")
+    ]
     may_lie_ahead = set(VALIDITY)
     grew = True
     while grew:
         before = len(may_lie_ahead)
-        may_lie_ahead |= {
-            t.subject.value
-            for t in graph.triples
-            if t.predicate == _SUBPROPERTY and isinstance(t.object, ox.NamedNode)
-            if t.object.value in may_lie_ahead and isinstance(t.subject, ox.NamedNode)
-        }
+        may_lie_ahead |= {child for child, parent in parents if parent in may_lie_ahead}
         grew = len(may_lie_ahead) > before
     findings = []
     for t in graph.triples:
