@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from click.testing import CliRunner, Result
 
 from kdgraph.cli import main
@@ -226,3 +227,18 @@ def test_a_statement_on_a_continuation_line_is_located_on_that_line(graph) -> No
     assert (
         target.read_text(encoding="utf-8").splitlines()[int(line) - 1].strip() == "qual:productietechnicus ,"
     )
+
+
+def test_serve_refuses_an_ill_typed_literal_with_its_file_and_line(tmp_path: Path) -> None:
+    """The same input error where the data is prepared for serving (a start or a reload): the
+    reason /health and `serve` give is the file:line, not an error from inside pyshacl."""
+    from kdgraph.data_state import DataRejected, prepare, read_current
+
+    data = edited_data(tmp_path, '"2022-09-08"^^xsd:date', '"2022-09-31"^^xsd:date')
+    target = data / DOSSIER_FILE
+    with pytest.raises(DataRejected) as refused:
+        prepare(tmp_path / "state", [data])
+    assert str(refused.value).startswith(
+        f'{target}:{line_of(target, "2022-09-31")}: "2022-09-31" is no valid'
+    )
+    assert read_current(tmp_path / "state") is None
