@@ -33,7 +33,7 @@ from .findings import SEVERITY_ORDER, Finding
 from .loading import KnowledgeGraph, LoadError, collect_files, read_inputs
 from .locations import Locations, namespace_hints
 from .namespaces import prefixes
-from .ontology_shapes import ontology_shapes
+from .ontology_shapes import DOMAIN_SHAPE, RANGE_SHAPE, ontology_shapes
 from .resources import bundled_paths
 from .statement_checks import dates_in_the_future, level_mapping
 
@@ -350,10 +350,26 @@ def validate(
                 ),
             )
         )
+    findings = _without_repeats(findings)
     findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.focus, f.shape, f.path or ""))
     known = [*prefixes(graph.base).values(), *(str(ns) for _, ns in shapes_graph.namespaces())]
     hints = namespace_hints(graph, known) if not conforms else []
     return ValidationReport(bool(conforms), findings, report, hints)
+
+
+def _without_repeats(findings: list[Finding]) -> list[Finding]:
+    """Drop a range or domain finding when a hand-written shape reports the same statement: one
+    fault, one finding (``kd:mboLevel mbo:7`` breaks the qualification shape's list of levels and
+    the range kd:MboLevel; the hand-written message says more)."""
+    generated = (str(RANGE_SHAPE), str(DOMAIN_SHAPE))
+    written = {
+        (f.focus, f.path, f.value)
+        for f in findings
+        if f.severity == "Violation" and not f.shape.startswith(generated)
+    }
+    return [
+        f for f in findings if not (f.shape.startswith(generated) and (f.focus, f.path, f.value) in written)
+    ]
 
 
 @dataclass(frozen=True)
