@@ -211,9 +211,24 @@ def test_one_file_is_validated_in_the_context_of_its_folder(tmp_path: Path) -> N
     untouched = validate(str(other))
     assert untouched.exit_code == 0, untouched.stdout  # its references resolve in its folder
     others = len(list(other.parent.glob("*.trig"))) - 1
-    assert (
-        f"{other} (in the context of {others} other files of its folder) conforms: 0 violations"
-        in untouched.stdout
+    assert f"{other} (in the context of {others} files beside it) conforms: 0 violations" in untouched.stdout
+
+
+def test_alone_validates_a_file_by_itself(tmp_path: Path) -> None:
+    """Without its context, a part of a dossier refers to resources no file describes."""
+    other = bundled_paths().data / "productietechniek/05-section-4.trig"
+    alone = validate(str(other), "--alone")
+    assert alone.exit_code == 1
+    assert "(in the context of" not in alone.stdout
+
+
+def test_a_broken_file_beside_the_one_named_is_named_as_context(tmp_path: Path) -> None:
+    data = edited_data(tmp_path, PT_LABEL, f"{PT_LABEL} oops")
+    result = validate(str(data / "productietechniek/05-section-4.trig"))
+    assert result.exit_code == 2
+    assert str(data / DOSSIER_FILE) in result.stderr
+    assert result.stderr.rstrip().endswith(
+        "(a file beside the one named, read as its context; --alone skips it)"
     )
 
 

@@ -329,23 +329,26 @@ def _print_text_report(report: ValidationReport, lang: str, verbose: bool) -> No
             click.echo(f"            value: {finding.value}")
 
 
-def _with_context(paths: Sequence[Path]) -> tuple[list[Path], set[str] | None]:
-    """What to load for PATHS, and the files to report on (None: everything loaded).
+def _with_context(paths: Sequence[Path], alone: bool) -> tuple[list[Path], set[str] | None, int]:
+    """What to load for PATHS, the files to report on (None: everything loaded), and how many
+    files of context were added.
 
     A file given on its own is one part of a dossier: its statements refer to resources the
-    other files of its folder describe. So the rest of its folder is loaded as context (as
-    the dossier is served), and only the findings on the named files' own statements are
-    reported. Directories are validated whole.
+    other files of its folder describe. So the files of the same kind beside it (same suffix,
+    same folder, not below it) are loaded as context, as the dossier is served, and only the
+    findings on the named files' own statements are reported. Directories are validated whole;
+    ``--alone`` validates the named files by themselves.
     """
-    if not paths or any(path.is_dir() for path in paths):
-        return list(paths), None
+    if not paths or alone or any(path.is_dir() for path in paths):
+        return list(paths), None, 0
     try:
         named = collect_files(paths)
     except LoadError as error:
         fail(str(error))
-    folders = dict.fromkeys(path.parent for path in named)
-    context = collect_files(list(folders))
-    return list(dict.fromkeys([*context, *named])), {str(path) for path in named}
+    kinds = dict.fromkeys((path.parent, path.suffix) for path in named)
+    beside = [p for folder, suffix in kinds for p in sorted(folder.glob(f"*{suffix}")) if p.is_file()]
+    context = [p for p in beside if p not in named]
+    return [*named, *context], {str(path) for path in named}, len(context)
 
 
 @main.command(name="validate", short_help="Check data against the SHACL shapes (exit 1 on violations).")
@@ -368,6 +371,11 @@ def _with_context(paths: Sequence[Path]) -> tuple[list[Path], set[str] | None]:
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) on warnings.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print the INFO results (notes, not faults).")
 @click.option(
+    "--alone",
+    is_flag=True,
+    help="Validate the named files by themselves, not in the context of the files beside them.",
+)
+@click.option(
     "--shapes",
     "shape_paths",
     multiple=True,
@@ -375,14 +383,20 @@ def _with_context(paths: Sequence[Path]) -> tuple[list[Path], set[str] | None]:
     help="Shapes file or directory instead of the bundled shapes/ (repeatable).",
 )
 def validate_command(
-    paths: Sequence[Path], lang: str, fmt: str, strict: bool, verbose: bool, shape_paths: Sequence[Path]
+    paths: Sequence[Path],
+    lang: str,
+    fmt: str,
+    strict: bool,
+    verbose: bool,
+    alone: bool,
+    shape_paths: Sequence[Path],
 ) -> None:
     """Check data files against the SHACL shapes before anything is published.
 
     PATHS are Turtle, TriG or N-Quads files or directories (default: the bundled data). The
     ontology and vocabularies are always included, and checked too. A file named on its own
-    is checked in the context of the other files of its folder (the rest of its dossier), and
-    only findings on its own statements are reported.
+    is checked in the context of the files of the same kind beside it (the rest of its
+    dossier), and only findings on its own statements are reported (--alone: by itself).
 
     \b
     Besides the shapes in shapes/, validation checks:
@@ -404,8 +418,15 @@ def validate_command(
     Exit codes: 0 conforms (warnings allowed unless --strict), 1 violations,
                 2 usage or input error (malformed Turtle or an ill-typed literal, as FILE:LINE).
     """
-    load, reported = _with_context(paths)
-    graph = load_or_fail(load, DEFAULT_BASE)
+    load, reported, added = _with_context(paths, alone)
+    try:
+        graph = load_graph(load or None)
+    except LoadError as error:
+        context = added and str(error.path) not in (reported or ())
+        fail(
+            f"{error}"
+            + (" (a file beside the one named, read as its context; --alone skips it)" if context else "")
+        )
     try:
         shapes = load_shapes(list(shape_paths) or None)
     except (LoadError, SyntaxError, ValueError) as error:
@@ -426,9 +447,8 @@ def validate_command(
     else:
         _print_text_report(report, lang, verbose)
         verdict = "FAILS" if failed else "conforms"
-        context = plural(len(load) - len(reported or ()), "other file")
         what = (
-            f"{', '.join(sorted(reported))} (in the context of {context} of its folder)"
+            f"{', '.join(sorted(reported))} (in the context of {plural(added, 'file')} beside it)"
             if reported is not None
             else f"{len(graph)} triples from {len(graph.files)} files"
         )
