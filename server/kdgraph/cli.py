@@ -16,10 +16,10 @@ import pyoxigraph as ox
 
 from . import DEFAULT_BASE, __version__
 from .config import THREADS
-from .loading import KnowledgeGraph, LoadError, load_graph
+from .loading import KnowledgeGraph, LoadError, collect_files, load_graph
 from .namespaces import prefixes
 from .query import media
-from .query.engine import EmbeddedEngine, Engine, SelectResult
+from .query.engine import AskResult, EmbeddedEngine, Engine, Query, SelectResult
 from .query.errors import QueryPathError
 from .query.media import Wanted
 from .query.remote import RemoteEngine
@@ -27,7 +27,7 @@ from .query.sparql_client import Endpoints, SparqlClient
 from .resources import bundled_paths
 from .saved_queries import QueryFileError, SavedQuery, load_saved_queries
 from .state_dir import StateDir, StateError, atomic_write
-from .validation import ValidationReport, checked, load_shapes, remember, validate
+from .validation import IllTypedLiterals, ValidationReport, checked, load_shapes, remember, validate
 
 EXPORT_FORMATS = {
     "ttl": ox.RdfFormat.TURTLE,
@@ -87,6 +87,7 @@ def main() -> None:
       kdgraph export --format ttl -o graph.ttl     the whole graph as one file
       kdgraph query --list                         the saved (competency) queries
       kdgraph query cq01-qualifications-levels     run one of them, as a table
+      kdgraph query question.rq --format csv       run your own SPARQL (a file or the text)
       kdgraph diff old/data data                   what changed between two versions
       kdgraph publish --to http://127.0.0.1:7878   load into an external SPARQL store
 
@@ -316,15 +317,33 @@ def _print_table(result: SelectResult, base: str) -> None:
     click.echo(f"({plural(len(rows), 'row')})", err=True)
 
 
-@main.command(short_help="Run a saved query, on the bundled data or any SPARQL endpoint.")
-@click.argument("name", required=False)
+def _query_text(given: str) -> tuple[str, str]:
+    """(what to call it in messages, the SPARQL text) for a .rq file, ``-`` (standard input)
+    or SPARQL text itself; exit 2 for a name that is neither a saved query nor a file."""
+    if given == "-":
+        return "<stdin>", sys.stdin.read()
+    path = Path(given)
+    if path.suffix in (".rq", ".sparql") or (len(given) < 4096 and "\n" not in given and path.is_file()):
+        try:
+            return str(path), path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            fail(f"{path}: no such file")
+        except (OSError, UnicodeDecodeError) as error:
+            fail(f"{path}: cannot read the query: {error}")
+    if not any(c.isspace() or c in "{}" for c in given):
+        fail(f"no saved query named {given!r} and no such .rq file; `kdgraph query --list` shows them")
+    return "query", given
+
+
+@main.command(short_help="Run a saved query, a .rq file or SPARQL text.")
+@click.argument("name", required=False, metavar="NAME|FILE.rq|SPARQL")
 @click.option(
     "--param",
     "-p",
     "param_pairs",
     multiple=True,
     metavar="NAME=VALUE",
-    help="A parameter of the saved query (repeatable); see --list for what each query takes.",
+    help="A parameter of a saved query (repeatable); see --list for what each query takes.",
 )
 @click.option(
     "--format",
@@ -365,7 +384,13 @@ def query(
     data: Sequence[Path],
     base: str,
 ) -> None:
-    """Run a saved query (from queries/) against the bundled data, --data files or --endpoint.
+    """Run SPARQL against the bundled data, --data files or --endpoint.
+
+    NAME|FILE.rq|SPARQL is the name of a saved query (from queries/, see --list), a file of
+    SPARQL (.rq or .sparql; - reads standard input), or the text of a query itself. Locally
+    the query runs on the same engine as the server's (pyoxigraph, with the named graphs of
+    the data's provenance); with --endpoint it is sent to that SPARQL endpoint. Output formats
+    are the endpoint's. A syntax error, a failed query or an unreachable endpoint: exit 2.
 
     \b
     Examples:
@@ -373,6 +398,8 @@ def query(
       kdgraph query cq02-routes-reachable \\
           --param qualification=https://w3id.org/kdgraph/id/qualification/productietechnicus
       kdgraph query cq03-english-requirements --format csv
+      kdgraph query my-question.rq --format json
+      kdgraph query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
       kdgraph query cq06-end-functions --endpoint http://127.0.0.1:8000/sparql
     """
     try:
@@ -382,21 +409,29 @@ def query(
     if list_only or not name:
         _list_queries(queries, lang)
         return
-    if name not in queries:
-        fail(f"no saved query named {name!r}; `kdgraph query --list` shows them")
-    saved = queries[name]
+    saved = queries.get(name)
+    if saved is not None:
+        label = name
+    elif param_pairs:
+        fail(f"--param applies to saved queries only, and there is none named {name!r}")
+    else:
+        label, text = _query_text(name)
+    engine: Engine | None = None
     try:
-        engine: Engine = (
+        query = saved.query(saved.bind(_parse_params(param_pairs))) if saved else Query(text)
+        engine = (
             _remote_engine(endpoint, default_graph, base)
             if endpoint
             else EmbeddedEngine.of_quads(load_or_fail(data, base).quads)
         )
-        query = saved.query(saved.bind(_parse_params(param_pairs)))
         if fmt == "table":
             result = engine.run(query)
-            if not isinstance(result, SelectResult):
+            if isinstance(result, AskResult):
+                click.echo("true" if result.value else "false")
+            elif not isinstance(result, SelectResult):
                 fail("this query does not return a table; use --format ttl (or another RDF format)")
-            _print_table(result, base)
+            else:
+                _print_table(result, base)
         else:
             chosen = media.BY_NAME[fmt]
             refused = f"--format {fmt} does not fit this query's results; use " + (
@@ -405,22 +440,51 @@ def query(
             wanted = Wanted(chosen, refused) if chosen.kind == media.RESULTS else Wanted(refused, chosen)
             sys.stdout.buffer.write(engine.answer(query, wanted).body)
     except QueryPathError as error:
-        fail(f"{name}: {error.message}")
+        fail(f"{label}: {error.message}")
     finally:
-        engine.close()
+        if engine is not None:
+            engine.close()
 
 
-def _print_text_report(report: ValidationReport, lang: str) -> None:
+def _print_text_report(report: ValidationReport, lang: str, verbose: bool) -> None:
+    for hint in report.hints:
+        click.echo(f"hint: {hint}")
     current = None
     for finding in report.findings:
+        if finding.severity == "Info" and not verbose:
+            continue
         if finding.focus != current:
             current = finding.focus
-            click.echo(f"\n{finding.focus}" + (f"  ({finding.location})" if finding.location else ""))
+            click.echo(f"\n{finding.focus}")
         detail = f" [{finding.path}]" if finding.path and finding.path not in finding.shape else ""
         click.echo(f"  {finding.severity.upper():9} {finding.shape}{detail}")
+        if finding.location:
+            click.echo(f"            at {finding.location}")
         click.echo(f"            {finding.message(lang)}")
         if finding.value and finding.value != finding.focus:
             click.echo(f"            value: {finding.value}")
+
+
+def _with_context(paths: Sequence[Path], alone: bool) -> tuple[list[Path], set[str] | None, int]:
+    """What to load for PATHS, the files to report on (None: everything loaded), and how many
+    files of context were added.
+
+    A file given on its own is one part of a dossier: its statements refer to resources the
+    other files of its folder describe. So the files of the same kind beside it (same suffix,
+    same folder, not below it) are loaded as context, as the dossier is served, and only the
+    findings on the named files' own statements are reported. Directories are validated whole;
+    ``--alone`` validates the named files by themselves.
+    """
+    if not paths or alone or any(path.is_dir() for path in paths):
+        return list(paths), None, 0
+    try:
+        named = collect_files(paths)
+    except LoadError as error:
+        fail(str(error))
+    kinds = dict.fromkeys((path.parent, path.suffix) for path in named)
+    beside = [p for folder, suffix in kinds for p in sorted(folder.glob(f"*{suffix}")) if p.is_file()]
+    context = [p for p in beside if p not in named]
+    return [*named, *context], {str(path) for path in named}, len(context)
 
 
 @main.command(name="validate", short_help="Check data against the SHACL shapes (exit 1 on violations).")
@@ -438,9 +502,15 @@ def _print_text_report(report: ValidationReport, lang: str) -> None:
     type=click.Choice(["text", "turtle", "json"]),
     default="text",
     show_default=True,
-    help="text for people; turtle (the SHACL report graph) or json for machines.",
+    help="text for people; turtle (the SHACL report graph) or json (every finding, infos too) for machines.",
 )
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) on warnings.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print the INFO results (notes, not faults).")
+@click.option(
+    "--alone",
+    is_flag=True,
+    help="Validate the named files by themselves, not in the context of the files beside them.",
+)
 @click.option(
     "--shapes",
     "shape_paths",
@@ -449,15 +519,32 @@ def _print_text_report(report: ValidationReport, lang: str) -> None:
     help="Shapes file or directory instead of the bundled shapes/ (repeatable).",
 )
 def validate_command(
-    paths: Sequence[Path], lang: str, fmt: str, strict: bool, shape_paths: Sequence[Path]
+    paths: Sequence[Path],
+    lang: str,
+    fmt: str,
+    strict: bool,
+    verbose: bool,
+    alone: bool,
+    shape_paths: Sequence[Path],
 ) -> None:
     """Check data files against the SHACL shapes before anything is published.
 
     PATHS are Turtle, TriG or N-Quads files or directories (default: the bundled data). The
-    ontology and vocabularies are always included, and checked too. In TriG and N-Quads files,
-    every statement about an id/ resource must also sit in a named graph that says where it
-    comes from (a kd:SourceLocation, an outside source or a kd:Interpretation): each one that
-    does not is a violation at its FILE:LINE.
+    ontology and vocabularies are always included, and checked too. A file named on its own
+    is checked in the context of the files of the same kind beside it (the rest of its
+    dossier), and only findings on its own statements are reported (--alone: by itself).
+
+    \b
+    Besides the shapes in shapes/, validation checks:
+      - every literal against its datatype ("2022-09-31"^^xsd:date is an input error, exit 2);
+      - the rdfs:range and rdfs:domain of every property the ontology declares;
+      - a qualification's NLQF/EQF level against the mapping its MBO level cites, unless the
+        statement sits in the graph of a source of its own (see the README);
+      - that statements about id/ resources in TriG/N-Quads sit in a graph that says where
+        they come from;
+      - dates after today (a warning; validity dates such as kd:validFrom may lie ahead).
+    Each finding names the FILE:LINE of the statement at fault; a prefix line whose namespace
+    nothing else uses (a typo) is named in a hint before the findings.
 
     The verdict is remembered for exactly these file contents (in $KDGRAPH_CACHE_DIR, default
     ~/.cache/kdgraph), so `kdgraph serve` and `kdgraph publish` on the same files do not
@@ -465,15 +552,28 @@ def validate_command(
 
     \b
     Exit codes: 0 conforms (warnings allowed unless --strict), 1 violations,
-                2 usage or input error (e.g. malformed Turtle, reported as FILE:LINE:COLUMN).
+                2 usage or input error (malformed Turtle or an ill-typed literal, as FILE:LINE).
     """
-    graph = load_or_fail(paths, DEFAULT_BASE)
+    load, reported, added = _with_context(paths, alone)
+    try:
+        graph = load_graph(load or None)
+    except LoadError as error:
+        context = added and str(error.path) not in (reported or ())
+        fail(
+            f"{error}"
+            + (" (a file beside the one named, read as its context; --alone skips it)" if context else "")
+        )
     try:
         shapes = load_shapes(list(shape_paths) or None)
     except (LoadError, SyntaxError, ValueError) as error:
         fail(f"cannot read shapes: {error}")
-    report = validate(graph, shapes)
+    try:
+        report = validate(graph, shapes)
+    except IllTypedLiterals as error:
+        fail(str(error).replace("\n", "\nerror: "))
     remember(graph, report, shapes)  # serve and publish need not check these bytes again
+    if reported is not None:
+        report = report.only(reported)
     violations, warnings, infos = (report.count(s) for s in ("Violation", "Warning", "Info"))
     failed = violations > 0 or (strict and warnings > 0)
     if fmt == "json":
@@ -481,13 +581,19 @@ def validate_command(
     elif fmt == "turtle":
         click.echo(report.report_graph.serialize(format="turtle"))
     else:
-        _print_text_report(report, lang)
+        _print_text_report(report, lang, verbose)
         verdict = "FAILS" if failed else "conforms"
-        click.echo(
-            f"{'' if not report.findings else chr(10)}{len(graph)} triples from {len(graph.files)} files "
-            f"{verdict}: {plural(violations, 'violation')}, {plural(warnings, 'warning')}, "
-            f"{plural(infos, 'info')}"
+        what = (
+            f"{', '.join(sorted(reported))} (in the context of {plural(added, 'file')} beside it)"
+            if reported is not None
+            else f"{len(graph)} triples from {len(graph.files)} files"
         )
+        shown = [plural(violations, "violation"), plural(warnings, "warning")]
+        shown.append(
+            plural(infos, "info") if verbose or not infos else f"{plural(infos, 'info')} (--verbose)"
+        )
+        printed = report.hints or any(f.severity != "Info" or verbose for f in report.findings)
+        click.echo(f"{chr(10) if printed else ''}{what} {verdict}: {', '.join(shown)}")
     sys.exit(1 if failed else 0)
 
 
@@ -652,22 +758,30 @@ def diff_command(old: Path, new: Path, fmt: str, reason: str) -> None:
     """What changed between two versions of the data (files or directories).
 
     URIs are stable across versions, so the changes are removed and added statements,
-    grouped by resource. Exit codes as diff(1): 0 no changes, 1 changes, 2 input error.
+    grouped by resource. A statement is a triple in its named graph (the source it comes
+    from): moving a statement to another source's graph is a change too. A resource is
+    ADDED or REMOVED when one side says nothing about it, CHANGED otherwise. Versions are
+    named as the server's /health names them. Exit codes as diff(1): 0 no changes,
+    1 changes, 2 input error.
 
     \b
     Example:
       git worktree add /tmp/v1 v1 && kdgraph diff /tmp/v1/data data
     """
-    from .changes import as_rdf, as_text, diff
+    from .changes import as_rdf, as_text, diff, used_prefixes
+    from .data_state import saved_queries_rdf, served_version
 
     before, after = load_or_fail([old], DEFAULT_BASE), load_or_fail([new], DEFAULT_BASE)
     changes = diff(before, after)
+    _, catalogue = saved_queries_rdf(DEFAULT_BASE)
+    versions = served_version(before, catalogue), served_version(after, catalogue)
     if fmt == "turtle":
-        triples = as_rdf(changes, reason, before.version, after.version)
-        extra = {"prefixes": {"cs": "http://purl.org/vocab/changeset/schema#", **prefixes(DEFAULT_BASE)}}
+        triples = as_rdf(changes, reason, *versions)
+        candidates = {"cs": "http://purl.org/vocab/changeset/schema#", **prefixes(DEFAULT_BASE)}
+        extra = {"prefixes": used_prefixes(triples, candidates)}
         sys.stdout.buffer.write(ox.serialize(triples, format=ox.RdfFormat.TURTLE, **extra) or b"")
     else:
-        click.echo(as_text(changes), nl=False)
+        click.echo(as_text(changes, *versions), nl=False)
     sys.exit(1 if changes else 0)
 
 
@@ -711,7 +825,10 @@ def publish(
     from .publish import publish as publish_graph
 
     graph = load_or_fail(data, base)
-    verdict = checked(graph)
+    try:
+        verdict = checked(graph)
+    except IllTypedLiterals as error:
+        fail(str(error))
     if verdict.violations:
         fail(
             f"not publishing: {verdict.violations} SHACL violations, e.g. {verdict.example} "

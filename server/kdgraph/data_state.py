@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from . import DEFAULT_BASE, __version__
 from .cache import fingerprint
 from .forking import ChildFailed, run_in_child
-from .loading import LoadError, graph_from, input_files, ontology_files, read_inputs
+from .loading import KnowledgeGraph, LoadError, graph_from, input_files, ontology_files, read_inputs
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries
@@ -106,6 +106,19 @@ def prepare(
     return _in_child(_prepare, *args)
 
 
+def served_version(graph: KnowledgeGraph, catalogue_nt: bytes) -> str:
+    """The version /health reports: the data's content hash together with the saved queries
+    served beside it (``catalogue_nt``: their RDF as sorted N-Triples, see ``_prepare_trusting``).
+    ``kdgraph diff`` names versions with this too, so a diff and a server agree on them."""
+    return hashlib.sha256(graph.version.encode() + catalogue_nt).hexdigest()[:16]
+
+
+def saved_queries_rdf(base: str) -> tuple[list[ox.Triple], bytes]:
+    """The bundled saved queries as RDF, and as sorted N-Triples (part of what a version is)."""
+    catalogue = catalogue_triples(load_saved_queries(bundled_paths().queries).values(), base)
+    return catalogue, ox.serialize(sorted(catalogue, key=str), format=ox.RdfFormat.N_TRIPLES) or b""
+
+
 def _trusted_current(state: StateDir) -> tuple[ServedData | None, str]:
     """The current build if it matches its manifest, else (None, what is wrong with it)."""
     try:
@@ -150,8 +163,7 @@ def _prepare_trusting(
         shapes = load_shapes()
     except (LoadError, OSError) as error:
         raise DataRejected(str(error)) from None
-    catalogue = catalogue_triples(load_saved_queries(bundled_paths().queries).values(), base)
-    catalogue_nt = ox.serialize(sorted(catalogue, key=str), format=ox.RdfFormat.N_TRIPLES) or b""
+    catalogue, catalogue_nt = saved_queries_rdf(base)
     fingerprint_ = fingerprint(
         [*(source.digest for source in inputs), *shapes.digests, hashlib.sha256(catalogue_nt).hexdigest()],
         "served",
@@ -166,7 +178,10 @@ def _prepare_trusting(
     except LoadError as error:
         raise DataRejected(str(error)) from None
     del inputs  # the parsed quads are all that is needed now
-    verdict = known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)
+    try:
+        verdict = known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)
+    except LoadError as error:  # an ill-typed literal: refused at its file:line, like a syntax error
+        raise DataRejected(str(error)) from None
     if require_conformance and verdict.violations:
         raise DataRejected(f"{verdict.violations} SHACL violations, e.g. {verdict.example}")
     queries = ox.NamedNode(queries_graph_iri(base))
@@ -176,7 +191,7 @@ def _prepare_trusting(
         triples, data_triples = _build_store(build / "store", graph.quads, as_quads)
         state.seal(build)
         served = ServedData(
-            version=hashlib.sha256(graph.version.encode() + catalogue_nt).hexdigest()[:16],
+            version=served_version(graph, catalogue_nt),
             store_path=str(build / "store"),
             triples=triples,
             data_triples=data_triples,

@@ -11,9 +11,12 @@ done here too (``unsourced_statements``).
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,29 +27,17 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
-from . import DEFAULT_BASE, __version__
+from . import __version__
 from .cache import fingerprint, read_entry, write_entry
-from .loading import SBB_XML_SUFFIX, InputFile, KnowledgeGraph, collect_files, read_inputs
-from .pipeline.sbb_import import element_lines
+from .findings import SEVERITY_ORDER, Finding
+from .loading import KnowledgeGraph, LoadError, collect_files, read_inputs
+from .locations import Locations, namespace_hints
+from .namespaces import prefixes
+from .ontology_shapes import DOMAIN_SHAPE, RANGE_SHAPE, ontology_shapes
 from .resources import bundled_paths
+from .statement_checks import dates_in_the_future, level_mapping
 
-SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
-_PREFIX = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w-]*)?:\s*<([^>]+)>", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # Violation | Warning | Info
-    shape: str
-    focus: str
-    path: str | None
-    value: str | None
-    messages: dict[str, list[str]]  # language -> messages
-    location: str | None  # file:line where the focus node is described, if found
-
-    def message(self, lang: str) -> str:
-        texts = self.messages.get(lang) or self.messages.get("en") or self.messages.get("") or []
-        return " — ".join(texts)
+__all__ = ["SEVERITY_ORDER", "Finding", "IllTypedLiterals", "ValidationReport", "validate"]
 
 
 @dataclass
@@ -54,6 +45,7 @@ class ValidationReport:
     conforms: bool
     findings: list[Finding]
     report_graph: rdflib.Graph
+    hints: list[str] = field(default_factory=list)  # likely causes (a prefix typo), file:line first
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -64,8 +56,17 @@ class ValidationReport:
             "violations": self.count("Violation"),
             "warnings": self.count("Warning"),
             "infos": self.count("Info"),
+            "hints": self.hints,
             "results": [asdict(f) for f in self.findings],
         }
+
+    def only(self, files: set[str]) -> ValidationReport:
+        """The findings whose statement is written in one of ``files`` (what a maintainer
+        validating one file of a dossier asked about; the rest of the folder is its context)."""
+        kept = [f for f in self.findings if f.location and f.location.rsplit(":", 1)[0] in files]
+        hints = [h for h in self.hints if h.split(":", 1)[0] in files]
+        conforms = not any(f.severity == "Violation" for f in kept)
+        return ValidationReport(conforms, kept, self.report_graph, hints)
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -74,6 +75,56 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 @lru_cache(maxsize=256)
 def _prepared(text: str) -> Query:
     return prepareQuery(text)
+
+
+class IllTypedLiterals(LoadError):
+    """Literals whose text is not of their datatype ("2022-09-31"^^xsd:date): an input error.
+
+    pyoxigraph keeps them as written; rdflib logs a traceback for each and pyshacl then fails
+    on them, so they are refused before any check runs, each at its ``file:line``.
+    """
+
+    def __init__(self, wrong: list[tuple[str | None, ox.Literal]]) -> None:
+        lines = [f"{where or 'input'}: {_advice(literal)}" for where, literal in wrong]
+        first, _, line = (wrong[0][0] or "input").rpartition(":")
+        super().__init__(Path(first), _advice(wrong[0][1]), int(line) if line.isdigit() else None)
+        self.lines = lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+
+_EXAMPLES = {
+    "date": "2023-08-01",
+    "dateTime": "2023-08-01T09:00:00",
+    "gYear": "2023",
+    "gYearMonth": "2023-08",
+    "integer": "3",
+    "decimal": "3.5",
+    "boolean": "true or false",
+    "duration": "P5Y",
+}
+
+
+def _advice(literal: ox.Literal) -> str:
+    kind = literal.datatype.value.rsplit("#", 1)[-1]
+    example = f" (e.g. {_EXAMPLES[kind]})" if kind in _EXAMPLES else ""
+    return (
+        f'"{literal.value}" is no valid xsd:{kind}: write the value in that datatype\'s form{example}, '
+        "or change the datatype"
+    )
+
+
+@contextmanager
+def _quiet_rdflib() -> object:
+    """rdflib logs a traceback for every literal it cannot convert; those are reported here."""
+    logger = logging.getLogger("rdflib.term")
+    previous = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = previous
 
 
 class _DataGraph(rdflib.Graph):
@@ -114,11 +165,16 @@ def to_rdflib(graph: KnowledgeGraph) -> rdflib.Graph:
                 known = rdflib.Literal(
                     node.value, datatype=None if datatype == _XSD_STRING else rdflib.URIRef(datatype)
                 )
+                if known.ill_typed:
+                    g.ill_typed.append(node)
             converted[node] = known
         return known
 
     g = _DataGraph()
-    g.addN((term(t.subject), term(t.predicate), term(t.object), g) for t in graph.triples)
+    g.ill_typed: list[ox.Literal] = []
+    with _quiet_rdflib():
+        g.addN((term(t.subject), term(t.predicate), term(t.object), g) for t in graph.triples)
+    g.back = {known: node for node, known in converted.items()}
     return g
 
 
@@ -144,63 +200,18 @@ def load_shapes(paths: Sequence[Path] | None = None) -> Shapes:
     return Shapes(shapes, tuple(digests))
 
 
-def subject_lines(source: InputFile) -> dict[str, int]:
-    """Where each subject block starts in one Turtle or TriG file: IRI -> line number.
-
-    pyoxigraph does not report positions per triple, and the data follows one subject block per
-    resource, starting a line (indented inside a TriG graph block) with a prefixed name or an
-    IRI; a line ending in ``{`` opens a graph block and is not a subject. Read from the bytes
-    that were loaded, not from the file as it is now.
-    """
-    if source.path.suffix == SBB_XML_SUFFIX:
-        return element_lines(source.path, source.content)
-    if source.path.suffix not in (".ttl", ".trig"):
-        return {}
-    trig = source.path.suffix == ".trig"
-    prefixes: dict[str, str] = {}
-    where: dict[str, int] = {}
-    for number, line in enumerate(source.content.decode("utf-8", "replace").splitlines(), 1):
-        declared = _PREFIX.match(line.strip())
-        if declared:
-            prefixes[declared.group(1) or ""] = declared.group(2)
-            continue
-        text = line.strip() if trig else line
-        if not text or text[0] in " \t#@}" or (trig and text.endswith("{")):
-            continue
-        head = text.split(None, 1)[0]
-        if head.startswith("<") and head.endswith(">"):
-            iri = head[1:-1]
-        elif ":" in head:
-            prefix, _, local = head.partition(":")
-            if prefix not in prefixes:
-                continue
-            iri = prefixes[prefix] + local
-        else:
-            continue
-        where.setdefault(iri, number)
-    return where
-
-
-def subject_locations(inputs: Sequence[InputFile]) -> dict[str, str]:
-    """Where each subject is first described: IRI -> ``file:line``."""
-    where: dict[str, str] = {}
-    for source in inputs:
-        for iri, number in subject_lines(source).items():
-            where.setdefault(iri, f"{source.path}:{number}")
-    return where
-
-
 SOURCED_SHAPE = "kd:statementSource"  # the name findings of unsourced_statements carry
 
 
-def unsourced_statements(graph: KnowledgeGraph) -> list[Finding]:
+def unsourced_statements(graph: KnowledgeGraph, locations: Locations | None = None) -> list[Finding]:
     """Triples about ``{base}id/`` resources in no graph that says where they come from.
 
     Every such triple must sit in at least one named graph that is a ``kd:SourceLocation``, an
     outside source (under ``{base}id/external-source/``) or a ``kd:Interpretation`` (see the
     README on provenance). Only quads from TriG and N-Quads files are checked: Turtle files
-    have no graphs to say it with. One finding per triple, at the file:line of its subject.
+    have no graphs to say it with. One finding per triple, at the file:line of that triple.
     """
+    locations = locations or Locations(graph)
     kd, ids = f"{graph.base}def/kd#", f"{graph.base}id/"
     outside = f"{ids}external-source/"
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -217,7 +228,6 @@ def unsourced_statements(graph: KnowledgeGraph) -> list[Finding]:
     for source in graph.inputs:
         if not source.has_quads:
             continue
-        lines = subject_lines(source)
         for quad in graph.per_file.get(source.path, []):
             triple = quad.triple
             subject = triple.subject
@@ -225,8 +235,6 @@ def unsourced_statements(graph: KnowledgeGraph) -> list[Finding]:
                 continue
             if triple in sourced or triple in findings:
                 continue
-            as_written = DEFAULT_BASE + subject.value[len(graph.base) :]
-            line = lines.get(as_written) or lines.get(subject.value)
             findings[triple] = Finding(
                 severity="Violation",
                 shape=SOURCED_SHAPE,
@@ -243,7 +251,7 @@ def unsourced_statements(graph: KnowledgeGraph) -> list[Finding]:
                         "een externe bron onder id/external-source/ of een kd:Interpretation)"
                     ],
                 },
-                location=f"{source.path}:{line}" if line else str(source.path),
+                location=locations.statement(triple) or str(source.path),
             )
     return list(findings.values())
 
@@ -291,41 +299,79 @@ def _language_of(message: rdflib.term.Node, templates: list[tuple[re.Pattern[str
     return next((lang for pattern, lang in templates if pattern.match(str(message))), "")
 
 
-def validate(graph: KnowledgeGraph, shapes: Shapes | None = None) -> ValidationReport:
-    """SHACL on the merged graph (every triple of every graph, each once)."""
+def validate(
+    graph: KnowledgeGraph, shapes: Shapes | None = None, *, today: dt.date | None = None
+) -> ValidationReport:
+    """Every check on the merged graph: the shapes in shapes/, the shapes the ontology's own
+    ranges and domains make (ontology_shapes), and the checks that need the named graphs or
+    today's date (statement_checks, unsourced_statements). Each finding is located at the
+    statement at fault. Raises ``IllTypedLiterals`` (an input error) before any check runs."""
     data = to_rdflib(graph)
-    shapes_graph = (shapes or load_shapes()).graph
+    locations = Locations(graph)
+    if data.ill_typed:
+        wrong = set(data.ill_typed)
+        raise IllTypedLiterals(
+            [(locations.statement(t), t.object) for t in graph.triples if t.object in wrong]
+        )
+    shapes_graph = (shapes or load_shapes()).graph + ontology_shapes(data, graph.base)
     conforms, report, _text = pyshacl.validate(
         data, shacl_graph=shapes_graph, allow_warnings=True, allow_infos=True, advanced=True, inplace=True
     )
-    locations = subject_locations(graph.inputs)
-    findings = unsourced_statements(graph)
-    conforms = conforms and not findings
+    findings = [
+        *unsourced_statements(graph, locations),
+        *level_mapping(graph, locations),
+        *dates_in_the_future(graph, locations, today or dt.date.today()),
+    ]
+    conforms = conforms and not any(f.severity == "Violation" for f in findings)
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         severity = str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
+        source_shape = report.value(result, SH.sourceShape)
         templates = _message_templates(
-            shapes_graph,
-            report,
-            report.value(result, SH.sourceShape),
-            report.value(result, SH.sourceConstraint),
+            shapes_graph, report, source_shape, report.value(result, SH.sourceConstraint)
         )
         messages: dict[str, list[str]] = {}
         for message in report.objects(result, SH.resultMessage):
             messages.setdefault(_language_of(message, templates), []).append(str(message))
-        focus = report.value(result, SH.focusNode)
+        focus, value = report.value(result, SH.focusNode), report.value(result, SH.value)
+        path = report.value(result, SH.resultPath)
+        if path is None:  # a node shape on the subjects of one property (an rdfs:domain): that property
+            targets = list(shapes_graph.objects(source_shape, SH.targetSubjectsOf))
+            path = targets[0] if len(targets) == 1 else None
         findings.append(
             Finding(
                 severity=severity,
-                shape=_short(report.value(result, SH.sourceShape), shapes_graph) or "",
+                shape=_short(source_shape, shapes_graph) or "",
                 focus=str(focus),
-                path=_short(report.value(result, SH.resultPath), report),
-                value=_short(report.value(result, SH.value), report),
+                path=_short(path, report),
+                value=_short(value, report),
                 messages=messages,
-                location=locations.get(str(focus)),
+                location=locations.find(
+                    data.back.get(focus),
+                    ox.NamedNode(str(path)) if isinstance(path, rdflib.URIRef) else None,
+                    data.back.get(value) if value is not None else None,
+                ),
             )
         )
+    findings = _without_repeats(findings)
     findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.focus, f.shape, f.path or ""))
-    return ValidationReport(bool(conforms), findings, report)
+    known = [*prefixes(graph.base).values(), *(str(ns) for _, ns in shapes_graph.namespaces())]
+    hints = namespace_hints(graph, known) if not conforms else []
+    return ValidationReport(bool(conforms), findings, report, hints)
+
+
+def _without_repeats(findings: list[Finding]) -> list[Finding]:
+    """Drop a range or domain finding when a hand-written shape reports the same statement: one
+    fault, one finding (``kd:mboLevel mbo:7`` breaks the qualification shape's list of levels and
+    the range kd:MboLevel; the hand-written message says more)."""
+    generated = (str(RANGE_SHAPE), str(DOMAIN_SHAPE))
+    written = {
+        (f.focus, f.path, f.value)
+        for f in findings
+        if f.severity == "Violation" and not f.shape.startswith(generated)
+    }
+    return [
+        f for f in findings if not (f.shape.startswith(generated) and (f.focus, f.path, f.value) in written)
+    ]
 
 
 @dataclass(frozen=True)
@@ -348,9 +394,11 @@ class Verdict:
 
 
 def _verdict_key(graph: KnowledgeGraph, shapes: Shapes) -> str:
+    # Today's date is part of the key: a date that lay ahead yesterday may not any more.
     return fingerprint(
         [*(source.digest for source in graph.inputs), *shapes.digests],
         "shacl",
+        dt.date.today().isoformat(),
         graph.base,
         __version__,
         pyshacl.__version__,

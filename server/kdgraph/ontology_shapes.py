@@ -1,0 +1,82 @@
+"""SHACL shapes made from the ontology's own rdfs:range and rdfs:domain statements.
+
+The ontology says that ``kd:position`` takes an ``xsd:integer`` and that ``kd:mboLevel`` points
+at a ``kd:MboLevel``; hand-written shapes repeated a few of those facts and missed the rest.
+These shapes are generated from whatever ontology is loaded with the data (every property with
+a range or a domain, in any namespace), so a term added to the ontology is checked the moment
+it is declared, with the same SHACL run and report as the hand-written shapes.
+
+- A datatype range (an XSD datatype or ``rdf:langString``) is ``sh:datatype`` on every value.
+- A class range is ``sh:class`` on every value that is a resource (a literal is caught too).
+- A domain is ``sh:class`` on every subject of the property.
+
+``sh:class`` follows ``rdfs:subClassOf`` in the data graph, which holds the ontology.
+"""
+
+from __future__ import annotations
+
+import rdflib
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
+
+from . import DEFAULT_BASE
+from .namespaces import prefixes
+
+SHAPES = rdflib.Namespace(f"{DEFAULT_BASE}def/shapes#")
+RANGE_SHAPE = SHAPES.OntologyRangeShape  # one node shape, one property shape per property
+DOMAIN_SHAPE = SHAPES.OntologyDomainShape  # one node shape per property (its target differs)
+_UNCHECKED = {RDFS.Resource, OWL.Thing, RDFS.Literal}
+
+
+def _datatype(term: rdflib.term.Node) -> bool:
+    return str(term).startswith(str(XSD)) or term in (RDF.langString, RDF.HTML, RDF.XMLLiteral)
+
+
+def _short(term: rdflib.term.Node, names: list[tuple[str, str]]) -> str:
+    value = str(term)
+    for prefix, namespace in names:
+        if value.startswith(namespace) and len(value) > len(namespace):
+            return f"{prefix}:{value[len(namespace) :]}"
+    return f"<{value}>"
+
+
+def ontology_shapes(data: rdflib.Graph, base: str = DEFAULT_BASE) -> rdflib.Graph:
+    """The range and domain shapes for the ontology in ``data``."""
+    names = sorted(prefixes(base).items(), key=lambda item: -len(item[1]))
+    shapes = rdflib.Graph()
+    ranged = sorted((p, r) for p, r in data.subject_objects(RDFS.range) if r not in _UNCHECKED)
+    if ranged:
+        shapes.add((RANGE_SHAPE, RDF.type, SH.NodeShape))
+        shapes.add((RANGE_SHAPE, SH.severity, SH.Violation))
+    for prop, kind in ranged:
+        if not isinstance(prop, rdflib.URIRef) or not isinstance(kind, rdflib.URIRef):
+            continue
+        p, k = _short(prop, names), _short(kind, names)
+        shapes.add((RANGE_SHAPE, SH.targetSubjectsOf, prop))
+        rule = rdflib.BNode()  # reported as "OntologyRangeShape <property>"
+        shapes.add((RANGE_SHAPE, SH.property, rule))
+        shapes.add((rule, SH.path, prop))
+        if _datatype(kind):
+            shapes.add((rule, SH.datatype, kind))
+            en = f"{p} takes a literal of datatype {k} (its rdfs:range in the ontology)"
+            nl = f"{p} neemt een literal van datatype {k} (het rdfs:range in de ontologie)"
+        else:
+            shapes.add((rule, SH["class"], kind))
+            en = f"{p} points at a {k} (its rdfs:range in the ontology); the value is not typed as one"
+            nl = f"{p} verwijst naar een {k} (het rdfs:range in de ontologie); de waarde heeft dat type niet"
+        shapes.add((rule, SH.message, rdflib.Literal(en, lang="en")))
+        shapes.add((rule, SH.message, rdflib.Literal(nl, lang="nl")))
+    domains = sorted((p, d) for p, d in data.subject_objects(RDFS.domain) if d not in _UNCHECKED)
+    for number, (prop, kind) in enumerate(domains):
+        if not isinstance(prop, rdflib.URIRef) or not isinstance(kind, rdflib.URIRef):
+            continue
+        p, k = _short(prop, names), _short(kind, names)
+        shape = SHAPES[f"OntologyDomainShape-{number}"]
+        shapes.add((shape, RDF.type, SH.NodeShape))
+        shapes.add((shape, SH.targetSubjectsOf, prop))
+        shapes.add((shape, SH["class"], kind))
+        shapes.add((shape, SH.severity, SH.Violation))
+        en = f"a subject of {p} is a {k} (its rdfs:domain in the ontology); this one is not typed as one"
+        nl = f"een onderwerp van {p} is een {k} (het rdfs:domain in de ontologie); dit heeft dat type niet"
+        shapes.add((shape, SH.message, rdflib.Literal(en, lang="en")))
+        shapes.add((shape, SH.message, rdflib.Literal(nl, lang="nl")))
+    return shapes
