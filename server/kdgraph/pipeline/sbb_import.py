@@ -1022,45 +1022,4 @@ def import_sbb(path: Path, content: bytes, base: str = DEFAULT_BASE) -> ImportRe
     importer = _Importer(path, content, base)
     importer.run(root)
     quads = list(dict.fromkeys(importer.quads))
-    if base == DEFAULT_BASE:
-        _remember_lines((str(path), importer.digest), _lines_of(quads))
     return ImportResult(quads, importer.warnings, importer.dossiers)
-
-
-# What element_lines answers, per (file, SHA-256 of its bytes): filled by every import (a few ms
-# per file), so that a validation's reports do not import every file again. Validation asks for
-# every file twice (where its subjects are, and where an unsourced statement is) after the load
-# imported it once: three imports where one was needed, 11 % of `kdgraph serve` on 180 dossiers.
-# Bounded: about 35 kB a dossier, at most LINES_KEPT files (the oldest forgotten first).
-LINES_KEPT = 4096
-_LINES: dict[tuple[str, str], dict[str, int]] = {}
-
-
-def _remember_lines(key: tuple[str, str], lines: dict[str, int]) -> None:
-    _LINES.pop(key, None)
-    _LINES[key] = lines
-    while len(_LINES) > LINES_KEPT:
-        del _LINES[next(iter(_LINES))]
-
-
-def _lines_of(quads: list[ox.Quad]) -> dict[str, int]:
-    """IRI -> the line its provenance graph records (``kd:line``), for each resource typed there."""
-    line = ox.NamedNode(DEFAULT_BASE + "def/kd#line")
-    lines = {q.graph_name: int(q.object.value) for q in quads if q.predicate == line}
-    where: dict[str, int] = {}
-    for quad in quads:
-        if quad.predicate == RDF_TYPE and quad.graph_name in lines and quad.subject != quad.graph_name:
-            where.setdefault(quad.subject.value, lines[quad.graph_name])
-    return where
-
-
-def element_lines(path: Path, content: bytes) -> dict[str, int]:
-    """Where each imported resource is introduced: IRI -> line of its element (for reports).
-
-    The line is the one its provenance graph records (``kd:line``): as the import of these
-    bytes found it (remembered), else imported again from them.
-    """
-    key = (str(path), hashlib.sha256(content).hexdigest())
-    if key not in _LINES:
-        import_sbb(path, content)  # remembers its lines
-    return _LINES[key]
