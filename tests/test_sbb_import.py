@@ -309,8 +309,11 @@ def test_validate_names_the_xml_line_of_the_element_at_fault(tmp_path: Path) -> 
     (tmp_path / "2637-Sociaal_werk.xml").write_text(renamed, encoding="utf-8")
     result = CliRunner().invoke(main, ["validate", str(tmp_path)])
     assert result.exit_code == 1, result.output
-    kerntaak = f"{BASE}id/core-task/2755-986398  ({tmp_path / '2755-Dienstverlening.xml'}:188)"
-    assert kerntaak in result.output  # <kerntaak nr="986398" ...> is on line 188
+    dossier = f"== Dienstverlening <{BASE}id/dossier/sbb-2755>"  # the report is by dossier
+    kerntaak = f"{BASE}id/core-task/2755-986398\n"
+    at = f"at {tmp_path / '2755-Dienstverlening.xml'}:188"  # <kerntaak nr="986398" ...> is on line 188
+    assert dossier in result.output and kerntaak in result.output and at in result.output
+    assert result.output.index(dossier) < result.output.index(kerntaak) < result.output.index(at)
     assert "A core task has at least one work process" in result.output
-    domain = f"{BASE}id/education-domain/79140  ({tmp_path}/"
+    domain = f"at {tmp_path / '2637-Sociaal_werk.xml'}:18"  # <domein nr="4135" ...> of the second file
     assert domain in result.output and "two files naming the same number differently" in result.output

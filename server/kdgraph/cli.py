@@ -446,13 +446,27 @@ def query(
             engine.close()
 
 
-def _print_text_report(report: ValidationReport, lang: str, verbose: bool) -> None:
+def _print_text_report(report: ValidationReport, lang: str, verbose: bool, graph: KnowledgeGraph) -> None:
+    """Hints first, then the findings by dossier and qualification (imported data reaches
+    hundreds of each), each focus node with its findings and the FILE:LINE of each."""
+    from .findings import places
+
     for hint in report.hints:
         click.echo(f"hint: {hint}")
-    current = None
-    for finding in report.findings:
-        if finding.severity == "Info" and not verbose:
-            continue
+    shown = [f for f in report.findings if f.severity != "Info" or verbose]
+    where = places(graph.triples, {f.focus for f in shown}, graph.base)
+    ordered = sorted(  # stable: within a place, the findings keep the report's order
+        shown, key=lambda f: (where[f.focus].dossier or "\uffff", where[f.focus].qualification or "")
+    )
+    current, place = None, None
+    for finding in ordered:
+        if where[finding.focus] != place:
+            place = where[finding.focus]
+            if place.dossier or place.qualification:
+                heading = place.dossier or ""
+                heading += f" / {place.qualification}" if place.qualification else ""
+                click.echo(f"\n== {heading}")
+            current = None
         if finding.focus != current:
             current = finding.focus
             click.echo(f"\n{finding.focus}")
@@ -581,7 +595,7 @@ def validate_command(
     elif fmt == "turtle":
         click.echo(report.report_graph.serialize(format="turtle"))
     else:
-        _print_text_report(report, lang, verbose)
+        _print_text_report(report, lang, verbose, graph)
         verdict = "FAILS" if failed else "conforms"
         what = (
             f"{', '.join(sorted(reported))} (in the context of {plural(added, 'file')} beside it)"
