@@ -49,7 +49,9 @@ def test_the_new_technologies_passage_is_split_at_the_break_between_pages_5_and_
     by_graph = {next(iter(g)): normalise(text) for text, g in texts.items()}
     assert set(by_graph) == {LOCATION + "s4-p5", LOCATION + "s4-p6"}
     assert by_graph[LOCATION + "s4-p5"].startswith("Het beeld wat betreft de inzet van nieuwe technologieën")
-    assert by_graph[LOCATION + "s4-p5"].endswith("pas op een zeer lange termijn, van 20 à 25 jaar, echt relevant")
+    assert by_graph[LOCATION + "s4-p5"].endswith(
+        "pas op een zeer lange termijn, van 20 à 25 jaar, echt relevant"
+    )
     assert by_graph[LOCATION + "s4-p6"].startswith("wordt. Virtual Reality (VR) en Augmented Reality (AR)")
     assert by_graph[LOCATION + "s4-p6"].endswith("uit het productieproces geïnventariseerd kunnen worden.")
     quotes = graphs_of(provenance, f"{ID}trend/productietechniek-3d-printing", f"{KD}text")
@@ -58,3 +60,42 @@ def test_the_new_technologies_passage_is_split_at_the_break_between_pages_5_and_
         "wordt.": {LOCATION + "s4-p6"},
         "R en AR als experimenteel."[-20:]: {LOCATION + "s4-p6"},
     }
+
+
+def test_nlqf_and_eqf_levels_are_derived_from_two_sources_not_stated_by_nuffic(
+    provenance: Provenance,
+) -> None:
+    """Nuffic gives the general mapping only; each qualification's NLQF/EQF level is an interpretation
+    derived from the source of its MBO level and that mapping."""
+    nuffic = f"{ID}external-source/nuffic-level-of-dutch-diplomas"
+    derived = {
+        t.subject.value.rsplit("/", 1)[-1]: graphs
+        for t, graphs in provenance.graphs.items()
+        if ours(t) and t.predicate.value in (f"{KD}nlqfLevel", f"{KD}eqfLevel")
+    }
+    assert len(derived) == 4 and nuffic not in set().union(*derived.values())
+    for name, graphs in derived.items():
+        (graph,) = graphs
+        assert graph in provenance.interpretations, name
+        sources = {t.object.value for t in provenance.about(graph, f"{PROV}wasDerivedFrom")}
+        assert nuffic in sources and len(sources) >= 2, name
+        level_graphs = {
+            g
+            for t in provenance.about(f"{ID}qualification/{name}", f"{KD}mboLevel")
+            for g in provenance.graphs[t]
+        }
+        assert level_graphs <= sources, name
+
+
+def test_levels_two_and_three_say_honestly_what_their_source_is(provenance: Provenance) -> None:
+    """The SBB home page is not the dossier: the source's description says so, in nl and en."""
+    source = f"{ID}external-source/kwalificatiedossier-productietechniek-2023"
+    comments = {
+        t.object.language: t.object.value
+        for t in provenance.about(source, "http://www.w3.org/2000/01/rdf-schema#comment")
+    }
+    assert "startpagina van SBB, niet het document" in comments["nl"]
+    assert "SBB's home page, not the document" in comments["en"]
+    assert [t.object.value for t in provenance.about(source, "https://schema.org/url")] == [
+        "https://www.s-bb.nl/"
+    ]
