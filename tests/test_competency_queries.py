@@ -171,7 +171,8 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
             (SKTGO, "validerende partij", None),
             (SKTGO, "opdrachtgever", None),
             (MM, "adviseur", None),
-            (MM, "werkgroep", None),
+            # "Een werkgroep afgeleid uit het marktsegment": a reading (issue 24)
+            (MM, "werkgroep", INTERP + "marktsegment-als-werkgroep"),
             # inferred from the description of the ticked change category 2 (regression: issue 14)
             ("Toetsingskamer", "toetsende partij", INTERP + "toetsingskamer-ingangstoets"),
             ("Ministerie van OCW", "vaststellende partij", None),
@@ -389,16 +390,18 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
     ),
     "cq12-target-groups-and-channels": (
         {},
-        ("kindLabel", "label", "enabledBy", "drawback"),
+        ("kindLabel", "label", "enabledBy", "drawback", "caveat"),
         [
-            ("doelgroep", "vrouwen", None, None),
-            ("doelgroep", "Nederlanders met een migratieachtergrond", None, None),
-            ("doelgroep", "een deel van het arbeidsaanbod met een arbeidsbeperking", "cobot", None),
-            ("doelgroep", "een deel van het arbeidsaanbod met een arbeidsbeperking", "robotisering", None),
+            ("doelgroep", "vrouwen", None, None, None),
+            ("doelgroep", "Nederlanders met een migratieachtergrond", None, None, None),
+            ("doelgroep", "een deel van het arbeidsaanbod met een arbeidsbeperking", "cobot", None, None),
+            ("doelgroep", "een deel van het arbeidsaanbod met een arbeidsbeperking", "robotisering", None, None),
             (
                 "wervingskanaal",
                 "buitenlandse vakkrachten werven",
                 None,
+                None,
+                # a caveat ("wel"), not a drawback (issue 24)
                 "Daarmee concurreren zij wel in een nog groter speelveld, "
                 "soms met partijen die vele malen groter zijn.",
             ),
@@ -406,7 +409,16 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
                 "wervingskanaal",
                 "uitzend- en detacheringsbureaus",
                 None,
+                "Dat maakt het onwaarschijnlijker dat vakkracht en werkgever gezamenlijk investeren in de "
+                "ontwikkeling van skills.",
+                None,
+            ),
+            (
+                "wervingskanaal",
+                "uitzend- en detacheringsbureaus",
+                None,
                 "De keerzijde daarvan is echter dat de band tussen vakkracht en werkgever losser wordt.",
+                None,
             ),
             (
                 "wervingskanaal",
@@ -415,12 +427,14 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
                 "Het veelvuldig gebruik van intermediairs door de sector kan technici ook conditioneren "
                 "eerst bij deze tussenpartijen te kijken als zij werk zoeken, waarmee losse "
                 "arbeidsverhoudingen in de gehele sector gemeengoed worden.",
+                None,
             ),
             (
                 "wervingskanaal",
                 "uitzend- en detacheringsbureaus",
                 None,
                 "Ook verhoogt het de personeelskosten, doordat een tussenpartij betrokken is.",
+                None,
             ),
         ],
     ),

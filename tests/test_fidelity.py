@@ -33,7 +33,7 @@ VERBATIM = {
     f"{KD}{name}"
     for name in [
         *("text", "statedReason", "horizonText", "statusText", "expectedRole", "prerequisite"),
-        *("causeText", "effectText", "drawbackText", "subject", "action", "who", "when"),
+        *("causeText", "effectText", "drawbackText", "caveatText", "subject", "action", "who", "when"),
         *("statedAs", "condition", "exampleMarker"),
     ]
 }
@@ -504,12 +504,14 @@ def test_audit_what_a_title_only_suggests_is_an_interpretation(
 
 
 def test_audit_every_drawback_of_intermediaries_is_data(provenance: Provenance) -> None:
-    """Section 3 names three costs of agencies (looser bond, technicians conditioned to look to
-    intermediaries first, higher staff costs); the conditioning was only free text."""
+    """Section 3 names the costs of agencies (looser bond, and so less joint investment in skills;
+    technicians conditioned to look to intermediaries first; higher staff costs); the conditioning
+    and the investment were only free text."""
     drawbacks = provenance.about(
         f"{ID}recruitment-channel/productietechniek-uitzend-en-detacheringsbureaus", f"{KD}drawbackText"
     )
     assert sorted(normalise(t.object.value)[:30] for t in drawbacks) == [
+        "Dat maakt het onwaarschijnlijk",
         "De keerzijde daarvan is echter",
         "Het veelvuldig gebruik van int",
         "Ook verhoogt het de personeels",

@@ -6,14 +6,12 @@ Each test names the finding it pins; the expected values are the source's words
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 import pytest
 
 from kdgraph.loading import KnowledgeGraph
 
-from .conftest import BASE
 from .source_text import normalise, pages
-from .test_fidelity import ID, INTERP, KD, PROV, RDF_TYPE, RDFS_LABEL, SKOS, VERBATIM, Provenance, ours
+from .test_fidelity import ID, INTERP, KD, PROV, VERBATIM, Provenance, ours
 
 LOCATION = f"{ID}location/productietechniek-"
 
@@ -99,3 +97,81 @@ def test_levels_two_and_three_say_honestly_what_their_source_is(provenance: Prov
     assert [t.object.value for t in provenance.about(source, "https://schema.org/url")] == [
         "https://www.s-bb.nl/"
     ]
+
+
+@pytest.mark.parametrize(
+    ("subject", "predicate", "value", "interpretation"),
+    [
+        (
+            "trend/productietechniek-luchtvaart",
+            "trendTheme",
+            "nieuwe-technologieen",
+            "luchtvaart-onder-nieuwe-technologieen",
+        ),
+        (
+            "trend/productietechniek-luchtvaart",
+            "partOfTrend",
+            "productietechniek-nieuwe-technologieen",
+            "luchtvaart-onder-nieuwe-technologieen",
+        ),
+        (
+            "trend/productietechniek-composieten",
+            "trendTheme",
+            "nieuwe-technologieen",
+            "luchtvaart-onder-nieuwe-technologieen",
+        ),
+        (
+            "involvement/productietechniek-marktsegment-metaal-en-metalektro-werkgroep",
+            "stakeholderRole",
+            "werkgroep",
+            "marktsegment-als-werkgroep",
+        ),
+        (
+            "involvement/productietechniek-marktsegment-metaal-en-metalektro-werkgroep",
+            "stakeholder",
+            "marktsegment-metaal-en-metalektro",
+            "marktsegment-als-werkgroep",
+        ),
+        (
+            "agenda-item/productietechniek-onderhoud-en-beheer-dossier",
+            "maximumInterval",
+            "P5Y",
+            "onderhoud-vijf-jaren",
+        ),
+    ],
+)
+def test_issue24_readings_are_interpretations_not_source(
+    provenance: Provenance, subject: str, predicate: str, value: str, interpretation: str
+) -> None:
+    (triple,) = provenance.about(ID + subject, KD + predicate)
+    assert triple.object.value.rsplit("/", 1)[-1] == value
+    assert provenance.graphs[triple] == {INTERP + interpretation}
+
+
+def test_a_caveat_is_not_a_drawback(provenance: Provenance) -> None:
+    """ "Daarmee concurreren zij wel in een nog groter speelveld" qualifies recruiting abroad ("wel")."""
+    channel = f"{ID}recruitment-channel/productietechniek-buitenlandse-vakkrachten"
+    assert provenance.about(channel, f"{KD}drawbackText") == []
+    (caveat,) = provenance.about(channel, f"{KD}caveatText")
+    assert caveat.object.value == (
+        "Daarmee concurreren zij wel in een nog groter speelveld, "
+        "soms met partijen die vele malen groter zijn."
+    )
+    assert provenance.pages_of(caveat) == [4]
+
+
+def test_another_profession_is_a_target_not_a_route_verb(provenance: Provenance) -> None:
+    """ "Wel kan hij zich verbreden in de richting van bijvoorbeeld werkvoorbereider of naar een ander
+    beroep zoals tekenaar/constructeur": the verb of both routes is "verbreden"."""
+    kinds = {
+        t.subject.value.rsplit("/", 1)[-1]: t.object.value
+        for t in provenance.triples
+        if t.predicate.value == f"{KD}routeKind" and "tekenaar-constructeur" in t.subject.value
+    }
+    assert kinds == {
+        "productietechnicus-naar-tekenaar-constructeur": "verbreden",
+        "researchinstrumentmaker-naar-tekenaar-constructeur": "verbreden",
+    }
+    assert "ander beroep" not in {
+        t.object.value for t in provenance.triples if t.predicate.value == f"{KD}routeKind"
+    }

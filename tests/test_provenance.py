@@ -123,7 +123,8 @@ def test_a_passage_over_a_page_break_is_split_at_the_break(engine: EmbeddedEngin
         engine,
         f"""SELECT ?page ?text WHERE {{
           GRAPH ?g {{ <{BASE}id/trend/productietechniek-3d-printing> kd:text ?text }}
-          FILTER(STRSTARTS(?text, "Vooral 3d printing") || STR(?text) = "wordt.") ?g kd:page ?page }} ORDER BY ?page""",
+          FILTER(STRSTARTS(?text, "Vooral 3d printing") || STR(?text) = "wordt.")
+          ?g kd:page ?page }} ORDER BY ?page""",
     )
     assert [page for page, _ in rows] == ["5", "6"]
     assert rows[0][1].endswith("van 20 à 25 jaar, echt relevant") and rows[1][1] == "wordt."

@@ -482,6 +482,7 @@ CARD_TEXTS = (
     "causeText",
     "effectText",
     "drawbackText",
+    "caveatText",
     "duration",
     "durationYears",
 )

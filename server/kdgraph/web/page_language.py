@@ -145,6 +145,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "causeText": ("oorzaak", "cause"),
     "effectText": ("gevolg", "effect"),
     "drawbackText": ("keerzijde", "drawback"),
+    "caveatText": ("kanttekening", "caveat"),
     "enabledBy": ("mogelijk door", "enabled by"),
     "endFunctionDomain": ("eindfunctie binnen", "end function within"),
     "routeDomain": ("domein", "domain"),
