@@ -52,16 +52,12 @@ NONE5 = (None,) * 5
 def english_rows(qualification: str, table_page: str) -> list[tuple[str | None, ...]]:
     """Section 7 as printed: the generic levels (p6), the rationale "Lezen (A2)" (p6), the table.
 
-    Lezen and luisteren are each a recorded conflict (B1 generic, A2 elsewhere). That the generic
-    component and the rationale apply to this qualification, and that A2 (the highest of the
-    ticked A1 and A2) is the table's level, are the modeller's readings, marked as such.
+    Two kinds of requirement (issue 24): the generic exam component (lezen and luisteren B1, the
+    rest A2) covers each profession-specific requirement for the same skill (the rationale's and
+    the table's A2), and the rationale justifies the table's reading level; both relations are a
+    reading. That the generic component and the rationale apply to this qualification, and that A2
+    (the highest of the ticked A1 and A2) is the table's level, are readings too.
     """
-
-    def conflict(skill: str) -> str | None:
-        if skill in ("lezen", "luisteren"):
-            return f"{ID}requirement-conflict/productietechniek-{qualification.lower()}-engels-{skill}"
-        return None
-
     generic = {
         "luisteren": "B1",
         "lezen": "B1",
@@ -71,9 +67,24 @@ def english_rows(qualification: str, table_page: str) -> list[tuple[str | None, 
     }
     level_read, generic_scope = INTERP + "hoogste-aangekruiste-niveau", INTERP + "generiek-engels-geldt-voor"
     rationale_scope = INTERP + "taalkeuze-en-toelichting-gelden-voor"
+    covers = INTERP + "generieke-en-beroepsspecifieke-eisen"
+    kinds = ("generieke taaleis", "beroepsspecifieke taaleis")
+    rationale = "Toelichting: lezen op A2"
     return (
         [
-            (qualification, s, generic[s], "generiek examenonderdeel", "6", conflict(s), None, generic_scope)
+            (
+                qualification,
+                s,
+                generic[s],
+                "generiek examenonderdeel",
+                kinds[0],
+                "6",
+                None,
+                None,
+                None,
+                None,
+                generic_scope,
+            )
             for s in SKILLS
         ]
         + [
@@ -82,14 +93,29 @@ def english_rows(qualification: str, table_page: str) -> list[tuple[str | None, 
                 "lezen",
                 "A2",
                 "toelichting op niveau",
+                kinds[1],
                 "6",
-                conflict("lezen"),
+                "B1",
+                None,
+                covers,
                 None,
                 rationale_scope,
             )
         ]
         + [
-            (qualification, s, "A2", "beroepsspecifieke tabel", table_page, conflict(s), level_read, None)
+            (
+                qualification,
+                s,
+                "A2",
+                "beroepsspecifieke tabel",
+                kinds[1],
+                table_page,
+                generic[s],
+                rationale if s == "lezen" else None,
+                covers,
+                level_read,
+                None,
+            )
             for s in SKILLS
         ]
     )
@@ -156,8 +182,11 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
             "skill",
             "level",
             "statementKind",
+            "requirementKind",
             "page",
-            "conflict",
+            "coveredBy",
+            "justifiedBy",
+            "relationInterpretation",
             "levelInterpretation",
             "scopeInterpretation",
         ),
@@ -395,7 +424,13 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
             ("doelgroep", "vrouwen", None, None, None),
             ("doelgroep", "Nederlanders met een migratieachtergrond", None, None, None),
             ("doelgroep", "een deel van het arbeidsaanbod met een arbeidsbeperking", "cobot", None, None),
-            ("doelgroep", "een deel van het arbeidsaanbod met een arbeidsbeperking", "robotisering", None, None),
+            (
+                "doelgroep",
+                "een deel van het arbeidsaanbod met een arbeidsbeperking",
+                "robotisering",
+                None,
+                None,
+            ),
             (
                 "wervingskanaal",
                 "buitenlandse vakkrachten werven",

@@ -11,9 +11,11 @@ import pytest
 from kdgraph.loading import KnowledgeGraph
 
 from .source_text import normalise, pages
-from .test_fidelity import ID, INTERP, KD, PROV, VERBATIM, Provenance, ours
+from .test_fidelity import ID, INTERP, KD, PROV, RDF_TYPE, VERBATIM, Provenance, ours
 
 LOCATION = f"{ID}location/productietechniek-"
+SKILLS = ("luisteren", "lezen", "gesprekken-voeren", "spreken", "schrijven")
+QUALS = ("productietechnicus", "researchinstrumentmaker")
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +177,64 @@ def test_another_profession_is_a_target_not_a_route_verb(provenance: Provenance)
     assert "ander beroep" not in {
         t.object.value for t in provenance.triples if t.predicate.value == f"{KD}routeKind"
     }
+
+
+def test_generic_covers_profession_specific_not_a_conflict(provenance: Provenance) -> None:
+    """B1 (generic exam component) and A2 (tables, "Lezen (A2)") are two kinds of requirement: the
+    generic covers the profession-specific one, the rationale justifies the table's reading level;
+    both relations are one interpretation, every statement is kept, no conflict is recorded."""
+    req = f"{ID}language-requirement/productietechniek-"
+    kinds = {
+        t.subject.value.removeprefix(req): t.object.value.rsplit("#", 1)[-1]
+        for t in provenance.triples
+        if t.predicate.value == RDF_TYPE and t.subject.value.startswith(req)
+    }
+    assert sorted(kinds.items()) == sorted(
+        [(f"generiek-engels-niveau-4-{s}", "GenericLanguageRequirement") for s in SKILLS]
+        + [(f"tabel-{q}-{s}", "ProfessionSpecificLanguageRequirement") for q in QUALS for s in SKILLS]
+        + [("toelichting-lezen-a2-lezen", "ProfessionSpecificLanguageRequirement")]
+    )
+    relation = INTERP + "generieke-en-beroepsspecifieke-eisen"
+    covers = {
+        (t.subject.value.removeprefix(req), t.object.value.removeprefix(req)): provenance.graphs[t]
+        for t in provenance.triples
+        if t.predicate.value == f"{KD}covers"
+    }
+    assert set(covers) == {
+        (f"generiek-engels-niveau-4-{s}", f"tabel-{q}-{s}") for q in QUALS for s in SKILLS
+    } | {("generiek-engels-niveau-4-lezen", "toelichting-lezen-a2-lezen")}
+    assert set().union(*covers.values()) == {relation}
+    justifies = [
+        (t.subject.value.removeprefix(req), t.object.value.removeprefix(req), provenance.graphs[t])
+        for t in provenance.triples
+        if t.predicate.value == f"{KD}justifiesLevelOf"
+    ]
+    assert sorted(justifies) == [
+        ("toelichting-lezen-a2-lezen", f"tabel-{q}-lezen", {relation}) for q in QUALS
+    ]
+    reasons = {t.object.language for t in provenance.about(relation, f"{KD}reason")}
+    assert reasons == {"nl", "en"}
+    assert not [t for t in provenance.triples if t.object.value == f"{KD}RequirementConflict" and ours(t)]
+    # every statement kept: B1 for reading in the generic component, A2 in the rationale
+    levels = {
+        t.subject.value.removeprefix(req): t.object.value.rsplit("/", 1)[-1]
+        for t in provenance.triples
+        if t.predicate.value == f"{KD}minimumLevel" and t.subject.value.startswith(req)
+    }
+    assert levels["generiek-engels-niveau-4-lezen"] == "B1"
+    assert levels["generiek-engels-niveau-4-luisteren"] == "B1"
+    assert levels["toelichting-lezen-a2-lezen"] == "A2"
+
+
+def test_the_dossier_page_shows_the_kinds_not_a_conflict(bundled_server) -> None:  # type: ignore[no-untyped-def]
+    import requests
+
+    html = requests.get(
+        f"{bundled_server.url}/id/dossier/productietechniek", headers={"Accept": "text/html"}, timeout=30
+    ).text
+    section = html[html.index('id="s7"') : html.index('id="s8"')]
+    assert 'class="conflict"' not in section and "Tegenstrijdige uitspraken" not in section
+    assert section.count('<div class="covers">') == 4  # lezen and luisteren, per qualification
+    assert "Generieke en beroepsspecifieke eis: " in section
+    assert "onderbouwt het niveau van de tabel" in section
+    assert "productietechniek-generieke-en-beroepsspecifieke-eisen" in section  # the reading, linked
