@@ -47,6 +47,9 @@ SKILLS = ["luisteren", "lezen", "gesprekken voeren", "spreken", "schrijven"]
 INTERP = f"{ID}interpretation/productietechniek-"
 PANTEIA = INTERP + "trends-uit-panteia"  # which trends "(uit: Panteia)" covers is a reading
 NONE5 = (None,) * 5
+# a sub-trend of a theme under "(uit: Panteia)": attributed by the same reading (issue 24)
+PANTEIA_PART = (None, None, None, "Panteia", PANTEIA, None)
+AVIATION = INTERP + "luchtvaart-onder-nieuwe-technologieen"
 
 
 def english_rows(qualification: str, table_page: str) -> list[tuple[str | None, ...]]:
@@ -223,13 +226,26 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
             "horizonMaxYears",
             "attributedTo",
             "attributionInterpretation",
+            "themeInterpretation",
         ),
         [
-            ("Wetgeving en regelgeving", "Wetgeving en regelgeving", None, None, None, None, None),
+            ("Wetgeving en regelgeving", "Wetgeving en regelgeving", *NONE5, None),
+            (
+                "Wetgeving en regelgeving",
+                "Het belang van kwaliteits-, veiligheids-, milieu- en ARBO-eisen neemt verder toe",
+                *NONE5,
+                None,
+            ),
+            (
+                "Wetgeving en regelgeving",
+                "Toename van regelgeving, vooral voor de productiemedewerkers",
+                *NONE5,
+                None,
+            ),
             (
                 "Energietransitie en circulaire economie",
                 "Energietransitie en circulaire economie",
-                *(None, None, None, "Panteia", PANTEIA),
+                *(None, None, None, "Panteia", PANTEIA, None),
             ),
             (
                 "Automatisering en digitalisering",
@@ -239,12 +255,26 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
                 None,
                 "Panteia",
                 PANTEIA,
+                None,
             ),
-            ("Globalisering", "Globalisering", None, None, None, "Panteia", PANTEIA),
-            ("Globalisering", "Reshoring, het terughalen van productie naar Nederland", *NONE5),
-            ("Globalisering", "Insourcing, het werven van vakkrachten uit het buitenland", *NONE5),
-            ("Globalisering", "High mix, low volume productie", "steeds meer", None, None, None, None),
-            ("Globalisering", "Meer vraag naar vaardigheid in vreemde talen, vooral in het Engels", *NONE5),
+            ("Globalisering", "Globalisering", None, None, None, "Panteia", PANTEIA, None),
+            ("Globalisering", "Reshoring, het terughalen van productie naar Nederland", *PANTEIA_PART),
+            ("Globalisering", "Insourcing, het werven van vakkrachten uit het buitenland", *PANTEIA_PART),
+            (
+                "Globalisering",
+                "High mix, low volume productie",
+                "steeds meer",
+                None,
+                None,
+                "Panteia",
+                PANTEIA,
+                None,
+            ),
+            (
+                "Globalisering",
+                "Meer vraag naar vaardigheid in vreemde talen, vooral in het Engels",
+                *PANTEIA_PART,
+            ),
             (
                 "Veranderende vraag van klanten",
                 "Veranderende vraag van klanten",
@@ -253,16 +283,18 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
                 None,
                 "Panteia",
                 PANTEIA,
+                None,
             ),
-            ("Nieuwe technologieën", "Nieuwe technologieën", None, None, None, "Panteia", PANTEIA),
-            # not attributed to Panteia: nothing in the source says so (regression: issue 14)
-            ("Nieuwe technologieën", "Luchtvaart", *NONE5),
+            ("Nieuwe technologieën", "Nieuwe technologieën", None, None, None, "Panteia", PANTEIA, None),
+            # not attributed to Panteia: nothing in the source says so (regression: issue 14); its
+            # theme is a reading too: it only follows "Nieuwe technologieën" (issue 24)
+            ("Nieuwe technologieën", "Luchtvaart", *NONE5, AVIATION),
             # "Een forse innovatie laat dus vaak tien tot twintig jaar op zich wachten": aviation in
             # general, not composites or the geared turbofan (regression: issue 14)
             (
                 "Nieuwe technologieën",
                 "Forse innovatie in de luchtvaart: vaak tien tot twintig jaar",
-                *("vaak tien tot twintig jaar", "10", "20", None, None),
+                *("vaak tien tot twintig jaar", "10", "20", None, None, AVIATION),
             ),
         ],
     ),

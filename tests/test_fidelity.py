@@ -34,7 +34,7 @@ VERBATIM = {
     for name in [
         *("text", "statedReason", "horizonText", "statusText", "expectedRole", "prerequisite"),
         *("causeText", "effectText", "drawbackText", "caveatText", "subject", "action", "who", "when"),
-        *("statedAs", "condition", "exampleMarker"),
+        *("statedAs", "condition", "exampleMarker", "choiceBy"),
     ]
 }
 # The names a resource can be recognised by on a page.
@@ -326,17 +326,8 @@ def test_issue14_readings_are_interpretations_not_source(
         assert provenance.graphs[triple] == {INTERP + interpretation}, triple
 
 
-def test_issue14_the_reading_level_conflict_is_data(provenance: Provenance) -> None:
-    conflicts = {
-        t.subject.value.rsplit("/", 1)[-1]
-        for t in provenance.triples
-        if t.predicate.value == RDF_TYPE and t.object.value == f"{KD}RequirementConflict"
-    }
-    assert conflicts == {
-        f"productietechniek-{q}-engels-{s}"
-        for q in ("productietechnicus", "researchinstrumentmaker")
-        for s in ("lezen", "luisteren")
-    }
+# test_issue14_the_reading_level_conflict_is_data: superseded by issue 24, where B1 and A2 are two
+# kinds of requirement, not a conflict (tests/test_fidelity_issue24.py).
 
 
 # ---- regressions for the findings of the audit of issue 14's data, each by name

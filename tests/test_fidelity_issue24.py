@@ -11,7 +11,7 @@ import pytest
 from kdgraph.loading import KnowledgeGraph
 
 from .source_text import normalise, pages
-from .test_fidelity import ID, INTERP, KD, PROV, RDF_TYPE, VERBATIM, Provenance, ours
+from .test_fidelity import ID, INTERP, KD, PROV, RDF_TYPE, SKOS, VERBATIM, Provenance, ours
 
 LOCATION = f"{ID}location/productietechniek-"
 SKILLS = ("luisteren", "lezen", "gesprekken-voeren", "spreken", "schrijven")
@@ -238,3 +238,114 @@ def test_the_dossier_page_shows_the_kinds_not_a_conflict(bundled_server) -> None
     assert "Generieke en beroepsspecifieke eis: " in section
     assert "onderbouwt het niveau van de tabel" in section
     assert "productietechniek-generieke-en-beroepsspecifieke-eisen" in section  # the reading, linked
+
+
+def test_the_sentence_announcing_two_bottlenecks_is_quoted(provenance: Provenance) -> None:
+    sentence = "Bedrijven in de sector metaal en metalektro zien twee knelpunten op de arbeidsmarkt."
+    holders = [
+        t for t in provenance.triples if t.predicate.value == f"{KD}text" and sentence in t.object.value
+    ]
+    assert [t.subject.value.rsplit("/", 1)[-1] for t in holders] == ["productietechniek-knelpunt-demografie"]
+    assert provenance.pages_of(holders[0]) == [4]
+
+
+def test_panteia_covers_the_sub_trends_and_outlooks_of_its_themes(provenance: Provenance) -> None:
+    """5 themes, their 4 sub-trends and 14 technology outlooks; not the aviation paragraph's."""
+    attributed = {
+        t.subject.value.rsplit("/", 1)[-1].removeprefix("productietechniek-"): provenance.graphs[t]
+        for t in provenance.triples
+        if t.predicate.value == f"{PROV}wasAttributedTo" and t.object.value == f"{ID}organisation/panteia"
+    }
+    kinds = {
+        name: {
+            t.object.value.rsplit("#", 1)[-1]
+            for t in provenance.about(f"{ID}trend/productietechniek-{name}", RDF_TYPE)
+        }
+        for name in attributed
+    }
+    outlooks = sorted(n for n, k in kinds.items() if "TechnologyOutlook" in k)
+    parts = {
+        n for n in attributed if provenance.about(f"{ID}trend/productietechniek-{n}", f"{KD}partOfTrend")
+    }
+    assert len(attributed) == 23 and len(outlooks) == 14
+    assert sorted(parts - set(outlooks)) == [
+        "high-mix-low-volume",
+        "insourcing",
+        "reshoring",
+        "vaardigheid-in-vreemde-talen",
+    ]
+    assert set().union(*attributed.values()) == {INTERP + "trends-uit-panteia"}
+    assert not {"luchtvaart", "luchtvaart-forse-innovatie", "composieten", "geared-turbofan"} & set(
+        attributed
+    )
+
+
+def test_aircraft_construction_as_context_notes_that_it_was_dropped(provenance: Provenance) -> None:
+    route = f"{ID}route/medewerker-productietechniek-naar-allround-medewerker-productietechniek"
+    contexts = {t.object.value.rsplit("/", 1)[-1] for t in provenance.about(route, f"{KD}practiceContext")}
+    assert "vliegtuigbouw" in contexts  # as the source gives it (page 7)
+    notes = {
+        t.object.language: (t.object.value, provenance.graphs[t])
+        for t in provenance.about(route, f"{SKOS}editorialNote")
+    }
+    assert "17 maart 2022" in notes["nl"][0] and "17 March 2022" in notes["en"][0]
+    assert notes["nl"][1] == {INTERP + "vliegtuigbouw-als-context"}
+    (see,) = provenance.about(route, "http://www.w3.org/2000/01/rdf-schema#seeAlso")
+    assert see.object.value == f"{ID}event/productietechniek-2022-03-17-advies-overgenomen"
+    assert provenance.about(see.object.value, "http://purl.org/dc/terms/date")[0].object.value == "2022-03-17"
+
+
+def test_the_changed_assignment_is_probably_the_march_2022_decision(provenance: Provenance) -> None:
+    change = f"{ID}event/productietechniek-wijziging-opdracht"
+    (link,) = provenance.about(change, f"{KD}probablySameEventAs")
+    assert link.object.value == f"{ID}event/productietechniek-2022-03-17-advies-overgenomen"
+    assert provenance.graphs[link] == {INTERP + "wijziging-opdracht-is-besluit-vliegtuigbouw"}
+    assert provenance.about(change, "http://purl.org/dc/terms/date") == []  # still undated
+
+
+def test_rising_regulation_is_data(provenance: Provenance) -> None:
+    parts = {
+        t.subject.value.rsplit("/", 1)[-1]: t
+        for t in provenance.triples
+        if t.predicate.value == f"{KD}partOfTrend"
+        and t.object.value.endswith("productietechniek-wetgeving-en-regelgeving")
+    }
+    assert sorted(parts) == [
+        "productietechniek-toename-van-regelgeving",
+        "productietechniek-toenemend-belang-van-eisen",
+    ]
+    (text,) = provenance.about(f"{ID}trend/productietechniek-toename-van-regelgeving", f"{KD}text")
+    assert normalise(text.object.value) == (
+        "Daarbij moet de beroepsbeoefenaar ook rekening houden met een toename van regelgeving ; "
+        "deze is vooral van toepassing op de productiemedewerkers."
+    )
+    regulations = provenance.about(
+        f"{ID}trend/productietechniek-toenemend-belang-van-eisen", f"{KD}mentionsRegulation"
+    )
+    assert sorted(t.object.value.rsplit("/", 1)[-1] for t in regulations) == [
+        "arbo",
+        "ce",
+        "mac",
+        "ped",
+        "vca",
+        "vva",
+    ]
+    assert {p for t in parts.values() for p in provenance.pages_of(t)} == {4}
+
+
+def test_the_regional_alternative_language_is_data(provenance: Provenance) -> None:
+    statement = f"{ID}language-statement/productietechniek-andere-taal-per-regio"
+
+    def value(name: str) -> str:
+        (t,) = provenance.about(statement, KD + name)
+        return t.object.value
+
+    assert value("allowsInsteadOf") == "http://id.loc.gov/vocabulary/iso639-1/en"
+    assert value("condition") == "Afhankelijk van de regio, als daar goede argumenten voor zijn"
+    assert value("choiceBy") == "het management van een opleiding"
+    assert value("text") == (
+        "Afhankelijk van de regio, als daar goede argumenten voor zijn, "
+        "kan het management van een opleiding kiezen voor een andere taal."
+    )
+    (choice,) = provenance.about(statement, f"{KD}choiceBy")
+    assert provenance.pages_of(choice) == [6]

@@ -17,6 +17,7 @@ from kdgraph.validation import load_shapes, validate
 from .test_validation import DATA, ID, KS, PT, mutate
 
 REQ = f"{ID}language-requirement/productietechniek-"
+COVERS = "lreq:productietechniek-generiek-engels-niveau-4-spreken kd:covers "
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +52,8 @@ def test_covering_another_skill_is_a_violation(tmp_path: Path, shapes) -> None: 
     root = mutate(
         tmp_path,
         DATA + "06-sections-5-7.trig",
-        "lreq:productietechniek-generiek-engels-niveau-4-spreken kd:covers lreq:productietechniek-tabel-productietechnicus-spreken",
-        "lreq:productietechniek-generiek-engels-niveau-4-spreken kd:covers lreq:productietechniek-tabel-productietechnicus-schrijven",
+        COVERS + "lreq:productietechniek-tabel-productietechnicus-spreken",
+        COVERS + "lreq:productietechniek-tabel-productietechnicus-schrijven",
     )
     found = findings(root, shapes)
     assert [f for f in found if f[0] == "Violation"] == [
