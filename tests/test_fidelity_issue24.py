@@ -10,6 +10,7 @@ import pytest
 
 from kdgraph.loading import KnowledgeGraph
 
+from .conftest import BASE
 from .source_text import normalise, pages
 from .test_fidelity import ID, INTERP, KD, PROV, RDF_TYPE, SKOS, VERBATIM, Provenance, ours
 
@@ -349,3 +350,87 @@ def test_the_regional_alternative_language_is_data(provenance: Provenance) -> No
     )
     (choice,) = provenance.about(statement, f"{KD}choiceBy")
     assert provenance.pages_of(choice) == [6]
+
+
+LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", f"{SKOS}prefLabel")
+
+
+def test_every_resource_with_a_dutch_label_has_an_english_one(provenance: Provenance) -> None:
+    """78 resources had only a Dutch name (agenda items, aims, routes, requirements, bodies)."""
+    languages: dict[str, set[str]] = {}
+    for t in provenance.triples:
+        if t.predicate.value in LABELS and t.subject.value.startswith(f"{BASE}") and t.object.language:
+            languages.setdefault(t.subject.value, set()).add(t.object.language)
+    assert [s for s, found in sorted(languages.items()) if "nl" in found and "en" not in found] == []
+
+
+def test_english_labels_of_resources_from_the_source_are_translations(provenance: Provenance) -> None:
+    """Each English name of a resource of the source sits in its file's translation graph."""
+    misplaced = [
+        (t.subject.value, t.object.value)
+        for t, graphs in provenance.graphs.items()
+        if ours(t)
+        and t.predicate.value in LABELS
+        and t.object.language == "en"
+        and t.subject.value not in graphs
+        and not any(g.startswith(INTERP) or "/external-source/" in g for g in graphs)
+    ]
+    assert misplaced == []
+    routes = [
+        t
+        for t in provenance.triples
+        if ours(t)
+        and "/route/" in t.subject.value
+        and t.predicate.value in LABELS
+        and t.object.language == "en"
+    ]
+    assert len(routes) == 21
+    assert {g for t in routes for g in provenance.graphs[t]} == {INTERP + "vertaling-sectie-8"}
+
+
+@pytest.mark.parametrize(
+    ("subject", "english"),
+    [
+        (f"{BASE}def/stakeholder-role/begeleidingsgroep", "guidance group member"),
+        (
+            f"{ID}finding/productietechniek-boeien-en-binden-en-borgen",
+            "Attracting, binding and securing staff (boeien en binden en borgen)",
+        ),
+        (f"{ID}organisation/de-branche", "the industry (de branche)"),
+        (f"{ID}aim/productietechniek-1", "Less fragmentation = fewer qualification dossiers"),
+        (
+            f"{ID}route/productietechnicus-naar-werktuigbouw",
+            "Productietechnicus → Mechanical engineering (hbo)",
+        ),
+    ],
+)
+def test_translations_say_what_the_dutch_says(provenance: Provenance, subject: str, english: str) -> None:
+    """ "begeleidingsgroep" is not a steering group; "boeien en binden en borgen" has three verbs."""
+    names = {
+        t.object.value for p in LABELS for t in provenance.about(subject, p) if t.object.language == "en"
+    }
+    assert names == {english}
+
+
+def test_cefr_levels_are_ordered_by_rank_and_say_so() -> None:
+    from kdgraph.resources import bundled_paths
+
+    text = (bundled_paths().ontology / "vocabularies" / "cefr-levels.ttl").read_text(encoding="utf-8")
+    assert "skos:broader chains" not in text and "skos:broader " not in text.split("@prefix")[-1]
+    assert "ordered by kd:rank 1..6" in text
+
+
+def test_organisations_and_schemes_are_typed_for_what_they_are(provenance: Provenance) -> None:
+    """Panteia (author of sources) and NIL (training provider) are named, not involved; CE is a
+    marking and VCA a certification, not regulations."""
+
+    def types(iri: str) -> set[str]:
+        return {t.object.value.rsplit("/", 1)[-1].rsplit("#", 1)[-1] for t in provenance.about(iri, RDF_TYPE)}
+
+    for organisation in ("panteia", "nederlands-instituut-voor-lastechniek"):
+        assert types(f"{ID}organisation/{organisation}") == {"Organization", "Agent"}, organisation
+    assert types(f"{ID}organisation/sbb") == {"Stakeholder"}
+    for scheme in ("ce", "vca"):
+        assert types(f"{ID}regulation/{scheme}") == {"CertificationScheme"}, scheme
+    for regulation in ("ped", "vva", "mac", "arbo"):
+        assert types(f"{ID}regulation/{regulation}") == {"Regulation"}, regulation
