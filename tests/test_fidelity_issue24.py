@@ -436,3 +436,19 @@ def test_organisations_and_schemes_are_typed_for_what_they_are(provenance: Prove
         assert types(f"{ID}regulation/{scheme}") == {"CertificationScheme"}, scheme
     for regulation in ("ped", "vva", "mac", "arbo"):
         assert types(f"{ID}regulation/{regulation}") == {"Regulation"}, regulation
+
+
+def test_the_dossier_page_reads_a_split_passage_as_one(bundled_server) -> None:  # type: ignore[no-untyped-def]
+    """Each page graph holds its part; the page shows the passage whole, in the source's order."""
+    import html
+    import re
+
+    import requests
+
+    page = requests.get(
+        f"{bundled_server.url}/id/dossier/productietechniek", headers={"Accept": "text/html"}, timeout=30
+    ).text
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "Het beeld wat betreft de inzet van nieuwe technologieën is diffuus." in text
+    assert "van 20 à 25 jaar, echt relevant wordt. Virtual Reality (VR) en Augmented Reality (AR)" in text
+    assert "in de bron wordt." not in text

@@ -234,6 +234,27 @@ class Graph(Index):
             found |= self.statements.get((subject, predicate, key), set())
         return ordered(found)
 
+    def passage(self, subject: str) -> str:
+        """The subject's kd:text, a passage split at a page break joined again for reading.
+
+        Each page's graph quotes only its part (issue 24: "... echt relevant" on page 5, "wordt. ..."
+        on page 6); a part that stops mid-sentence goes on with the next page's part that starts
+        in lower case. Texts that do not continue each other: the first, as before."""
+        parts = [v for v in self.values(subject, self.kd + "text") if isinstance(v, ox.Literal)]
+        if len(parts) < 2:
+            return self.text(subject, self.kd + "text")
+
+        def page(part: ox.Literal) -> int:
+            return min((s.page for s in self.stated(subject, self.kd + "text", part) if s.page), default=0)
+
+        parts.sort(key=lambda part: (page(part), part.value))
+        text, at = parts[0].value, page(parts[0])
+        while text.rstrip()[-1:] not in '.!?:"”' and (
+            following := [p for p in parts if page(p) == at + 1 and p.value[:1].islower()]
+        ):
+            text, at = f"{text.rstrip()} {following[0].value.lstrip()}", at + 1
+        return text
+
     def sources(self, subject: str) -> list[Source]:
         """The source locations of all statements about ``subject``: the sections it is placed in."""
         return ordered({s for s in self.located.get(subject, set()) if s.section is not None})
@@ -439,7 +460,7 @@ def _item(graph: Graph, resource: str) -> Item:
     kinds = graph.types(resource)
     return Item(
         graph.ref(resource),
-        graph.text(resource, graph.kd + "text"),
+        graph.passage(resource),
         graph.introduced(resource) or graph.sources(resource),
         kind=sorted(kinds)[0] if kinds else "",
         date=graph.text(resource, DCT + "date"),
