@@ -47,21 +47,20 @@ SKILLS = ["luisteren", "lezen", "gesprekken voeren", "spreken", "schrijven"]
 INTERP = f"{ID}interpretation/productietechniek-"
 PANTEIA = INTERP + "trends-uit-panteia"  # which trends "(uit: Panteia)" covers is a reading
 NONE5 = (None,) * 5
+# a sub-trend of a theme under "(uit: Panteia)": attributed by the same reading (issue 24)
+PANTEIA_PART = (None, None, None, "Panteia", PANTEIA, None)
+AVIATION = INTERP + "luchtvaart-onder-nieuwe-technologieen"
 
 
 def english_rows(qualification: str, table_page: str) -> list[tuple[str | None, ...]]:
     """Section 7 as printed: the generic levels (p6), the rationale "Lezen (A2)" (p6), the table.
 
-    Lezen and luisteren are each a recorded conflict (B1 generic, A2 elsewhere). That the generic
-    component and the rationale apply to this qualification, and that A2 (the highest of the
-    ticked A1 and A2) is the table's level, are the modeller's readings, marked as such.
+    Two kinds of requirement (issue 24): the generic exam component (lezen and luisteren B1, the
+    rest A2) covers each profession-specific requirement for the same skill (the rationale's and
+    the table's A2), and the rationale justifies the table's reading level; both relations are a
+    reading. That the generic component and the rationale apply to this qualification, and that A2
+    (the highest of the ticked A1 and A2) is the table's level, are readings too.
     """
-
-    def conflict(skill: str) -> str | None:
-        if skill in ("lezen", "luisteren"):
-            return f"{ID}requirement-conflict/productietechniek-{qualification.lower()}-engels-{skill}"
-        return None
-
     generic = {
         "luisteren": "B1",
         "lezen": "B1",
@@ -71,9 +70,24 @@ def english_rows(qualification: str, table_page: str) -> list[tuple[str | None, 
     }
     level_read, generic_scope = INTERP + "hoogste-aangekruiste-niveau", INTERP + "generiek-engels-geldt-voor"
     rationale_scope = INTERP + "taalkeuze-en-toelichting-gelden-voor"
+    covers = INTERP + "generieke-en-beroepsspecifieke-eisen"
+    kinds = ("generieke taaleis", "beroepsspecifieke taaleis")
+    rationale = "Toelichting: lezen op A2"
     return (
         [
-            (qualification, s, generic[s], "generiek examenonderdeel", "6", conflict(s), None, generic_scope)
+            (
+                qualification,
+                s,
+                generic[s],
+                "generiek examenonderdeel",
+                kinds[0],
+                "6",
+                None,
+                None,
+                None,
+                None,
+                generic_scope,
+            )
             for s in SKILLS
         ]
         + [
@@ -82,14 +96,29 @@ def english_rows(qualification: str, table_page: str) -> list[tuple[str | None, 
                 "lezen",
                 "A2",
                 "toelichting op niveau",
+                kinds[1],
                 "6",
-                conflict("lezen"),
+                "B1",
+                None,
+                covers,
                 None,
                 rationale_scope,
             )
         ]
         + [
-            (qualification, s, "A2", "beroepsspecifieke tabel", table_page, conflict(s), level_read, None)
+            (
+                qualification,
+                s,
+                "A2",
+                "beroepsspecifieke tabel",
+                kinds[1],
+                table_page,
+                generic[s],
+                rationale if s == "lezen" else None,
+                covers,
+                level_read,
+                None,
+            )
             for s in SKILLS
         ]
     )
@@ -156,8 +185,11 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
             "skill",
             "level",
             "statementKind",
+            "requirementKind",
             "page",
-            "conflict",
+            "coveredBy",
+            "justifiedBy",
+            "relationInterpretation",
             "levelInterpretation",
             "scopeInterpretation",
         ),
@@ -171,7 +203,8 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
             (SKTGO, "validerende partij", None),
             (SKTGO, "opdrachtgever", None),
             (MM, "adviseur", None),
-            (MM, "werkgroep", None),
+            # "Een werkgroep afgeleid uit het marktsegment": a reading (issue 24)
+            (MM, "werkgroep", INTERP + "marktsegment-als-werkgroep"),
             # inferred from the description of the ticked change category 2 (regression: issue 14)
             ("Toetsingskamer", "toetsende partij", INTERP + "toetsingskamer-ingangstoets"),
             ("Ministerie van OCW", "vaststellende partij", None),
@@ -193,13 +226,26 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
             "horizonMaxYears",
             "attributedTo",
             "attributionInterpretation",
+            "themeInterpretation",
         ),
         [
-            ("Wetgeving en regelgeving", "Wetgeving en regelgeving", None, None, None, None, None),
+            ("Wetgeving en regelgeving", "Wetgeving en regelgeving", *NONE5, None),
+            (
+                "Wetgeving en regelgeving",
+                "Het belang van kwaliteits-, veiligheids-, milieu- en ARBO-eisen neemt verder toe",
+                *NONE5,
+                None,
+            ),
+            (
+                "Wetgeving en regelgeving",
+                "Toename van regelgeving, vooral voor de productiemedewerkers",
+                *NONE5,
+                None,
+            ),
             (
                 "Energietransitie en circulaire economie",
                 "Energietransitie en circulaire economie",
-                *(None, None, None, "Panteia", PANTEIA),
+                *(None, None, None, "Panteia", PANTEIA, None),
             ),
             (
                 "Automatisering en digitalisering",
@@ -209,12 +255,26 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
                 None,
                 "Panteia",
                 PANTEIA,
+                None,
             ),
-            ("Globalisering", "Globalisering", None, None, None, "Panteia", PANTEIA),
-            ("Globalisering", "Reshoring, het terughalen van productie naar Nederland", *NONE5),
-            ("Globalisering", "Insourcing, het werven van vakkrachten uit het buitenland", *NONE5),
-            ("Globalisering", "High mix, low volume productie", "steeds meer", None, None, None, None),
-            ("Globalisering", "Meer vraag naar vaardigheid in vreemde talen, vooral in het Engels", *NONE5),
+            ("Globalisering", "Globalisering", None, None, None, "Panteia", PANTEIA, None),
+            ("Globalisering", "Reshoring, het terughalen van productie naar Nederland", *PANTEIA_PART),
+            ("Globalisering", "Insourcing, het werven van vakkrachten uit het buitenland", *PANTEIA_PART),
+            (
+                "Globalisering",
+                "High mix, low volume productie",
+                "steeds meer",
+                None,
+                None,
+                "Panteia",
+                PANTEIA,
+                None,
+            ),
+            (
+                "Globalisering",
+                "Meer vraag naar vaardigheid in vreemde talen, vooral in het Engels",
+                *PANTEIA_PART,
+            ),
             (
                 "Veranderende vraag van klanten",
                 "Veranderende vraag van klanten",
@@ -223,16 +283,18 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
                 None,
                 "Panteia",
                 PANTEIA,
+                None,
             ),
-            ("Nieuwe technologieën", "Nieuwe technologieën", None, None, None, "Panteia", PANTEIA),
-            # not attributed to Panteia: nothing in the source says so (regression: issue 14)
-            ("Nieuwe technologieën", "Luchtvaart", *NONE5),
+            ("Nieuwe technologieën", "Nieuwe technologieën", None, None, None, "Panteia", PANTEIA, None),
+            # not attributed to Panteia: nothing in the source says so (regression: issue 14); its
+            # theme is a reading too: it only follows "Nieuwe technologieën" (issue 24)
+            ("Nieuwe technologieën", "Luchtvaart", *NONE5, AVIATION),
             # "Een forse innovatie laat dus vaak tien tot twintig jaar op zich wachten": aviation in
             # general, not composites or the geared turbofan (regression: issue 14)
             (
                 "Nieuwe technologieën",
                 "Forse innovatie in de luchtvaart: vaak tien tot twintig jaar",
-                *("vaak tien tot twintig jaar", "10", "20", None, None),
+                *("vaak tien tot twintig jaar", "10", "20", None, None, AVIATION),
             ),
         ],
     ),
@@ -389,16 +451,24 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
     ),
     "cq12-target-groups-and-channels": (
         {},
-        ("kindLabel", "label", "enabledBy", "drawback"),
+        ("kindLabel", "label", "enabledBy", "drawback", "caveat"),
         [
-            ("doelgroep", "vrouwen", None, None),
-            ("doelgroep", "Nederlanders met een migratieachtergrond", None, None),
-            ("doelgroep", "een deel van het arbeidsaanbod met een arbeidsbeperking", "cobot", None),
-            ("doelgroep", "een deel van het arbeidsaanbod met een arbeidsbeperking", "robotisering", None),
+            ("doelgroep", "vrouwen", None, None, None),
+            ("doelgroep", "Nederlanders met een migratieachtergrond", None, None, None),
+            ("doelgroep", "een deel van het arbeidsaanbod met een arbeidsbeperking", "cobot", None, None),
+            (
+                "doelgroep",
+                "een deel van het arbeidsaanbod met een arbeidsbeperking",
+                "robotisering",
+                None,
+                None,
+            ),
             (
                 "wervingskanaal",
                 "buitenlandse vakkrachten werven",
                 None,
+                None,
+                # a caveat ("wel"), not a drawback (issue 24)
                 "Daarmee concurreren zij wel in een nog groter speelveld, "
                 "soms met partijen die vele malen groter zijn.",
             ),
@@ -406,7 +476,16 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
                 "wervingskanaal",
                 "uitzend- en detacheringsbureaus",
                 None,
+                "Dat maakt het onwaarschijnlijker dat vakkracht en werkgever gezamenlijk investeren in de "
+                "ontwikkeling van skills.",
+                None,
+            ),
+            (
+                "wervingskanaal",
+                "uitzend- en detacheringsbureaus",
+                None,
                 "De keerzijde daarvan is echter dat de band tussen vakkracht en werkgever losser wordt.",
+                None,
             ),
             (
                 "wervingskanaal",
@@ -415,12 +494,14 @@ EXPECTED: dict[str, tuple[dict[str, str], tuple[str, ...], object]] = {
                 "Het veelvuldig gebruik van intermediairs door de sector kan technici ook conditioneren "
                 "eerst bij deze tussenpartijen te kijken als zij werk zoeken, waarmee losse "
                 "arbeidsverhoudingen in de gehele sector gemeengoed worden.",
+                None,
             ),
             (
                 "wervingskanaal",
                 "uitzend- en detacheringsbureaus",
                 None,
                 "Ook verhoogt het de personeelskosten, doordat een tussenpartij betrokken is.",
+                None,
             ),
         ],
     ),

@@ -163,7 +163,7 @@ def test_dossier_page_reads_like_the_source(server, browser) -> None:  # type: i
         rows = page.locator("table").first.locator("tr").all_inner_texts()
         assert rows[1].split("\t")[:4] == ["Medewerker productietechniek", "2", "2", "2"]
         assert rows[3].split("\t")[:4] == ["Productietechnicus", "4", "4", "4"]
-        # the English requirements as the source's skills x CEFR table, the conflicts side by side
+        # the English requirements as the source's skills x CEFR table, the kinds side by side
         table = page.locator("#s7 table.cefr").first
         assert table.locator("tr").first.inner_text().split("\t")[1:] == [
             "luisteren",
@@ -180,9 +180,11 @@ def test_dossier_page_reads_like_the_source(server, browser) -> None:  # type: i
             "A2",
             "A1",
         ]
-        conflicts = page.locator("#s7 .conflict").all_inner_texts()
+        # generic B1 covers the profession-specific A2: two kinds, not a conflict (issue 24)
+        assert page.locator("#s7 .conflict").count() == 0
+        covers = page.locator("#s7 .covers").all_inner_texts()
         assert any(
-            "lezen" in c and "B1" in c and "A2" in c and "Toelichting: lezen op A2" in c for c in conflicts
+            "lezen" in c and "B1" in c and "A2" in c and "Toelichting: lezen op A2" in c for c in covers
         )
         # trends with technologies and horizons; history as a timeline; stakeholders by role
         outlooks = page.locator("#s4 table.outlooks").inner_text()
@@ -243,18 +245,21 @@ def test_outside_levels_cite_the_outside_source_not_page_1(server, browser, lang
                 "mbo-niveau: KiesMBO: Medewerker productietechniek (niveau 2); "
                 "Kwalificatiedossier mbo Productietechniek, geldig vanaf 1 augustus 2023"
             )
-            assert nlqf_eqf[0] == "NLQF, EQF: Nuffic: het niveau van Nederlandse diploma's"
+            # a reading from the level's source and Nuffic's general mapping (issue 24)
+            assert nlqf_eqf[0].startswith("NLQF, EQF: interpretatie: Het mbo-niveau van Medewerker")
         else:
             assert mbo[0] == (
                 "MBO level: KiesMBO: Medewerker productietechniek (level 2); "
                 "MBO qualification dossier Productietechniek, in force from 1 August 2023"
             )
-            assert nlqf_eqf[0] == "NLQF, EQF: Nuffic: Level of Dutch diplomas"
+            assert nlqf_eqf[0].startswith("NLQF, EQF: interpretation: The MBO level of Medewerker")
         assert [href for _, href in mbo[1]] == [
             "/id/external-source/kiesmbo-medewerker-productietechniek",
             "/id/external-source/kwalificatiedossier-productietechniek-2023",
         ]
-        assert [href for _, href in nlqf_eqf[1]] == ["/id/external-source/nuffic-level-of-dutch-diplomas"]
+        assert [href for _, href in nlqf_eqf[1]] == [
+            "/id/interpretation/productietechniek-nlqf-eqf-niveau-2-en-3"
+        ]
         cited = " ".join(text for text, _ in level_2["cited"])
         front_matter = "voorwerk" if lang == "nl" else "front matter"
         assert front_matter not in cited and "p. 1" not in cited
@@ -302,7 +307,10 @@ def test_qualification_page(server, browser) -> None:  # type: ignore[no-untyped
             r.split("\t")[::2] for r in visit.page.locator("table").first.locator("tr").all_inner_texts()[1:]
         )
         assert rows["mbo-niveau"] == "sectie 12, p. 9"
-        assert rows["EQF-niveau"] == "Nuffic: het niveau van Nederlandse diploma's"
+        # derived from the level on page 9 and Nuffic's general mapping: a reading (issue 24)
+        assert rows["EQF-niveau"].startswith(
+            "interpretatie: De bron (sectie 12, pagina 9) noemt Productietechnicus"
+        )
         assert rows["naam"] == "voorwerk, p. 1"
         check_diagram(visit)
         visit.shoot("qualification")

@@ -82,26 +82,52 @@ def test_levels_two_and_three_come_from_outside_sources_with_no_page(engine: Emb
     ]
 
 
-def test_nlqf_and_eqf_levels_cite_nuffic_and_no_page(engine: EmbeddedEngine) -> None:
+def test_nlqf_and_eqf_levels_are_derived_from_the_level_and_the_nuffic_mapping(
+    engine: EmbeddedEngine,
+) -> None:
+    """Nuffic gives only the general mapping (issue 24): each qualification's NLQF and EQF level is
+    an interpretation derived from the source of its MBO level and that mapping, with no page."""
     rows = select(
         engine,
-        """SELECT DISTINCT ?g ?page WHERE {
+        """SELECT DISTINCT ?g ?from ?page WHERE {
           ?q a kd:Qualification .
           { GRAPH ?g { ?q kd:nlqfLevel ?level } } UNION { GRAPH ?g { ?q kd:eqfLevel ?level } }
-          OPTIONAL { ?g kd:page ?page } }""",
+          ?g a kd:Interpretation ; prov:wasDerivedFrom ?from .
+          OPTIONAL { ?g kd:page ?page } } ORDER BY ?g ?from""",
     )
-    assert rows == [(f"{BASE}id/external-source/nuffic-level-of-dutch-diplomas", None)]
+    interp, src = f"{BASE}id/interpretation/productietechniek-", f"{BASE}id/external-source/"
+    assert rows == [
+        (f"{interp}nlqf-eqf-niveau-2-en-3", f"{src}kiesmbo-medewerker-productietechniek", None),
+        (f"{interp}nlqf-eqf-niveau-2-en-3", f"{src}kwalificatiedossier-productietechniek-2023", None),
+        (f"{interp}nlqf-eqf-niveau-2-en-3", f"{src}nuffic-level-of-dutch-diplomas", None),
+        (f"{interp}nlqf-eqf-niveau-4", f"{src}nuffic-level-of-dutch-diplomas", None),
+        (f"{interp}nlqf-eqf-niveau-4", f"{BASE}id/location/productietechniek-s12-p9", None),
+    ]
 
 
 def test_a_statement_stated_in_two_places_sits_in_both_graphs(engine: EmbeddedEngine) -> None:
-    """3d printing's passage runs from page 5 onto page 6 ("... echt relevant / wordt.")."""
+    """3d printing is named on page 5 and on page 6."""
     rows = select(
         engine,
         f"""SELECT ?page WHERE {{
-          GRAPH ?g {{ <{BASE}id/trend/productietechniek-3d-printing> kd:text ?text }}
-          FILTER(STRSTARTS(?text, "Vooral 3d printing")) ?g kd:page ?page }} ORDER BY ?page""",
+          GRAPH ?g {{ <{BASE}id/technology/3d-printing> a kd:Technology }}
+          ?g kd:section/kd:sectionNumber 4 ; kd:page ?page }} ORDER BY ?page""",
     )
     assert rows == [("5",), ("6",)]
+
+
+def test_a_passage_over_a_page_break_is_split_at_the_break(engine: EmbeddedEngine) -> None:
+    """3d printing's passage runs from page 5 onto page 6 ("... echt relevant / wordt."): each
+    page's graph holds its part (issue 24)."""
+    rows = select(
+        engine,
+        f"""SELECT ?page ?text WHERE {{
+          GRAPH ?g {{ <{BASE}id/trend/productietechniek-3d-printing> kd:text ?text }}
+          FILTER(STRSTARTS(?text, "Vooral 3d printing") || STR(?text) = "wordt.")
+          ?g kd:page ?page }} ORDER BY ?page""",
+    )
+    assert [page for page, _ in rows] == ["5", "6"]
+    assert rows[0][1].endswith("van 20 à 25 jaar, echt relevant") and rows[1][1] == "wordt."
 
 
 def test_every_subject_in_data_is_ours_or_labelled(data_only) -> None:

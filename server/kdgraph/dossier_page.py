@@ -114,6 +114,10 @@ class CefrTable:
     ]  # (level, skill) -> (requirement, statement, differs)
     conflicts: list[tuple[Ref, list[tuple[Ref, Ref, list[Source]]]]]  # skill -> (level, statement, sources)
     ticks: set[tuple[str, str]] = field(default_factory=set)  # (level, skill) the source's table ticks
+    # skill -> (level, statement, sources, note key) generic first, then what it covers; the link's sources
+    relations: list[tuple[Ref, list[tuple[Ref, Ref, list[Source], str]], list[Source]]] = field(
+        default_factory=list
+    )
 
 
 @dataclass
@@ -229,6 +233,27 @@ class Graph(Index):
             key = node_key(ox.NamedNode(node) if isinstance(node, str) else node)
             found |= self.statements.get((subject, predicate, key), set())
         return ordered(found)
+
+    def passage(self, subject: str) -> str:
+        """The subject's kd:text, a passage split at a page break joined again for reading.
+
+        Each page's graph quotes only its part (issue 24: "... echt relevant" on page 5, "wordt. ..."
+        on page 6); a part that stops mid-sentence goes on with the next page's part that starts
+        in lower case. Texts that do not continue each other: the first, as before."""
+        parts = [v for v in self.values(subject, self.kd + "text") if isinstance(v, ox.Literal)]
+        if len(parts) < 2:
+            return self.text(subject, self.kd + "text")
+
+        def page(part: ox.Literal) -> int:
+            return min((s.page for s in self.stated(subject, self.kd + "text", part) if s.page), default=0)
+
+        parts.sort(key=lambda part: (page(part), part.value))
+        text, at = parts[0].value, page(parts[0])
+        while text.rstrip()[-1:] not in '.!?:"”' and (
+            following := [p for p in parts if page(p) == at + 1 and p.value[:1].islower()]
+        ):
+            text, at = f"{text.rstrip()} {following[0].value.lstrip()}", at + 1
+        return text
 
     def sources(self, subject: str) -> list[Source]:
         """The source locations of all statements about ``subject``: the sections it is placed in."""
@@ -435,7 +460,7 @@ def _item(graph: Graph, resource: str) -> Item:
     kinds = graph.types(resource)
     return Item(
         graph.ref(resource),
-        graph.text(resource, graph.kd + "text"),
+        graph.passage(resource),
         graph.introduced(resource) or graph.sources(resource),
         kind=sorted(kinds)[0] if kinds else "",
         date=graph.text(resource, DCT + "date"),
@@ -482,6 +507,7 @@ CARD_TEXTS = (
     "causeText",
     "effectText",
     "drawbackText",
+    "caveatText",
     "duration",
     "durationYears",
 )
@@ -568,10 +594,48 @@ def _horizon(graph: Graph, subject: str) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _covering(
+    graph: Graph, qualification: str, skills: list[str], requirements: list[tuple[str, str]]
+) -> list[tuple[Ref, list[tuple[Ref, Ref, list[Source], str]], list[Source]]]:
+    """Per skill, a generic requirement of this qualification and the requirements of another level
+    it covers (kd:covers), each with its level, statement and sources; a rationale is marked as
+    justifying the table's level (kd:justifiesLevelOf). Equal levels need no explanation."""
+    kd = graph.kd
+
+    def side(req: str) -> tuple[Ref, Ref, list[Source], str] | None:
+        level, statement = graph.one(req, kd + "minimumLevel"), graph.one(req, kd + "statedIn")
+        if not level or not statement:
+            return None
+        note = "justifies" if graph.iris(req, kd + "justifiesLevelOf") else ""
+        return graph.ref(level), graph.ref(statement), graph.stated(req, kd + "minimumLevel", level), note
+
+    found = []
+    for skill in skills:
+        for req, statement in requirements:
+            if graph.one(req, kd + "skill") != skill or qualification not in graph.iris(
+                statement, kd + "appliesTo"
+            ):
+                continue
+            level = graph.one(req, kd + "minimumLevel")
+            covered = [
+                c
+                for c in graph.iris(req, kd + "covers")
+                if graph.one(c, kd + "minimumLevel") != level
+                and qualification in graph.iris(graph.one(c, kd + "statedIn") or "", kd + "appliesTo")
+            ]
+            sides = [s for s in (side(r) for r in [req, *covered]) if s]
+            if covered and len(sides) > 1:
+                via = list(dict.fromkeys(src for c in covered for src in graph.stated(req, kd + "covers", c)))
+                found.append((graph.ref(skill), sides, via))
+    return found
+
+
 def _language(graph: Graph, kind: str, resources: list[str]) -> Block:
     """The source's tables: per qualification, skills as columns and CEFR levels C2..A1 as rows.
     A cell shows the levels the source's table ticks (x) and names each statement that sets that
-    level; the conflicts the data records (kd:RequirementConflict) are shown side by side."""
+    level; the conflicts the data records (kd:RequirementConflict) are shown side by side, and so is
+    a generic requirement with the profession-specific ones of another level that it covers
+    (kd:covers: two kinds of requirement, not a conflict), with the interpretation that links them."""
     kd = graph.kd
     statements = _by_position(graph, resources)
     requirements = [
@@ -588,6 +652,13 @@ def _language(graph: Graph, kind: str, resources: list[str]) -> Block:
     found_level = next((lv for req, _ in requirements if (lv := graph.one(req, kd + "minimumLevel"))), None)
     level_base = found_level.rsplit("/", 1)[0] if found_level else ""
     in_conflict = {req for c in graph.conflicts for req in graph.iris(c, kd + "conflictingRequirement")}
+    in_conflict |= {  # a covered requirement of another level, and what covers it: shown below
+        r
+        for req, _ in requirements
+        for c in graph.iris(req, kd + "covers")
+        if graph.one(c, kd + "minimumLevel") != graph.one(req, kd + "minimumLevel")
+        for r in (req, c)
+    }
     tables = []
     for qualification in qualifications:
         cells: dict[tuple[str, str], list[tuple[Ref, Ref, bool]]] = {}
@@ -629,6 +700,7 @@ def _language(graph: Graph, kind: str, resources: list[str]) -> Block:
             graph.ref(qualification), [graph.ref(s) for s in skill_iris], levels, cells, conflicts
         )
         table.ticks = ticks
+        table.relations = _covering(graph, qualification, skill_iris, requirements)
         tables.append(table)
     items = [_item(graph, s) for s in statements]
     for item, statement in zip(items, statements, strict=True):

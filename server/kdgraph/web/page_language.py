@@ -80,6 +80,14 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
         "De bron noemt voor dezelfde vaardigheid verschillende niveaus; die staan hier naast elkaar.",
         "The source gives different levels for the same skill; both statements are shown side by side.",
     ),
+    "covers": ("Generieke en beroepsspecifieke eis", "Generic and profession-specific requirement"),
+    "covers_note": (
+        "De generieke eis van het examen (het eerste niveau) omvat de beroepsspecifieke eis voor dezelfde "
+        "vaardigheid: twee soorten eis, geen tegenspraak. Dat verband is een lezing:",
+        "The generic requirement of the exam (the first level) covers the profession-specific requirement "
+        "for the same skill: two kinds of requirement, not a conflict. That link is a reading:",
+    ),
+    "justifies": ("onderbouwt het niveau van de tabel", "justifies the table's level"),
     "statements": ("Uitspraken", "Statements"),
     "theme": ("thema", "theme"),
     "technologies": ("Technologieën", "Technologies"),
@@ -155,6 +163,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "causeText": ("oorzaak", "cause"),
     "effectText": ("gevolg", "effect"),
     "drawbackText": ("keerzijde", "drawback"),
+    "caveatText": ("kanttekening", "caveat"),
     "enabledBy": ("mogelijk door", "enabled by"),
     "endFunctionDomain": ("eindfunctie binnen", "end function within"),
     "routeDomain": ("domein", "domain"),
