@@ -1,0 +1,147 @@
+"""The national structure as pages: the index of every dossier, an imported dossier, a
+qualification, and a comparison (``/dossiers``, ``/doc/id/dossier/sbb-...``,
+``/doc/id/qualification/...``, ``/compare?q=...&q=...``).
+
+The page models are built in ``kdgraph.pages`` from the rows of SELECT queries asked through the
+one engine seam (``linked_data._rows``, cached per data version); this module only picks the
+queries, renders the templates and answers. ``linked_data.document`` hands a dossier or
+qualification that has an SBB number (it was imported from SBB's XML) to ``imported_page``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+
+from ..linked_data import Description
+from ..pages import compare, dossier, facts, index
+from ..pages.rows import Text, pick, text, value
+from ..query.engine import Query
+from . import linked_data
+from .page_language import page_language, word
+
+blueprint = Blueprint("dossiers", __name__, template_folder="templates")
+HTML = "text/html; charset=utf-8"
+
+
+def _html(body: str, status: int = 200, etag: str | None = None) -> Response:
+    headers = {"Vary": "Accept-Language, Cookie"}
+    if etag:
+        headers["ETag"] = f'"{etag}"'
+    return Response(body, status=status, content_type=HTML, headers=headers)
+
+
+def sparql_href(query: str) -> str:
+    """The query UI with this query in it, ready to run."""
+    return "/sparql?query=" + quote(query)
+
+
+@blueprint.route("/dossiers")
+def dossier_index() -> Response:
+    lang = page_language()
+    query_text = index.query(linked_data.base())
+    groups = index.build(linked_data._rows(_query(query_text)), lang)
+    count = sum(len(d) for g in groups for _, _, d in g.chambers)
+    html = render_template("dossier_index.html", groups=groups, count=count, sparql=sparql_href(query_text))
+    return _html(html, etag=f"{_etag(query_text)}-{lang}")
+
+
+def _query(query_text: str) -> Query:
+    return Query(query_text)
+
+
+def _etag(query_text: str) -> str:
+    return linked_data._answer(_query(query_text)).etag
+
+
+def _facts(dossier_iri: str, lang: str) -> facts.Facts:
+    base = linked_data.base()
+    return facts.Facts(
+        base,
+        lang,
+        linked_data._rows(_query(facts.statements_query(base, dossier_iri))),
+        linked_data._rows(_query(facts.linked_query(base, dossier_iri))),
+    )
+
+
+def imported_page(iri: str, description: Description, headers: dict[str, str]) -> Response | None:
+    """The page of a dossier or qualification imported from SBB's XML (it has an SBB number);
+    ``None`` for anything else, which keeps its usual page."""
+    kd = f"{linked_data.base()}def/kd#"
+    outgoing = {link.predicate: link.node for link in description.outgoing}
+    if kd + "sbbNumber" not in outgoing:
+        return None
+    kinds = {t.node.value for t in description.types if isinstance(t.node, ox.NamedNode)}
+    lang = page_language()
+    base = linked_data.base()
+    statements = facts.statements_query(base, iri)
+    if kd + "QualificationDossier" in kinds:
+        page = dossier.dossier_page(_facts(iri, lang), base, iri)
+        html = render_template("imported_dossier.html", p=page, sparql=sparql_href(statements))
+        return Response(html, content_type=HTML, headers=headers)
+    in_dossier = outgoing.get(kd + "inDossier")
+    if kd + "Qualification" in kinds and isinstance(in_dossier, ox.NamedNode):
+        statements = facts.statements_query(base, in_dossier.value)
+        q_page = dossier.qualification_page(_facts(in_dossier.value, lang), base, in_dossier.value, iri)
+        html = render_template("imported_qualification.html", p=q_page, sparql=sparql_href(statements))
+        return Response(html, content_type=HTML, headers=headers)
+    return None
+
+
+@blueprint.route("/compare")
+def comparison() -> Response:
+    """``?q=<iri>&q=<iri>...``: the URL is the state. Fewer than two known items: the form, with
+    what is missing (400 when something was asked for but cannot be compared)."""
+    lang = page_language()
+    base = linked_data.base()
+    asked = list(dict.fromkeys(q.strip() for q in request.args.getlist("q") if q.strip()))
+    options = _candidates(lang)
+    known = {iri for _, items in options for iri, _ in items}
+    unknown = [q for q in asked if q not in known]
+    items = [q for q in asked if q in known]
+    if unknown or len(items) < 2:
+        message = None
+        if unknown:
+            message = word("st_compare_unknown", lang).format(items=", ".join(unknown))
+        elif asked:
+            message = word("st_compare_too_few", lang)
+        html = render_template(
+            "compare.html", c=None, options=options, chosen=items, message=message, sparql=None
+        )
+        return _html(html, status=400 if message else 200)
+    query_text = compare.query(base, items)
+    result = compare.build(linked_data._rows(_query(query_text)), items, lang)
+    html = render_template(
+        "compare.html", c=result, options=options, chosen=items, message=None, sparql=sparql_href(query_text)
+    )
+    return _html(html, etag=f"{_etag(query_text)}-{lang}")
+
+
+def _candidates(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The select's options: per dossier, the dossier itself and its qualifications, by label."""
+    labels: dict[str, list[Text]] = {}
+    dossier_of: dict[str, str] = {}
+    for row in linked_data._rows(_query(compare.candidates_query(linked_data.base()))):
+        item, dossier_iri = value(row, "item") or "", value(row, "dossier") or ""
+        for key, name in ((item, "label"), (dossier_iri, "dossierLabel")):
+            found = text(row, name)
+            if found and found not in labels.setdefault(key, []):
+                labels[key].append(found)
+        dossier_of[item] = dossier_iri
+
+    def name(iri: str) -> str:
+        found = pick(labels.get(iri, []), lang)
+        return found.value if found else iri
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for item, dossier_iri in dossier_of.items():
+        groups.setdefault(dossier_iri, [])
+        if item != dossier_iri:
+            groups[dossier_iri].append((item, name(item)))
+    whole = word("st_whole_dossier", lang)
+    return [
+        (name(d), [(d, f"{whole}: {name(d)}"), *sorted(groups[d], key=lambda x: x[1])])
+        for d in sorted(groups, key=name)
+    ]
