@@ -43,7 +43,7 @@ WHERE {{
     ?item kd:hasQualification? ?qualification .
     ?statement kd:appliesTo ?qualification ; kd:hasRequirement ?requirement .
     ?requirement kd:skill ?skill ; kd:minimumLevel ?cefr .
-    OPTIONAL {{ ?requirement kd:languageName ?language }}
+    OPTIONAL {{ ?requirement kd:languageName|kd:language ?language }}
   }}
 }}"""
 
@@ -90,6 +90,10 @@ class WorkProcessRow:
     def count(self) -> int:
         return sum(1 for p in self.parts if p)
 
+    @property
+    def all_parts(self) -> list[str]:
+        return sorted(set().union(*self.parts))
+
 
 @dataclass
 class CompetenceRow:
@@ -110,7 +114,8 @@ class Comparison:
     partly: list[WorkProcessRow]  # in some (more than one, not all)
     distinct: list[list[WorkProcessRow]]  # per column: only there
     competences: list[CompetenceRow]
-    languages: list[list[tuple[str, str, str]]]  # per column: (language, skill slug, CEFR level)
+    # per column: (language: SBB's words, or an ISO 639-1 code; skill slug; CEFR level)
+    languages: list[list[tuple[str, str, str]]]
     skills: list[str] = field(default_factory=list)
 
 
@@ -157,7 +162,9 @@ def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
                     competence_labels[code].append(found)
         elif block == "language":
             skill, level = tail(value(row, "skill") or ""), tail(value(row, "cefr") or "")
-            languages[item].add((value(row, "language") or "", skill, level))
+            language = row.get("language", {})
+            name = tail(language["value"]) if language.get("type") == "uri" else language.get("value", "")
+            languages[item].add((name, skill, level))
     for column in columns.values():
         column.label = pick(column.labels, lang)
         column.domain = pick(column.domains, lang)

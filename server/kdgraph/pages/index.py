@@ -12,7 +12,8 @@ from .rows import Row, Text, pick, text, value
 
 QUERY = """PREFIX kd: <{kd}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?dossier ?dossierLabel ?domain ?domainLabel ?chamber ?chamberLabel ?qualification ?label ?level ?crebo
+SELECT ?dossier ?dossierLabel ?dossierCrebo ?domain ?domainLabel ?chamber ?chamberLabel ?qualification
+       ?label ?level ?crebo
 WHERE {{
   ?dossier a kd:QualificationDossier ; kd:hasQualification ?qualification ; rdfs:label ?dossierLabel .
   ?qualification rdfs:label ?label .
@@ -20,6 +21,7 @@ WHERE {{
   OPTIONAL {{ ?dossier kd:sectorChamber ?chamber . OPTIONAL {{ ?chamber rdfs:label ?chamberLabel }} }}
   OPTIONAL {{ ?qualification kd:mboLevel/kd:levelNumber ?level }}
   OPTIONAL {{ ?qualification kd:crebo ?crebo }}
+  OPTIONAL {{ ?dossier kd:crebo ?dossierCrebo }}
 }}"""
 
 
@@ -41,11 +43,8 @@ class IndexDossier:
     iri: str
     labels: list[Text] = field(default_factory=list)
     qualifications: dict[str, IndexQualification] = field(default_factory=dict)
+    crebos: set[str] = field(default_factory=set)  # the dossier's own
     label: Text | None = None
-
-    @property
-    def crebos(self) -> list[str]:
-        return sorted({c for q in self.qualifications.values() for c in q.crebos})
 
 
 @dataclass
@@ -71,6 +70,8 @@ def build(rows: list[Row], lang: str) -> list[Group]:
         iri = value(row, "dossier") or ""
         dossier = dossiers.setdefault(iri, IndexDossier(iri))
         _add(dossier.labels, text(row, "dossierLabel"))
+        if value(row, "dossierCrebo"):
+            dossier.crebos.add(value(row, "dossierCrebo") or "")
         q_iri = value(row, "qualification") or ""
         qual = dossier.qualifications.setdefault(q_iri, IndexQualification(q_iri))
         _add(qual.labels, text(row, "label"))

@@ -20,7 +20,7 @@ from ..pages import compare, dossier, facts, index
 from ..pages.rows import Text, pick, text, value
 from ..query.engine import Query
 from . import linked_data
-from .page_language import page_language, word
+from .page_language import WORDS, page_language, word
 
 blueprint = Blueprint("dossiers", __name__, template_folder="templates")
 HTML = "text/html; charset=utf-8"
@@ -92,8 +92,8 @@ def imported_page(iri: str, description: Description, headers: dict[str, str]) -
 
 @blueprint.route("/compare")
 def comparison() -> Response:
-    """``?q=<iri>&q=<iri>...``: the URL is the state. Fewer than two known items: the form, with
-    what is missing (400 when something was asked for but cannot be compared)."""
+    """``?q=<iri>&q=<iri>...``: the URL is the state. Fewer than two items: the form (with the one
+    given already chosen); an IRI that is no qualification or dossier: 400 and the form."""
     lang = page_language()
     base = linked_data.base()
     asked = list(dict.fromkeys(q.strip() for q in request.args.getlist("q") if q.strip()))
@@ -110,38 +110,45 @@ def comparison() -> Response:
         html = render_template(
             "compare.html", c=None, options=options, chosen=items, message=message, sparql=None
         )
-        return _html(html, status=400 if message else 200)
+        return _html(html, status=400 if unknown else 200)
     query_text = compare.query(base, items)
     result = compare.build(linked_data._rows(_query(query_text)), items, lang)
     html = render_template(
-        "compare.html", c=result, options=options, chosen=items, message=None, sparql=sparql_href(query_text)
+        "compare.html",
+        c=result,
+        options=options,
+        chosen=items,
+        message=None,
+        sparql=sparql_href(query_text),
+        words=WORDS,
     )
     return _html(html, etag=f"{_etag(query_text)}-{lang}")
 
 
-def _candidates(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The select's options: per dossier, the dossier itself and its qualifications, by label."""
+def _candidates(lang: str) -> list[tuple[Text, list[tuple[str, Text | None]]]]:
+    """The select's options: per dossier (its label), the whole dossier (``None``: the page says
+    "whole dossier") and its qualifications by label."""
     labels: dict[str, list[Text]] = {}
+    groups: dict[str, list[tuple[str, Text]]] = {}
     dossier_of: dict[str, str] = {}
     for row in linked_data._rows(_query(compare.candidates_query(linked_data.base()))):
         item, dossier_iri = value(row, "item") or "", value(row, "dossier") or ""
-        for key, name in ((item, "label"), (dossier_iri, "dossierLabel")):
-            found = text(row, name)
+        for key, column in ((item, "label"), (dossier_iri, "dossierLabel")):
+            found = text(row, column)
             if found and found not in labels.setdefault(key, []):
                 labels[key].append(found)
         dossier_of[item] = dossier_iri
 
-    def name(iri: str) -> str:
-        found = pick(labels.get(iri, []), lang)
-        return found.value if found else iri
+    def name(iri: str) -> Text:
+        return pick(labels.get(iri, []), lang) or Text(iri)
 
-    groups: dict[str, list[tuple[str, str]]] = {}
     for item, dossier_iri in dossier_of.items():
         groups.setdefault(dossier_iri, [])
         if item != dossier_iri:
             groups[dossier_iri].append((item, name(item)))
-    whole = word("st_whole_dossier", lang)
-    return [
-        (name(d), [(d, f"{whole}: {name(d)}"), *sorted(groups[d], key=lambda x: x[1])])
-        for d in sorted(groups, key=name)
-    ]
+    options: list[tuple[Text, list[tuple[str, Text | None]]]] = []
+    for d in sorted(groups, key=lambda d: name(d).value):
+        items: list[tuple[str, Text | None]] = [(d, None)]
+        items += sorted(groups[d], key=lambda x: x[1].value)
+        options.append((name(d), items))
+    return options

@@ -287,6 +287,11 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
         " compared items.",
     ),
     "st_needed_by": ("nodig in", "needed by"),
+    "st_lang_en": ("Engels", "English"),
+    "st_lang_de": ("Duits", "German"),
+    "st_lang_fr": ("Frans", "French"),
+    "st_lang_es": ("Spaans", "Spanish"),
+    "st_lang_nl": ("Nederlands", "Dutch"),
     "st_sparql_behind": ("De SPARQL-vraag achter deze pagina", "The SPARQL query behind this page"),
 }
 
