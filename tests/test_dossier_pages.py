@@ -257,7 +257,8 @@ def test_structure_pages_in_a_browser(server, browser, name: str, lang: str, wid
             assert unmarked == [], unmarked
         if name in SHOTS and lang == "nl" and width == 1280:
             README_SHOTS.mkdir(parents=True, exist_ok=True)
-            visit.page.set_viewport_size({"width": 1280, "height": 1400})
-            visit.page.screenshot(path=str(README_SHOTS / f"{name}.png"), full_page=False)
+            visit.page.set_viewport_size({"width": 1280, "height": 1400})  # the dossier: its top
+            whole = name != "imported-dossier"
+            visit.page.screenshot(path=str(README_SHOTS / f"{name}.png"), full_page=whole)
     finally:
         visit.close()
