@@ -190,9 +190,11 @@ def test_compare_shows_shared_and_distinct_werkprocessen_and_competences(server)
     counts = re.findall(r'<td class="num">([^<]+)</td>', only_one.group(1)) if only_one else []
     assert counts == ["\N{EN DASH}", "1", "1/2"]  # V: only Helpende Zorg en Welzijn needs it
     # the SPARQL behind it is the exact query the page ran, and runs
-    link = re.search(r'<a href="(/sparql\?query=[^"]+)">De SPARQL-vraag achter deze pagina</a>', page)
+    link = re.search(
+        r'<a href="(/sparql\?format=json&(?:amp;)?query=[^"]+)">De SPARQL-vraag achter deze pagina</a>', page
+    )
     assert link
-    query = parse_qs(urlparse(link.group(1)).query)["query"][0]
+    query = parse_qs(urlparse(html.unescape(link.group(1))).query)["query"][0]
     assert query == compare.query(BASE, [FACILITAIR, HELPENDE])
     answer = requests.get(
         server.url + "/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30

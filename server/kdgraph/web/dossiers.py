@@ -34,8 +34,9 @@ def _html(body: str, status: int = 200, etag: str | None = None) -> Response:
 
 
 def sparql_href(query: str) -> str:
-    """The query UI with this query in it, ready to run."""
-    return "/sparql?query=" + quote(query)
+    """This query run by the endpoint, its results as SPARQL JSON (a browser asks for HTML, which
+    the endpoint does not write, so the link names the format)."""
+    return "/sparql?format=json&query=" + quote(query)
 
 
 @blueprint.route("/dossiers")
