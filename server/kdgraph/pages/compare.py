@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .rows import Row, Text, pick, tail, text, value
+from .rows import Row, Text, add_text, pick, tail, text, value
 
 QUERY = """PREFIX kd: <{kd}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -136,11 +136,8 @@ def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
             continue
         block = value(row, "block")
         if block == "head":
-            label, domain = text(row, "label"), text(row, "domain")
-            if label and label not in column.labels:
-                column.labels.append(label)
-            if domain and domain not in column.domains:
-                column.domains.append(domain)
+            add_text(column.labels, text(row, "label"))
+            add_text(column.domains, text(row, "domain"))
             for name, target in (("level", column.levels), ("crebo", column.crebos)):
                 if value(row, name):
                     target.add(value(row, name) or "")
@@ -151,15 +148,12 @@ def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
             key = " ".join(label.value.split()).casefold()
             processes[key][item].add(value(row, "part") or "")
             process_iris[key].add(value(row, "workProcess") or "")
-            if label not in process_labels[key]:
-                process_labels[key].append(label)
+            add_text(process_labels[key], label)
             code = value(row, "code")
             if code:
                 competence_of[code].add((item, value(row, "workProcess") or ""))
                 competence_iri[code] = value(row, "competence") or ""
-                found = text(row, "competenceLabel")
-                if found and found not in competence_labels[code]:
-                    competence_labels[code].append(found)
+                add_text(competence_labels[code], text(row, "competenceLabel"))
         elif block == "language":
             skill, level = tail(value(row, "skill") or ""), tail(value(row, "cefr") or "")
             language = row.get("language", {})

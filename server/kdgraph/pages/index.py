@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .rows import Row, Text, pick, text, value
+from .rows import Row, Text, add_text, pick, text, value
 
 QUERY = """PREFIX kd: <{kd}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -56,11 +56,6 @@ class Group:
     chambers: list[tuple[str | None, Text | None, list[IndexDossier]]]
 
 
-def _add(texts: list[Text], found: Text | None) -> None:
-    if found and found not in texts:
-        texts.append(found)
-
-
 def build(rows: list[Row], lang: str) -> list[Group]:
     dossiers: dict[str, IndexDossier] = {}
     domain_of: dict[str, str | None] = {}
@@ -69,12 +64,12 @@ def build(rows: list[Row], lang: str) -> list[Group]:
     for row in rows:
         iri = value(row, "dossier") or ""
         dossier = dossiers.setdefault(iri, IndexDossier(iri))
-        _add(dossier.labels, text(row, "dossierLabel"))
+        add_text(dossier.labels, text(row, "dossierLabel"))
         if value(row, "dossierCrebo"):
             dossier.crebos.add(value(row, "dossierCrebo") or "")
         q_iri = value(row, "qualification") or ""
         qual = dossier.qualifications.setdefault(q_iri, IndexQualification(q_iri))
-        _add(qual.labels, text(row, "label"))
+        add_text(qual.labels, text(row, "label"))
         for name, target in (("level", qual.levels), ("crebo", qual.crebos)):
             found = value(row, name)
             if found:
@@ -83,7 +78,7 @@ def build(rows: list[Row], lang: str) -> list[Group]:
         chamber_of.setdefault(iri, value(row, "chamber"))
         for key, label in (("domain", "domainLabel"), ("chamber", "chamberLabel")):
             if value(row, key):
-                _add(names[value(row, key) or ""], text(row, label))
+                add_text(names[value(row, key) or ""], text(row, label))
     for dossier in dossiers.values():
         dossier.label = pick(dossier.labels, lang)
         for qual in dossier.qualifications.values():

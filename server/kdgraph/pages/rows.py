@@ -47,6 +47,12 @@ def text(row: Row, name: str) -> Text | None:
     return Text(cell["value"], cell.get("xml:lang", "")) if cell else None
 
 
+def add_text(texts: list[Text], found: Text | None) -> None:
+    """Collect a label once per language and wording (rows repeat it for every other binding)."""
+    if found is not None and found not in texts:
+        texts.append(found)
+
+
 def pick(texts: list[Text], lang: str) -> Text | None:
     """The text in the page's language, else the Dutch one, else an untagged one, else any."""
     for wanted in (lang, "nl", ""):

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ..linked_data import Description
 from ..pages import compare, dossier, facts, index
-from ..pages.rows import Text, pick, text, value
+from ..pages.rows import Text, add_text, pick, text, value
 from ..query.engine import Query
 from . import linked_data
 from .page_language import WORDS, page_language, word
@@ -43,18 +43,14 @@ def sparql_href(query: str) -> str:
 def dossier_index() -> Response:
     lang = page_language()
     query_text = index.query(linked_data.base())
-    groups = index.build(linked_data._rows(_query(query_text)), lang)
+    groups = index.build(linked_data._rows(Query(query_text)), lang)
     count = sum(len(d) for g in groups for _, _, d in g.chambers)
     html = render_template("dossier_index.html", groups=groups, count=count, sparql=sparql_href(query_text))
     return _html(html, etag=f"{_etag(query_text)}-{lang}")
 
 
-def _query(query_text: str) -> Query:
-    return Query(query_text)
-
-
 def _etag(query_text: str) -> str:
-    return linked_data._answer(_query(query_text)).etag
+    return linked_data._answer(Query(query_text)).etag
 
 
 def _facts(dossier_iri: str, lang: str) -> facts.Facts:
@@ -62,8 +58,8 @@ def _facts(dossier_iri: str, lang: str) -> facts.Facts:
     return facts.Facts(
         base,
         lang,
-        linked_data._rows(_query(facts.statements_query(base, dossier_iri))),
-        linked_data._rows(_query(facts.linked_query(base, dossier_iri))),
+        linked_data._rows(Query(facts.statements_query(base, dossier_iri))),
+        linked_data._rows(Query(facts.linked_query(base, dossier_iri))),
     )
 
 
@@ -113,7 +109,7 @@ def comparison() -> Response:
         )
         return _html(html, status=400 if unknown else 200)
     query_text = compare.query(base, items)
-    result = compare.build(linked_data._rows(_query(query_text)), items, lang)
+    result = compare.build(linked_data._rows(Query(query_text)), items, lang)
     html = render_template(
         "compare.html",
         c=result,
@@ -132,12 +128,10 @@ def _candidates(lang: str) -> list[tuple[Text, list[tuple[str, Text | None]]]]:
     labels: dict[str, list[Text]] = {}
     groups: dict[str, list[tuple[str, Text]]] = {}
     dossier_of: dict[str, str] = {}
-    for row in linked_data._rows(_query(compare.candidates_query(linked_data.base()))):
+    for row in linked_data._rows(Query(compare.candidates_query(linked_data.base()))):
         item, dossier_iri = value(row, "item") or "", value(row, "dossier") or ""
         for key, column in ((item, "label"), (dossier_iri, "dossierLabel")):
-            found = text(row, column)
-            if found and found not in labels.setdefault(key, []):
-                labels[key].append(found)
+            add_text(labels.setdefault(key, []), text(row, column))
         dossier_of[item] = dossier_iri
 
     def name(iri: str) -> Text:
