@@ -264,3 +264,21 @@ def test_structure_pages_in_a_browser(server, browser, name: str, lang: str, wid
             visit.page.screenshot(path=str(README_SHOTS / f"{name}.png"), full_page=whole)
     finally:
         visit.close()
+
+
+def test_structure_pages_print_without_navigation_and_with_folded_texts(server, browser) -> None:  # type: ignore[no-untyped-def]
+    visit = Visit(browser, f"{server.url}/doc/id/dossier/sbb-2755")
+    try:
+        description = visit.page.get_by_text("De beroepsbeoefenaar ontvangt werkopdrachten").first
+        assert not description.is_visible()  # folded on screen
+        visit.page.emulate_media(media="print")
+        assert description.is_visible() and not visit.page.locator("header.site").is_visible()
+    finally:
+        visit.close()
+    visit = Visit(browser, f"{server.url}{PAGES['comparison']}")
+    try:
+        visit.page.emulate_media(media="print")
+        assert not visit.page.locator("form.compare-form").is_visible()
+        assert visit.page.get_by_text("Gedeeld door alle (9)").is_visible()
+    finally:
+        visit.close()
