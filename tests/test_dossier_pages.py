@@ -78,8 +78,8 @@ def section(page: str, start: str, end: str) -> str:
     return page[begin : stop if stop > 0 else None]
 
 
-def compare_path(*iris: str, lang: str = "nl") -> str:
-    return "/compare?" + urlencode([("q", i) for i in iris] + [("lang", lang)])
+def compare_path(*iris: str, lang: str | None = "nl") -> str:
+    return "/compare?" + urlencode([("q", i) for i in iris] + ([("lang", lang)] if lang else []))
 
 
 def test_index_lists_every_dossier_by_domain_and_sector_chamber(server) -> None:  # type: ignore[no-untyped-def]
@@ -217,6 +217,21 @@ def test_compare_whole_dossiers_and_bad_requests(server) -> None:  # type: ignor
     assert "Geen kwalificatie of dossier in de gegevens" in refused
     one = get(server, compare_path(FACILITAIR))
     assert "Kies er minstens twee" in one
+    every = re.findall(r'<option value="([^"]+)"', one)
+    assert len(every) == 12 + 4  # the qualifications, and each dossier whole
+    too_many = get(server, compare_path(*every), status=400)
+    assert "Vergelijk er hoogstens 12 tegelijk (u koos er 16)" in too_many
+
+
+def test_structure_pages_answer_304_to_their_own_etag(server) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/dossiers", compare_path(FACILITAIR, HELPENDE, lang=None)):
+        first = requests.get(server.url + path, timeout=30)
+        etag = first.headers["ETag"]
+        again = requests.get(server.url + path, headers={"If-None-Match": etag}, timeout=30)
+        assert again.status_code == 304 and again.content == b""
+        asked = {"If-None-Match": etag, "Accept-Language": "en"}
+        english = requests.get(server.url + path, headers=asked, timeout=30)
+        assert english.status_code == 200 and english.headers["ETag"] != etag
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +250,7 @@ PAGES = {
     "dossier-index": "/dossiers",
     "imported-dossier": "/doc/id/dossier/sbb-2755",
     "qualification": "/doc/id/qualification/25499-2755",
-    "comparison": compare_path(FACILITAIR, HELPENDE, Q + "25500-2755").rsplit("&lang=", 1)[0],
+    "comparison": compare_path(FACILITAIR, HELPENDE, Q + "25500-2755", lang=None),
 }
 SHOTS = {"dossier-index", "imported-dossier", "comparison"}  # written to docs/screenshots/ (nl, 1280 px)
 

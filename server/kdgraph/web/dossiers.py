@@ -26,11 +26,16 @@ blueprint = Blueprint("dossiers", __name__, template_folder="templates")
 HTML = "text/html; charset=utf-8"
 
 
+MOST = 12  # items one comparison takes: a page people can read, a query the engine answers quickly
+
+
 def _html(body: str, status: int = 200, etag: str | None = None) -> Response:
-    headers = {"Vary": "Accept-Language, Cookie"}
+    """The page, with its ETag (data version and language) answered 304 when the client has it."""
+    response = Response(body, status=status, content_type=HTML, headers={"Vary": "Accept-Language, Cookie"})
     if etag:
-        headers["ETag"] = f'"{etag}"'
-    return Response(body, status=status, content_type=HTML, headers=headers)
+        response.set_etag(etag)
+        response.make_conditional(request)
+    return response
 
 
 def sparql_href(query: str) -> str:
@@ -90,7 +95,8 @@ def imported_page(iri: str, description: Description, headers: dict[str, str]) -
 @blueprint.route("/compare")
 def comparison() -> Response:
     """``?q=<iri>&q=<iri>...``: the URL is the state. Fewer than two items: the form (with the one
-    given already chosen); an IRI that is no qualification or dossier: 400 and the form."""
+    given already chosen); an IRI that is no qualification or dossier, or more than ``MOST``
+    items: 400 and the form, saying what to change."""
     lang = page_language()
     base = linked_data.base()
     asked = list(dict.fromkeys(q.strip() for q in request.args.getlist("q") if q.strip()))
@@ -98,16 +104,18 @@ def comparison() -> Response:
     known = {iri for _, items in options for iri, _ in items}
     unknown = [q for q in asked if q not in known]
     items = [q for q in asked if q in known]
-    if unknown or len(items) < 2:
+    if unknown or len(items) < 2 or len(items) > MOST:
         message = None
         if unknown:
             message = word("st_compare_unknown", lang).format(items=", ".join(unknown))
+        elif len(items) > MOST:
+            message = word("st_compare_too_many", lang).format(most=MOST, asked=len(items))
         elif asked:
             message = word("st_compare_too_few", lang)
         html = render_template(
             "compare.html", c=None, options=options, chosen=items, message=message, sparql=None
         )
-        return _html(html, status=400 if unknown else 200)
+        return _html(html, status=400 if unknown or len(items) > MOST else 200)
     query_text = compare.query(base, items)
     result = compare.build(linked_data._rows(Query(query_text)), items, lang)
     html = render_template(

@@ -273,6 +273,10 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
         "Geen kwalificatie of dossier in de gegevens: {items}. Kies uit de lijst.",
         "Not a qualification or dossier in the data: {items}. Pick from the list.",
     ),
+    "st_compare_too_many": (
+        "Vergelijk er hoogstens {most} tegelijk (u koos er {asked}).",
+        "Compare at most {most} at a time (you picked {asked}).",
+    ),
     "st_whole_dossier": ("heel dossier", "whole dossier"),
     "st_overview": ("Overzicht", "Overview"),
     "st_shared_all": ("Gedeeld door alle", "Shared by all"),
