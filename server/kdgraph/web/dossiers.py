@@ -10,6 +10,8 @@ qualification that has an SBB number (it was imported from SBB's XML) to ``impor
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -68,6 +70,29 @@ def _facts(dossier_iri: str, lang: str) -> facts.Facts:
     )
 
 
+# Rendered pages of imported dossiers and qualifications, by what they are built from: the two
+# answers (their ETags name the data version and query), the page's language and its URL's
+# parameters (the language switch links them). A warm page is then a dictionary lookup, not
+# 1,000 rows parsed and 90 kB of HTML rendered again; a new data version makes new keys.
+_RENDERED: OrderedDict[tuple[str, ...], str] = OrderedDict()
+RENDERED_MOST = 64
+
+
+def _rendered(iri: str, dossier_iri: str, lang: str, render: Callable[[facts.Facts], str]) -> str:
+    base = linked_data.base()
+    queries = (facts.statements_query, facts.linked_query)
+    etags = [linked_data._answer(Query(q(base, dossier_iri))).etag for q in queries]
+    key = (iri, dossier_iri, lang, request.query_string.decode(), *etags)
+    if key in _RENDERED:
+        _RENDERED.move_to_end(key)
+        return _RENDERED[key]
+    html = render(_facts(dossier_iri, lang))
+    _RENDERED[key] = html
+    while len(_RENDERED) > RENDERED_MOST:
+        _RENDERED.popitem(last=False)
+    return html
+
+
 def imported_page(iri: str, description: Description, headers: dict[str, str]) -> Response | None:
     """The page of a dossier or qualification imported from SBB's XML (it has an SBB number);
     ``None`` for anything else, which keeps its usual page."""
@@ -80,14 +105,29 @@ def imported_page(iri: str, description: Description, headers: dict[str, str]) -
     base = linked_data.base()
     statements = facts.statements_query(base, iri)
     if kd + "QualificationDossier" in kinds:
-        page = dossier.dossier_page(_facts(iri, lang), base, iri)
-        html = render_template("imported_dossier.html", p=page, sparql=sparql_href(statements))
+        html = _rendered(
+            iri,
+            iri,
+            lang,
+            lambda f: render_template(
+                "imported_dossier.html", p=dossier.dossier_page(f, base, iri), sparql=sparql_href(statements)
+            ),
+        )
         return Response(html, content_type=HTML, headers=headers)
     in_dossier = outgoing.get(kd + "inDossier")
     if kd + "Qualification" in kinds and isinstance(in_dossier, ox.NamedNode):
-        statements = facts.statements_query(base, in_dossier.value)
-        q_page = dossier.qualification_page(_facts(in_dossier.value, lang), base, in_dossier.value, iri)
-        html = render_template("imported_qualification.html", p=q_page, sparql=sparql_href(statements))
+        of = in_dossier.value
+        statements = facts.statements_query(base, of)
+        html = _rendered(
+            iri,
+            of,
+            lang,
+            lambda f: render_template(
+                "imported_qualification.html",
+                p=dossier.qualification_page(f, base, of, iri),
+                sparql=sparql_href(statements),
+            ),
+        )
         return Response(html, content_type=HTML, headers=headers)
     return None
 
