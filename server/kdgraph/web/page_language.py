@@ -255,8 +255,8 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
         "{basis} kerntaken uit het basisdeel van het dossier en {own} uit het eigen profiel.",
         "{basis} core tasks from the dossier's basic part and {own} from its own profile.",
     ),
-    "st_part_basis": ("basis", "basic"),
-    "st_part_profiel": ("profiel", "profile"),
+    "st_part_basis": ("basisdeel", "basic part"),
+    "st_part_profiel": ("profieldeel", "profile part"),
     "st_compare_title": ("Kwalificaties vergelijken", "Compare qualifications"),
     "st_compare_this": ("Vergelijk deze kwalificatie met andere", "Compare this qualification with others"),
     "st_compare_these": (
