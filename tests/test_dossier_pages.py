@@ -297,3 +297,18 @@ def test_structure_pages_print_without_navigation_and_with_folded_texts(server, 
         assert visit.page.get_by_text("Gedeeld door alle (9)").is_visible()
     finally:
         visit.close()
+
+
+def test_compare_curated_qualifications_by_their_routes(server) -> None:  # type: ignore[no-untyped-def]
+    """The curated Productietechniek qualifications compare with the same terms: their levels and
+    the routes the source gives (section 8), those of both marked shared."""
+    page = get(server, compare_path(Q + "productietechnicus", Q + "researchinstrumentmaker", lang="en"))
+    level = re.search(r'<th scope="row">Level</th>(.*?)</tr>', page)
+    assert level and re.findall(r"<td>([^<]*)</td>", level.group(1)) == ["4", "4"]
+    routes = section(page, "routes", "</table>")
+    first, second = re.findall(r"<td>(.*?)</td>", routes)
+    supervisor = '<a href="/id/role/technisch-meewerkend-leidinggevende">technical (working) supervisor</a>'
+    assert supervisor + "</li>" in first  # only the productietechnicus's route, so not marked shared
+    assert "technisch-meewerkend-leidinggevende" not in second
+    planner = '<a href="/id/role/werkvoorbereider">production planner</a>'
+    assert planner + ' <span class="badge">shared</span>' in second

@@ -18,7 +18,7 @@ QUERY = """PREFIX kd: <{kd}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?item ?block ?label ?level ?crebo ?domain ?part ?workProcess ?workProcessLabel
-       ?competence ?code ?competenceLabel ?language ?skill ?cefr
+       ?competence ?code ?competenceLabel ?language ?skill ?cefr ?target ?targetLabel
 WHERE {{
   VALUES ?item {{ {items} }}
   {{ # the head: name, MBO levels, crebo codes, education domain
@@ -44,6 +44,11 @@ WHERE {{
     ?statement kd:appliesTo ?qualification ; kd:hasRequirement ?requirement .
     ?requirement kd:skill ?skill ; kd:minimumLevel ?cefr .
     OPTIONAL {{ ?requirement kd:languageName|kd:language ?language }}
+  }} UNION {{ # progression routes: where each leads
+    BIND("route" AS ?block)
+    ?item kd:hasQualification? ?qualification .
+    ?route kd:routeFrom ?qualification ; kd:routeTo ?target .
+    ?target rdfs:label ?targetLabel .
   }}
 }}"""
 
@@ -116,7 +121,7 @@ class Comparison:
     competences: list[CompetenceRow]
     # per column: (language: SBB's words, or an ISO 639-1 code; skill slug; CEFR level)
     languages: list[list[tuple[str, str, str]]]
-    skills: list[str] = field(default_factory=list)
+    routes: list[list[tuple[str, Text, bool]]]  # per column: (target, its label, shared by all)
 
 
 def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
@@ -129,6 +134,8 @@ def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
     competence_labels: dict[str, list[Text]] = defaultdict(list)
     competence_iri: dict[str, str] = {}
     languages: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    targets: dict[str, set[str]] = defaultdict(set)  # item -> route targets
+    target_labels: dict[str, list[Text]] = defaultdict(list)
     for row in rows:
         item = value(row, "item") or ""
         column = columns.get(item)
@@ -159,6 +166,10 @@ def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
             language = row.get("language", {})
             name = tail(language["value"]) if language.get("type") == "uri" else language.get("value", "")
             languages[item].add((name, skill, level))
+        elif block == "route":
+            target = value(row, "target") or ""
+            targets[item].add(target)
+            add_text(target_labels[target], text(row, "targetLabel"))
     for column in columns.values():
         column.label = pick(column.labels, lang)
         column.domain = pick(column.domains, lang)
@@ -187,4 +198,14 @@ def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
         distinct=distinct,
         competences=competences,
         languages=[sorted(languages[i]) for i in items],
+        routes=[
+            sorted(
+                (
+                    (t, pick(target_labels[t], lang) or Text(t), all(t in targets[i] for i in items))
+                    for t in targets[item]
+                ),
+                key=lambda r: r[1].value.casefold(),
+            )
+            for item in items
+        ],
     )

@@ -291,6 +291,8 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
         " compared items.",
     ),
     "st_needed_by": ("nodig in", "needed by"),
+    "st_routes": ("Ontwikkelmogelijkheden: waarheen ze leiden", "Progression routes: where they lead"),
+    "st_shared": ("gedeeld", "shared"),
     "st_lang_en": ("Engels", "English"),
     "st_lang_de": ("Duits", "German"),
     "st_lang_fr": ("Frans", "French"),
