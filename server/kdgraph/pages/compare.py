@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .rows import Row, Text, add_text, pick, tail, text, value
+from .rows import SKILLS, Row, Text, add_text, pick, tail, text, value
 
 QUERY = """PREFIX kd: <{kd}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -124,6 +124,10 @@ class Comparison:
     routes: list[list[tuple[str, Text, bool]]]  # per column: (target, its label, shared by all)
 
 
+def _skill_order(skill: str) -> int:
+    return SKILLS.index(skill) if skill in SKILLS else len(SKILLS)
+
+
 def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
     columns = {iri: Column(iri) for iri in items}
     index = {iri: n for n, iri in enumerate(items)}
@@ -197,7 +201,7 @@ def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
         partly=some,
         distinct=distinct,
         competences=competences,
-        languages=[sorted(languages[i]) for i in items],
+        languages=[sorted(languages[i], key=lambda r: (r[0], _skill_order(r[1]), r[2])) for i in items],
         routes=[
             sorted(
                 (

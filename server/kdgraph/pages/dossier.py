@@ -14,10 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .facts import RDF_TYPE, Facts
-from .rows import Block, Citation, Text, blocks, tail
-
-# SBB's skills in the order of its tables (the language-skill scheme's own order).
-SKILLS = ("luisteren", "lezen", "gesprekken-voeren", "spreken", "schrijven")
+from .rows import SKILLS, Block, Citation, Text, blocks, tail
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# SBB's language skills in the order of its tables (the language-skill scheme's own order).
+SKILLS = ("luisteren", "lezen", "gesprekken-voeren", "spreken", "schrijven")
 Row = dict[str, dict[str, str]]  # one SPARQL JSON binding: variable -> {"type", "value", ...}
 
 
