@@ -10,6 +10,7 @@ qualification that has an SBB number (it was imported from SBB's XML) to ``impor
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import quote
@@ -75,6 +76,7 @@ def _facts(dossier_iri: str, lang: str) -> facts.Facts:
 # parameters (the language switch links them). A warm page is then a dictionary lookup, not
 # 1,000 rows parsed and 90 kB of HTML rendered again; a new data version makes new keys.
 _RENDERED: OrderedDict[tuple[str, ...], str] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()  # a worker serves several requests at once (threads)
 RENDERED_MOST = 64
 
 
@@ -83,13 +85,15 @@ def _rendered(iri: str, dossier_iri: str, lang: str, render: Callable[[facts.Fac
     queries = (facts.statements_query, facts.linked_query)
     etags = [linked_data._answer(Query(q(base, dossier_iri))).etag for q in queries]
     key = (iri, dossier_iri, lang, request.query_string.decode(), *etags)
-    if key in _RENDERED:
-        _RENDERED.move_to_end(key)
-        return _RENDERED[key]
-    html = render(_facts(dossier_iri, lang))
-    _RENDERED[key] = html
-    while len(_RENDERED) > RENDERED_MOST:
-        _RENDERED.popitem(last=False)
+    with _RENDERED_LOCK:
+        if key in _RENDERED:
+            _RENDERED.move_to_end(key)
+            return _RENDERED[key]
+    html = render(_facts(dossier_iri, lang))  # outside the lock: two first requests may both render
+    with _RENDERED_LOCK:
+        _RENDERED[key] = html
+        while len(_RENDERED) > RENDERED_MOST:
+            _RENDERED.popitem(last=False)
     return html
 
 
