@@ -16,7 +16,7 @@ from ..resources import bundled_paths
 from ..runtime import Runtime
 from ..saved_queries import load_saved_queries
 from ..shared_status import SharedStatus
-from . import crebo, dataset, health, linked_data, page_language, queries_api, search, sparql, ui
+from . import crebo, dataset, dossiers, health, linked_data, page_language, queries_api, search, sparql, ui
 
 access_log = logging.getLogger("kdgraph.access")
 # CORS is open: every response may be read by any origin (the data is public, nothing needs a
@@ -38,6 +38,7 @@ def create_app(config: ServerConfig, status: SharedStatus | None = None) -> Flas
     app.extensions["kdgraph.queries"] = load_saved_queries(bundled_paths().queries)
     for module in (sparql, queries_api, crebo, linked_data, dataset, health, search, page_language, ui):
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(dossiers.blueprint)  # the national structure's pages
     _install_limits_and_logging(app, config)
     return app
 

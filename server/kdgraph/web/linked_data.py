@@ -23,6 +23,7 @@ from ..query import media
 from ..query.engine import TRANSPORT, Answer, Query
 from ..query.errors import QueryPathError
 from ..query.media import Format
+from . import dossiers
 from .page_language import page_language, word
 from .search import closest_hits
 from .sparql import public_root, runtime
@@ -129,6 +130,9 @@ def document(kind: str, rest: str) -> Response:
         return machine_document(iri, answer.body, fmt, headers)
     if ontology:
         return Response(ontology_html(), content_type="text/html; charset=utf-8", headers=headers)
+    imported = dossiers.imported_page(iri, description, headers)  # SBB's XML: the structure's pages
+    if imported is not None:
+        return imported
     source_rows = _rows(sources_query(base(), iri))
     description = build(iri, answer.body, lang, source_rows)
     kinds = {t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)}

@@ -1,0 +1,86 @@
+"""What every page model needs from SPARQL JSON rows: terms, texts in the page's language, where
+a statement is in SBB's XML, and a source text's paragraphs and lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# SBB's language skills in the order of its tables (the language-skill scheme's own order).
+SKILLS = ("luisteren", "lezen", "gesprekken-voeren", "spreken", "schrijven")
+Row = dict[str, dict[str, str]]  # one SPARQL JSON binding: variable -> {"type", "value", ...}
+
+
+@dataclass(frozen=True)
+class Text:
+    """A literal as a page shows it: its words and its language ("" when it has none)."""
+
+    value: str
+    lang: str = ""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where the XML says something: the location's IRI (a kd:XmlLocation graph), file and line."""
+
+    iri: str
+    file: str
+    line: int
+
+
+@dataclass
+class Block:
+    """A paragraph (``lines``) or a list (``items``) of a source text."""
+
+    lines: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    lang: str = ""
+
+
+def value(row: Row, name: str) -> str | None:
+    cell = row.get(name)
+    return cell["value"] if cell else None
+
+
+def text(row: Row, name: str) -> Text | None:
+    cell = row.get(name)
+    return Text(cell["value"], cell.get("xml:lang", "")) if cell else None
+
+
+def add_text(texts: list[Text], found: Text | None) -> None:
+    """Collect a label once per language and wording (rows repeat it for every other binding)."""
+    if found is not None and found not in texts:
+        texts.append(found)
+
+
+def pick(texts: list[Text], lang: str) -> Text | None:
+    """The text in the page's language, else the Dutch one, else an untagged one, else any."""
+    for wanted in (lang, "nl", ""):
+        for candidate in texts:
+            if candidate.lang == wanted:
+                return candidate
+    return texts[0] if texts else None
+
+
+def blocks(source: Text) -> list[Block]:
+    """SBB's clean text (paragraphs split by blank lines, list items as "- ") as blocks to render:
+    within a paragraph, runs of "- " lines become one list, other lines stay lines."""
+    result: list[Block] = []
+    for paragraph in source.value.split("\n\n"):
+        current: Block | None = None
+        for line in paragraph.split("\n"):
+            if not line.strip():
+                continue
+            item = line.startswith("- ")
+            if current is None or bool(current.items) != item:
+                current = Block(lang=source.lang)
+                result.append(current)
+            (current.items if item else current.lines).append(line[2:] if item else line)
+    return result
+
+
+def tail(iri: str) -> str:
+    """The last segment of an IRI (a notation such as a CEFR level's "B1")."""
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]

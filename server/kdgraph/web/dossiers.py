@@ -1,0 +1,201 @@
+"""The national structure as pages: the index of every dossier, an imported dossier, a
+qualification, and a comparison (``/dossiers``, ``/doc/id/dossier/sbb-...``,
+``/doc/id/qualification/...``, ``/compare?q=...&q=...``).
+
+The page models are built in ``kdgraph.pages`` from the rows of SELECT queries asked through the
+one engine seam (``linked_data._rows``, cached per data version); this module only picks the
+queries, renders the templates and answers. ``linked_data.document`` hands a dossier or
+qualification that has an SBB number (it was imported from SBB's XML) to ``imported_page``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+
+from ..linked_data import Description
+from ..pages import compare, dossier, facts, index
+from ..pages.rows import Text, add_text, pick, text, value
+from ..query.engine import Query
+from . import linked_data
+from .page_language import WORDS, page_language, word
+
+blueprint = Blueprint("dossiers", __name__, template_folder="templates")
+HTML = "text/html; charset=utf-8"
+
+
+MOST = 12  # items one comparison takes: a page people can read, a query the engine answers quickly
+
+
+def _html(body: str, status: int = 200, etag: str | None = None) -> Response:
+    """The page, with its ETag (data version and language) answered 304 when the client has it."""
+    response = Response(body, status=status, content_type=HTML, headers={"Vary": "Accept-Language, Cookie"})
+    if etag:
+        response.set_etag(etag)
+        response.make_conditional(request)
+    return response
+
+
+def sparql_href(query: str) -> str:
+    """This query run by the endpoint, its results as SPARQL JSON (a browser asks for HTML, which
+    the endpoint does not write, so the link names the format)."""
+    return "/sparql?format=json&query=" + quote(query)
+
+
+@blueprint.route("/dossiers")
+def dossier_index() -> Response:
+    lang = page_language()
+    query_text = index.query(linked_data.base())
+    groups = index.build(linked_data._rows(Query(query_text)), lang)
+    count = sum(len(d) for g in groups for _, _, d in g.chambers)
+    html = render_template("dossier_index.html", groups=groups, count=count, sparql=sparql_href(query_text))
+    return _html(html, etag=f"{_etag(query_text)}-{lang}")
+
+
+def _etag(query_text: str) -> str:
+    return linked_data._answer(Query(query_text)).etag
+
+
+def _facts(dossier_iri: str, lang: str) -> facts.Facts:
+    base = linked_data.base()
+    return facts.Facts(
+        base,
+        lang,
+        linked_data._rows(Query(facts.statements_query(base, dossier_iri))),
+        linked_data._rows(Query(facts.linked_query(base, dossier_iri))),
+    )
+
+
+# Rendered pages of imported dossiers and qualifications, by what they are built from: the two
+# answers (their ETags name the data version and query), the page's language and its URL's
+# parameters (the language switch links them). A warm page is then a dictionary lookup, not
+# 1,000 rows parsed and 90 kB of HTML rendered again; a new data version makes new keys.
+_RENDERED: OrderedDict[tuple[str, ...], str] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()  # a worker serves several requests at once (threads)
+RENDERED_MOST = 64
+
+
+def _rendered(iri: str, dossier_iri: str, lang: str, render: Callable[[facts.Facts], str]) -> str:
+    base = linked_data.base()
+    queries = (facts.statements_query, facts.linked_query)
+    etags = [linked_data._answer(Query(q(base, dossier_iri))).etag for q in queries]
+    key = (iri, dossier_iri, lang, request.query_string.decode(), *etags)
+    with _RENDERED_LOCK:
+        if key in _RENDERED:
+            _RENDERED.move_to_end(key)
+            return _RENDERED[key]
+    html = render(_facts(dossier_iri, lang))  # outside the lock: two first requests may both render
+    with _RENDERED_LOCK:
+        _RENDERED[key] = html
+        while len(_RENDERED) > RENDERED_MOST:
+            _RENDERED.popitem(last=False)
+    return html
+
+
+def imported_page(iri: str, description: Description, headers: dict[str, str]) -> Response | None:
+    """The page of a dossier or qualification imported from SBB's XML (it has an SBB number);
+    ``None`` for anything else, which keeps its usual page."""
+    kd = f"{linked_data.base()}def/kd#"
+    outgoing = {link.predicate: link.node for link in description.outgoing}
+    if kd + "sbbNumber" not in outgoing:
+        return None
+    kinds = {t.node.value for t in description.types if isinstance(t.node, ox.NamedNode)}
+    lang = page_language()
+    base = linked_data.base()
+    statements = facts.statements_query(base, iri)
+    if kd + "QualificationDossier" in kinds:
+        html = _rendered(
+            iri,
+            iri,
+            lang,
+            lambda f: render_template(
+                "imported_dossier.html", p=dossier.dossier_page(f, base, iri), sparql=sparql_href(statements)
+            ),
+        )
+        return Response(html, content_type=HTML, headers=headers)
+    in_dossier = outgoing.get(kd + "inDossier")
+    if kd + "Qualification" in kinds and isinstance(in_dossier, ox.NamedNode):
+        of = in_dossier.value
+        statements = facts.statements_query(base, of)
+        html = _rendered(
+            iri,
+            of,
+            lang,
+            lambda f: render_template(
+                "imported_qualification.html",
+                p=dossier.qualification_page(f, base, of, iri),
+                sparql=sparql_href(statements),
+            ),
+        )
+        return Response(html, content_type=HTML, headers=headers)
+    return None
+
+
+@blueprint.route("/compare")
+def comparison() -> Response:
+    """``?q=<iri>&q=<iri>...``: the URL is the state. Fewer than two items: the form (with the one
+    given already chosen); an IRI that is no qualification or dossier, or more than ``MOST``
+    items: 400 and the form, saying what to change."""
+    lang = page_language()
+    base = linked_data.base()
+    asked = list(dict.fromkeys(q.strip() for q in request.args.getlist("q") if q.strip()))
+    options = _candidates(lang)
+    known = {iri for _, items in options for iri, _ in items}
+    unknown = [q for q in asked if q not in known]
+    items = [q for q in asked if q in known]
+    if unknown or len(items) < 2 or len(items) > MOST:
+        message = None
+        if unknown:
+            message = word("st_compare_unknown", lang).format(items=", ".join(unknown))
+        elif len(items) > MOST:
+            message = word("st_compare_too_many", lang).format(most=MOST, asked=len(items))
+        elif asked:
+            message = word("st_compare_too_few", lang)
+        html = render_template(
+            "compare.html", c=None, options=options, chosen=items, message=message, sparql=None
+        )
+        return _html(html, status=400 if unknown or len(items) > MOST else 200)
+    query_text = compare.query(base, items)
+    result = compare.build(linked_data._rows(Query(query_text)), items, lang)
+    html = render_template(
+        "compare.html",
+        c=result,
+        options=options,
+        chosen=items,
+        message=None,
+        sparql=sparql_href(query_text),
+        words=WORDS,
+    )
+    return _html(html, etag=f"{_etag(query_text)}-{lang}")
+
+
+def _candidates(lang: str) -> list[tuple[Text, list[tuple[str, Text | None]]]]:
+    """The select's options: per dossier (its label), the whole dossier (``None``: the page says
+    "whole dossier") and its qualifications by label."""
+    labels: dict[str, list[Text]] = {}
+    groups: dict[str, list[tuple[str, Text]]] = {}
+    dossier_of: dict[str, str] = {}
+    for row in linked_data._rows(Query(compare.candidates_query(linked_data.base()))):
+        item, dossier_iri = value(row, "item") or "", value(row, "dossier") or ""
+        for key, column in ((item, "label"), (dossier_iri, "dossierLabel")):
+            add_text(labels.setdefault(key, []), text(row, column))
+        dossier_of[item] = dossier_iri
+
+    def name(iri: str) -> Text:
+        return pick(labels.get(iri, []), lang) or Text(iri)
+
+    for item, dossier_iri in dossier_of.items():
+        groups.setdefault(dossier_iri, [])
+        if item != dossier_iri:
+            groups[dossier_iri].append((item, name(item)))
+    options: list[tuple[Text, list[tuple[str, Text | None]]]] = []
+    for d in sorted(groups, key=lambda d: name(d).value):
+        items: list[tuple[str, Text | None]] = [(d, None)]
+        items += sorted(groups[d], key=lambda x: x[1].value)
+        options.append((name(d), items))
+    return options
