@@ -299,7 +299,8 @@ def test_ontology_page_is_rendered_from_the_graph_with_separate_languages(server
     assert "<h3>qualification dossier <code>kd:QualificationDossier</code></h3>" in en.text
     assert en.cookies.get("kdgraph-lang") == "en"
     schemes = re.findall(r'<li><a href="(/def/[a-z-]+)">', nl.text)
-    assert len(schemes) == 10 and "/def/cefr-level" in schemes and "/def/horizon" in schemes
+    assert len(schemes) == 12 and "/def/cefr-level" in schemes and "/def/horizon" in schemes
+    assert "/def/sbb-competence" in schemes and "/def/dossier-text-kind" in schemes  # of SBB's XML
     for href in schemes:
         page = requests.get(server.url + href, headers={"Accept": "text/html"}, timeout=30)
         assert page.status_code == 200 and page.history[0].status_code == 303

@@ -19,6 +19,7 @@ as a card with its label and text, so new kinds of data appear without a change 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -74,9 +75,17 @@ CONSTRUCT {{
 
 
 def bundle_query(base: str, iri: str) -> Query:
-    return Query.bound(
-        BUNDLE.format(kd=f"{base}def/kd#", st=STATEMENT, base=base), {"this": ox.NamedNode(iri)}
-    )
+    """The page's CONSTRUCT with the dossier written into its text.
+
+    Not a substitution: ``BIND(?this AS ?r)`` inside a UNION branch sees ``?this`` unbound under
+    SPARQL's bottom-up evaluation (pyoxigraph joins substitutions at the root), so the page read
+    every statement of the store: 28,764 triples for 8,683 on the bundled data, 66,550 and 32 s
+    on a loaded server with three SBB dossiers beside it. The IRI is pyoxigraph's serialisation
+    of a NamedNode (escaped), never text pasted from a request.
+    """
+    text = BUNDLE.format(kd=f"{base}def/kd#", st=STATEMENT, base=base)
+    term = str(ox.NamedNode(iri))
+    return Query(re.sub(r"\?this\b", lambda _: term, text))
 
 
 @dataclass(frozen=True)
