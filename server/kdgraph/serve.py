@@ -23,6 +23,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import socket
 import sys
@@ -39,15 +40,18 @@ from granian.server.mp import MPServer
 
 from . import warmup
 from .config import ServerConfig
+from .connection_guard import ConnectionGuard
 from .data_state import ServedData, reload, retire
-from .forking import Child
+from .forking import Child, die_with
 from .shared_status import SharedStatus
 from .web.app import create_app
 
 log = logging.getLogger("kdgraph")
 
 # Connections one worker serves at once (granian's backpressure counts connections, idle ones and
-# those still sending headers included): far above the threads, so slow clients cannot fill it.
+# those still sending headers included): far above the threads. granian never closes a connection
+# that sends nothing (or nothing more), so alone this did not hold (issue 22): connection_guard
+# closes idle ones and caps them per client address.
 CONNECTIONS = 1024
 HEADER_READ_TIMEOUT = 10  # seconds a client may take to send its request line and headers
 STOP_TIMEOUT = 10  # seconds a worker may take to finish its requests at shutdown before SIGKILL
@@ -188,11 +192,27 @@ class KdgraphServer(MPServer):  # type: ignore[misc]
 
 
 def _worker_app(config: ServerConfig, status: SharedStatus) -> Callable[[], Any]:
+    main = os.getpid()
+
     def load() -> Any:  # in the worker, forked from the main process (status is inherited)
+        die_with(main)  # a kill -9 of the main process ends the workers, and so their engines
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # only the main process reloads
-        return create_app(config, status)
+        guard = ConnectionGuard(config.idle_connection_seconds, config.connections_per_address)
+        guard.start()
+        app = create_app(config, status)
+        app.extensions["kdgraph.connections"] = guard  # (for /health)
+        return app
 
     return load
+
+
+def raise_open_files_limit() -> None:
+    """Soft limit of open files up to the hard one: each connection holds a descriptor, and a
+    worker that runs out cannot accept (nor open a store file) until some close."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def run(
@@ -212,6 +232,7 @@ def run(
     # Workers must be forked, not spawned: they inherit the shared status mapped here and the app
     # loader below (a closure). Python's default on Linux until 3.13; 3.14 would spawn.
     multiprocessing.set_start_method("fork", force=True)
+    raise_open_files_limit()  # (inherited by the workers)
     status = SharedStatus()
     preparer = Preparer(config, data, backend, served, status)
     server = KdgraphServer(
