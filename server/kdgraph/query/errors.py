@@ -115,6 +115,14 @@ class Busy(QueryPathError):
     retry_after = 2
 
 
+class LongQueriesShed(Busy):
+    """The share of the engines kept for long queries is in use: this query, long itself or from an
+    address whose queries ran long just before, is not evaluated (or stopped), so that the other
+    engines stay free for the short queries of everyone else."""
+
+    retry_after = 10
+
+
 class SlowBodies(Busy):
     """As many requests as one worker reads bodies of at once are still sending theirs; this
     body is not read, and the connection is closed (the unread body cannot be skipped; the
