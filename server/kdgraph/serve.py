@@ -29,7 +29,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -190,13 +190,24 @@ class KdgraphServer(MPServer):  # type: ignore[misc]
         self._sso.listen(self.backlog)  # now, not when a worker starts: a client may connect at once
         self.bind_port = self._sso.getsockname()[1]
 
+    def listening_url(self) -> str:
+        """The URL of the address listened on (the port actually bound); on every interface, the
+        machine's name (--base-url says better)."""
+        host = self.bind_addr
+        if host in ("0.0.0.0", "::", ""):
+            host = socket.gethostname()
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.bind_port}"
 
-def _worker_app(config: ServerConfig, status: SharedStatus) -> Callable[[], Any]:
+
+def _worker_app(config: ServerConfig, status: SharedStatus, server: KdgraphServer) -> Callable[[], Any]:
     main = os.getpid()
 
     def load() -> Any:  # in the worker, forked from the main process (status is inherited)
+        nonlocal config
         die_with(main)  # a kill -9 of the main process ends the workers, and so their engines
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # only the main process reloads
+        if not config.public_url:  # links name the address listened on, never a request's Host
+            config = replace(config, public_url=server.listening_url())
         guard = ConnectionGuard(config.idle_connection_seconds, config.connections_per_address)
         guard.start()
         app = create_app(config, status)
@@ -255,4 +266,4 @@ def run(
         respawn_failed_workers=True,
         workers_kill_timeout=STOP_TIMEOUT,
     )
-    server.serve(target_loader=_worker_app(config, status), wrap_loader=False)
+    server.serve(target_loader=_worker_app(config, status, server), wrap_loader=False)

@@ -150,11 +150,16 @@ def for_status(status: int, message: str) -> QueryPathError:
     return _BY_STATUS.get(status, QueryPathError)(message)
 
 
+MAX_PROBLEM_CHARACTERS = 2000  # an error body's text at most (a 406 echoed a 233 KB Accept header)
+
+
 def problem(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    """Every error response: a status and a plain-text body that says what to fix."""
-    return Response(
-        message.rstrip() + "\n", status=status, mimetype="text/plain", headers=dict(headers or {})
-    )
+    """Every error response: a status and a plain-text body that says what to fix, bounded in size
+    whatever of the request it quotes."""
+    text = message.rstrip()
+    if len(text) > MAX_PROBLEM_CHARACTERS:
+        text = text[: MAX_PROBLEM_CHARACTERS - 30] + " [... shortened by the server]"
+    return Response(text + "\n", status=status, mimetype="text/plain", headers=dict(headers or {}))
 
 
 def response_for(error: QueryPathError) -> Response:
