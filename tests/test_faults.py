@@ -226,6 +226,8 @@ def test_full_disk_at_warm_up_leaves_no_partial_dump_and_health_says_why(
         missing = next(n for n in ("kdgraph.ttl", "kdgraph.trig", "kdgraph.nt.gz") if n not in partial)
         answer = requests.get(f"{server.url}/dumps/{missing}", timeout=30)
         assert answer.status_code == 503 and "No space left on device" in answer.text
+        for name in partial:  # written before the disk was full: /dumps agrees with /health
+            assert requests.get(f"{server.url}/dumps/{name}", timeout=30).status_code == 503, name
         assert nl_labels(server) == ["Productietechniek"]  # queries are answered all the while
         filler.unlink()
         assert reload_and_wait(server)["last_reload"]["ok"] is True  # same data: the warm-up again
@@ -673,3 +675,43 @@ def test_silent_and_idle_connections_are_closed_and_a_thousand_from_one_address_
         finally:
             for connection in flood + quiet:
                 connection.close()
+
+
+def test_a_query_sent_while_every_engine_of_its_worker_was_killed_is_answered_by_a_fresh_one(
+    data: Path, tmp_path: Path
+) -> None:
+    """An engine killed while idle (an operator, the OOM killer): the next query never reached
+    it. Before, that query got 503; now it goes to a fresh engine."""
+    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
+        assert nl_labels(server) == ["Productietechniek"]  # the worker has started its engines
+        worker = next(p for p in _children(server.process.pid) if _children(p))
+        engines = _children(worker)
+        for engine in engines:
+            os.kill(engine, signal.SIGKILL)
+        assert _wait_until(lambda: not any(_alive(e) for e in engines))
+        assert nl_labels(server) == ["Productietechniek"]  # a new text: no cache answers it
+        again = requests.get(
+            f"{server.url}/sparql",
+            params={"query": NL_LABELS + " # again"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
+        assert again.status_code == 200
+
+
+def test_a_truncated_dump_is_never_served(data: Path, tmp_path: Path) -> None:
+    """Before, a dump cut to 1,000 bytes was served 200 with the version's ETag until the next
+    warm-up; now it is checked against the size and SHA-256 the warm-up recorded."""
+    state = tmp_path / "state"
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        version = server.wait_until_warm()["version"]
+        whole = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=30)
+        assert whole.status_code == 200 and len(whole.content) > 1000
+        dump = state / f"dumps-{version}" / "kdgraph.ttl"
+        with dump.open("r+b") as handle:
+            handle.truncate(1000)
+        cut = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=30)
+        assert cut.status_code == 503 and "damaged" in cut.text
+        dump.write_bytes(whole.content[:-1] + b"X")  # the same size, other bytes
+        changed = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=30)
+        assert changed.status_code == 503 and "damaged" in changed.text

@@ -37,10 +37,11 @@ import socket
 import stat
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from .log_lines import report_failure
 
 _PR_SET_PDEATHSIG = 1
 # Signals a child gets handlers of its own for (``reset_signals``); held back until then.
@@ -162,8 +163,8 @@ def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
         try:
             with os.fdopen(write_end, "wb") as pipe:
                 pickle.dump(function(*args), pipe)
-        except BaseException:
-            traceback.print_exc(file=sys.stderr)
+        except BaseException as error:
+            report_failure("a child process of the server failed", error)
             code = 1
         _finish(code)
     os.close(write_end)
@@ -214,8 +215,8 @@ def detach(function: Callable[..., Any], *args: Any) -> Child:
         reset_signals()
         try:
             function(*args)
-        except BaseException:
-            traceback.print_exc(file=sys.stderr)
+        except BaseException as error:
+            report_failure("a child process of the server failed", error)
         _finish(0)
     return Child(pid)
 

@@ -43,6 +43,7 @@ from .config import ServerConfig
 from .connection_guard import ConnectionGuard
 from .data_state import ServedData, reload, retire
 from .forking import Child, die_with
+from .log_lines import JsonLines
 from .shared_status import SharedStatus
 from .web.app import create_app
 
@@ -127,17 +128,12 @@ class _Intended(logging.Filter):
         return "Python threads" not in record.getMessage()
 
 
-# granian's own lines, in the shape gunicorn's had, on stderr with ours (granian's default: stdout)
+# granian's own lines as JSON lines (log_lines), on stderr with ours (granian's default: stdout)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"intended": {"()": _Intended}},
-    "formatters": {
-        "server": {
-            "format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
-            "datefmt": "%Y-%m-%d %H:%M:%S %z",
-        }
-    },
+    "formatters": {"server": {"()": JsonLines}},
     "handlers": {
         "server": {"class": "logging.StreamHandler", "formatter": "server", "stream": "ext://sys.stderr"},
     },
@@ -239,7 +235,9 @@ def run(
     """Serve ``served``. ``hups_before_start``: the SIGHUPs the caller's handler noted while the data
     was prepared (the data may have changed since). It is read once granian's handlers have
     replaced the caller's, so a SIGHUP that arrives in between is not lost (a flaky test showed it)."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(JsonLines())
     # Workers must be forked, not spawned: they inherit the shared status mapped here and the app
     # loader below (a closure). Python's default on Linux until 3.13; 3.14 would spawn.
     multiprocessing.set_start_method("fork", force=True)

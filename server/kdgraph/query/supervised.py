@@ -16,6 +16,7 @@ network whatever a pre-check thinks).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import multiprocessing
@@ -32,6 +33,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from ..forking import reset_signals, signals_held
+from ..log_lines import report_failure
 from . import errors, media
 from .engine import TRANSPORT, Answer, Budget, Query, Result, decode, evaluate, serialize
 from .errors import Busy, EngineFailure, LongQueriesShed, QueryPathError, QueryTimeout, TooManyAtOnce
@@ -108,6 +110,18 @@ def decode_request(message: bytes) -> tuple[Query, Wanted, int]:
 def _engine_main(
     connection: Connection, store_path: str, memory_limit: int, confine: Callable[[], None] | None
 ) -> None:
+    """An engine child's life; a failure of its own (the store cannot be opened, a bug) is one
+    JSON line on stderr, not a Python traceback (the worker then answers 503 and restarts it)."""
+    try:
+        _serve_queries(connection, store_path, memory_limit, confine)
+    except BaseException as error:
+        report_failure("a query engine failed", error)
+        os._exit(1)
+
+
+def _serve_queries(
+    connection: Connection, store_path: str, memory_limit: int, confine: Callable[[], None] | None
+) -> None:
     reset_signals()  # forked from a server worker: end with it on SIGTERM
     if confine is not None:
         confine()
@@ -131,6 +145,11 @@ def _engine_main(
             )
             continue
         connection.send_bytes(b"".join((fmt.name.encode(), b"\n", body)))  # one write: one wake-up
+
+
+class EngineGone(EngineFailure):
+    """The engine had ended before the query could be sent: nothing was evaluated, so the pool
+    sends it once more, to another engine."""
 
 
 class SupervisedEngine:
@@ -174,6 +193,11 @@ class SupervisedEngine:
     def restart(self) -> None:
         self.close()
         self._start()
+
+    def alive(self) -> bool:
+        """Whether the child still runs (one waitpid(WNOHANG)): one killed while idle, by an
+        operator or the OOM killer, is found before a query is sent to it."""
+        return not self.broken and self._process.is_alive()
 
     def close(self) -> None:
         if self._process.is_alive():
@@ -252,6 +276,10 @@ class SupervisedEngine:
         cpu_at_send = self._cpu_seconds() if may_run_long is not None else 0.0
         try:
             self._connection.send_bytes(encode_request(query, wanted, self.max_bytes))
+        except OSError:  # the child had ended: the query never reached it
+            self._kill()
+            raise EngineGone("the query engine had stopped; it has been restarted, please retry") from None
+        try:
             ready = self._wait(seconds, may_run_long, cpu_at_send)
         except (BrokenPipeError, EOFError, OSError):
             self._kill()
@@ -380,7 +408,7 @@ class EnginePool:
                 else:
                     job.restart()
             except OSError:  # cannot fork now (memory, process limit): one engine fewer
-                log.exception("an engine could not be started")
+                log.exception("an engine could not be started")  # (one JSON line: log_lines)
                 with self._changed:
                     self._engines -= 1
                     self._changed.notify_all()
@@ -427,6 +455,10 @@ class EnginePool:
                 mine = not client or not self.per_client or self._by_client[client] < self.per_client
                 if mine and self._free:
                     engine = self._free.pop()
+                    if not engine.alive():  # killed while idle: restarted, and another one taken
+                        engine.broken = True
+                        self._jobs.put(engine)
+                        continue
                     self._busy.add(engine)
                     if client:
                         self._by_client[client] += 1
@@ -517,11 +549,17 @@ class EnginePool:
         client = budget.client if budget is not None else ""
         if budget is not None and budget.remaining() <= 0:  # spent reading and checking it
             raise QueryTimeout(_SPENT)
-        engine = self._take(client, budget)
-        try:
-            return engine.answer(query, wanted, budget, lambda: self._turned_long(engine, client))
-        finally:
-            self._release(engine, client)
+        for attempt in (1, 2):
+            engine = self._take(client, budget)
+            try:
+                may_run_long = functools.partial(self._turned_long, engine, client)
+                return engine.answer(query, wanted, budget, may_run_long)
+            except EngineGone:
+                if attempt == 2:
+                    raise
+            finally:
+                self._release(engine, client)
+        raise AssertionError("unreachable")
 
     def run(self, query: Query, budget: Budget | None = None) -> Result:
         return decode(self.answer(query, TRANSPORT, budget))
