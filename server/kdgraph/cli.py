@@ -376,7 +376,8 @@ def validate_command(
     "public_url",
     default=None,
     envvar="KDGRAPH_PUBLIC_URL",
-    help="Public URL of this server, for links and the service description (default: from requests).",
+    help="Public URL of this server, for links and the service description (default: the address "
+    "it listens on; never a request's Host header).",
 )
 @base_option
 @click.option("--query-timeout", default=5.0, show_default=True, help="Deadline per query, in seconds.")

@@ -220,6 +220,14 @@ class Runtime:
             **inner.shedding(),
         }
 
+    def refuse_if_shedding(self, client: str) -> None:
+        """LongQueriesShed at once if ``client`` is an address whose queries ran long and the long
+        share of the engines is in use: its query is not even parsed (issue 22: refusing the
+        runaways of 32 addresses, sent again at once, was most of the work left)."""
+        inner = self.engine.inner
+        if isinstance(inner, EnginePool) and client:
+            inner.refuse_if_shedding(client)
+
     def is_latest(self) -> bool:
         """Whether the served data of this request is still what the server serves."""
         return self.status is None or self.status.generation("served") == self._generation

@@ -448,10 +448,7 @@ class EnginePool:
         until, grow_at, asked = now + patience, now + GROW_AFTER, False
         with self._changed:
             while True:  # (whether the client is suspect can change while it waits)
-                suspect = bool(client) and self._suspects.until(client) > time.monotonic()
-                if suspect and len(self._long) >= self.long_most:
-                    self._note_shed(client)
-                    raise LongQueriesShed(_SHED)
+                suspect = self._refuse_suspect(client)
                 mine = not client or not self.per_client or self._by_client[client] < self.per_client
                 if mine and self._free:
                     engine = self._free.pop()
@@ -481,6 +478,21 @@ class EnginePool:
                 "wait for one of them to finish"
             )
         raise Busy(f"all {self.most} query engines of this worker are busy; try again shortly")
+
+    def refuse_if_shedding(self, client: str) -> None:
+        """What ``_take`` would answer a suspect address while the long share is in use, before the
+        caller spends anything on its request."""
+        with self._changed:
+            self._refuse_suspect(client)
+
+    def _refuse_suspect(self, client: str) -> bool:
+        """Whether ``client`` is suspect; LongQueriesShed if so while the long share is in use.
+        (The caller holds the lock.)"""
+        suspect = bool(client) and self._suspects.until(client) > time.monotonic()
+        if suspect and len(self._long) >= self.long_most:
+            self._note_shed(client)
+            raise LongQueriesShed(_SHED)
+        return suspect
 
     def _may_grow(self) -> bool:
         """Whether one more engine may start: up to ``most``, not counting those busy with an

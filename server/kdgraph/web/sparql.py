@@ -108,6 +108,7 @@ def sparql() -> Response:
     operation = protocol.operation(read, base_iri=protocol.base_iri_for(runtime().config.base))
     if operation is None:
         return _service_description()
+    runtime().refuse_if_shedding(request.remote_addr or "")  # before any parsing (see EnginePool)
     route = precheck(operation.query)
     wanted = media.wanted_for_query(request.headers.get("Accept", ""), operation.params)
     engine = runtime().federating_engine if route is isolation.Route.FEDERATING else runtime().engine
