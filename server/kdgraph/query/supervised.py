@@ -49,6 +49,7 @@ IDLE_SECONDS = 10.0  # an engine beyond a pool's size that was idle this long is
 # load an engine is free again within a millisecond, and more processes than cores only thrash
 # the caches; an engine held by a runaway query stays busy for seconds.
 GROW_AFTER = 0.01
+GROW_RECHECK = 0.05  # seconds between two looks, while waiting, at whether the pool may grow
 LONG_CPU = 0.05  # seconds of CPU after which an evaluation is a long one (see LONG_SHARE)
 LONG_CHECK_EVERY = 0.05  # seconds between two looks at a niced evaluation's CPU time
 # The share of a pool's engines that long queries (those that used LONG_CPU) may hold at once;
@@ -448,8 +449,8 @@ class EnginePool:
         until, grow_at, asked = now + patience, now + GROW_AFTER, False
         with self._changed:
             while True:  # (whether the client is suspect can change while it waits)
-                suspect = self._refuse_suspect(client)
                 mine = not client or not self.per_client or self._by_client[client] < self.per_client
+                suspect = mine and self._refuse_suspect(client)  # (at its limit: 429 first)
                 if mine and self._free:
                     engine = self._free.pop()
                     if not engine.alive():  # killed while idle: restarted, and another one taken
@@ -470,8 +471,12 @@ class EnginePool:
                     self._jobs.put(None)
                 if now >= until:
                     break
-                may_grow = mine and not asked and now < grow_at and self._may_grow()
-                self._changed.wait((min(until, grow_at) if may_grow else until) - now)
+                if mine and not asked:  # wait to grow: until GROW_AFTER, then a look now and then
+                    # (an engine turning low-priority lets the pool grow, and notifies no one)
+                    wake = grow_at if now < grow_at and self._may_grow() else now + GROW_RECHECK
+                    self._changed.wait(min(until, wake) - now)
+                else:
+                    self._changed.wait(until - now)
         if not mine:
             raise TooManyAtOnce(
                 f"{self.per_client} queries from your address are already being evaluated here; "
