@@ -15,6 +15,12 @@ bench/adhoc.py), one after the other, while:
     slow-body connections as all workers have threads, and 50 more (in these, the small-query
     client polls ``/health`` instead).
 
+With ``--issue22``, the targets of issue 22 instead: a small query every 50 ms while 32 clients
+each run a runaway query without pause (sent again as soon as it is answered), the same while
+10,000 idle sockets (from one more address) are held open, and a ``kill -9`` of the server's main
+process: how many of its processes are left after 2 s, and whether a restart on the same port
+and state directory answers /health.
+
 Every client is a different client as the server sees it: each binds its socket to its own
 loopback source address (127.0.0.2 for the small queries, 127.0.0.3, ... for the abusers;
 ``harness.client_address``). Reports, per scenario, the small queries' p50/p95/max latency and
@@ -24,18 +30,22 @@ abusers got (status, and whether a Retry-After came with it). An abuser that is 
 Retry-After. Loopback only, every scenario bounded in time; the abusers stop when it ends.
 
     python bench/fairness.py --workers 2 --seconds 15
+    python bench/fairness.py --workers 2 --seconds 15 --issue22
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
+import socket
 import tempfile
 import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,8 +111,10 @@ HEADER = [
 ]
 
 
-def small_queries(url: str, texts: Texts, seconds: float, timeout: float, outcome: Outcome) -> None:
-    """One client, one small new query after the other, for ``seconds``."""
+def small_queries(
+    url: str, texts: Texts, seconds: float, timeout: float, outcome: Outcome, pause: float = 0.02
+) -> None:
+    """One client, one small new query after the other (``pause`` between), for ``seconds``."""
     client = Client(url, timeout=timeout, source=client_address(SMALL))
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
@@ -116,7 +128,7 @@ def small_queries(url: str, texts: Texts, seconds: float, timeout: float, outcom
             outcome.latencies.append(time.perf_counter() - start)
         else:
             outcome.failures += 1
-        time.sleep(0.02)
+        time.sleep(pause)
 
 
 def abuse(
@@ -185,6 +197,7 @@ def _attack(
     name: str,
     kind: str,
     start_abusers: Callable[[threading.Event, float, Outcome], list[threading.Thread]] | None = None,
+    pause: float = 0.02,
 ) -> Row:
     """Small queries for ``seconds`` while the abusers that ``start_abusers`` starts run."""
     outcome, stop = Outcome(), threading.Event()
@@ -192,7 +205,7 @@ def _attack(
     threads = start_abusers(stop, timeout, outcome) if start_abusers else []
     if threads:
         time.sleep(0.5)  # the abusers are in
-    small_queries(url, texts, seconds, timeout, outcome)
+    small_queries(url, texts, seconds, timeout, outcome, pause)
     stop.set()
     for thread in threads:
         thread.join(timeout + 5)
@@ -284,6 +297,104 @@ def scenarios(
     return rows
 
 
+IDLE_SOCKETS = 10_000
+RUNAWAY_CLIENTS = 32
+
+
+@contextlib.contextmanager
+def idle_sockets(url: str, count: int, source: str) -> Iterator[list[socket.socket]]:
+    """``count`` connections from ``source`` that send nothing, held open meanwhile."""
+    parts = urllib.parse.urlsplit(url)
+    held: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            connection = socket.socket()
+            connection.bind((source, 0))
+            connection.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                connection.connect((parts.hostname, parts.port))
+            held.append(connection)
+        yield held
+    finally:
+        for connection in held:
+            connection.close()
+
+
+def _closed(connection: socket.socket) -> bool:
+    try:
+        return connection.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def issue22(
+    url: str, constants: Constants, deadline: float, seconds: float, show: Callable[[str], None]
+) -> list[Row]:
+    """The targets of issue 22 (see the module's doc), each row shown as soon as measured."""
+    texts, rows = Texts(constants, seed=22), []
+
+    def runaways(stop: threading.Event, timeout: float, outcome: Outcome) -> list[threading.Thread]:
+        return abuse(url, RUNAWAY_CLIENTS, lambda n: RUNAWAY.format(n=n), stop, timeout, outcome, True)
+
+    rows.append(
+        _attack(url, texts, deadline, seconds, "baseline: a small query every 50 ms", "baseline", pause=0.05)
+    )
+    show(rows[-1].line())
+    name = f"{RUNAWAY_CLIENTS} clients each running a runaway without pause, small query every 50 ms"
+    rows.append(_attack(url, texts, deadline, seconds, name, "runaways", runaways, pause=0.05))
+    show(rows[-1].line())
+    source = client_address(RUNAWAY_CLIENTS + 5)
+    with idle_sockets(url, IDLE_SOCKETS, source) as held:
+        name = f"the same while {IDLE_SOCKETS:,} idle sockets from one address are held"
+        rows.append(_attack(url, texts, deadline, seconds, name, "runaways + idle", runaways, pause=0.05))
+        closed = sum(_closed(c) for c in held)
+        rows[-1].abusers += f"; idle sockets closed by the server: {closed:,} of {len(held):,}"
+    show(rows[-1].line())
+    return rows
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                children = [int(p) for p in (task / "children").read_text().split()]
+                found += children
+                todo += children
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def kill_main(server, tmp: Path, dataset: Dataset, workers: int, deadline: float, env: dict) -> str:  # type: ignore[no-untyped-def]
+    """SIGKILL of the main process only: its processes left after 2 s, and a restart."""
+    main = server.process.pid
+    below = _descendants(main)
+    os.kill(main, signal.SIGKILL)
+    server.process.wait()
+    time.sleep(2)
+    left = [p for p in below if _alive(p)]
+    start = time.perf_counter()
+    again = our_server(tmp, dataset.data, workers, env, query_timeout=deadline)
+    restart = time.perf_counter() - start
+    again.stop()
+    for pid in left:  # (leave nothing behind on the machine)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return (
+        f"kill -9 of the main process (with {len(below)} processes below it): {len(left)} left after 2 s; "
+        f"a restart on the same port and state directory answered /health after {restart:.1f} s"
+    )
+
+
 def measure(
     dataset: Dataset,
     tmp: Path,
@@ -292,6 +403,7 @@ def measure(
     seconds: float,
     loris: int = 50,
     show: Callable[[str], None] = print,
+    only_issue22: bool = False,
 ) -> tuple[str, list[Row]]:
     """Start our server on ``dataset`` (W workers, the deadline given), run every scenario; a line
     that says what was measured, and the rows."""
@@ -307,9 +419,14 @@ def measure(
         show(setting + "\n")
         for line in HEADER:
             show(line)
-        return setting, scenarios(server.url, dataset.constants, workers, deadline, seconds, loris, show)
+        if not only_issue22:
+            return setting, scenarios(server.url, dataset.constants, workers, deadline, seconds, loris, show)
+        rows = issue22(server.url, dataset.constants, deadline, seconds, show)
+        show("\n" + kill_main(server, tmp, dataset, workers, deadline, env))
+        return setting, rows
     finally:
-        server.stop()
+        if server.process.poll() is None:
+            server.stop()
 
 
 def main() -> None:
@@ -323,10 +440,19 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=5, help="the server's query deadline (s)")
     parser.add_argument("--seconds", type=float, default=15, help="small queries per scenario, for this long")
     parser.add_argument("--loris", type=int, default=50, help="slow-loris and slow-body connections")
+    parser.add_argument("--issue22", action="store_true", help="only the targets of issue 22")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         dataset = make_dataset(args.dossiers, Path(tmp), data_cache_dir())
-        measure(dataset, Path(tmp), args.workers, args.timeout, args.seconds, args.loris)
+        measure(
+            dataset,
+            Path(tmp),
+            args.workers,
+            args.timeout,
+            args.seconds,
+            args.loris,
+            only_issue22=args.issue22,
+        )
 
 
 if __name__ == "__main__":

@@ -99,8 +99,53 @@ def test_small_queries_are_answered_while_twice_as_many_runaways_as_workers_run(
     for thread in threads:
         thread.join()
     assert answers == [(200, {"Productietechnicus"})] * 20
-    assert still_running == 2 * WORKERS  # answered while every runaway was still evaluated
-    assert statuses == {(503, True): 2 * WORKERS}  # the runaways end at their deadline, 503
+    # answered while runaways were still evaluated: at least the long share of one worker (those
+    # beyond a worker's share are stopped at once, see the next test)
+    assert still_running >= 2
+    assert statuses == {(503, True): 2 * WORKERS}  # the runaways end at their deadline, or shed: 503
+
+
+def test_runaways_from_many_addresses_leave_a_lane_for_small_queries_and_health_says_it_sheds(
+    server: ServerProcess,
+) -> None:
+    """Issue 22: the limit per address held, but runaways from 16 addresses filled every engine,
+    and a small query from another address was answered 35 % of the time while /health said ok.
+    Long queries now hold at most a share of the engines; the addresses that send them are
+    refused beyond it, and /health says that the server sheds, what and why."""
+    stop = threading.Event()
+    statuses: Counter = Counter()  # type: ignore[type-arg]
+
+    def keep_running(index: int) -> None:  # a runaway again as soon as the last one is answered
+        sent = 0
+        while not stop.is_set() and sent < 1000:
+            sent += 1
+            status, headers, _ = _post(
+                server.url, f"127.0.3.{index + 2}", RUNAWAY.format(n=f"{index} {sent}")
+            )
+            statuses[(status, "retry-after" in headers)] += 1
+            if status != 200:
+                stop.wait(0.1)  # (refused at once: no spinning on two cores)
+
+    threads = [threading.Thread(target=keep_running, args=(i,)) for i in range(16)]
+    try:
+        for thread in threads:
+            thread.start()
+        said = []  # /health of any worker (runaways reach both), until one says it sheds
+        while not said or (said[-1][0] != "degraded" and len(said) < 600):
+            health = requests.get(f"{server.url}/health", timeout=30).json()
+            said.append((health["status"], " ".join(health["reasons"])))
+            time.sleep(0.05)
+        answers = []  # while the runaways go on: those refused at once are sent again at once
+        for n in range(20):
+            status, _, body = _post(server.url, "127.0.0.5", SMALL.format(n=f"many {n}"))
+            answers.append((status, _labels(body) if status == 200 else body))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert answers == [(200, {"Productietechnicus"})] * 20
+    assert said[-1][0] == "degraded" and "shedding load" in said[-1][1], said
+    assert set(statuses) == {(503, True)}  # deadline or shed, always with Retry-After
 
 
 def test_one_client_cannot_take_every_engine_and_is_told_when_to_come_back(server: ServerProcess) -> None:
@@ -111,7 +156,9 @@ def test_one_client_cannot_take_every_engine_and_is_told_when_to_come_back(serve
     for thread in threads:
         thread.join()
     assert (status, _labels(body)) == (200, {"Productietechnicus"})
-    assert set(statuses) == {(503, True), (429, True)}
+    # 429 beyond the limit per address, or 503 at the deadline or when shed (its long queries
+    # beyond the long share are stopped, which frees its places sooner): always with Retry-After
+    assert set(statuses) <= {(503, True), (429, True)} and (503, True) in statuses
 
 
 def test_slow_bodies_beyond_the_body_lane_are_refused_and_requests_without_a_body_still_served(

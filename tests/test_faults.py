@@ -226,6 +226,8 @@ def test_full_disk_at_warm_up_leaves_no_partial_dump_and_health_says_why(
         missing = next(n for n in ("kdgraph.ttl", "kdgraph.trig", "kdgraph.nt.gz") if n not in partial)
         answer = requests.get(f"{server.url}/dumps/{missing}", timeout=30)
         assert answer.status_code == 503 and "No space left on device" in answer.text
+        for name in partial:  # written before the disk was full: /dumps agrees with /health
+            assert requests.get(f"{server.url}/dumps/{name}", timeout=30).status_code == 503, name
         assert nl_labels(server) == ["Productietechniek"]  # queries are answered all the while
         filler.unlink()
         assert reload_and_wait(server)["last_reload"]["ok"] is True  # same data: the warm-up again
@@ -583,3 +585,133 @@ def test_fifty_slow_loris_connections_do_not_stop_health(bundled_server) -> None
         dripping.join(30)
         for connection in slow:
             connection.close()
+
+
+# ------------------------------------------------------------------ nobody can take it offline (issue 22)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (workers, engines, preparation and warm-up children)."""
+    found, todo = [], [pid]
+    while todo:
+        for child in _children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _closed_by_server(connection: socket.socket) -> bool:
+    """Whether the server has closed ``connection`` (end of stream or reset), without waiting."""
+    connection.setblocking(False)
+    try:
+        return connection.recv(65536) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_a_kill_9_of_the_main_process_leaves_no_process_and_a_restart_serves_at_once(
+    data: Path, tmp_path: Path
+) -> None:
+    """What an operator, a watchdog or the OOM killer does: SIGKILL to the main process only.
+    Before, its workers and engines served on, re-parented to PID 1, holding the port and the
+    state directory's lock, and every restart failed."""
+    port = _free_port()
+    args = ["--data", str(data), "--workers", "2", "--port", str(port)]
+    state = tmp_path / "state"
+    server = ServerProcess(args, state)
+    try:
+        assert nl_labels(server) == ["Productietechniek"]  # a worker has started its engines
+        main = server.process.pid
+        below = _descendants(main)
+        assert len([p for p in below if _children(p)]) >= 1  # a worker with engines
+        os.kill(main, signal.SIGKILL)
+        server.process.wait(30)
+        assert _wait_until(lambda: not any(_alive(p) for p in below)), [
+            Path(f"/proc/{p}/cmdline").read_bytes() for p in below if _alive(p)
+        ]
+    finally:
+        server.stop()
+    with ServerProcess(args, state) as again:  # the same port and state directory, at once
+        assert again.url.endswith(f":{port}") and health(again)["status"] == "ok"
+        assert nl_labels(again) == ["Productietechniek"]
+
+
+def test_silent_and_idle_connections_are_closed_and_a_thousand_from_one_address_cannot_stop_health(
+    tmp_path: Path,
+) -> None:
+    """A connection that sends nothing, or nothing more after its answer, is closed by the server;
+    one address cannot hold more than its share of a worker's connections. Before, granian kept
+    them all open, and 1,024 silent ones filled a worker: /health went unanswered while they were
+    held."""
+    with ServerProcess(["--workers", "1"], tmp_path / "state") as server:
+        host, port = urlsplit(server.url).hostname, urlsplit(server.url).port
+        assert host is not None and port is not None
+        flood: list[socket.socket] = []
+        quiet: list[socket.socket] = []
+        try:
+            for _ in range(1100):  # more than a worker's 1,024 connections, all from one address
+                connection = socket.socket()
+                connection.bind(("127.0.0.7", 0))
+                connection.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    connection.connect((host, port))
+                flood.append(connection)
+            answer = requests.get(f"{server.url}/health", timeout=60)  # from 127.0.0.1
+            assert answer.status_code == 200 and answer.json()["status"] == "ok"
+            for _ in range(2):  # under the limit per address: only their silence closes them
+                quiet.append(
+                    socket.create_connection((host, port), timeout=30, source_address=("127.0.0.8", 0))
+                )
+            answered = socket.create_connection((host, port), timeout=30, source_address=("127.0.0.8", 0))
+            answered.sendall(b"GET /health HTTP/1.1\r\nHost: kdgraph\r\n\r\n")
+            assert answered.recv(65536).startswith(b"HTTP/1.1 200")
+            quiet.append(answered)  # keep-alive, and nothing more
+            assert _wait_until(lambda: all(_closed_by_server(c) for c in quiet), 60)
+            assert _wait_until(lambda: sum(_closed_by_server(c) for c in flood) == len(flood), 60)
+            answer = requests.get(f"{server.url}/health", timeout=60)
+            assert answer.status_code == 200 and answer.json()["status"] == "ok"
+        finally:
+            for connection in flood + quiet:
+                connection.close()
+
+
+def test_a_query_sent_while_every_engine_of_its_worker_was_killed_is_answered_by_a_fresh_one(
+    data: Path, tmp_path: Path
+) -> None:
+    """An engine killed while idle (an operator, the OOM killer): the next query never reached
+    it. Before, that query got 503; now it goes to a fresh engine."""
+    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
+        assert nl_labels(server) == ["Productietechniek"]  # the worker has started its engines
+        worker = next(p for p in _children(server.process.pid) if _children(p))
+        engines = _children(worker)
+        for engine in engines:
+            os.kill(engine, signal.SIGKILL)
+        assert _wait_until(lambda: not any(_alive(e) for e in engines))
+        assert nl_labels(server) == ["Productietechniek"]  # a new text: no cache answers it
+        again = requests.get(
+            f"{server.url}/sparql",
+            params={"query": NL_LABELS + " # again"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
+        assert again.status_code == 200
+
+
+def test_a_truncated_dump_is_never_served(data: Path, tmp_path: Path) -> None:
+    """Before, a dump cut to 1,000 bytes was served 200 with the version's ETag until the next
+    warm-up; now it is checked against the size and SHA-256 the warm-up recorded."""
+    state = tmp_path / "state"
+    with ServerProcess(["--data", str(data), "--workers", "1"], state) as server:
+        version = server.wait_until_warm()["version"]
+        whole = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=30)
+        assert whole.status_code == 200 and len(whole.content) > 1000
+        dump = state / f"dumps-{version}" / "kdgraph.ttl"
+        with dump.open("r+b") as handle:
+            handle.truncate(1000)
+        cut = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=30)
+        assert cut.status_code == 503 and "damaged" in cut.text
+        dump.write_bytes(whole.content[:-1] + b"X")  # the same size, other bytes
+        changed = requests.get(f"{server.url}/dumps/kdgraph.ttl", timeout=30)
+        assert changed.status_code == 503 and "damaged" in changed.text

@@ -267,7 +267,7 @@ def test_a_pool_with_every_engine_busy_answers_503_with_retry_after(store_path: 
 
 def test_a_pool_grows_while_runaways_hold_its_engines_and_answers_the_others(store_path: str) -> None:
     """Issue 12: runaways as many as the ready engines (and more) must not stop small queries."""
-    pool = _pool(store_path, 1, most=4)
+    pool = _pool(store_path, 1, most=6)  # (two long queries at once: its long share)
     runaways = [_in_thread(lambda: pool.run(Query(RUNAWAY))) for _ in range(2)]
     _wait_for(lambda: pool.evaluating == 2)
     answers = [pool.run(ASK) for _ in range(3)]
@@ -353,3 +353,24 @@ def test_closing_a_pool_lets_the_evaluations_in_progress_finish(store_path: str)
     pool._starter.join(5)
     assert isinstance(outcome[0], errors.QueryTimeout)
     assert pool.engines == 0 and not pool._starter.is_alive()
+
+
+def test_long_queries_beyond_a_pools_long_share_are_stopped_and_their_address_refused_at_once(
+    store_path: str,
+) -> None:
+    """Issue 22: however many addresses send runaways, they hold at most the long share of the
+    engines (one in three); beyond it, a long query is stopped, and its address's next query is
+    refused without an engine while the share is in use. A short query is answered meanwhile."""
+    pool = _pool(store_path, 1, most=3)  # long share: one engine
+    first = _in_thread(lambda: pool.run(Query(RUNAWAY), Budget.within(2, "10.0.0.1")))
+    _wait_for(lambda: pool.shedding()["long_queries_now"] == 1)
+    second = _in_thread(lambda: pool.run(Query(RUNAWAY + " # 2"), Budget.within(2, "10.0.0.2")))
+    second[0].join()
+    assert type(second[1][0]) is errors.LongQueriesShed
+    with pytest.raises(errors.LongQueriesShed):  # its address is suspect now: not evaluated
+        pool.run(ASK, Budget.within(2, "10.0.0.2"))
+    assert pool.run(ASK, Budget.within(2, "10.0.0.3")) == AskResult(True)
+    first[0].join()
+    assert type(first[1][0]) is errors.QueryTimeout
+    assert pool.shedding()["shed_last_minute"] == 2
+    pool.close()

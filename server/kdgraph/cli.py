@@ -15,7 +15,7 @@ import click
 import pyoxigraph as ox
 
 from . import DEFAULT_BASE, __version__
-from .config import THREADS
+from .config import CONNECTIONS_PER_ADDRESS, THREADS
 from .loading import KnowledgeGraph, LoadError, collect_files, load_graph
 from .namespaces import prefixes
 from .query import media
@@ -632,10 +632,18 @@ def validate_command(
     "public_url",
     default=None,
     envvar="KDGRAPH_PUBLIC_URL",
-    help="Public URL of this server, for links and the service description (default: from requests).",
+    help="Public URL of this server, for links and the service description (default: the address "
+    "it listens on; never a request's Host header).",
 )
 @base_option
 @click.option("--query-timeout", default=5.0, show_default=True, help="Deadline per query, in seconds.")
+@click.option(
+    "--connections-per-address",
+    default=CONNECTIONS_PER_ADDRESS,
+    show_default=True,
+    help="Connections one client address may hold open per worker; beyond, its idlest are closed "
+    "(0: no limit, e.g. behind a reverse proxy, where every client has the proxy's address).",
+)
 @click.option(
     "--allow-service",
     "allowed_services",
@@ -667,6 +675,7 @@ def serve(
     public_url: str | None,
     base: str,
     query_timeout: float,
+    connections_per_address: int,
     allowed_services: Sequence[str],
     backend: str | None,
     state_dir: Path | None,
@@ -722,6 +731,7 @@ def serve(
             query_timeout=query_timeout,
             allowed_services=frozenset(allowed_services),
             threads=threads,
+            connections_per_address=connections_per_address,
         )
         run(config, list(data) or None, host, port, workers, served, backend, hup_while_preparing)
     except (DataRejected, StateError) as error:

@@ -15,6 +15,13 @@ THREADS = 128
 # granian cannot time out a body that arrives slowly, so a thread reading one is held until the
 # client ends it; without this lane, THREADS slow-body connections stop a worker altogether.
 RESERVED_FOR_NO_BODY = 32
+# A connection on which nothing was received or sent for this long is closed (connection_guard);
+# never less than the query deadline plus the wait for an engine, so that a request being
+# evaluated is not taken for an idle connection.
+IDLE_CONNECTION_SECONDS = 10.0
+# Connections one client address may hold open in one worker; beyond, its idlest are closed
+# (0: no limit, for a server behind a reverse proxy, where every client has the proxy's address).
+CONNECTIONS_PER_ADDRESS = 64
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,12 @@ class ServerConfig:
     engines_most: int = 6  # engine processes a worker may grow to while others are busy
     evaluations_per_client: int = 4  # evaluations of one client address at once, per worker
     threads: int = THREADS  # requests one worker serves at once
+    connections_per_address: int = CONNECTIONS_PER_ADDRESS  # per worker; 0 = no limit
+
+    @property
+    def idle_connection_seconds(self) -> float:
+        """After this long without a byte either way a connection is closed (see the constant)."""
+        return max(IDLE_CONNECTION_SECONDS, self.query_timeout + 5)
 
     @property
     def body_readers(self) -> int:

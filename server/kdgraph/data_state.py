@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-import traceback
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from . import DEFAULT_BASE, __version__
 from .cache import fingerprint
 from .forking import ChildFailed, run_in_child
 from .loading import KnowledgeGraph, LoadError, graph_from, input_files, ontology_files, read_inputs
+from .log_lines import report_failure
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries
@@ -265,8 +265,8 @@ def _outcome(function, args) -> tuple[str, object]:  # type: ignore[no-untyped-d
         return ("failed", f"the state directory: {error}")
     except OSError as error:
         return ("failed", f"preparing the data failed: {error}")
-    except Exception as error:  # reported to the parent; the traceback goes to stderr
-        traceback.print_exc(file=sys.stderr)
+    except Exception as error:  # reported to the parent; where it happened goes to stderr
+        report_failure("preparing the data failed", error)
         return ("failed", f"preparing the data failed: {type(error).__name__}: {error}")
 
 

@@ -9,8 +9,8 @@ reaps it the moment it ends, so no zombie is left behind.
 
 Every child (preparation, warm-up, a worker's engine) calls ``reset_signals`` first: it dies
 with its parent (``PR_SET_PDEATHSIG``, so a worker killed with SIGKILL takes its engine along),
-and it closes the listening sockets it inherited (so a child that is still finishing cannot
-keep the server's port bound after the server stopped).
+and it closes the network sockets it inherited (so a child that is still finishing cannot
+keep the server's port bound after the server stopped, nor a client's connection open).
 
 Signals are held back across the fork (``signals_held``) until ``reset_signals`` has put the
 child's own handlers in place. Without that, a SIGTERM to the server's process group that
@@ -37,10 +37,11 @@ import socket
 import stat
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from .log_lines import report_failure
 
 _PR_SET_PDEATHSIG = 1
 # Signals a child gets handlers of its own for (``reset_signals``); held back until then.
@@ -83,8 +84,23 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def close_listening_sockets() -> None:
-    """Close every inherited socket that accepts connections (a granian worker's listener)."""
+def die_with(parent: int) -> None:
+    """End this process at once if ``parent`` has ended, and from now on whenever it ends.
+
+    For a granian worker (forked by the main process's main thread, which lives as long as the
+    main process): without it, a ``kill -9`` of the main process left the workers (and their
+    engines) serving the old version on the port and holding the state directory's lock."""
+    _die_with_parent()
+    if os.getppid() != parent:  # it ended before the death signal was asked for
+        os._exit(1)
+
+
+def close_network_sockets() -> None:
+    """Close every inherited TCP socket: a granian worker's listener, and its clients' connections.
+
+    An engine forked while a client was connected held that connection open after granian had
+    closed it (measured: an idle keep-alive connection stayed open for good, whatever granian or
+    the connection guard did). A child never needs them; its pipes (AF_UNIX) stay."""
     for name in os.listdir("/proc/self/fd"):
         descriptor = int(name)
         try:
@@ -93,19 +109,15 @@ def close_listening_sockets() -> None:
             probe = socket.socket(fileno=os.dup(descriptor))
         except OSError:
             continue
-        try:
-            listening = probe.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
-        except OSError:
-            listening = 0
-        finally:
-            probe.close()
-        if listening:
+        network = probe.family in (socket.AF_INET, socket.AF_INET6)
+        probe.close()
+        if network:
             with contextlib.suppress(OSError):
                 os.close(descriptor)
 
 
 def reset_signals() -> None:
-    """Make a forked child of the server: default signals, death with its parent, no listener.
+    """Make a forked child of the server: default signals, death with its parent, no sockets.
 
     A forked child inherits granian's handlers, which only note the signal for a main loop the
     child does not run: SIGTERM would not end it. Termination signals get their default action
@@ -121,7 +133,7 @@ def reset_signals() -> None:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     for name in _IGNORED:
         signal.signal(getattr(signal, name), signal.SIG_IGN)
-    close_listening_sockets()
+    close_network_sockets()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 
@@ -151,8 +163,8 @@ def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
         try:
             with os.fdopen(write_end, "wb") as pipe:
                 pickle.dump(function(*args), pipe)
-        except BaseException:
-            traceback.print_exc(file=sys.stderr)
+        except BaseException as error:
+            report_failure("a child process of the server failed", error)
             code = 1
         _finish(code)
     os.close(write_end)
@@ -203,8 +215,8 @@ def detach(function: Callable[..., Any], *args: Any) -> Child:
         reset_signals()
         try:
             function(*args)
-        except BaseException:
-            traceback.print_exc(file=sys.stderr)
+        except BaseException as error:
+            report_failure("a child process of the server failed", error)
         _finish(0)
     return Child(pid)
 

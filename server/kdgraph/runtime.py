@@ -31,6 +31,7 @@ from .query.remote import RemoteEngine
 from .query.request_reader import BodyLane
 from .query.sparql_client import Endpoints, SparqlClient
 from .query.supervised import EnginePool, SupervisedEngine
+from .query.suspects import Suspects
 from .shared_status import SharedStatus
 
 ENGINE_WAIT = 2.0  # seconds a request waits for a free engine before it is answered 503
@@ -59,7 +60,11 @@ def network_isolation_problem() -> str | None:
 
 
 def engine_for(
-    served: ServedData, config: ServerConfig, deadline: float | None, networked: bool = False
+    served: ServedData,
+    config: ServerConfig,
+    deadline: float | None,
+    networked: bool = False,
+    suspects: Suspects | None = None,
 ) -> Engine:
     """The engine on what ``served`` describes: supervised with ``deadline``, or embedded without.
 
@@ -84,6 +89,7 @@ def engine_for(
         wait=ENGINE_WAIT,
         most=config.engines_most,
         per_client=config.evaluations_per_client,
+        suspects=suspects,
     )
 
 
@@ -207,7 +213,20 @@ class Runtime:
         inner = self._current[1].inner if self._current is not None else None
         if not isinstance(inner, EnginePool):
             return None
-        return {"running": inner.engines, "evaluating": inner.evaluating, "at_most": inner.most}
+        return {
+            "running": inner.engines,
+            "evaluating": inner.evaluating,
+            "at_most": inner.most,
+            **inner.shedding(),
+        }
+
+    def refuse_if_shedding(self, client: str) -> None:
+        """LongQueriesShed at once if ``client`` is an address whose queries ran long and the long
+        share of the engines is in use: its query is not even parsed (issue 22: refusing the
+        runaways of 32 addresses, sent again at once, was most of the work left)."""
+        inner = self.engine.inner
+        if isinstance(inner, EnginePool) and client:
+            inner.refuse_if_shedding(client)
 
     def is_latest(self) -> bool:
         """Whether the served data of this request is still what the server serves."""
@@ -233,7 +252,8 @@ class Runtime:
             self._current = (current, old[1])
             return
         files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
-        inner = engine_for(current, self.config, self.config.query_timeout)
+        suspects = self.status.suspects if self.status is not None else None
+        inner = engine_for(current, self.config, self.config.query_timeout, suspects=suspects)
         # the new pair first, then the old engines stop (after their in-flight evaluations)
         self._current = (current, CachedEngine(inner, current.version, files, self.config.cache_entries))
         federating, self._federating = self._federating, None

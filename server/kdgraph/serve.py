@@ -23,12 +23,13 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,19 @@ from granian.server.mp import MPServer
 
 from . import warmup
 from .config import ServerConfig
+from .connection_guard import ConnectionGuard
 from .data_state import ServedData, reload, retire
-from .forking import Child
+from .forking import Child, die_with
+from .log_lines import JsonLines
 from .shared_status import SharedStatus
 from .web.app import create_app
 
 log = logging.getLogger("kdgraph")
 
 # Connections one worker serves at once (granian's backpressure counts connections, idle ones and
-# those still sending headers included): far above the threads, so slow clients cannot fill it.
+# those still sending headers included): far above the threads. granian never closes a connection
+# that sends nothing (or nothing more), so alone this did not hold (issue 22): connection_guard
+# closes idle ones and caps them per client address.
 CONNECTIONS = 1024
 HEADER_READ_TIMEOUT = 10  # seconds a client may take to send its request line and headers
 STOP_TIMEOUT = 10  # seconds a worker may take to finish its requests at shutdown before SIGKILL
@@ -123,17 +128,12 @@ class _Intended(logging.Filter):
         return "Python threads" not in record.getMessage()
 
 
-# granian's own lines, in the shape gunicorn's had, on stderr with ours (granian's default: stdout)
+# granian's own lines as JSON lines (log_lines), on stderr with ours (granian's default: stdout)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"intended": {"()": _Intended}},
-    "formatters": {
-        "server": {
-            "format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
-            "datefmt": "%Y-%m-%d %H:%M:%S %z",
-        }
-    },
+    "formatters": {"server": {"()": JsonLines}},
     "handlers": {
         "server": {"class": "logging.StreamHandler", "formatter": "server", "stream": "ext://sys.stderr"},
     },
@@ -186,13 +186,40 @@ class KdgraphServer(MPServer):  # type: ignore[misc]
         self._sso.listen(self.backlog)  # now, not when a worker starts: a client may connect at once
         self.bind_port = self._sso.getsockname()[1]
 
+    def listening_url(self) -> str:
+        """The URL of the address listened on (the port actually bound); on every interface, the
+        machine's name (--base-url says better)."""
+        host = self.bind_addr
+        if host in ("0.0.0.0", "::", ""):
+            host = socket.gethostname()
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.bind_port}"
 
-def _worker_app(config: ServerConfig, status: SharedStatus) -> Callable[[], Any]:
+
+def _worker_app(config: ServerConfig, status: SharedStatus, server: KdgraphServer) -> Callable[[], Any]:
+    main = os.getpid()
+
     def load() -> Any:  # in the worker, forked from the main process (status is inherited)
+        nonlocal config
+        die_with(main)  # a kill -9 of the main process ends the workers, and so their engines
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # only the main process reloads
-        return create_app(config, status)
+        if not config.public_url:  # links name the address listened on, never a request's Host
+            config = replace(config, public_url=server.listening_url())
+        guard = ConnectionGuard(config.idle_connection_seconds, config.connections_per_address)
+        guard.start()
+        app = create_app(config, status)
+        app.extensions["kdgraph.connections"] = guard  # (for /health)
+        return app
 
     return load
+
+
+def raise_open_files_limit() -> None:
+    """Soft limit of open files up to the hard one: each connection holds a descriptor, and a
+    worker that runs out cannot accept (nor open a store file) until some close."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def run(
@@ -208,10 +235,13 @@ def run(
     """Serve ``served``. ``hups_before_start``: the SIGHUPs the caller's handler noted while the data
     was prepared (the data may have changed since). It is read once granian's handlers have
     replaced the caller's, so a SIGHUP that arrives in between is not lost (a flaky test showed it)."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(JsonLines())
     # Workers must be forked, not spawned: they inherit the shared status mapped here and the app
     # loader below (a closure). Python's default on Linux until 3.13; 3.14 would spawn.
     multiprocessing.set_start_method("fork", force=True)
+    raise_open_files_limit()  # (inherited by the workers)
     status = SharedStatus()
     preparer = Preparer(config, data, backend, served, status)
     server = KdgraphServer(
@@ -234,4 +264,4 @@ def run(
         respawn_failed_workers=True,
         workers_kill_timeout=STOP_TIMEOUT,
     )
-    server.serve(target_loader=_worker_app(config, status), wrap_loader=False)
+    server.serve(target_loader=_worker_app(config, status, server), wrap_loader=False)

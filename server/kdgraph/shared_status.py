@@ -20,6 +20,8 @@ import mmap
 import struct
 import time
 
+from .query.suspects import Suspects
+
 _HEADER = struct.Struct("<QQ")  # generation, length of the JSON record
 SLOTS = {"served": (0, 8 << 20), "warmup": (8 << 20, 64 << 10)}  # name -> (offset, size)
 
@@ -28,6 +30,7 @@ class SharedStatus:
     def __init__(self) -> None:
         size = sum(length for _, length in SLOTS.values())
         self._map = mmap.mmap(-1, size)  # anonymous and MAP_SHARED: inherited by forked children
+        self.suspects = Suspects()  # addresses whose queries ran long (the engine pools')
 
     def write(self, slot: str, record: dict) -> None:
         offset, size = SLOTS[slot]

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -34,6 +32,7 @@ from .config import ServerConfig
 from .data_state import ServedData
 from .dataset_description import DUMPS
 from .forking import Child, detach
+from .log_lines import report_failure
 from .namespaces import prefixes
 from .query.engine import Engine, Query, SelectResult
 from .query.errors import EngineFailure
@@ -54,12 +53,11 @@ def _main(config: ServerConfig, served: ServedData, status: SharedStatus | None)
     try:
         warm(config, served)
     except OSError as error:  # a full or read-only disk: the server works without the dumps
-        print(f"kdgraph: warm-up of version {served.version} failed: {error}", file=sys.stderr)
+        report_failure(f"the warm-up of version {served.version} failed", error)
         if status is not None:
             status.write("warmup", {"version": served.version, "error": str(error)})
     except Exception as error:  # the server works without it; say why in its log and in /health
-        print("kdgraph: warm-up failed:", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
+        report_failure(f"the warm-up of version {served.version} failed (a bug)", error)
         if status is not None:
             status.write("warmup", {"version": served.version, "error": f"{type(error).__name__}: {error}"})
 

@@ -115,6 +115,14 @@ class Busy(QueryPathError):
     retry_after = 2
 
 
+class LongQueriesShed(Busy):
+    """The share of the engines kept for long queries is in use: this query, long itself or from an
+    address whose queries ran long just before, is not evaluated (or stopped), so that the other
+    engines stay free for the short queries of everyone else."""
+
+    retry_after = 10
+
+
 class SlowBodies(Busy):
     """As many requests as one worker reads bodies of at once are still sending theirs; this
     body is not read, and the connection is closed (the unread body cannot be skipped; the
@@ -142,11 +150,16 @@ def for_status(status: int, message: str) -> QueryPathError:
     return _BY_STATUS.get(status, QueryPathError)(message)
 
 
+MAX_PROBLEM_CHARACTERS = 2000  # an error body's text at most (a 406 echoed a 233 KB Accept header)
+
+
 def problem(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    """Every error response: a status and a plain-text body that says what to fix."""
-    return Response(
-        message.rstrip() + "\n", status=status, mimetype="text/plain", headers=dict(headers or {})
-    )
+    """Every error response: a status and a plain-text body that says what to fix, bounded in size
+    whatever of the request it quotes."""
+    text = message.rstrip()
+    if len(text) > MAX_PROBLEM_CHARACTERS:
+        text = text[: MAX_PROBLEM_CHARACTERS - 30] + " [... shortened by the server]"
+    return Response(text + "\n", status=status, mimetype="text/plain", headers=dict(headers or {}))
 
 
 def response_for(error: QueryPathError) -> Response:

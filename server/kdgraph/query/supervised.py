@@ -16,6 +16,7 @@ network whatever a pre-check thinks).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import multiprocessing
@@ -25,17 +26,19 @@ import resource
 import select
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
 from ..forking import reset_signals, signals_held
+from ..log_lines import report_failure
 from . import errors, media
 from .engine import TRANSPORT, Answer, Budget, Query, Result, decode, evaluate, serialize
-from .errors import Busy, EngineFailure, QueryPathError, QueryTimeout, TooManyAtOnce
+from .errors import Busy, EngineFailure, LongQueriesShed, QueryPathError, QueryTimeout, TooManyAtOnce
 from .media import Wanted
+from .suspects import Suspects
 
 _CONTEXT = multiprocessing.get_context("fork")
 log = logging.getLogger("kdgraph")
@@ -46,6 +49,16 @@ IDLE_SECONDS = 10.0  # an engine beyond a pool's size that was idle this long is
 # load an engine is free again within a millisecond, and more processes than cores only thrash
 # the caches; an engine held by a runaway query stays busy for seconds.
 GROW_AFTER = 0.01
+GROW_RECHECK = 0.05  # seconds between two looks, while waiting, at whether the pool may grow
+LONG_CPU = 0.05  # seconds of CPU after which an evaluation is a long one (see LONG_SHARE)
+LONG_CHECK_EVERY = 0.05  # seconds between two looks at a niced evaluation's CPU time
+# The share of a pool's engines that long queries (those that used LONG_CPU) may hold at once;
+# the others stay free for short queries, however many addresses send long ones.
+LONG_SHARE = 3  # at most one engine in LONG_SHARE (at least one)
+# An address whose query ran long is "suspect" for this long: its next queries may only take an
+# engine of the long share (else 503 at once, without an engine), never one kept for short ones.
+SUSPECT_SECONDS = 60.0
+SHED_WINDOW = 60.0  # /health reports the queries shed in this many seconds
 # The errors a child may report, by name; any other failure is the engine's, not the query's.
 _REPORTABLE = {
     cls.__name__: cls
@@ -98,6 +111,18 @@ def decode_request(message: bytes) -> tuple[Query, Wanted, int]:
 def _engine_main(
     connection: Connection, store_path: str, memory_limit: int, confine: Callable[[], None] | None
 ) -> None:
+    """An engine child's life; a failure of its own (the store cannot be opened, a bug) is one
+    JSON line on stderr, not a Python traceback (the worker then answers 503 and restarts it)."""
+    try:
+        _serve_queries(connection, store_path, memory_limit, confine)
+    except BaseException as error:
+        report_failure("a query engine failed", error)
+        os._exit(1)
+
+
+def _serve_queries(
+    connection: Connection, store_path: str, memory_limit: int, confine: Callable[[], None] | None
+) -> None:
     reset_signals()  # forked from a server worker: end with it on SIGTERM
     if confine is not None:
         confine()
@@ -121,6 +146,11 @@ def _engine_main(
             )
             continue
         connection.send_bytes(b"".join((fmt.name.encode(), b"\n", body)))  # one write: one wake-up
+
+
+class EngineGone(EngineFailure):
+    """The engine had ended before the query could be sent: nothing was evaluated, so the pool
+    sends it once more, to another engine."""
 
 
 class SupervisedEngine:
@@ -165,6 +195,11 @@ class SupervisedEngine:
         self.close()
         self._start()
 
+    def alive(self) -> bool:
+        """Whether the child still runs (one waitpid(WNOHANG)): one killed while idle, by an
+        operator or the OOM killer, is found before a query is sent to it."""
+        return not self.broken and self._process.is_alive()
+
     def close(self) -> None:
         if self._process.is_alive():
             self._process.kill()
@@ -178,8 +213,25 @@ class SupervisedEngine:
             self._process.kill()
         self.broken = True
 
-    def _wait(self, seconds: float) -> bool:
-        """Whether the answer came within ``seconds``; past ``RENICE_AFTER``, at low priority."""
+    def _cpu_seconds(self) -> float:
+        """CPU time the child has used so far (its scheduler's count; it is idle between queries)."""
+        try:
+            descriptor = os.open(f"/proc/{self._process.pid}/schedstat", os.O_RDONLY)
+        except OSError:
+            return 0.0
+        try:
+            return int(os.read(descriptor, 64).split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        finally:
+            os.close(descriptor)
+
+    def _wait(self, seconds: float, may_run_long: Callable[[], bool] | None, cpu_at_send: float) -> bool:
+        """Whether the answer came within ``seconds``; past ``RENICE_AFTER``, at low priority.
+
+        Once the evaluation has used ``LONG_CPU`` seconds of CPU (CPU, not time: on a loaded
+        machine a small query may wait for a core that long), it goes on only if
+        ``may_run_long()`` allows it; else it is stopped (``LongQueriesShed``)."""
         first = min(seconds, RENICE_AFTER)
         if self._poller.poll(first * 1000):
             return True
@@ -188,7 +240,18 @@ class SupervisedEngine:
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, self._process.pid, LOW_PRIORITY)
             self.niced = True
-        return bool(self._poller.poll((seconds - first) * 1000))
+        until = time.monotonic() + seconds - first
+        if may_run_long is not None:
+            while self._cpu_seconds() - cpu_at_send < LONG_CPU:
+                left = until - time.monotonic()
+                if left <= 0:
+                    return False
+                if self._poller.poll(min(left, LONG_CHECK_EVERY) * 1000):
+                    return True
+            if not may_run_long():
+                self._kill()
+                raise LongQueriesShed(_SHED)
+        return bool(self._poller.poll(max(0.0, until - time.monotonic()) * 1000))
 
     def _restore_priority(self) -> None:
         """Back to normal priority for the next query; without the right to lower a nice value
@@ -199,15 +262,26 @@ class SupervisedEngine:
         except OSError:
             self.broken = True
 
-    def answer(self, query: Query, wanted: Wanted, budget: Budget | None = None) -> Answer:
+    def answer(
+        self,
+        query: Query,
+        wanted: Wanted,
+        budget: Budget | None = None,
+        may_run_long: Callable[[], bool] | None = None,
+    ) -> Answer:
         if self.broken:
             self.restart()  # used on its own (not through a pool): restarted by its user's thread
         seconds = self.timeout if budget is None else min(self.timeout, budget.remaining())
         if seconds <= 0:
             raise QueryTimeout(_SPENT)
+        cpu_at_send = self._cpu_seconds() if may_run_long is not None else 0.0
         try:
             self._connection.send_bytes(encode_request(query, wanted, self.max_bytes))
-            ready = self._wait(seconds)
+        except OSError:  # the child had ended: the query never reached it
+            self._kill()
+            raise EngineGone("the query engine had stopped; it has been restarted, please retry") from None
+        try:
+            ready = self._wait(seconds, may_run_long, cpu_at_send)
         except (BrokenPipeError, EOFError, OSError):
             self._kill()
             raise EngineFailure("the query engine stopped; it has been restarted, please retry") from None
@@ -241,6 +315,11 @@ class SupervisedEngine:
 
 _TIMEOUT = "the query did not finish within {:g} s and was stopped; simplify the query or add LIMIT"
 _SPENT = "the request's time ran out before its query could be evaluated; send it again or simplify it"
+_SHED = (
+    "the server is shedding long queries: the engines it keeps for them are all in use, the others "
+    "are kept for short queries; this query ran long (or your address's queries did just before), "
+    "so it was not evaluated; try again later, or simplify the query or add LIMIT"
+)
 
 
 class EnginePool:
@@ -252,6 +331,13 @@ class EnginePool:
     (``Budget.client``, the remote address) has at most ``per_client`` evaluations at once in
     this worker. Both limits wait a bounded time (``wait``) and then answer 503 or 429 with
     Retry-After: never a growing queue.
+
+    Long queries, from however many addresses, hold at most ``long_most`` engines (one in
+    ``LONG_SHARE``): an evaluation that used ``LONG_CPU`` seconds of CPU takes a place of that
+    share, or is stopped if none is free (503, ``LongQueriesShed``); its address is suspect for
+    ``SUSPECT_SECONDS``, and a suspect's next queries only run in a free place of the share
+    (else 503 at once, without an engine). The other engines stay free for short queries (issue
+    22: runaways from 16 addresses had left a small query 35 % of its answers).
 
     Every engine is started (and restarted, after a deadline) by one long-lived thread of the
     pool, never by a request's thread: Linux kills an engine when the *thread* that forked it
@@ -265,6 +351,7 @@ class EnginePool:
         wait: float,
         most: int | None = None,
         per_client: int = 0,
+        suspects: Suspects | None = None,
     ):
         self.size, self.most = max(size, 1), max(most or size, size, 1)
         self.wait, self.per_client = wait, per_client
@@ -275,6 +362,10 @@ class EnginePool:
         self._engines = 0  # started or starting
         self._starting = 0  # asked of the starter thread, not started yet
         self._by_client: Counter[str] = Counter()
+        self.long_most = max(1, self.most // LONG_SHARE)
+        self._long: set[SupervisedEngine] = set()  # engines evaluating in the long share
+        self._suspects = suspects or Suspects()  # (shared by the workers of a server)
+        self._shed: deque[tuple[float, str]] = deque()  # (when, address) of the queries shed
         self._changed = threading.Condition()
         self._jobs: queue.SimpleQueue[SupervisedEngine | None] = queue.SimpleQueue()
         self._closed = False
@@ -318,7 +409,7 @@ class EnginePool:
                 else:
                     job.restart()
             except OSError:  # cannot fork now (memory, process limit): one engine fewer
-                log.exception("an engine could not be started")
+                log.exception("an engine could not be started")  # (one JSON line: log_lines)
                 with self._changed:
                     self._engines -= 1
                     self._changed.notify_all()
@@ -357,24 +448,35 @@ class EnginePool:
         now = time.monotonic()
         until, grow_at, asked = now + patience, now + GROW_AFTER, False
         with self._changed:
-            while True:
+            while True:  # (whether the client is suspect can change while it waits)
                 mine = not client or not self.per_client or self._by_client[client] < self.per_client
+                suspect = mine and self._refuse_suspect(client)  # (at its limit: 429 first)
                 if mine and self._free:
                     engine = self._free.pop()
+                    if not engine.alive():  # killed while idle: restarted, and another one taken
+                        engine.broken = True
+                        self._jobs.put(engine)
+                        continue
                     self._busy.add(engine)
                     if client:
                         self._by_client[client] += 1
+                    if suspect:  # a place of the long share from the start
+                        self._long.add(engine)
                     return engine
                 now = time.monotonic()
-                if mine and not asked and now >= grow_at and self._engines < self.most:
+                if mine and not asked and now >= grow_at and self._may_grow():
                     asked = True  # one more engine; any that becomes free will do
                     self._engines += 1
                     self._starting += 1
                     self._jobs.put(None)
                 if now >= until:
                     break
-                may_grow = mine and not asked and now < grow_at and self._engines < self.most
-                self._changed.wait((min(until, grow_at) if may_grow else until) - now)
+                if mine and not asked:  # wait to grow: until GROW_AFTER, then a look now and then
+                    # (an engine turning low-priority lets the pool grow, and notifies no one)
+                    wake = grow_at if now < grow_at and self._may_grow() else now + GROW_RECHECK
+                    self._changed.wait(min(until, wake) - now)
+                else:
+                    self._changed.wait(until - now)
         if not mine:
             raise TooManyAtOnce(
                 f"{self.per_client} queries from your address are already being evaluated here; "
@@ -382,9 +484,64 @@ class EnginePool:
             )
         raise Busy(f"all {self.most} query engines of this worker are busy; try again shortly")
 
+    def refuse_if_shedding(self, client: str) -> None:
+        """What ``_take`` would answer a suspect address while the long share is in use, before the
+        caller spends anything on its request."""
+        with self._changed:
+            self._refuse_suspect(client)
+
+    def _refuse_suspect(self, client: str) -> bool:
+        """Whether ``client`` is suspect; LongQueriesShed if so while the long share is in use.
+        (The caller holds the lock.)"""
+        suspect = bool(client) and self._suspects.until(client) > time.monotonic()
+        if suspect and len(self._long) >= self.long_most:
+            self._note_shed(client)
+            raise LongQueriesShed(_SHED)
+        return suspect
+
+    def _may_grow(self) -> bool:
+        """Whether one more engine may start: up to ``most``, not counting those busy with an
+        evaluation that already runs at low priority (up to ``most`` of them), so that however
+        many runaways are being evaluated, a new query finds a lane of its own at once (the
+        niced ones cost it almost no CPU)."""
+        slow = sum(1 for engine in self._busy if engine.niced)
+        return self._engines < self.most + min(slow, self.most)
+
+    def _turned_long(self, engine: SupervisedEngine, client: str) -> bool:
+        """Whether ``engine``'s evaluation, now long, may go on in a place of the long share."""
+        with self._changed:
+            if client:
+                self._suspects.mark(client, time.monotonic() + SUSPECT_SECONDS)
+            if engine in self._long:
+                return True
+            if len(self._long) < self.long_most:
+                self._long.add(engine)
+                return True
+            self._note_shed(client)
+            return False
+
+    def _note_shed(self, client: str) -> None:
+        now = time.monotonic()
+        self._shed.append((now, client))
+        while self._shed and (self._shed[0][0] < now - SHED_WINDOW or len(self._shed) > 100_000):
+            self._shed.popleft()
+
+    def shedding(self) -> dict:
+        """What this pool sheds (for /health): long queries stopped or refused lately, and why."""
+        with self._changed:
+            now = time.monotonic()
+            recent = [client for when, client in self._shed if when >= now - SHED_WINDOW]
+            return {
+                "long_queries_at_most": self.long_most,
+                "long_queries_now": len(self._long),
+                "shed_last_minute": len(recent),
+                "addresses_shed_last_minute": len(set(recent)),
+            }
+
     def _release(self, engine: SupervisedEngine, client: str) -> None:
         with self._changed:
             self._busy.discard(engine)
+            self._long.discard(engine)
             if client:
                 self._by_client[client] -= 1
                 if not self._by_client[client]:
@@ -409,11 +566,17 @@ class EnginePool:
         client = budget.client if budget is not None else ""
         if budget is not None and budget.remaining() <= 0:  # spent reading and checking it
             raise QueryTimeout(_SPENT)
-        engine = self._take(client, budget)
-        try:
-            return engine.answer(query, wanted, budget)
-        finally:
-            self._release(engine, client)
+        for attempt in (1, 2):
+            engine = self._take(client, budget)
+            try:
+                may_run_long = functools.partial(self._turned_long, engine, client)
+                return engine.answer(query, wanted, budget, may_run_long)
+            except EngineGone:
+                if attempt == 2:
+                    raise
+            finally:
+                self._release(engine, client)
+        raise AssertionError("unreachable")
 
     def run(self, query: Query, budget: Budget | None = None) -> Result:
         return decode(self.answer(query, TRANSPORT, budget))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import posixpath
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -28,6 +30,29 @@ PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Headers": "Content-Type, Accept, If-None-Match",
     "Access-Control-Max-Age": "86400",
 }
+
+
+# Every response: a browser never guesses a type we did not say (a Turtle answer run as a script).
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
+# Pages: never framed by another site (clickjacking), no <base> or plug-in a page did not ask
+# for. Scripts and styles are not restricted here: the query UI (YASGUI) builds its own.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+    "X-Frame-Options": "DENY",
+}
+
+
+def local_location(location: str) -> str:
+    """A redirect's target as a path on this server, normalised: Werkzeug builds the target of a
+    308 (``/def`` to ``/def/``) from the request's Host header, and a path with ``../`` was kept
+    as sent (issue 22). Query strings stay as they are."""
+    target = urlsplit(location)
+    path = posixpath.normpath(target.path or "/")
+    if path.startswith("//"):  # (normpath keeps a leading double slash: another host to a browser)
+        path = "/" + path.lstrip("/")
+    if target.path.endswith("/") and path != "/":
+        path += "/"
+    return urlunsplit(("", "", path, target.query, target.fragment))
 
 
 def create_app(config: ServerConfig, status: SharedStatus | None = None) -> Flask:
@@ -60,6 +85,12 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
         response.headers.update(CORS_HEADERS)
         if request.method == "OPTIONS":
             response.headers.update(PREFLIGHT_HEADERS)
+        response.headers.update(SECURITY_HEADERS)
+        if response.mimetype == "text/html":
+            response.headers.update(PAGE_HEADERS)
+        location = response.headers.get("Location")
+        if location is not None:
+            response.headers["Location"] = local_location(location)
         return response
 
     @app.after_request

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request, send_file
 
 from .. import documents
-from ..data_state import dumps_dir
+from ..data_state import dumps_dir, warm_marker
 from ..dataset_description import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
 from ..query import media
 from ..query.engine import Query, SelectResult
+from ..state_dir import file_summary
 from .page_language import page_language
 from .sparql import public_root, runtime
 
@@ -115,7 +119,16 @@ def dump(name: str) -> Response:
         )
     served = rt.served()
     path = dumps_dir(rt.config.state_dir, served.version) / name
-    if not path.is_file():
+    checked = _checked_dump(rt.config.state_dir, served.version, name)
+    if checked is False:
+        return Response(
+            f"the dump {name} of version {served.version} on disk is not the one written (damaged); "
+            "it is not served, and is written again at the next reload (SIGHUP) or restart\n",
+            status=503,
+            mimetype="text/plain",
+            headers={"Retry-After": "60"},
+        )
+    if checked is None:
         failure = rt.warmup_failure(served.version)
         if failure:  # a full disk: say so instead of asking to come back forever
             return Response(
@@ -139,6 +152,35 @@ def dump(name: str) -> Response:
         conditional=True,
         max_age=300,  # Cache-Control: public, max-age=300
     )
+
+
+_verified: dict[tuple[str, int, int, int], bool] = {}  # (path, inode, size, mtime) -> SHA-256 matched
+
+
+def _checked_dump(state_dir: Path, version: str, name: str) -> bool | None:
+    """Whether the dump on disk is the one the warm-up wrote: its size and SHA-256 as recorded in
+    ``warm-{version}.json`` (issue 22: a truncated dump was served 200 with the version's ETag,
+    and one written before a warm-up failed on a full disk was served while /health said the dumps
+    were unavailable). None while the warm-up has not recorded it (being written, or failed).
+    The SHA-256 is computed once per file as it is on disk (inode, size, modification time) in
+    this worker; the size is checked on every request."""
+    try:
+        expected = json.loads(warm_marker(state_dir, version).read_bytes())["dumps"][name]
+        path = dumps_dir(state_dir, version) / name
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if found.st_size != expected["size"]:
+        return False
+    key = (str(path), found.st_ino, found.st_size, found.st_mtime_ns)
+    if key not in _verified:
+        try:
+            _verified[key] = file_summary(path) == expected
+        except OSError:
+            return False
+    return _verified[key]
 
 
 @blueprint.route("/context.jsonld")

@@ -2,9 +2,10 @@
 
 ``status`` is ``degraded`` with ``reasons`` when the last reload of this server failed (the
 previous version keeps serving), when the warm-up of the served version failed (a full disk:
-dumps cannot be offered), or when a file of the served build is gone or resized (the server is
-asked to rebuild it). Everything comes from this server process's own shared status, not from
-files an earlier process left.
+dumps cannot be offered), when a file of the served build is gone or resized (the server is
+asked to rebuild it), or when this worker shed long queries in the last minute (see
+``query.supervised.EnginePool``: what it sheds and why). Everything comes from this server
+process's own shared status, not from files an earlier process left.
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ def health():  # type: ignore[no-untyped-def]
     if damaged:
         reasons.append(f"a file of the served build is damaged ({damaged}); rebuilding")
         _ask_for_rebuild(runtime)
+    load = runtime.engine_load()
+    if load and load["shed_last_minute"]:
+        reasons.append(
+            f"shedding load: {load['shed_last_minute']} long-running queries from "
+            f"{load['addresses_shed_last_minute']} address(es) were stopped or refused in the last "
+            f"minute in this worker, as long queries may hold at most {load['long_queries_at_most']} "
+            "of its engines at once (the others are kept for short queries)"
+        )
     return jsonify(
         {
             "status": "degraded" if reasons else "ok",
@@ -56,9 +65,17 @@ def health():  # type: ignore[no-untyped-def]
             **_network_isolation(served),
             "warm": warm,
             "last_reload": last,
-            "engines_of_this_worker": runtime.engine_load(),
+            "engines_of_this_worker": load,
+            "connections_closed_by_this_worker": _connections_closed(),
         }
     )
+
+
+def _connections_closed() -> dict | None:
+    """Connections this worker closed since it started, by reason (see connection_guard); None
+    outside a server."""
+    guard = current_app.extensions.get("kdgraph.connections")
+    return dict(guard.closed) if guard is not None else None
 
 
 def _network_isolation(served) -> dict:  # type: ignore[no-untyped-def]

@@ -25,9 +25,15 @@ def runtime() -> Runtime:
 
 
 def public_root() -> str:
-    """Where this server is reached: the configured public URL, else the request's root."""
-    public = runtime().config.public_url
-    return public.rstrip("/") if public else request.url_root.rstrip("/")
+    """Where this server is reached: ``--base-url``, else the address it listens on (set by
+    ``serve``); never the request's Host header, which any client chooses (issue 22: a
+    ``Host: evil.example`` came back in links and the service description, a cache-poisoning
+    risk behind a cache that ignores Host). Outside a server (an app made in a test or a
+    script), ``LOCAL_ROOT``."""
+    return (runtime().config.public_url or LOCAL_ROOT).rstrip("/")
+
+
+LOCAL_ROOT = "http://localhost"
 
 
 def endpoint_url() -> str:
@@ -102,6 +108,7 @@ def sparql() -> Response:
     operation = protocol.operation(read, base_iri=protocol.base_iri_for(runtime().config.base))
     if operation is None:
         return _service_description()
+    runtime().refuse_if_shedding(request.remote_addr or "")  # before any parsing (see EnginePool)
     route = precheck(operation.query)
     wanted = media.wanted_for_query(request.headers.get("Accept", ""), operation.params)
     engine = runtime().federating_engine if route is isolation.Route.FEDERATING else runtime().engine
