@@ -173,6 +173,18 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "change_category": ("Wijzigingscategorie", "Change category"),
     "predecessors": ("Voorgangers", "Predecessors"),
     "durationYears": ("jaren", "years"),
+    "parameter": ("parameter", "parameter"),
+    "use": ("gebruik", "use"),
+    "required": ("verplicht", "required"),
+    "optional": ("optioneel", "optional"),
+    "default": ("standaard", "default"),
+    "tags": ("trefwoorden", "tags"),
+    "run": ("Uitvoeren", "Run"),
+    "open_in_ui": ("Openen in de SPARQL-omgeving", "Open in the query UI"),
+    "rows": ("rijen", "rows"),
+    "the_query": ("De vraag in SPARQL", "The query in SPARQL"),
+    "breadcrumbs": ("Kruimelpad", "Breadcrumbs"),
+    "not_found_page": ("Er is geen pagina op", "There is no page at"),
 }
 
 
