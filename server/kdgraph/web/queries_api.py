@@ -5,13 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from ..openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, RESERVED, openapi_document
 from ..query import media
-from ..query.engine import GraphResult, SelectResult
-from ..query.engine import Query
+from ..query.engine import GraphResult, Query, SelectResult
 from ..query.errors import BadParameter, NotFound, QueryPathError
 from ..query_catalogue import catalogue_triples, query_iri
 from ..saved_queries import ParameterError, SavedQuery
@@ -130,14 +128,22 @@ def _table(result: object) -> dict[str, object]:
     if isinstance(result, SelectResult):
         return {
             "variables": result.variables,
-            "rows": [[cell(row.get(v)) if row.get(v) is not None else None for v in result.variables] for row in result.rows],
+            "rows": [
+                [cell(row.get(v)) if row.get(v) is not None else None for v in result.variables]
+                for row in result.rows
+            ],
         }
     if isinstance(result, GraphResult):
         return {
             "variables": ["subject", "predicate", "object"],
-            "rows": [[cell(t.subject), cell(t.predicate), cell(t.object)] for t in result.triples[:PAGE_ROWS]],
+            "rows": [
+                [cell(t.subject), cell(t.predicate), cell(t.object)] for t in result.triples[:PAGE_ROWS]
+            ],
         }
-    return {"variables": ["answer"], "rows": [[{"text": str(getattr(result, "value", "")), "href": "", "lang": ""}]]}
+    return {
+        "variables": ["answer"],
+        "rows": [[{"text": str(getattr(result, "value", "")), "href": "", "lang": ""}]],
+    }
 
 
 def _integer(name: str, default: int, low: int, high: int | None) -> int:
