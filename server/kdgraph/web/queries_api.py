@@ -12,7 +12,7 @@ from ..query import media
 from ..query.engine import GraphResult, Query, SelectResult
 from ..query.errors import BadParameter, NotFound, QueryPathError
 from ..query_catalogue import catalogue_triples, query_iri
-from ..saved_queries import ParameterError, SavedQuery
+from ..saved_queries import ParameterError, SavedQuery, without_header
 from .page_language import page_language
 from .sparql import budget, public_root, respond, runtime
 
@@ -106,7 +106,7 @@ def query_page(query: SavedQuery) -> Response:
         q=describe(query),
         lang=lang,
         values=values,
-        text=query.sparql,
+        text=without_header(query.sparql),
         result=result,
         problem=problem_text,
         limit=PAGE_ROWS,
