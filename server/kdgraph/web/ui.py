@@ -33,6 +33,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "index.html",
         endpoint=endpoint,
+        base=config.base,
         examples=examples,
         examples_json=json.dumps(examples),
         prefixes_json=json.dumps(prefixes(config.base)),
