@@ -93,12 +93,16 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "results": ("resultaten", "results"),
     "no_results": ("Niets gevonden voor", "Nothing found for"),
     "ranking": (
-        "Volgorde: eerst namen gelijk aan de zoekterm, dan namen die ermee beginnen, dan namen met het "
-        "woord erin, dan teksten met het woord erin; binnen elke groep op alfabet. Gezocht wordt in "
-        "Nederlandse en Engelse namen en teksten, zonder onderscheid tussen hoofd- en kleine letters.",
-        "Order: exact label matches first, then labels starting with the search term, then labels "
-        "containing the word, then texts containing the word; alphabetical within each group. Dutch and "
-        "English labels and texts are searched, ignoring case.",
+        "Gevonden worden ook andere vormen van een woord (lassen, las, lasser) en samenstellingen ermee "
+        "(lascoördinator). Volgorde: eerst namen gelijk aan de zoekterm, dan namen die ermee beginnen, dan "
+        "namen met het woord erin, dan teksten met het woord erin; binnen elke groep op alfabet, en "
+        "gegroepeerd naar soort. Bijna gelijke resultaten staan samen. Gezocht wordt in Nederlandse en "
+        "Engelse namen en teksten, zonder onderscheid tussen hoofd- en kleine letters of accenten.",
+        "Other forms of a word (lassen, las, lasser) and compounds with it (lascoördinator) are found "
+        "too. Order: exact label matches first, then labels starting with the search term, then labels "
+        "containing the word, then texts containing the word; alphabetical within each, grouped by kind. "
+        "Near-identical results are shown together. Dutch and English labels and texts are searched, "
+        "ignoring case and accents.",
     ),
     "match_exact": ("naam gelijk", "exact label"),
     "match_prefix": ("naam begint zo", "label prefix"),
@@ -184,6 +188,8 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "rows": ("rijen", "rows"),
     "the_query": ("De vraag in SPARQL", "The query in SPARQL"),
     "breadcrumbs": ("Kruimelpad", "Breadcrumbs"),
+    "also": ("Net zo, ook", "Alike, also"),
+    "other_kinds": ("Overige", "Other"),
     "not_found_page": ("Er is geen pagina op", "There is no page at"),
 }
 
