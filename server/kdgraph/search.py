@@ -2,7 +2,7 @@
 
 A search term matches a word of a label or text when they are the same word form (equal after
 folding case and diacritics, or the same stem by the Snowball stemmers for Dutch and English:
-"lassen", "las", "lasser" share the Dutch stem "las") or when the word is a compound of the
+"lassen" and "las" share the Dutch stem "las") or when the word is a compound of the
 term's stem and another word of the graph ("lascoördinator" = las + coördinator, "Lastechniek" =
 las + techniek; "lastig" is not one, "tig" being no word here), or when the term as typed (four letters or
 more) is part of the word. Several words must all match.
