@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
@@ -59,8 +59,66 @@ def render_node(node: object, label: str | None = None) -> Markup:
         )
         if not node.language and not node.datatype.value.startswith(XSD):  # xsd types read as they are
             suffix = f' <span class="datatype">{escape(node.datatype.value.rsplit("#", 1)[-1])}</span>'
-        return Markup(f'<span class="literal"{lang}>{escape(node.value)}</span>{suffix}')
+        if node.datatype.value == XSD + "duration" and (words := duration_words(node.value, page_language())):
+            return Markup(f'<time class="literal" datetime="{escape(node.value)}">{escape(words)}</time>')
+        return Markup(f'<span class="literal"{lang}>{readable(node.value)}</span>{suffix}')
     return Markup(escape(str(node)))
+
+
+DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+DURATION_WORDS = {  # (one, more) per language
+    "nl": (("jaar", "jaar"), ("maand", "maanden"), ("week", "weken"), ("dag", "dagen")),
+    "en": (("year", "years"), ("month", "months"), ("week", "weeks"), ("day", "days")),
+}
+
+
+def duration_words(value: str, lang: str) -> str | None:
+    """An ISO 8601 duration of whole years, months, weeks and days as people say it ("P4Y" is
+    "4 jaar" / "4 years"); None for any other (shown as it is)."""
+    found = DURATION.match(value)
+    if not found or not any(found.groups()):
+        return None
+    words = DURATION_WORDS["en" if lang == "en" else "nl"]
+    parts = [
+        f"{int(n)} {one if int(n) == 1 else more}"
+        for n, (one, more) in zip(found.groups(), words, strict=True)
+        if n is not None
+    ]
+    return (" en " if lang != "en" else " and ").join(parts)
+
+
+KD_TERM = re.compile(r"\bkd:([A-Za-z][A-Za-z0-9]*)\b")
+KD_LABELS = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?term ?label WHERE {{ ?term rdfs:label ?label . FILTER(STRSTARTS(STR(?term), "{kd}")) }}
+"""
+
+
+@blueprint.app_template_filter("readable")
+def readable(text: str) -> Markup:
+    """A text from the data with our own terms (``kd:summary``, as some interpretation reasons
+    name them) replaced by their labels in the page's language, linked to their definition."""
+    text = str(text)
+    if "kd:" not in text:
+        return Markup(escape(text))
+    kd = f"{base()}def/kd#"
+    lang = page_language()
+    labels: dict[str, str] = {}
+    for row in _rows(Query(KD_LABELS.format(kd=kd))):
+        if row["label"].get("xml:lang") == lang or row["term"]["value"] not in labels:
+            labels[row["term"]["value"]] = row["label"]["value"]
+    out, at = [], 0
+    for found in KD_TERM.finditer(text):
+        label = labels.get(kd + found.group(1))
+        if label is None:
+            continue
+        out += [
+            escape(text[at : found.start()]),
+            Markup(f'<a href="/def/kd#{found.group(1)}">{escape(label)}</a>'),
+        ]
+        at = found.end()
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
 
 
 @blueprint.app_template_filter("node")
@@ -214,11 +272,14 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
 
 
 def sparql_link(iri: str) -> str:
+    """The query UI, opened on the SPARQL query that gives this page's statements (a shared
+    link, as the UI's own share button makes: the query is in the address after "#")."""
     query = (
-        f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} "
-        f"WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}"
+        f"# {iri}: its statements and those that point at it\n"
+        f"CONSTRUCT {{\n  <{iri}> ?p ?o .\n  ?s ?q <{iri}> .\n}}\n"
+        f"WHERE {{\n  {{ <{iri}> ?p ?o }}\n  UNION\n  {{ ?s ?q <{iri}> }}\n}}\n"
     )
-    return "/sparql?format=ttl&query=" + quote(query)
+    return "/#" + urlencode({"query": query}, quote_via=quote)
 
 
 def breadcrumbs(description: Description) -> list[tuple[str, str]]:

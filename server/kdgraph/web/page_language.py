@@ -188,6 +188,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "rows": ("rijen", "rows"),
     "the_query": ("De vraag in SPARQL", "The query in SPARQL"),
     "breadcrumbs": ("Kruimelpad", "Breadcrumbs"),
+    "in_dossier": ("in het dossier", "in the dossier"),
     "also": ("Net zo, ook", "Alike, also"),
     "other_kinds": ("Overige", "Other"),
     "not_found_page": ("Er is geen pagina op", "There is no page at"),

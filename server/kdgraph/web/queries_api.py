@@ -100,7 +100,7 @@ def query_page(query: SavedQuery) -> Response:
             answer = runtime().engine.run(Query.bound(query.paged(PAGE_ROWS, 0), bound), budget())
             result = _table(answer)
     ui_link = f"/#{query.name}"
-    csv_link = f"/queries/{query.name}?" + urlencode({**given, "format": "csv"})
+    csv_link = f"/queries/{query.name}?" + urlencode({**values, "format": "csv"})
     html = render_template(
         "query.html",
         q=describe(query),
