@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
+from markupsafe import Markup, escape
 
 LANGUAGES = ("nl", "en")
 COOKIE = "kdgraph-lang"
@@ -216,6 +217,16 @@ def switch_url(lang: str) -> str:
     other = "nl" if lang == "en" else "en"
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", other)]
     return f"{request.path}?{urlencode(args)}"
+
+
+@blueprint.app_template_filter("in_lang")
+def in_language(value: object) -> Markup:
+    """A text from the data, inside ``<span lang>`` when it is in another language than the page
+    (a Dutch name on an English page where the data has no English one)."""
+    tag = getattr(value, "lang", "")
+    if tag and tag.split("-")[0] != page_language():
+        return Markup(f'<span lang="{escape(tag)}">{escape(value)}</span>')
+    return Markup(escape(value))
 
 
 @blueprint.app_context_processor
