@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from .. import diagram, documents, dossier_page, ontology_docs
 from ..linked_data import Description, build, describe_query, sources_query
+from ..pages.cite import Citation, cite
 from ..query import media
 from ..query.engine import TRANSPORT, Answer, Query
 from ..query.errors import QueryPathError
@@ -121,6 +122,13 @@ def readable(text: str) -> Markup:
     return Markup("").join(out)
 
 
+@blueprint.app_template_global("citation")
+def citation(title: str, iri: str) -> Citation:
+    """ "Cite this" for a page: its resource in the data version served (pages.cite)."""
+    served = runtime().served()
+    return cite(str(title), iri, served.version, served.loaded_at, page_language())
+
+
 @blueprint.app_template_filter("node")
 def node_filter(link) -> Markup:  # type: ignore[no-untyped-def]
     return render_node(link.node, link.label)
@@ -217,6 +225,7 @@ def document(kind: str, rest: str) -> Response:
         local=local_href,
         sparql_link=sparql_link(iri),
         breadcrumbs=breadcrumbs(description),
+        citable="Qualification" in kinds,
         diagram=route_diagram(description, lang),
         seen=[],  # the interpretations whose reason the page has given (not repeated)
     )
