@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,61 @@ def test_involvements_are_named_by_organisation_and_role_never_a_slug(client) ->
         == "het onderwijs — onderhoudspartij"
     )
     assert all(not re.fullmatch(r"[a-z0-9-]+", label) for label in names.values())
+
+
+def test_a_resource_page_reads_as_a_summary_without_internals(client) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/doc/id/study-duration/productietechniek-productietechnicus?lang=nl").get_data(
+        as_text=True
+    )
+    summary = re.search(r'<p class="summary">(.*?)</p>', html, re.S).group(1)  # type: ignore[union-attr]
+    assert 'in het dossier <a href="/id/dossier/productietechniek">Productietechniek</a>' in summary
+    assert '<time class="literal" datetime="P4Y">4 jaar</time>' in html  # not "P4Y"
+    english = client.get("/doc/id/study-duration/productietechniek-productietechnicus?lang=en").get_data(
+        as_text=True
+    )
+    assert '<time class="literal" datetime="P4Y">4 years</time>' in english
+    qualification = client.get("/doc/id/qualification/productietechnicus?lang=nl").get_data(as_text=True)
+    assert ">slug<" not in qualification and ">volgnummer<" not in qualification
+    concept = client.get("/doc/def/language-skill/lezen?lang=nl").get_data(as_text=True)
+    assert 'class="external">begrip</a>' in concept  # skos:Concept by its name, not its IRI
+
+
+def test_the_reproducing_query_opens_in_the_query_ui(client) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/doc/id/qualification/productietechnicus").get_data(as_text=True)
+    link = re.search(r'href="(/#query=[^"]+)"', html).group(1)  # type: ignore[union-attr]
+    from urllib.parse import parse_qs, unquote
+
+    query = parse_qs(unquote(link[2:]).replace("&amp;", "&"))["query"][0]
+    assert (
+        query.splitlines()[1] == "CONSTRUCT {"
+        and f"<{BASE}id/qualification/productietechnicus> ?p ?o" in query
+    )
+
+
+def test_interpretation_reasons_show_labels_not_kd_terms(client) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/doc/id/interpretation/productietechniek-vertaling-dossier?lang=nl").get_data(
+        as_text=True
+    )
+    assert "kd:summary" not in html.split("<main", 1)[1]
+    assert '(<a href="/def/kd#summary">samenvatting</a>)' in html
+
+
+def test_dutch_texts_on_the_english_dossier_page_are_marked(client) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/doc/id/dossier/productietechniek?lang=en").get_data(as_text=True)
+    assert '<span lang="nl">Sectorkamer techniek en gebouwde omgeving</span>' in html
+    assert '<span lang="nl">Nederlandse Instituut voor Lastechniek</span>' in html
+
+
+def test_cite_this_and_the_dataset_publisher_date_and_version_iri(client) -> None:  # type: ignore[no-untyped-def]
+    turtle = client.get("/dataset", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+    assert f"dcterms:publisher <{BASE}dataset#publisher>" in turtle
+    version = re.search(rf"<{BASE}dataset/([0-9a-f]+)> dcterms:issued", turtle).group(1)  # type: ignore[union-attr]
+    assert "dcterms:modified" in turtle
+    answer = client.get(f"/dataset/{version}")
+    assert (answer.status_code, answer.headers["Location"]) == (303, "/dataset")
+    assert client.get("/dataset/0000000000000000", headers=BROWSER).status_code == 404
+    for path in ("/dataset", "/doc/id/dossier/productietechniek", "/doc/id/qualification/productietechnicus"):
+        html = unescape(client.get(path, headers=BROWSER).get_data(as_text=True))
+        assert (
+            "<summary>Citeren</summary>" in html and "@misc{kdgraph-" in html and '"type": "dataset"' in html
+        )

@@ -94,12 +94,12 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "results": ("resultaten", "results"),
     "no_results": ("Niets gevonden voor", "Nothing found for"),
     "ranking": (
-        "Gevonden worden ook andere vormen van een woord (lassen, las, lasser) en samenstellingen ermee "
+        "Gevonden worden ook andere vormen van een woord (lassen, las) en samenstellingen ermee "
         "(lascoördinator). Volgorde: eerst namen gelijk aan de zoekterm, dan namen die ermee beginnen, dan "
         "namen met het woord erin, dan teksten met het woord erin; binnen elke groep op alfabet, en "
         "gegroepeerd naar soort. Bijna gelijke resultaten staan samen. Gezocht wordt in Nederlandse en "
         "Engelse namen en teksten, zonder onderscheid tussen hoofd- en kleine letters of accenten.",
-        "Other forms of a word (lassen, las, lasser) and compounds with it (lascoördinator) are found "
+        "Other forms of a word (lassen, las) and compounds with it (lascoördinator) are found "
         "too. Order: exact label matches first, then labels starting with the search term, then labels "
         "containing the word, then texts containing the word; alphabetical within each, grouped by kind. "
         "Near-identical results are shown together. Dutch and English labels and texts are searched, "

@@ -17,6 +17,7 @@ from ..search import (
     normalise,
     rank,
     search_query,
+    terms,
     words_query,
 )
 from .page_language import LANGUAGES, page_language, word
@@ -28,6 +29,8 @@ MAX_TERM = 200
 
 def search_hits(term: str, lang: str) -> list[Hit]:
     """The ranked hits for ``term``; the one place this module asks the engine."""
+    if not terms(term):  # no word in it (punctuation, symbols): nothing to look for
+        return []
     rt = runtime()
     rows = _rows(search_query(rt.config.base, term))
     candidates = compound_candidates(term, rows)
