@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from ..documents import compact_iri
+from ..namespaces import prefixes
 from ..openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, RESERVED, openapi_document
 from ..query import media
 from ..query.engine import GraphResult, Query, SelectResult
@@ -116,13 +118,56 @@ def query_page(query: SavedQuery) -> Response:
     return Response(html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 
 
+LABELS = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?s ?label WHERE {{ VALUES ?s {{ {iris} }} ?s skos:prefLabel|rdfs:label ?label }}
+"""
+
+
+def _labels(result: object, lang: str) -> dict[str, tuple[str, str]]:
+    """IRI -> (label, its language) for the IRIs of a result, in the page's language if it has one."""
+    iris = sorted(
+        {
+            term.value
+            for term in _terms(result)
+            if isinstance(term, ox.NamedNode) and not any(ch in term.value for ch in '<>"{}|^`\\ ')
+        }
+    )
+    if not iris:
+        return {}
+    found = runtime().engine.run(Query(LABELS.format(iris=" ".join(f"<{i}>" for i in iris))), budget())
+    labels: dict[str, tuple[str, str]] = {}
+    for row in found.rows if isinstance(found, SelectResult) else []:
+        label = row["label"]
+        tag = getattr(label, "language", None) or ""
+        known = labels.get(row["s"].value)
+        if known is None or (tag == lang and known[1] != lang):
+            labels[row["s"].value] = (label.value, tag)
+    return labels
+
+
+def _terms(result: object) -> list[object]:
+    if isinstance(result, SelectResult):
+        return [term for row in result.rows for term in row.values()]
+    if isinstance(result, GraphResult):
+        return [term for t in result.triples[:PAGE_ROWS] for term in (t.subject, t.object)]
+    return []
+
+
 def _table(result: object) -> dict[str, object]:
     """Rows to show: each cell a label (the term's value) and, for one of our IRIs, its page."""
     base = runtime().config.base
 
+    names = prefixes(base)
+    labels = _labels(result, page_language())
+
     def cell(term: object) -> dict[str, str]:
         value = getattr(term, "value", "")
         href = "/" + value[len(base) :] if isinstance(term, ox.NamedNode) and value.startswith(base) else ""
+        if isinstance(term, ox.NamedNode):  # by its label, else as the query UI shows it (prefixed)
+            text, lang = labels.get(value) or (compact_iri(value, names), "")
+            return {"text": text, "href": href, "lang": lang}
         return {"text": value, "href": href, "lang": getattr(term, "language", None) or ""}
 
     if isinstance(result, SelectResult):
