@@ -31,7 +31,8 @@ def app(tmp_path_factory):  # type: ignore[no-untyped-def]
     prepare(state, None, at_start=True)
     status = SharedStatus()
     status.write("served", {"served": json.loads((state / "current.json").read_text()), "reload": None})
-    app = create_app(ServerConfig(state_dir=state), status)
+    # a generous deadline: on a loaded machine a cold dossier page must not become a 503
+    app = create_app(ServerConfig(state_dir=state, query_timeout=60), status)
     try:
         yield app
     finally:
@@ -111,6 +112,7 @@ def test_a_404_outside_id_is_a_page_in_the_readers_language(client, lang: str, w
 )
 def test_a_page_answers_304_to_its_own_etag(client, path: str) -> None:  # type: ignore[no-untyped-def]
     first = client.get(path, headers=BROWSER)
+    assert first.status_code == 200
     etag = first.headers["ETag"]
     again = client.get(path, headers={**BROWSER, "If-None-Match": etag})
     assert (again.status_code, again.data, again.headers["ETag"]) == (304, b"", etag)
