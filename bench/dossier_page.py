@@ -30,7 +30,7 @@ def main(n: int) -> None:
         prepare(state, None, at_start=True)
         status = SharedStatus()
         status.write("served", {"served": json.loads((state / "current.json").read_text()), "reload": None})
-        app = create_app(ServerConfig(state_dir=state), status)
+        app = create_app(ServerConfig(state_dir=state, query_timeout=60), status)  # cold may be slow
         try:
             client = app.test_client()
             started = time.perf_counter()
