@@ -15,7 +15,7 @@ import re
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, Response, g, redirect, render_template, request
 from markupsafe import Markup, escape
 
 from .. import diagram, documents, dossier_page, ontology_docs
@@ -103,11 +103,7 @@ def readable(text: str) -> Markup:
     if "kd:" not in text:
         return Markup(escape(text))
     kd = f"{base()}def/kd#"
-    lang = page_language()
-    labels: dict[str, str] = {}
-    for row in _rows(Query(KD_LABELS.format(kd=kd))):
-        if row["label"].get("xml:lang") == lang or row["term"]["value"] not in labels:
-            labels[row["term"]["value"]] = row["label"]["value"]
+    labels = _kd_labels(kd)
     out, at = [], 0
     for found in KD_TERM.finditer(text):
         label = labels.get(kd + found.group(1))
@@ -120,6 +116,18 @@ def readable(text: str) -> Markup:
         at = found.end()
     out.append(escape(text[at:]))
     return Markup("").join(out)
+
+
+def _kd_labels(kd: str) -> dict[str, str]:
+    """Our terms' labels in the page's language, read once per request."""
+    if "kd_labels" not in g:
+        lang = page_language()
+        labels: dict[str, str] = {}
+        for row in _rows(Query(KD_LABELS.format(kd=kd))):
+            if row["label"].get("xml:lang") == lang or row["term"]["value"] not in labels:
+                labels[row["term"]["value"]] = row["label"]["value"]
+        g.kd_labels = labels
+    return g.kd_labels
 
 
 @blueprint.app_template_global("citation")
@@ -181,17 +189,19 @@ def document(kind: str, rest: str) -> Response:
     iri = f"{base()}{kind}/{path}"
     lang = page_language()
     answer = _answer(describe_query(base(), iri))
-    description = build(iri, answer.body, lang)
-    if description is None:
-        return not_found(f"/{kind}/{path}")
     etag = f"{answer.etag}-{fmt.name}-{lang}"
     headers = {
         "Vary": "Accept, Accept-Language, Cookie",
         "ETag": f'"{etag}"',
         "Link": f'<{iri}>; rel="describes"',
     }
-    if request.if_none_match.contains(etag):  # the reader has this very page: nothing to build
+    # The reader has this very page (only a page that existed in this data version got this tag):
+    # nothing to parse or build.
+    if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
+    description = build(iri, answer.body, lang)
+    if description is None:
+        return not_found(f"/{kind}/{path}")
     ontology = (kind, path) == ("def", "kd")
     if fmt is not media.HTML:
         if ontology:  # hash URIs: the ontology document carries every kd# term
@@ -199,8 +209,6 @@ def document(kind: str, rest: str) -> Response:
         return machine_document(iri, answer.body, fmt, headers)
     if ontology:
         return Response(ontology_html(), content_type="text/html; charset=utf-8", headers=headers)
-    source_rows = _rows(sources_query(base(), iri))
-    description = build(iri, answer.body, lang, source_rows)
     kinds = {t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)}
     if "QualificationDossier" in kinds and any(  # a dossier we describe, not one only named
         link.predicate.endswith("#hasQualification") for link in description.outgoing
@@ -216,6 +224,8 @@ def document(kind: str, rest: str) -> Response:
             seen=[],  # the interpretations whose reason the page has given (not repeated)
         )
         return Response(html, content_type="text/html; charset=utf-8", headers=headers)
+    # a resource page cites the source of every statement row
+    description = build(iri, answer.body, lang, _rows(sources_query(base(), iri)))
     html = render_template(
         "resource.html",
         d=description,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 from markupsafe import Markup, escape
 
 LANGUAGES = ("nl", "en")
@@ -200,7 +200,14 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
 
 
 def page_language() -> str:
-    """``?lang=`` first (the switch), then the cookie it set, then Accept-Language; Dutch by default."""
+    """``?lang=`` first (the switch), then the cookie it set, then Accept-Language; Dutch by default.
+    Decided once per request (a page asks for it for every text it shows)."""
+    if "page_language" not in g:
+        g.page_language = _page_language()
+    return g.page_language
+
+
+def _page_language() -> str:
     asked = request.args.get("lang", "")
     if asked in LANGUAGES:
         return asked
