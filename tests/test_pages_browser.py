@@ -363,10 +363,10 @@ def test_search_page(server, browser) -> None:  # type: ignore[no-untyped-def]
         visit.page.press("#site-search", "Enter")
         visit.page.wait_for_url("**/search?q=lezen")
         check_common(visit)
-        first = visit.page.locator("ol.hits > li").first
-        assert first.locator("a").inner_text() == "lezen"
-        assert first.locator(".hit-type").inner_text() == "taalvaardigheid"
-        assert first.locator(".match").inner_text() == "naam gelijk"
+        first = visit.page.locator("section.search-group").first
+        assert first.locator("h2").inner_text().startswith("taalvaardigheid")  # grouped by kind
+        assert first.locator("ol.hits > li > a").first.inner_text() == "lezen"
+        assert first.locator(".match").first.inner_text() == "naam gelijk"
         assert "Volgorde: eerst namen gelijk aan de zoekterm" in visit.text()
         visit.shoot("search")
     finally:
@@ -413,5 +413,210 @@ def test_query_ui_opens_on_the_query_and_runs_it(server, browser) -> None:  # ty
         ]
         assert words == [], f"English words on the Dutch query UI: {words}"
         visit.shoot("query-ui")
+    finally:
+        visit.close()
+
+
+# Every kind of page, in both languages, on a desktop and a phone: (path, expected status).
+EVERY_KIND = [
+    ("/", 200),  # the query UI
+    ("/queries", 200),
+    ("/queries/cq03-english-requirements", 200),
+    ("/queries/cq01-qualifications-levels?format=html&run=1", 200),
+    ("/def/", 200),
+    ("/dataset", 200),
+    ("/doc/id/dossier/productietechniek", 200),
+    ("/doc/id/qualification/productietechnicus", 200),
+    ("/doc/def/language-skill/lezen", 200),
+    ("/doc/id/organisation/fme", 200),
+    ("/search?q=lassen", 200),
+    ("/search?q=Engels", 200),
+    ("/no-such-page", 404),
+    ("/doc/id/qualification/nope", 404),
+]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize(("path", "status"), EVERY_KIND)
+def test_every_kind_of_page_fits_and_passes_axe(
+    server, browser, path: str, status: int, lang: str, width: int
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 23: pages were up to 1,084 px wide on a 390 px phone (and the query UI 1,912 px at
+    1280 px with cq03), without an @media rule; 404s were bare English text."""
+    separator = "&" if "?" in path else "?"
+    visit = Visit(
+        browser,
+        f"{server.url}{path}{separator}lang={lang}"
+        if path != "/"
+        else f"{server.url}/?lang={lang}#cq03-english-requirements",
+        lang,
+        width,
+    )
+    try:
+        assert visit.response is not None and visit.response.status == status
+        if path == "/":  # the query UI: wait for the widest saved query's results
+            visit.page.wait_for_function(
+                "() => (document.querySelector('.yasr table.dataTable')?.innerText || '').length > 100",
+                timeout=20_000,
+            )
+        assert visit.page.evaluate("document.documentElement.lang") == lang
+        width_seen = visit.page.evaluate("document.documentElement.scrollWidth")
+        assert width_seen <= width, f"{path} is {width_seen} px wide in a {width} px window"
+        assert visit.axe() == []
+        assert [e for e in visit.errors if "404" not in e] == []
+    finally:
+        visit.close()
+
+
+def test_the_query_ui_on_a_phone(server, browser) -> None:  # type: ignore[no-untyped-def]
+    visit = Visit(browser, f"{server.url}/#cq01-qualifications-levels", width=390)
+    try:
+        visit.page.wait_for_function(
+            "() => (document.querySelector('.yasr table.dataTable')?.innerText || '')"
+            ".includes('Productietechnicus')",
+            timeout=20_000,
+        )
+        assert visit.fits()
+        visit.page.set_viewport_size({"width": 390, "height": 1100})
+        visit.page.screenshot(path=str(README_SHOTS / "query-ui-phone.png"))
+    finally:
+        visit.close()
+
+
+def test_a_saved_query_page_and_its_results(server, browser) -> None:  # type: ignore[no-untyped-def]
+    visit = Visit(browser, f"{server.url}/queries/cq03-english-requirements", lang="en")
+    try:
+        check_common(visit, lang="en")
+        assert visit.page.locator("h1").inner_text() == (
+            "English requirements per qualification and skill, from every source statement"
+        )
+        assert visit.page.locator("table.results").count() == 0  # not run before it is asked
+        visit.page.click("form.parameters button[type=submit]")
+        visit.page.wait_for_load_state("load")
+        assert visit.page.locator("table.results tr").count() == 1 + 4  # B1 and up: 4 statements
+        assert visit.fits() and visit.axe() == []
+        README_SHOTS.mkdir(parents=True, exist_ok=True)
+        visit.page.screenshot(path=str(README_SHOTS / "saved-query.png"), full_page=False)
+    finally:
+        visit.close()
+
+
+def yasgui_value(page) -> str:  # type: ignore[no-untyped-def]
+    return page.evaluate("() => yasgui.getTab().getYasqe().getValue()")
+
+
+def test_a_shared_link_opens_exactly_its_query_in_front_and_runs_it(server, browser) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a shared link opened cq01 in front, hid the shared query in a background tab
+    and rewrote the address."""
+    from urllib.parse import quote
+
+    shared = "SELECT ?answer WHERE { VALUES ?answer { 42 } }"
+    link = f"{server.url}/#query={quote(shared)}&endpoint={quote(server.url + '/sparql')}"
+    visit = Visit(browser, link)
+    try:
+        page = visit.page
+        page.wait_for_function(
+            "() => (document.querySelector('.yasr table.dataTable')?.innerText || '').includes('42')",
+            timeout=20_000,
+        )
+        assert yasgui_value(page) == shared
+        assert page.locator(".tabsList .tab").count() == 1
+        assert page.url == link  # the address is still the link
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_edits_survive_a_reload_and_a_saved_query_opens_one_tab_with_its_title(server, browser) -> None:  # type: ignore[no-untyped-def]
+    visit = Visit(browser, f"{server.url}/")
+    try:
+        page = visit.page
+        page.wait_for_selector(".yasr table.dataTable", timeout=20_000)
+        first_title = page.locator("button[data-example='0']").inner_text()
+        assert first_title == "Kwalificaties met hun mbo- en EQF-niveau"  # a title, not a slug
+        page.locator("button[data-example='3']").click()
+        page.locator("button[data-example='3']").click()
+        page.locator("button[data-example='0']").click()
+        tabs = page.locator(".tabsList .tab").all_inner_texts()
+        assert [t.replace("✖", "").strip() for t in tabs] == [
+            first_title,
+            "Betrokken organisaties en hun rol",
+        ]
+        # type into the editor as a person does, then reload at once
+        page.locator(".CodeMirror").first.click()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("\n# my note")
+        page.reload(wait_until="load")
+        page.wait_for_selector(".yasqe", timeout=20_000)
+        assert yasgui_value(page).endswith("# my note")
+        assert page.locator(".tabsList .tab").count() == 2
+    finally:
+        visit.close()
+
+
+def test_a_construct_arrives_in_the_format_the_menu_names(server, browser) -> None:  # type: ignore[no-untyped-def]
+    """Regression: the menu said Turtle, the answer was N-Triples (Yasqe's own default)."""
+    visit = Visit(browser, f"{server.url}/")
+    try:
+        page = visit.page
+        page.wait_for_selector(".yasqe", timeout=20_000)
+        page.click(".tabContextButton")
+        select = page.locator(".acceptWrapper .selector", has_text="Construct").locator("select").first
+        shown = select.evaluate("s => s.options[s.selectedIndex].textContent")
+        page.keyboard.press("Escape")
+        page.mouse.click(5, 5)
+        with page.expect_response(lambda r: r.url.startswith(f"{server.url}/sparql")) as answer:
+            page.evaluate(
+                "q => { const t = yasgui.getTab(); t.setQuery(q); t.query(); }",
+                "CONSTRUCT { ?s a ?o } WHERE { ?s a ?o } LIMIT 1",
+            )
+        assert (shown, answer.value.headers["content-type"]) == ("Turtle", "text/turtle; charset=utf-8")
+    finally:
+        visit.close()
+
+
+def test_a_syntax_error_is_told_in_the_page_language_with_line_and_column(server, browser) -> None:  # type: ignore[no-untyped-def]
+    visit = Visit(browser, f"{server.url}/", lang="en")
+    try:
+        page = visit.page
+        page.wait_for_selector(".yasqe", timeout=20_000)
+        page.evaluate(
+            "q => { const t = yasgui.getTab(); t.setQuery(q); t.query(); }",
+            "SELECT * WHERE {\n ?s ?p ?o .\n FILTER(?x = ) }",
+        )
+        page.wait_for_selector(".syntax-error", timeout=20_000)
+        assert page.locator(".syntax-error strong").inner_text() == "Error in the query at line 3, column 17."
+        assert page.locator(".syntax-error-mark").count() == 1  # the place, marked in the editor
+    finally:
+        visit.close()
+
+
+def test_printing_opens_every_section_and_leaves_out_the_navigation(server, browser) -> None:  # type: ignore[no-untyped-def]
+    visit = Visit(browser, f"{server.url}/doc/id/dossier/productietechniek")
+    try:
+        page = visit.page
+        assert page.locator("details:not([open])").count() > 0
+        page.emulate_media(media="print")
+        page.evaluate("() => dispatchEvent(new Event('beforeprint'))")
+        assert page.locator("details:not([open])").count() == 0
+        assert page.locator("header.site").is_hidden()
+        page.evaluate("() => dispatchEvent(new Event('afterprint'))")
+        page.emulate_media(media="screen")
+        assert page.locator("details:not([open])").count() > 0
+    finally:
+        visit.close()
+
+
+def test_the_route_diagram_is_readable_on_a_phone(server, browser) -> None:  # type: ignore[no-untyped-def]
+    """Regression: scaled into 390 px, its labels were about 5 px high."""
+    visit = Visit(browser, f"{server.url}/doc/id/dossier/productietechniek", width=390)
+    try:
+        heights = visit.page.evaluate(
+            "() => [...document.querySelectorAll('svg.routes text')]"
+            ".map(t => t.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 11
+        assert visit.fits()
     finally:
         visit.close()

@@ -35,8 +35,16 @@ GROUP BY ?class ORDER BY ?class
 
 
 def void_triples(
-    base: str, public: str, version: str, counts: dict[str, int], classes: list[tuple[str, int]]
+    base: str,
+    public: str,
+    version: str,
+    counts: dict[str, int],
+    classes: list[tuple[str, int]],
+    published: str = "",
 ) -> list[ox.Triple]:
+    """``published``: when this data version was published on this server (ISO date-time), the
+    only date true of the version; the publisher is the project that publishes the graph."""
+
     def n(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
 
@@ -73,6 +81,10 @@ def void_triples(
         ox.Triple(dataset, n("http://www.w3.org/2002/07/owl#versionInfo"), ox.Literal(version)),
         ox.Triple(dataset, n(DCT + "hasVersion"), n(f"{base}dataset/{version}")),
         ox.Triple(dataset, n(DCT + "creator"), ox.Literal("kdgraph developers")),
+        ox.Triple(dataset, n(DCT + "publisher"), n(f"{base}dataset#publisher")),
+        ox.Triple(n(f"{base}dataset#publisher"), RDF_TYPE, n("http://xmlns.com/foaf/0.1/Organization")),
+        ox.Triple(n(f"{base}dataset#publisher"), n("http://xmlns.com/foaf/0.1/name"), ox.Literal("kdgraph")),
+        ox.Triple(n(f"{base}dataset/{version}"), n(DCT + "isVersionOf"), dataset),
         ox.Triple(dataset, n(DCT + "conformsTo"), n(f"{base}def/kd")),
         ox.Triple(dataset, n(VOID + "vocabulary"), n(f"{base}def/kd#")),
         ox.Triple(dataset, n(VOID + "uriSpace"), ox.Literal(f"{base}id/")),
@@ -87,6 +99,12 @@ def void_triples(
         ox.Triple(dataset, n(VOID + "classes"), integer(len(classes))),
         ox.Triple(dataset, n("https://schema.org/softwareVersion"), ox.Literal(__version__)),
     ]
+    if published:
+        stamp = ox.Literal(published, datatype=n("http://www.w3.org/2001/XMLSchema#dateTime"))
+        out += [
+            ox.Triple(dataset, n(DCT + "modified"), stamp),
+            ox.Triple(n(f"{base}dataset/{version}"), n(DCT + "issued"), stamp),
+        ]
     for name, media in DUMPS.items():
         url = n(f"{public}/dumps/{name}")
         distribution = n(f"{base}dataset#dump-{name.replace('.', '-')}")

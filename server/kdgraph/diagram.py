@@ -153,7 +153,7 @@ def render(nodes: list[DiagramNode], edges: list[RouteEdge], title: str, lang: s
             number = conditions.index(edge.condition) + 1
             lx, ly = points[-2]
             parts.append(
-                f'<text x="{lx - 4:.1f}" y="{ly - 4:.1f}" font-size="10" text-anchor="end" fill="#7a2e00">'
+                f'<text x="{lx - 4:.1f}" y="{ly - 4:.1f}" font-size="11" text-anchor="end" fill="#7a2e00">'
                 f"{number}</text>"
             )
     for node in nodes:

@@ -133,6 +133,18 @@ def node_key(node: object) -> str:
     return "_:"
 
 
+class Text(str):
+    """A text from the data that knows its language ("" when untagged), so a page can mark a
+    fragment in another language than its own (``lang``) wherever the text ends up."""
+
+    lang: str = ""
+
+    def __new__(cls, value: str, lang: str = "") -> Text:
+        text = super().__new__(cls, value)
+        text.lang = lang
+        return text
+
+
 class Index:
     """Triples by subject and predicate, for page builders that read a small answer in Python."""
 
@@ -154,8 +166,8 @@ class Index:
         for wanted in languages:
             for literal in literals:
                 if (literal.language or "") == wanted:
-                    return literal.value
-        return literals[0].value if literals else ""
+                    return Text(literal.value, literal.language or "")
+        return Text(literals[0].value, literals[0].language or "") if literals else ""
 
 
 def turtle(triples: list[ox.Triple], iri: str, base: str) -> bytes:

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from .documents import node_key
 from .query.engine import Query
+from .search import OUTSIDE_TYPES
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
@@ -123,6 +124,12 @@ OUTSIDE_PREDICATES = {
 }
 
 
+# Properties that say how the graph is built, not what the source says: not shown to readers.
+INTERNAL = ("/def/kd#slug", "/def/kd#position")
+# What a summary line quotes, the first one a resource has.
+SUMMARY_PROPERTIES = ("/skos/core#definition", "/def/kd#summary", "/def/kd#text", "/rdf-schema#comment")
+
+
 def describe_query(base: str, iri: str) -> Query:
     return Query.bound(DESCRIBE.format(kd=f"{base}def/kd#"), {"this": ox.NamedNode(iri)})
 
@@ -165,6 +172,9 @@ class Description:
     outgoing: list[Link] = field(default_factory=list)
     incoming: list[Link] = field(default_factory=list)
     locations: list[tuple[str, int, int]] = field(default_factory=list)  # (iri, section, page)
+    summary: str = ""  # its definition or text in the page's language, for the summary line
+    summary_lang: str = ""  # the language of that text (another one where the page's has none)
+    dossier: Link | None = None  # the dossier it belongs to, for the summary line
 
     @property
     def has_statement_sources(self) -> bool:
@@ -302,12 +312,28 @@ def build(iri: str, ntriples: bytes, lang: str, source_rows: list[dict] | None =
     description = Description(iri, label_of(this) or iri.rsplit("/", 1)[-1], [])
     for t in triples:
         if t.subject == this and t.predicate.value == RDF_TYPE:
-            description.types.append(link("out", t, t.object))
+            typed = link("out", t, t.object)
+            if typed.label is None and t.object.value in OUTSIDE_TYPES:  # skos:Concept by its name
+                nl, en = OUTSIDE_TYPES[t.object.value]
+                typed.label = en if lang == "en" else nl
+            description.types.append(typed)
+        elif t.subject == this and t.predicate.value.endswith(INTERNAL):
+            continue  # how the graph is built (slug, position in the source), not what it says
         elif t.subject == this:
             description.outgoing.append(link("out", t, t.object))
         elif t.object == this:
             description.incoming.append(link("in", t, t.subject))
     description.outgoing = in_page_language(description.outgoing, lang)
+    texts: dict[str, str] = {}  # summary property -> the text in the page's language
+    for link_ in description.outgoing:
+        kind = next((p for p in SUMMARY_PROPERTIES if link_.predicate.endswith(p)), None)
+        if kind and isinstance(link_.node, ox.Literal):
+            texts.setdefault(kind, link_.node.value)
+    description.summary = next((texts[p] for p in SUMMARY_PROPERTIES if p in texts), "")
+    description.dossier = next(
+        (link_ for link_ in description.outgoing if link_.predicate.endswith(("#dossier", "#inDossier"))),
+        None,
+    )
     sections = {
         t.subject: int(t.object.value) for t in triples if t.predicate.value.endswith("#sectionNumber")
     }

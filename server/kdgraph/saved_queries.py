@@ -236,3 +236,12 @@ def with_values(sparql: str, bindings: Mapping[str, Term]) -> str:
         elif match.lastgroup == "brace" and seen_where:
             return sparql[: match.end()] + "\n  " + block + "\n" + sparql[match.end() :]
     raise QueryFileError("cannot bind parameters for a remote endpoint: the query has no WHERE { ... } group")
+
+
+def without_header(sparql: str) -> str:
+    """The query text without its leading ``#+`` YAML header lines (what people read and edit;
+    the header is the saved-query API's description)."""
+    lines = sparql.splitlines()
+    while lines and (lines[0].startswith("#+") or not lines[0].strip()):
+        lines.pop(0)
+    return "\n".join(lines) + "\n"

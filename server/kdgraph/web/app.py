@@ -117,6 +117,11 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
     def http_error(error: HTTPException) -> Response:
         if error.code == 413:
             return problem(413, f"the request body is larger than {config.max_request_bytes} bytes")
+        if (
+            error.code == 404
+            and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+        ):
+            return linked_data.not_found(request.path)  # a person's browser: a page in their language
         allow = {k: v for k, v in error.get_headers() if k == "Allow"}  # 405 says what is allowed
         return problem(error.code or 500, f"{error.name}: {error.description}", allow)
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, jsonify, render_template, request, send_file
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file
 
 from .. import documents
 from ..data_state import dumps_dir, warm_marker
@@ -14,6 +14,7 @@ from ..dataset_description import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
 from ..query import media
 from ..query.engine import Query, SelectResult
 from ..state_dir import file_summary
+from .linked_data import not_found
 from .page_language import page_language
 from .sparql import public_root, runtime
 
@@ -47,7 +48,7 @@ def description_triples() -> list[ox.Triple]:
         (r["class"]["value"], int(r["entities"]["value"]))
         for r in _select(CLASSES.format(graph=served.graph, space=f"{base}id/"))
     ]
-    return void_triples(base, public_root(), served.version, counts, classes)
+    return void_triples(base, public_root(), served.version, counts, classes, served.loaded_at)
 
 
 @blueprint.route("/dataset")
@@ -99,6 +100,8 @@ def dataset_page(triples: list[ox.Triple]) -> str:
         licence=iris(dct + "license"),
         version=text("http://www.w3.org/2002/07/owl#versionInfo"),
         version_iri=iris(dct + "hasVersion"),
+        publisher=index.text(f"{base}dataset#publisher", "http://xmlns.com/foaf/0.1/name"),
+        modified=text(dct + "modified")[:10],
         endpoint=iris(void + "sparqlEndpoint"),
         examples=iris(void + "exampleResource"),
         dumps=iris(void + "dataDump"),
@@ -107,6 +110,18 @@ def dataset_page(triples: list[ox.Triple]) -> str:
         base=base,
         iri=f"{base}dataset",
     )
+
+
+@blueprint.route("/dataset/<version>")
+def dataset_version(version: str) -> Response:
+    """A data version's IRI (dcterms:hasVersion): the served one is described at /dataset (303);
+    another one is not served here, and the 404 says which one is."""
+    served = runtime().served()
+    if version == served.version:
+        response = redirect("/dataset", code=303)
+        response.headers["Vary"] = "Accept"
+        return response
+    return not_found(f"/dataset/{version}")
 
 
 @blueprint.route("/dumps/<name>")

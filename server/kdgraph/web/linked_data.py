@@ -9,16 +9,18 @@ ontology terms are hash URIs (``{base}def/kd#Term``), so ``/def/kd`` is their do
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, Response, g, redirect, render_template, request
 from markupsafe import Markup, escape
 
 from .. import diagram, documents, dossier_page, ontology_docs
 from ..linked_data import Description, build, describe_query, sources_query
+from ..pages.cite import Citation, cite
 from ..query import media
 from ..query.engine import TRANSPORT, Answer, Query
 from ..query.errors import QueryPathError
@@ -59,8 +61,81 @@ def render_node(node: object, label: str | None = None) -> Markup:
         )
         if not node.language and not node.datatype.value.startswith(XSD):  # xsd types read as they are
             suffix = f' <span class="datatype">{escape(node.datatype.value.rsplit("#", 1)[-1])}</span>'
-        return Markup(f'<span class="literal"{lang}>{escape(node.value)}</span>{suffix}')
+        if node.datatype.value == XSD + "duration" and (words := duration_words(node.value, page_language())):
+            return Markup(f'<time class="literal" datetime="{escape(node.value)}">{escape(words)}</time>')
+        return Markup(f'<span class="literal"{lang}>{readable(node.value)}</span>{suffix}')
     return Markup(escape(str(node)))
+
+
+DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+DURATION_WORDS = {  # (one, more) per language
+    "nl": (("jaar", "jaar"), ("maand", "maanden"), ("week", "weken"), ("dag", "dagen")),
+    "en": (("year", "years"), ("month", "months"), ("week", "weeks"), ("day", "days")),
+}
+
+
+def duration_words(value: str, lang: str) -> str | None:
+    """An ISO 8601 duration of whole years, months, weeks and days as people say it ("P4Y" is
+    "4 jaar" / "4 years"); None for any other (shown as it is)."""
+    found = DURATION.match(value)
+    if not found or not any(found.groups()):
+        return None
+    words = DURATION_WORDS["en" if lang == "en" else "nl"]
+    parts = [
+        f"{int(n)} {one if int(n) == 1 else more}"
+        for n, (one, more) in zip(found.groups(), words, strict=True)
+        if n is not None
+    ]
+    return (" en " if lang != "en" else " and ").join(parts)
+
+
+KD_TERM = re.compile(r"\bkd:([A-Za-z][A-Za-z0-9]*)\b")
+KD_LABELS = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?term ?label WHERE {{ ?term rdfs:label ?label . FILTER(STRSTARTS(STR(?term), "{kd}")) }}
+"""
+
+
+@blueprint.app_template_filter("readable")
+def readable(text: str) -> Markup:
+    """A text from the data with our own terms (``kd:summary``, as some interpretation reasons
+    name them) replaced by their labels in the page's language, linked to their definition."""
+    text = str(text)
+    if "kd:" not in text:
+        return Markup(escape(text))
+    kd = f"{base()}def/kd#"
+    labels = _kd_labels(kd)
+    out, at = [], 0
+    for found in KD_TERM.finditer(text):
+        label = labels.get(kd + found.group(1))
+        if label is None:
+            continue
+        out += [
+            escape(text[at : found.start()]),
+            Markup(f'<a href="/def/kd#{found.group(1)}">{escape(label)}</a>'),
+        ]
+        at = found.end()
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
+
+
+def _kd_labels(kd: str) -> dict[str, str]:
+    """Our terms' labels in the page's language, read once per request."""
+    if "kd_labels" not in g:
+        lang = page_language()
+        labels: dict[str, str] = {}
+        for row in _rows(Query(KD_LABELS.format(kd=kd))):
+            if row["label"].get("xml:lang") == lang or row["term"]["value"] not in labels:
+                labels[row["term"]["value"]] = row["label"]["value"]
+        g.kd_labels = labels
+    return g.kd_labels
+
+
+@blueprint.app_template_global("citation")
+def citation(title: str, iri: str) -> Citation:
+    """ "Cite this" for a page: its resource in the data version served (pages.cite)."""
+    served = runtime().served()
+    return cite(str(title), iri, served.version, served.loaded_at, page_language())
 
 
 @blueprint.app_template_filter("node")
@@ -115,14 +190,19 @@ def document(kind: str, rest: str) -> Response:
     iri = f"{base()}{kind}/{path}"
     lang = page_language()
     answer = _answer(describe_query(base(), iri))
+    etag = f"{answer.etag}-{fmt.name}-{lang}"
+    headers = {
+        "Vary": "Accept, Accept-Language, Cookie",
+        "ETag": f'"{etag}"',
+        "Link": f'<{iri}>; rel="describes"',
+    }
+    # The reader has this very page (only a page that existed in this data version got this tag):
+    # nothing to parse or build.
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers=headers)
     description = build(iri, answer.body, lang)
     if description is None:
         return not_found(f"/{kind}/{path}")
-    headers = {
-        "Vary": "Accept, Accept-Language, Cookie",
-        "ETag": f'"{answer.etag}-{fmt.name}-{lang}"',
-        "Link": f'<{iri}>; rel="describes"',
-    }
     ontology = (kind, path) == ("def", "kd")
     if fmt is not media.HTML:
         if ontology:  # hash URIs: the ontology document carries every kd# term
@@ -133,19 +213,11 @@ def document(kind: str, rest: str) -> Response:
     imported = dossiers.imported_page(iri, description, headers)  # SBB's XML: the structure's pages
     if imported is not None:
         return imported
-    source_rows = _rows(sources_query(base(), iri))
-    description = build(iri, answer.body, lang, source_rows)
     kinds = {t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)}
     if "QualificationDossier" in kinds and any(  # a dossier we describe, not one only named
         link.predicate.endswith("#hasQualification") for link in description.outgoing
     ):
-        page = dossier_page.build(
-            iri,
-            _answer(dossier_page.bundle_query(base(), iri)).body,
-            base(),
-            lang,
-            local_href,
-        )
+        page = built_dossier_page(runtime().served().version, base(), iri, lang)
         html = render_template(
             "dossier.html",
             p=page,
@@ -156,6 +228,8 @@ def document(kind: str, rest: str) -> Response:
             seen=[],  # the interpretations whose reason the page has given (not repeated)
         )
         return Response(html, content_type="text/html; charset=utf-8", headers=headers)
+    # a resource page cites the source of every statement row
+    description = build(iri, answer.body, lang, _rows(sources_query(base(), iri)))
     html = render_template(
         "resource.html",
         d=description,
@@ -165,10 +239,24 @@ def document(kind: str, rest: str) -> Response:
         local=local_href,
         sparql_link=sparql_link(iri),
         breadcrumbs=breadcrumbs(description),
+        citable="Qualification" in kinds,
         diagram=route_diagram(description, lang),
         seen=[],  # the interpretations whose reason the page has given (not repeated)
     )
     return Response(html, content_type="text/html; charset=utf-8", headers=headers)
+
+
+@functools.lru_cache(maxsize=16)
+def built_dossier_page(version: str, base_iri: str, iri: str, lang: str) -> dossier_page.DossierPage:
+    """The dossier page's model, built once per data version, dossier and language.
+
+    Building it reads the dossier's whole bundle (3.5 MB of N-Triples for Productietechniek:
+    parsing and indexing it took about 100 ms of every request); the model is a few hundred
+    small objects, so a handful of them are kept (bounded, keyed by the data version, so a reload
+    never serves an old one). Only the HTML is rendered per request.
+    """
+    bundle = _answer(dossier_page.bundle_query(base_iri, iri)).body
+    return dossier_page.build(iri, bundle, base_iri, lang, local_href)
 
 
 def machine_document(iri: str, ntriples: bytes, fmt: Format, headers: dict[str, str]) -> Response:
@@ -207,11 +295,14 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
 
 
 def sparql_link(iri: str) -> str:
+    """The query UI, opened on the SPARQL query that gives this page's statements (a shared
+    link, as the UI's own share button makes: the query is in the address after "#")."""
     query = (
-        f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} "
-        f"WHERE {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}"
+        f"# {iri}: its statements and those that point at it\n"
+        f"CONSTRUCT {{\n  <{iri}> ?p ?o .\n  ?s ?q <{iri}> .\n}}\n"
+        f"WHERE {{\n  {{ <{iri}> ?p ?o }}\n  UNION\n  {{ ?s ?q <{iri}> }}\n}}\n"
     )
-    return "/sparql?format=ttl&query=" + quote(query)
+    return "/#" + urlencode({"query": query}, quote_via=quote)
 
 
 def breadcrumbs(description: Description) -> list[tuple[str, str]]:

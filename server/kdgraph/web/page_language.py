@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
+from markupsafe import Markup, escape
 
 LANGUAGES = ("nl", "en")
 COOKIE = "kdgraph-lang"
@@ -111,12 +112,16 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "results": ("resultaten", "results"),
     "no_results": ("Niets gevonden voor", "Nothing found for"),
     "ranking": (
-        "Volgorde: eerst namen gelijk aan de zoekterm, dan namen die ermee beginnen, dan namen met het "
-        "woord erin, dan teksten met het woord erin; binnen elke groep op alfabet. Gezocht wordt in "
-        "Nederlandse en Engelse namen en teksten, zonder onderscheid tussen hoofd- en kleine letters.",
-        "Order: exact label matches first, then labels starting with the search term, then labels "
-        "containing the word, then texts containing the word; alphabetical within each group. Dutch and "
-        "English labels and texts are searched, ignoring case.",
+        "Gevonden worden ook andere vormen van een woord (lassen, las) en samenstellingen ermee "
+        "(lascoördinator). Volgorde: eerst namen gelijk aan de zoekterm, dan namen die ermee beginnen, dan "
+        "namen met het woord erin, dan teksten met het woord erin; binnen elke groep op alfabet, en "
+        "gegroepeerd naar soort. Bijna gelijke resultaten staan samen. Gezocht wordt in Nederlandse en "
+        "Engelse namen en teksten, zonder onderscheid tussen hoofd- en kleine letters of accenten.",
+        "Other forms of a word (lassen, las) and compounds with it (lascoördinator) are found "
+        "too. Order: exact label matches first, then labels starting with the search term, then labels "
+        "containing the word, then texts containing the word; alphabetical within each, grouped by kind. "
+        "Near-identical results are shown together. Dutch and English labels and texts are searched, "
+        "ignoring case and accents.",
     ),
     "match_exact": ("naam gelijk", "exact label"),
     "match_prefix": ("naam begint zo", "label prefix"),
@@ -192,6 +197,24 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "change_category": ("Wijzigingscategorie", "Change category"),
     "predecessors": ("Voorgangers", "Predecessors"),
     "durationYears": ("jaren", "years"),
+    "parameter": ("parameter", "parameter"),
+    "use": ("gebruik", "use"),
+    "required": ("verplicht", "required"),
+    "optional": ("optioneel", "optional"),
+    "default": ("standaard", "default"),
+    "tags": ("trefwoorden", "tags"),
+    "run": ("Uitvoeren", "Run"),
+    "open_in_ui": ("Openen in de SPARQL-omgeving", "Open in the query UI"),
+    "rows": ("rijen", "rows"),
+    "the_query": ("De vraag in SPARQL", "The query in SPARQL"),
+    "breadcrumbs": ("Kruimelpad", "Breadcrumbs"),
+    "cite_this": ("Citeren", "Cite this"),
+    "cite_text": ("Tekst", "Text"),
+    "publisher": ("Uitgever", "Publisher"),
+    "in_dossier": ("in het dossier", "in the dossier"),
+    "also": ("Net zo, ook", "Alike, also"),
+    "other_kinds": ("Overige", "Other"),
+    "not_found_page": ("Er is geen pagina op", "There is no page at"),
     # The national structure's pages (web/dossiers.py: the dossier index, imported dossiers and
     # qualifications, compare); "st_" keeps these keys apart from the other pages' words.
     "st_dossiers": ("Dossiers", "Dossiers"),
@@ -312,7 +335,14 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
 
 
 def page_language() -> str:
-    """``?lang=`` first (the switch), then the cookie it set, then Accept-Language; Dutch by default."""
+    """``?lang=`` first (the switch), then the cookie it set, then Accept-Language; Dutch by default.
+    Decided once per request (a page asks for it for every text it shows)."""
+    if "page_language" not in g:
+        g.page_language = _page_language()
+    return g.page_language
+
+
+def _page_language() -> str:
     asked = request.args.get("lang", "")
     if asked in LANGUAGES:
         return asked
@@ -332,6 +362,16 @@ def switch_url(lang: str) -> str:
     other = "nl" if lang == "en" else "en"
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", other)]
     return f"{request.path}?{urlencode(args)}"
+
+
+@blueprint.app_template_filter("in_lang")
+def in_language(value: object) -> Markup:
+    """A text from the data, inside ``<span lang>`` when it is in another language than the page
+    (a Dutch name on an English page where the data has no English one)."""
+    tag = getattr(value, "lang", "")
+    if tag and tag.split("-")[0] != page_language():
+        return Markup(f'<span lang="{escape(tag)}">{escape(value)}</span>')
+    return Markup(escape(value))
 
 
 @blueprint.app_context_processor

@@ -8,7 +8,18 @@ from flask import Blueprint, Response, render_template, request
 
 from ..query.engine import TRANSPORT
 from ..query.errors import BadParameter
-from ..search import MAX_HITS, Hit, normalise, rank, search_query
+from ..search import (
+    MAX_HITS,
+    Hit,
+    compound_candidates,
+    groups,
+    known_words,
+    normalise,
+    rank,
+    search_query,
+    terms,
+    words_query,
+)
 from .page_language import LANGUAGES, page_language, word
 from .sparql import runtime
 
@@ -18,9 +29,19 @@ MAX_TERM = 200
 
 def search_hits(term: str, lang: str) -> list[Hit]:
     """The ranked hits for ``term``; the one place this module asks the engine."""
+    if not terms(term):  # no word in it (punctuation, symbols): nothing to look for
+        return []
     rt = runtime()
-    answer = rt.engine.answer(search_query(rt.config.base, term), TRANSPORT)
-    return rank(term, json.loads(answer.body)["results"]["bindings"], lang)
+    rows = _rows(search_query(rt.config.base, term))
+    candidates = compound_candidates(term, rows)
+    known = (
+        known_words(candidates, _rows(words_query(rt.config.base, candidates))) if candidates else frozenset()
+    )
+    return rank(term, rows, lang, known)
+
+
+def _rows(query) -> list[dict]:  # type: ignore[no-untyped-def]
+    return json.loads(runtime().engine.answer(query, TRANSPORT).body)["results"]["bindings"]
 
 
 def closest_hits(term: str, lang: str) -> list[Hit]:
@@ -60,14 +81,16 @@ def search() -> Response:
             "query": term,
             "ranking": word("ranking", lang),
             "limit": MAX_HITS,
-            "hits": [hit.as_json(local_href(hit.iri)) for hit in hits],
+            "hits": [hit.as_json(local_href(hit.iri), local_href) for hit in hits],
         }
         return Response(
             json.dumps(body, ensure_ascii=False, indent=1),
             content_type="application/json; charset=utf-8",
             headers={"Vary": "Accept, Accept-Language, Cookie"},
         )
-    html = render_template("search.html", hits=hits, search_query=term, local=local_href, limit=MAX_HITS)
+    html = render_template(
+        "search.html", hits=hits, groups=groups(hits), search_query=term, local=local_href, limit=MAX_HITS
+    )
     return Response(
         html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept, Accept-Language, Cookie"}
     )

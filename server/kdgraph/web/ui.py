@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template
 
 from ..namespaces import prefixes
 from ..query import media
+from ..saved_queries import without_header
 from .page_language import page_language
 from .queries_api import saved_queries
 from .sparql import endpoint_url
@@ -32,6 +33,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "index.html",
         endpoint=endpoint,
+        base=config.base,
         examples=examples,
         examples_json=json.dumps(examples),
         prefixes_json=json.dumps(prefixes(config.base)),
@@ -42,14 +44,6 @@ def index():  # type: ignore[no-untyped-def]
             }
         ),
     )
-
-
-def without_header(sparql: str) -> str:
-    """The query text without its leading ``#+`` YAML header lines."""
-    lines = sparql.splitlines()
-    while lines and (lines[0].startswith("#+") or not lines[0].strip()):
-        lines.pop(0)
-    return "\n".join(lines) + "\n"
 
 
 @blueprint.route("/favicon.ico")

@@ -1,0 +1,58 @@
+"""The dossier page, warm, at one dossier: median of N requests through Flask's test client.
+
+    .venv/bin/python bench/dossier_page.py [N]
+
+A figure for docs and the issue (target: under 50 ms), not a test: it runs the real app on the
+bundled data in this process (engines in their own processes, as served), asks for the page once
+(cold: the engine answers, the page model is built) and then N times (warm).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kdgraph.config import ServerConfig
+from kdgraph.data_state import prepare
+from kdgraph.shared_status import SharedStatus
+from kdgraph.web.app import create_app
+
+PAGE = "/doc/id/dossier/productietechniek"
+
+
+def main(n: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "state"
+        prepare(state, None, at_start=True)
+        status = SharedStatus()
+        status.write("served", {"served": json.loads((state / "current.json").read_text()), "reload": None})
+        app = create_app(ServerConfig(state_dir=state, query_timeout=60), status)  # cold may be slow
+        try:
+            client = app.test_client()
+            started = time.perf_counter()
+            assert client.get(PAGE).status_code == 200
+            cold = (time.perf_counter() - started) * 1000
+            times = []
+            for _ in range(n):
+                started = time.perf_counter()
+                response = client.get(PAGE)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+            etag = response.headers["ETag"]
+            started = time.perf_counter()
+            assert client.get(PAGE, headers={"If-None-Match": etag}).status_code == 304
+            not_modified = (time.perf_counter() - started) * 1000
+            print(
+                f"dossier page: cold {cold:.0f} ms; warm median {statistics.median(times):.1f} ms, "
+                f"p90 {sorted(times)[int(n * 0.9) - 1]:.1f} ms over {n}; 304 {not_modified:.1f} ms"
+            )
+        finally:
+            app.extensions["kdgraph"].close()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
