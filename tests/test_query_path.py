@@ -253,7 +253,14 @@ def test_a_runaway_holds_one_engine_of_the_pool_while_another_answers(store_path
     assert len(outcome) == 1 and isinstance(outcome[0], errors.QueryTimeout)
 
 
-def test_a_pool_with_every_engine_busy_answers_503_with_retry_after(store_path: str) -> None:
+def test_a_pool_with_every_engine_busy_answers_503_with_retry_after(
+    store_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every engine busy at normal priority (a pool also grows past engines busy at low priority,
+    issue 22: here none turns low-priority before its deadline)."""
+    from kdgraph.query import supervised
+
+    monkeypatch.setattr(supervised, "RENICE_AFTER", 60.0)
     pool = _pool(store_path, 1)
     thread, outcome = _in_thread(lambda: pool.run(Query(RUNAWAY)))
     _wait_for(lambda: pool.evaluating == 1)

@@ -327,7 +327,8 @@ class EnginePool:
 
     Each evaluation takes a free engine and gives it back, so a runaway query holds one engine
     until its deadline while the others go on answering. When none is free, the pool grows, up
-    to ``most`` engines; surplus engines idle for ``IDLE_SECONDS`` are stopped again. One client
+    to ``most`` engines, not counting those busy at low priority (``_may_grow``: at most twice
+    ``most`` in all); surplus engines idle for ``IDLE_SECONDS`` are stopped again. One client
     (``Budget.client``, the remote address) has at most ``per_client`` evaluations at once in
     this worker. Both limits wait a bounded time (``wait``) and then answer 503 or 429 with
     Retry-After: never a growing queue.
