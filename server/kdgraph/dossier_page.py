@@ -57,7 +57,7 @@ CONSTRUCT {{
          FILTER(isLiteral(?o2) || ?p2 IN (rdf:type, kd:section, kd:stakeholder, kd:stakeholderRole,
                                           kd:mboLevel, skos:inScheme, kd:trendTheme, kd:minimumLevel,
                                           kd:tickedLevel, kd:statedIn, kd:skill, kd:horizon,
-                                          kd:statementKind))
+                                          kd:statementKind, kd:covers, kd:justifiesLevelOf))
          OPTIONAL {{ ?o2 ?p3 ?o3 . FILTER(?p3 IN (rdfs:label, skos:prefLabel, skos:notation, kd:sectionNumber,
                                                   kd:levelNumber, kd:rank, kd:page, kd:section)) }}
        }} }}
