@@ -360,7 +360,7 @@ def test_an_unknown_attribute_is_a_warning(tmp_path: Path) -> None:
 
 def test_100000_nested_unknown_elements_are_one_warning_not_a_crash(tmp_path: Path) -> None:
     """Neither the interpreter's stack nor memory: every walk of the tree is iterative, and no
-    element stores its whole path (100,000 paths of that depth would be 30 GB)."""
+    element stores its whole path (100,000 paths of that depth would be 25 GB)."""
     depth = 100_000
     text = edited("<werkprocesresultaat>", "<a>" * depth + "</a>" * depth + "<werkprocesresultaat>")
     warning = f"<a> in <werkproces> is not known to the importer and was skipped {KNOWN_IN_WERKPROCES}"

@@ -37,7 +37,7 @@ class Element(ET.Element):
         """The element's XPath (``/sbb/dossiers[1]/dossier[1]/...``), built when asked for.
 
         Built on demand, not stored per element: stored, the paths of a hostile file nested
-        100,000 deep would take 100,000 strings averaging 300 kB (30 GB), where the few elements
+        100,000 deep would take 100,000 strings averaging 250 kB (25 GB), where the few elements
         that get a provenance graph sit a dozen levels deep.
         """
         steps = []
