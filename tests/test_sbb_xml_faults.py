@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from click.testing import CliRunner, Result
 from kdgraph.cli import main
 
 from .conftest import BASE, SBB_XML
-from .server_process import ServerProcess
+from .server_process import KDGRAPH, ServerProcess
 
 # A dossier with one of everything the cases below edit. Edits keep the line structure, so the
 # line an error names is the line of SMALL that holds the edited text (see line_of).
@@ -482,3 +483,19 @@ def test_a_truncated_file_at_reload_keeps_the_last_good_data_and_health_says_whe
             timeout=30,
         )
         assert answer.status_code == 200 and answer.text.splitlines() == ["title", "Dienstverlening"]
+
+
+@needs_real_files
+def test_serve_refuses_to_start_on_a_truncated_file_and_says_where(tmp_path: Path) -> None:
+    content = REAL.read_bytes()
+    truncated = content[: len(content) * 60 // 100]
+    path = write(tmp_path / "data", truncated, REAL.name)
+    done = subprocess.run(
+        [KDGRAPH, "serve", "--port", "0", "--state-dir", str(tmp_path / "state"), "--data", str(path.parent)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"error: not serving: {path}:{truncated.count(NEWLINE) + 1}:" in done.stderr
+    assert "(the file ends before its elements are closed: truncated?)" in done.stderr
