@@ -702,6 +702,7 @@ def serve(
     from .config import ServerConfig
     from .data_state import DataRejected, prepare, prepare_backend
     from .forking import end_children
+    from .log_lines import log_event
     from .serve import run
 
     port_is_free_or_fail(host, port)  # before the preparation, which can take a while
@@ -723,7 +724,12 @@ def serve(
             if backend
             else prepare(state, list(data) or None, base, at_start=True)
         )
-        click.echo(f"serving {served.triples} triples (version {served.version}) from {state}", err=True)
+        log_event(
+            f"serving {served.triples} triples (version {served.version}) from {state}",
+            triples=served.triples,
+            version=served.version,
+            state_dir=str(state),
+        )
         config = ServerConfig(
             state_dir=state,
             base=base,
@@ -735,7 +741,7 @@ def serve(
         )
         run(config, list(data) or None, host, port, workers, served, backend, hup_while_preparing)
     except (DataRejected, StateError) as error:
-        fail(f"not serving: {error}")
+        fail(f"not serving: {error}")  # a refusal to start, like every command's: exit 2, FILE:LINE
     finally:
         if os.getpid() == owner:  # no child (preparation, warm-up) outlives the server
             end_children()

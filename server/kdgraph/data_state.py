@@ -31,7 +31,7 @@ from . import DEFAULT_BASE, __version__
 from .cache import fingerprint
 from .forking import ChildFailed, run_in_child
 from .loading import KnowledgeGraph, LoadError, graph_from, input_files, ontology_files, read_inputs
-from .log_lines import report_failure
+from .log_lines import log_event, report_failure
 from .query_catalogue import catalogue_triples
 from .resources import bundled_paths
 from .saved_queries import load_saved_queries
@@ -178,6 +178,8 @@ def _prepare_trusting(
     except LoadError as error:
         raise DataRejected(str(error)) from None
     del inputs  # the parsed quads are all that is needed now
+    for warning in graph.warnings:  # what an import of SBB XML skipped: logged, never silent
+        log_event(warning, "WARNING")
     try:
         verdict = known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)
     except LoadError as error:  # an ill-typed literal: refused at its file:line, like a syntax error

@@ -50,15 +50,20 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
-def report_failure(what: str, error: BaseException) -> None:
-    """One JSON line on stderr for a failure in a child process (no logging set up there)."""
+def log_event(message: str, level: str = "INFO", **fields: object) -> None:
+    """One JSON line on stderr for an event outside logging (preparation, start, a child)."""
     line = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
         "pid": os.getpid(),
-        "level": "ERROR",
+        "level": level,
         "logger": "kdgraph",
-        "message": what,
-        **failure_fields(error),
+        "message": message,
+        **fields,
     }
     sys.stderr.write(json.dumps(line, ensure_ascii=False) + "\n")
     sys.stderr.flush()
+
+
+def report_failure(what: str, error: BaseException) -> None:
+    """One JSON line on stderr for a failure in a child process (no logging set up there)."""
+    log_event(what, "ERROR", **failure_fields(error))
