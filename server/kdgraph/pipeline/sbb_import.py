@@ -233,6 +233,20 @@ class _Importer:
         for element in dossiers.findall("dossier"):
             self.dossier(element)
 
+    def record(
+        self, element: Element, resource: ox.NamedNode, kind: str, local: str, label: str = RDFS + "label"
+    ) -> _Graph:
+        """One numbered SBB record (nr, titel) in a graph of its own: typed, named, numbered; a
+        record inside a dossier (a knowledge item) also says which dossier."""
+        inside = kind in ("KnowledgeOrSkill", "KnowledgeSkillCategory")
+        graph = self.located(element, local, self.resource if inside else None)
+        graph.add(resource, RDF_TYPE, self.term(kind))
+        graph.add(resource, ox.NamedNode(label), self.nl(self.required(element, "titel")))
+        graph.add(resource, self.term("sbbNumber"), ox.Literal(self.required(element, "nr")))
+        if inside:
+            graph.add(resource, self.term("dossier"), self.resource)
+        return graph
+
     def domein_list(self, element: Element | None) -> dict[str, ox.NamedNode]:
         found: dict[str, ox.NamedNode] = {}
         if element is None:
@@ -242,10 +256,7 @@ class _Importer:
             self.expect(domein, (), ("nr", "titel", "crebo", "prijsfactor", "OBK_ID"))
             nr, crebo = self.required(domein, "nr"), _words(domein.get("crebo"))
             resource = self.iri(f"id/education-domain/{crebo or 'sbb-' + nr}")
-            graph = self.located(domein, f"domein-{nr}", None)
-            graph.add(resource, RDF_TYPE, self.term("EducationDomain"))
-            graph.add(resource, ox.NamedNode(RDFS + "label"), self.nl(self.required(domein, "titel")))
-            graph.add(resource, self.term("sbbNumber"), ox.Literal(nr))
+            graph = self.record(domein, resource, "EducationDomain", f"domein-{nr}")
             if crebo:
                 graph.add(resource, self.term("crebo"), ox.Literal(crebo))
             found[nr] = resource
@@ -259,12 +270,8 @@ class _Importer:
         for kamer in element.findall("sectorkamer"):
             self.expect(kamer, (), ("nr", "titel"))
             nr = self.required(kamer, "nr")
-            resource = self.iri(f"id/sector-chamber/sbb-{nr}")
-            graph = self.located(kamer, f"sectorkamer-{nr}", None)
-            graph.add(resource, RDF_TYPE, self.term("SectorChamber"))
-            graph.add(resource, ox.NamedNode(RDFS + "label"), self.nl(self.required(kamer, "titel")))
-            graph.add(resource, self.term("sbbNumber"), ox.Literal(nr))
-            found[nr] = resource
+            found[nr] = self.iri(f"id/sector-chamber/sbb-{nr}")
+            self.record(kamer, found[nr], "SectorChamber", f"sectorkamer-{nr}")
         return found
 
     def competentie_list(self, element: Element | None) -> dict[str, ox.NamedNode]:
@@ -279,15 +286,12 @@ class _Importer:
             if not re.fullmatch(r"[A-Z]", code):
                 raise self.fail(competentie, f"competentie code {code!r} is not one capital letter (A-Y)")
             resource = self.iri(f"def/sbb-competence/{code}")
-            graph = self.located(competentie, f"competentie-{nr}", None)
-            graph.add(resource, RDF_TYPE, self.term("GenericCompetence"))
+            graph = self.record(
+                competentie, resource, "GenericCompetence", f"competentie-{nr}", SKOS + "prefLabel"
+            )
             graph.add(resource, RDF_TYPE, ox.NamedNode(SKOS + "Concept"))
             graph.add(resource, ox.NamedNode(SKOS + "inScheme"), scheme)
-            graph.add(
-                resource, ox.NamedNode(SKOS + "prefLabel"), self.nl(self.required(competentie, "titel"))
-            )
             graph.add(resource, ox.NamedNode(SKOS + "notation"), ox.Literal(code))
-            graph.add(resource, self.term("sbbNumber"), ox.Literal(nr))
             found[nr] = resource
         return found
 
@@ -337,7 +341,9 @@ class _Importer:
                 g.add(dossier, self.term(prop), value)
         self.dossiercrebos(element.find("dossiercrebos"), dossier)
         self.knowledge = self.kennisenvaardigheden(element.find("kennisenvaardigheden"))
-        self.categories(element.find("categoriekennisenvaardigheden"))
+        self.kennisenvaardigheden(
+            element.find("categoriekennisenvaardigheden"), "categorie", "KnowledgeSkillCategory"
+        )
         self.voorblad(element.find("voorblad"), dossier)
         if element.find("inleiding") is not None:
             self.narrative(self.child(element.find("inleiding"), "omschrijving"), "inleiding", dossier)  # type: ignore[arg-type]
@@ -410,36 +416,20 @@ class _Importer:
         for crebo in element.findall("dossiercrebo"):
             self.crebo_registration(crebo, dossier, "dossiercrebo")
 
-    def kennisenvaardigheden(self, element: Element | None) -> dict[str, ox.NamedNode]:
+    def kennisenvaardigheden(
+        self, element: Element | None, tag: str = "kennisofvaardigheid", kind: str = "KnowledgeOrSkill"
+    ) -> dict[str, ox.NamedNode]:
+        """The dossier's list of knowledge and skills (or, with ``categorie``, their categories)."""
         found: dict[str, ox.NamedNode] = {}
         if element is None:
             return found
-        self.expect(element, ("kennisofvaardigheid",))
-        for item in element.findall("kennisofvaardigheid"):
+        self.expect(element, (tag,))
+        for item in element.findall(tag):
             self.expect(item, (), ("nr", "titel"))
             nr = self.required(item, "nr")
-            resource = self.iri(f"id/knowledge-skill/{self.nr}-{nr}")
-            g = self.located(item, f"kennisofvaardigheid-{self.nr}-{nr}", self.resource)
-            g.add(resource, RDF_TYPE, self.term("KnowledgeOrSkill"))
-            g.add(resource, ox.NamedNode(RDFS + "label"), self.nl(self.required(item, "titel")))
-            g.add(resource, self.term("sbbNumber"), ox.Literal(nr))
-            g.add(resource, self.term("dossier"), self.resource)
-            found[nr] = resource
+            found[nr] = self.iri(f"id/knowledge-skill/{self.nr}-{nr}")
+            self.record(item, found[nr], kind, f"{tag}-{self.nr}-{nr}")
         return found
-
-    def categories(self, element: Element | None) -> None:
-        if element is None:
-            return
-        self.expect(element, ("categorie",))
-        for item in element.findall("categorie"):
-            self.expect(item, (), ("nr", "titel"))
-            nr = self.required(item, "nr")
-            resource = self.iri(f"id/knowledge-skill/{self.nr}-{nr}")
-            g = self.located(item, f"categorie-{self.nr}-{nr}", self.resource)
-            g.add(resource, RDF_TYPE, self.term("KnowledgeSkillCategory"))
-            g.add(resource, ox.NamedNode(RDFS + "label"), self.nl(self.required(item, "titel")))
-            g.add(resource, self.term("sbbNumber"), ox.Literal(nr))
-            g.add(resource, self.term("dossier"), self.resource)
 
     def voorblad(self, element: Element | None, dossier: ox.NamedNode) -> None:
         if element is None:
