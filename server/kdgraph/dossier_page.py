@@ -50,7 +50,9 @@ CONSTRUCT {{
 }} WHERE {{
   {{
     {{ BIND(?this AS ?r) }} UNION {{ ?r kd:dossier ?this }} UNION {{ ?this kd:hasQualification ?r }}
-    UNION {{ ?this kd:basedOn ?r }} UNION {{ ?this kd:justification/dcterms:hasPart ?r }}
+    UNION {{ ?this kd:basedOn ?r }} UNION {{ ?this kd:justification ?r }}
+    UNION {{ ?this kd:justification/dcterms:hasPart ?r }}
+    UNION {{ ?this kd:leadOrganisation|kd:validatedBy ?r }}
     {{ ?r ?p ?o .
        OPTIONAL {{
          ?o ?p2 ?o2 .

@@ -396,7 +396,14 @@ def _hit(iri: str, entry: _Found, lang: str, phrase: str) -> Hit:
     shown = min(entry.matches, key=lambda w: (_language_order(w.lang, lang), entry.matches[w][0], w.value))
     name = _in_language(entry.names, lang)
     if name is None and entry.roles:  # an involvement: its organisation and role
-        org, role = min(entry.roles, key=lambda pair: (_language_order(pair[1].lang, lang), pair[0].value))
+        org, role = min(  # both names in the page's language where the data has them
+            entry.roles,
+            key=lambda pair: (
+                _language_order(pair[1].lang, lang),
+                _language_order(pair[0].lang, lang),
+                pair[0].value,
+            ),
+        )
         name = Worded(f"{org.value} — {role.value}", role.lang)
     if name is None:  # no prefLabel or rdfs:label: a matching label, else the text that matched
         labels = {w for w, (r, _) in entry.matches.items() if r < 3}
