@@ -68,4 +68,3 @@ def crebo(code: str) -> Response:
     response.headers["Link"] = links
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     return response
-
