@@ -270,6 +270,9 @@ def test_serve_answers_for_imported_dossiers_and_crebo_codes(national_server) ->
         f"{url}/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30
     )
     assert counted.text.splitlines() == ["n", "4"]  # Productietechniek, Sociaal werk, two Dienstverlening
+    health = requests.get(f"{url}/health", timeout=30).json()
+    assert health["xml_location_graphs"] > 500  # one per element of the three files: counted,
+    assert not any("/xml-location/" in g for g in health["graphs"])  # not listed
     one = requests.get(f"{url}/id/crebo/25489", allow_redirects=False, timeout=30)
     assert one.status_code == 303 and one.headers["Location"].endswith("/doc/id/qualification/25489-2637")
     page = requests.get(f"{url}{one.headers['Location']}", timeout=30)
