@@ -234,17 +234,29 @@ class _Importer:
             self.dossier(element)
 
     def record(
-        self, element: Element, resource: ox.NamedNode, kind: str, local: str, label: str = RDFS + "label"
+        self,
+        element: Element,
+        resource: ox.NamedNode,
+        kind: str,
+        local: str,
+        label: str = RDFS + "label",
+        inside: bool = False,
     ) -> _Graph:
         """One numbered SBB record (nr, titel) in a graph of its own: typed, named, numbered; a
-        record inside a dossier (a knowledge item) also says which dossier."""
-        inside = kind in ("KnowledgeOrSkill", "KnowledgeSkillCategory")
+        record ``inside`` a dossier (a kerntaak, a knowledge item) also says which dossier, and
+        its chapter number (hoofdstuk) is its position."""
         graph = self.located(element, local, self.resource if inside else None)
         graph.add(resource, RDF_TYPE, self.term(kind))
         graph.add(resource, ox.NamedNode(label), self.nl(self.required(element, "titel")))
         graph.add(resource, self.term("sbbNumber"), ox.Literal(self.required(element, "nr")))
         if inside:
             graph.add(resource, self.term("dossier"), self.resource)
+        if element.get("hoofdstuk"):
+            graph.add(
+                resource,
+                self.term("position"),
+                self.integer(element, element.get("hoofdstuk", ""), "hoofdstuk"),
+            )
         return graph
 
     def domein_list(self, element: Element | None) -> dict[str, ox.NamedNode]:
@@ -428,7 +440,7 @@ class _Importer:
             self.expect(item, (), ("nr", "titel"))
             nr = self.required(item, "nr")
             found[nr] = self.iri(f"id/knowledge-skill/{self.nr}-{nr}")
-            self.record(item, found[nr], kind, f"{tag}-{self.nr}-{nr}")
+            self.record(item, found[nr], kind, f"{tag}-{self.nr}-{nr}", inside=True)
         return found
 
     def voorblad(self, element: Element | None, dossier: ox.NamedNode) -> None:
@@ -550,16 +562,8 @@ class _Importer:
         )
         nr = self.required(element, "nr")
         task = self.iri(f"id/core-task/{self.nr}-{nr}")
-        g = self.located(element, f"kerntaak-{self.nr}-{nr}", self.resource)
-        g.add(task, RDF_TYPE, self.term("CoreTask"))
-        g.add(task, ox.NamedNode(RDFS + "label"), self.nl(self.required(element, "titel")))
-        g.add(task, self.term("sbbNumber"), ox.Literal(nr))
-        g.add(task, self.term("dossier"), self.resource)
+        g = self.record(element, task, "CoreTask", f"kerntaak-{self.nr}-{nr}", inside=True)
         g.add(owner, self.term("hasCoreTask"), task)
-        if element.get("hoofdstuk"):
-            g.add(
-                task, self.term("position"), self.integer(element, element.get("hoofdstuk", ""), "hoofdstuk")
-            )
         for tag, prop in (("complexiteit", "complexity"), ("verantwoordelijkheid", "responsibility")):
             part = element.find(tag)
             if part is None:
@@ -676,18 +680,8 @@ class _Importer:
         self.expect(element, (*parts, "werkprocescompetenties"), ("nr", "titel", "hoofdstuk"))
         nr = self.required(element, "nr")
         process = self.iri(f"id/work-process/{self.nr}-{nr}")
-        g = self.located(element, f"werkproces-{self.nr}-{nr}", self.resource)
-        g.add(process, RDF_TYPE, self.term("WorkProcess"))
-        g.add(process, ox.NamedNode(RDFS + "label"), self.nl(self.required(element, "titel")))
-        g.add(process, self.term("sbbNumber"), ox.Literal(nr))
-        g.add(process, self.term("dossier"), self.resource)
+        g = self.record(element, process, "WorkProcess", f"werkproces-{self.nr}-{nr}", inside=True)
         g.add(task, self.term("hasWorkProcess"), process)
-        if element.get("hoofdstuk"):
-            g.add(
-                process,
-                self.term("position"),
-                self.integer(element, element.get("hoofdstuk", ""), "hoofdstuk"),
-            )
         for tag, prop in parts.items():
             part = element.find(tag)
             if part is None:
