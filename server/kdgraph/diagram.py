@@ -62,7 +62,13 @@ def _lines(label: str) -> list[str]:
     return textwrap.wrap(label, CHARS_PER_LINE, break_long_words=False) or [label]
 
 
-def render(nodes: list[DiagramNode], edges: list[RouteEdge], title: str, lang: str = "nl") -> str:
+def render(
+    nodes: list[DiagramNode],
+    edges: list[RouteEdge],
+    title: str,
+    lang: str = "nl",
+    labels_lang: str | None = None,
+) -> str:
     by_lane: dict[str, list[DiagramNode]] = {}
     for node in sorted(nodes, key=lambda n: n.label.lower()):
         by_lane.setdefault(node.lane, []).append(node)
@@ -159,6 +165,8 @@ def render(nodes: list[DiagramNode], edges: list[RouteEdge], title: str, lang: s
     for node in nodes:
         x, y = position[node.iri]
         text_lines = lines[node.iri]
+        # labels in another language than the page's (Dutch where no English one exists) say so
+        marked = f' lang="{labels_lang}"' if labels_lang and labels_lang != lang else ""
         first = y + box_height / 2 - (len(text_lines) - 1) * LINE / 2 + 4
         spans = "".join(
             f'<tspan x="{x + 8}" y="{first + i * LINE:.1f}">{escape(line)}</tspan>'
@@ -166,7 +174,7 @@ def render(nodes: list[DiagramNode], edges: list[RouteEdge], title: str, lang: s
         )
         parts.append(
             f'<a href="{escape(node.href)}"><rect x="{x}" y="{y}" width="{BOX_WIDTH}" height="{box_height}" '
-            f'rx="5" fill="#fff" stroke="#12355b"/><text font-size="12" fill="#1d2430">'
+            f'rx="5" fill="#fff" stroke="#12355b"/><text font-size="12" fill="#1d2430"{marked}>'
             f"<title>{escape(node.label)}</title>{spans}</text></a>"
         )
     for index, condition in enumerate(conditions, start=1):

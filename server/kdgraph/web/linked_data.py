@@ -334,7 +334,7 @@ SELECT ?this ?from ?to ?fromLabel ?toLabel ?fromLevel ?toLevel ?toKind ?conditio
 
 def routes_svg(iri: str, label: str, lang: str) -> Markup | None:
     """The routes from, to or of ``iri`` as a diagram; labels in the page's language (Dutch if missing)."""
-    rows = []
+    rows, wanted = [], lang
     for wanted in dict.fromkeys([lang, "nl"]):
         query = Query.bound(ROUTES.format(kd=f"{base()}def/kd#", lang=wanted), {"this": ox.NamedNode(iri)})
         rows = [{k: v["value"] for k, v in row.items()} for row in _rows(query)]
@@ -344,7 +344,7 @@ def routes_svg(iri: str, label: str, lang: str) -> Markup | None:
         return None
     nodes, edges = diagram.from_rows(rows, local_href)
     title = f"{word('routes', lang)}: {label}"
-    return Markup(diagram.render(nodes, edges, title, lang))
+    return Markup(diagram.render(nodes, edges, title, lang, labels_lang=wanted))
 
 
 def route_diagram(description: Description, lang: str) -> Markup | None:
