@@ -231,6 +231,8 @@ def test_dutch_texts_on_the_english_dossier_page_are_marked(client) -> None:  # 
     assert '<span lang="nl">Doorlopend.' in html  # the agenda's "wanneer", p8
     assert '<span lang="nl">opgeleid als lasser' in html
     assert "Sector chamber for technology and the built environment" in html
+    # a horizon: its kind in English, the source's own words marked as Dutch inside the same cell
+    assert 'increasingly “<span lang="nl">steeds meer</span>”' in html
 
 
 def test_cite_this_and_the_dataset_publisher_date_and_version_iri(client) -> None:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from markupsafe import Markup
 
 from .documents import Index, node_key, parse_ntriples
 from .linked_data import Source
@@ -589,7 +590,7 @@ def _outlooks(graph: Graph, kind: str, resources: list[str]) -> Block:
     return Block("outlooks", items)
 
 
-def _horizon(graph: Graph, subject: str) -> str:
+def _horizon(graph: Graph, subject: str) -> Markup:
     """The kind of horizon (kd:horizon), the source's words for it, and its years where given."""
     kd = graph.kd
     kind = graph.one(subject, kd + "horizon")
@@ -601,8 +602,20 @@ def _horizon(graph: Graph, subject: str) -> str:
         if low is not None and high is not None
         else ""
     )
-    parts = [graph.label(kind) if kind else "", f"“{words}”" if words else "", f"({span})" if span else ""]
-    return " ".join(p for p in parts if p)
+    # One value of three parts, each marked with its own language where it is not the page's (the
+    # source's words are Dutch on an English page): a Markup the templates show as it is.
+    parts = [_marked(graph.label(kind), graph.lang) if kind else Markup("")]
+    parts.append(Markup("“{}”").format(_marked(words, graph.lang)) if words else Markup(""))
+    parts.append(Markup("({})").format(span) if span else Markup(""))
+    return Markup(" ").join(p for p in parts if p)
+
+
+def _marked(text: str, lang: str) -> Markup:
+    """``text`` escaped, inside ``<span lang>`` when it is a text of another language than ``lang``."""
+    tag = getattr(text, "lang", "")
+    if tag and tag.split("-")[0] != lang:
+        return Markup('<span lang="{}">{}</span>').format(tag, text)
+    return Markup("{}").format(text)
 
 
 def _covering(
