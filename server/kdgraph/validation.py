@@ -33,7 +33,7 @@ from .findings import SEVERITY_ORDER, Finding
 from .loading import KnowledgeGraph, LoadError, collect_files, read_inputs
 from .locations import Locations, namespace_hints
 from .namespaces import prefixes
-from .ontology_shapes import DOMAIN_SHAPE, RANGE_SHAPE, ontology_shapes
+from .ontology_shapes import DOMAIN_PREFIX, RANGE_PREFIX, ontology_shapes
 from .resources import bundled_paths
 from .statement_checks import dates_in_the_future, level_mapping
 
@@ -361,7 +361,7 @@ def _without_repeats(findings: list[Finding]) -> list[Finding]:
     """Drop a range or domain finding when a hand-written shape reports the same statement: one
     fault, one finding (``kd:mboLevel mbo:7`` breaks the qualification shape's list of levels and
     the range kd:MboLevel; the hand-written message says more)."""
-    generated = (str(RANGE_SHAPE), str(DOMAIN_SHAPE))
+    generated = (RANGE_PREFIX, DOMAIN_PREFIX)
     written = {
         (f.focus, f.path, f.value)
         for f in findings
