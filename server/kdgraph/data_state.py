@@ -179,7 +179,9 @@ def _prepare_trusting(
         raise DataRejected(str(error)) from None
     del inputs  # the parsed quads are all that is needed now
     try:
-        verdict = known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)
+        verdict = known_verdict(graph, shapes) or remember(
+            graph, validate(graph, shapes, locate=False), shapes
+        )
     except LoadError as error:  # an ill-typed literal: refused at its file:line, like a syntax error
         raise DataRejected(str(error)) from None
     if require_conformance and verdict.violations:

@@ -298,15 +298,17 @@ def _language_of(message: rdflib.term.Node, templates: list[tuple[re.Pattern[str
 
 
 def validate(
-    graph: KnowledgeGraph, shapes: Shapes | None = None, *, today: dt.date | None = None
+    graph: KnowledgeGraph, shapes: Shapes | None = None, *, today: dt.date | None = None, locate: bool = True
 ) -> ValidationReport:
     """Every check on the merged graph: the shapes in shapes/, the shapes the ontology's own
     ranges and domains make (ontology_shapes), and the checks that need the named graphs or
     today's date (statement_checks, unsourced_statements). Each finding is located at the
-    statement at fault. Raises ``IllTypedLiterals`` (an input error) before any check runs."""
+    statement at fault (``locate=False``: not, but for ill-typed literals). Raises
+    ``IllTypedLiterals`` (an input error) before any check runs."""
     data = to_rdflib(graph)
-    locations = Locations(graph)
+    locations = Locations(graph, enabled=locate)
     if data.ill_typed:
+        locations = Locations(graph)
         wrong = set(data.ill_typed)
         raise IllTypedLiterals(
             [(locations.statement(t), t.object) for t in graph.triples if t.object in wrong]
