@@ -255,3 +255,13 @@ def test_serve_refuses_an_ill_typed_literal_with_its_file_and_line(tmp_path: Pat
         f'{target}:{line_of(target, "2022-09-31")}: "2022-09-31" is no valid'
     )
     assert read_current(tmp_path / "state") is None
+
+
+def test_publish_refuses_an_ill_typed_literal_before_any_request(tmp_path: Path) -> None:
+    data = edited_data(tmp_path, '"2022-09-08"^^xsd:date', '"2022-09-31"^^xsd:date')
+    target = data / DOSSIER_FILE
+    result = CliRunner().invoke(main, ["publish", "--to", "http://127.0.0.1:9", "--data", str(data)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f'error: {target}:{line_of(target, "2022-09-31")}: "2022-09-31" is no valid'
+    )
