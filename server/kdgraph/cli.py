@@ -516,7 +516,8 @@ def _with_context(paths: Sequence[Path], alone: bool) -> tuple[list[Path], set[s
     type=click.Choice(["text", "turtle", "json"]),
     default="text",
     show_default=True,
-    help="text for people; turtle (the SHACL report graph) or json (every finding, infos too) for machines.",
+    help="text for people; json (every finding, infos too) or turtle (pyshacl's report graph, of "
+    "everything loaded, without the checks made outside SHACL) for machines.",
 )
 @click.option("--strict", is_flag=True, help="Also fail (exit 1) on warnings.")
 @click.option("--verbose", "-v", is_flag=True, help="Also print the INFO results (notes, not faults).")

@@ -181,7 +181,9 @@ def _prepare_trusting(
     for warning in graph.warnings:  # what an import of SBB XML skipped: logged, never silent
         log_event(warning, "WARNING")
     try:
-        verdict = known_verdict(graph, shapes) or remember(graph, validate(graph, shapes), shapes)
+        verdict = known_verdict(graph, shapes) or remember(
+            graph, validate(graph, shapes, locate=False), shapes
+        )
     except LoadError as error:  # an ill-typed literal: refused at its file:line, like a syntax error
         raise DataRejected(str(error)) from None
     if require_conformance and verdict.violations:

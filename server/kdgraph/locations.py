@@ -26,8 +26,10 @@ Subject = ox.NamedNode | ox.BlankNode
 class Locations:
     """Lookups from statements and resources to the ``file:line`` where they are written."""
 
-    def __init__(self, graph: KnowledgeGraph) -> None:
-        self._graph = graph
+    def __init__(self, graph: KnowledgeGraph, enabled: bool = True) -> None:
+        """``enabled=False``: every lookup answers None (serving needs counts, not lines, and
+        the second parse would add to every start on large data)."""
+        self._graph = graph if enabled else KnowledgeGraph([])
 
     @cached_property
     def _index(

@@ -33,7 +33,7 @@ from .findings import SEVERITY_ORDER, Finding
 from .loading import KnowledgeGraph, LoadError, collect_files, read_inputs
 from .locations import Locations, namespace_hints
 from .namespaces import prefixes
-from .ontology_shapes import DOMAIN_SHAPE, RANGE_SHAPE, ontology_shapes
+from .ontology_shapes import DOMAIN_PREFIX, RANGE_PREFIX, ontology_shapes
 from .resources import bundled_paths
 from .statement_checks import dates_in_the_future, level_mapping
 
@@ -300,15 +300,17 @@ def _language_of(message: rdflib.term.Node, templates: list[tuple[re.Pattern[str
 
 
 def validate(
-    graph: KnowledgeGraph, shapes: Shapes | None = None, *, today: dt.date | None = None
+    graph: KnowledgeGraph, shapes: Shapes | None = None, *, today: dt.date | None = None, locate: bool = True
 ) -> ValidationReport:
     """Every check on the merged graph: the shapes in shapes/, the shapes the ontology's own
     ranges and domains make (ontology_shapes), and the checks that need the named graphs or
     today's date (statement_checks, unsourced_statements). Each finding is located at the
-    statement at fault. Raises ``IllTypedLiterals`` (an input error) before any check runs."""
+    statement at fault (``locate=False``: not, but for ill-typed literals). Raises
+    ``IllTypedLiterals`` (an input error) before any check runs."""
     data = to_rdflib(graph)
-    locations = Locations(graph)
+    locations = Locations(graph, enabled=locate)
     if data.ill_typed:
+        locations = Locations(graph)
         wrong = set(data.ill_typed)
         raise IllTypedLiterals(
             [(locations.statement(t), t.object) for t in graph.triples if t.object in wrong]
@@ -363,7 +365,7 @@ def _without_repeats(findings: list[Finding]) -> list[Finding]:
     """Drop a range or domain finding when a hand-written shape reports the same statement: one
     fault, one finding (``kd:mboLevel mbo:7`` breaks the qualification shape's list of levels and
     the range kd:MboLevel; the hand-written message says more)."""
-    generated = (str(RANGE_SHAPE), str(DOMAIN_SHAPE))
+    generated = (RANGE_PREFIX, DOMAIN_PREFIX)
     written = {
         (f.focus, f.path, f.value)
         for f in findings
