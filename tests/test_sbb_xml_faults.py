@@ -332,7 +332,7 @@ KNOWN_IN_WERKPROCES = (
 )
 
 
-def warned_and_imported(tmp_path: Path, text: str, line: int, warning: str) -> None:
+def assert_warned_and_imported(tmp_path: Path, text: str, line: int, warning: str) -> None:
     """``text`` imports with exit 0 and one warning, ``file:line: warning: ...``, into exactly
     what SMALL imports to (the edits keep every line, so provenance stays the same)."""
     path, clean = write(tmp_path / "in", text), write(tmp_path / "clean", SMALL)
@@ -350,13 +350,13 @@ def test_an_unknown_element_is_a_warning_and_the_rest_is_imported(tmp_path: Path
     warning = (
         f"<vakmanschap> in <werkproces> is not known to the importer and was skipped {KNOWN_IN_WERKPROCES}"
     )
-    warned_and_imported(tmp_path, text, line_of(text, "<vakmanschap>"), warning)
+    assert_warned_and_imported(tmp_path, text, line_of(text, "<vakmanschap>"), warning)
 
 
 def test_an_unknown_attribute_is_a_warning(tmp_path: Path) -> None:
     text = edited('<profiel nr="21"', '<profiel kleur="rood" nr="21"')
     warning = "attribute kleur= of <profiel> is not known to the importer and was skipped"
-    warned_and_imported(tmp_path, text, line_of(text, "kleur="), warning)
+    assert_warned_and_imported(tmp_path, text, line_of(text, "kleur="), warning)
 
 
 def test_100000_nested_unknown_elements_are_one_warning_not_a_crash(tmp_path: Path) -> None:
@@ -365,7 +365,7 @@ def test_100000_nested_unknown_elements_are_one_warning_not_a_crash(tmp_path: Pa
     depth = 100_000
     text = edited("<werkprocesresultaat>", "<a>" * depth + "</a>" * depth + "<werkprocesresultaat>")
     warning = f"<a> in <werkproces> is not known to the importer and was skipped {KNOWN_IN_WERKPROCES}"
-    warned_and_imported(tmp_path, text, line_of(SMALL, "<werkprocesresultaat>"), warning)
+    assert_warned_and_imported(tmp_path, text, line_of(SMALL, "<werkprocesresultaat>"), warning)
 
 
 def test_an_empty_cefr_level_is_no_requirement_and_no_error(tmp_path: Path) -> None:

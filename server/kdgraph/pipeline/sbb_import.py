@@ -564,15 +564,9 @@ class _Importer:
         task = self.iri(f"id/core-task/{self.nr}-{nr}")
         g = self.record(element, task, "CoreTask", f"kerntaak-{self.nr}-{nr}", inside=True)
         g.add(owner, self.term("hasCoreTask"), task)
-        for tag, prop in (("complexiteit", "complexity"), ("verantwoordelijkheid", "responsibility")):
-            part = element.find(tag)
-            if part is None:
-                continue
-            self.expect(part, (f"{tag}perprofiel",))
-            text = clean_text(part.text or "")
-            if text:
-                g.add(task, self.term(prop), self.nl(text))
-            self.additions(part.find(f"{tag}perprofiel"), task, nr, tag, prop)
+        self.texts(
+            element, g, task, nr, {"complexiteit": "complexity", "verantwoordelijkheid": "responsibility"}
+        )
         knowledge = element.find("vakkennisenvaardigheden")
         if knowledge is not None:
             self.requirements(knowledge, g, task, nr)
@@ -581,6 +575,19 @@ class _Importer:
             self.expect(processes, ("werkproces",))
             for werkproces in processes.findall("werkproces"):
                 self.werkproces(werkproces, task)
+
+    def texts(self, element: Element, g: _Graph, owner: ox.NamedNode, nr: str, parts: dict[str, str]) -> None:
+        """A kerntaak's or werkproces's texts (tag -> property), each with what profiles add to it
+        (``<tag>perprofiel``)."""
+        for tag, prop in parts.items():
+            part = element.find(tag)
+            if part is None:
+                continue
+            self.expect(part, (f"{tag}perprofiel",))
+            text = clean_text(part.text or "")
+            if text:
+                g.add(owner, self.term(prop), self.nl(text))
+            self.additions(part.find(f"{tag}perprofiel"), owner, nr, tag, prop)
 
     def requirements(self, element: Element, g: _Graph, task: ox.NamedNode, nr: str) -> None:
         """vakkennisenvaardigheden: references to the dossier's list, and per-profile additions."""
@@ -682,15 +689,7 @@ class _Importer:
         process = self.iri(f"id/work-process/{self.nr}-{nr}")
         g = self.record(element, process, "WorkProcess", f"werkproces-{self.nr}-{nr}", inside=True)
         g.add(task, self.term("hasWorkProcess"), process)
-        for tag, prop in parts.items():
-            part = element.find(tag)
-            if part is None:
-                continue
-            self.expect(part, (f"{tag}perprofiel",))
-            text = clean_text(part.text or "")
-            if text:
-                g.add(process, self.term(prop), self.nl(text))
-            self.additions(part.find(f"{tag}perprofiel"), process, nr, tag, prop)
+        self.texts(element, g, process, nr, parts)
         competences = element.find("werkprocescompetenties")
         if competences is not None:
             self.expect(competences, ("competentie", "werkprocescompetentiesperprofiel"))
