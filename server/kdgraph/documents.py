@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable
 
 import pyoxigraph as ox
+from markupsafe import Markup
 
 from .namespaces import prefixes
 from .query.engine import Query
@@ -143,6 +144,15 @@ class Text(str):
         text = super().__new__(cls, value)
         text.lang = lang
         return text
+
+
+def marked(text: object, lang: str) -> Markup:
+    """``text`` escaped, inside ``<span lang>`` when it is a text of another language than ``lang``
+    (a Dutch name or quote on an English page): the one rule for every page and its parts."""
+    tag = getattr(text, "lang", "")
+    if tag and tag.split("-")[0] != lang:
+        return Markup('<span lang="{}">{}</span>').format(tag, text)
+    return Markup("{}").format(text)
 
 
 class Index:

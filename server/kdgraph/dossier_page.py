@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from .documents import Index, node_key, parse_ntriples
+from .documents import Index, marked, node_key, parse_ntriples
 from .linked_data import Source
 from .query.engine import Query
 
@@ -604,18 +604,10 @@ def _horizon(graph: Graph, subject: str) -> Markup:
     )
     # One value of three parts, each marked with its own language where it is not the page's (the
     # source's words are Dutch on an English page): a Markup the templates show as it is.
-    parts = [_marked(graph.label(kind), graph.lang) if kind else Markup("")]
-    parts.append(Markup("“{}”").format(_marked(words, graph.lang)) if words else Markup(""))
+    parts = [marked(graph.label(kind), graph.lang) if kind else Markup("")]
+    parts.append(Markup("“{}”").format(marked(words, graph.lang)) if words else Markup(""))
     parts.append(Markup("({})").format(span) if span else Markup(""))
     return Markup(" ").join(p for p in parts if p)
-
-
-def _marked(text: str, lang: str) -> Markup:
-    """``text`` escaped, inside ``<span lang>`` when it is a text of another language than ``lang``."""
-    tag = getattr(text, "lang", "")
-    if tag and tag.split("-")[0] != lang:
-        return Markup('<span lang="{}">{}</span>').format(tag, text)
-    return Markup("{}").format(text)
 
 
 def _covering(

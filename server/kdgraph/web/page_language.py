@@ -10,7 +10,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, request
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from ..documents import marked
 
 LANGUAGES = ("nl", "en")
 COOKIE = "kdgraph-lang"
@@ -368,10 +370,7 @@ def switch_url(lang: str) -> str:
 def in_language(value: object) -> Markup:
     """A text from the data, inside ``<span lang>`` when it is in another language than the page
     (a Dutch name on an English page where the data has no English one)."""
-    tag = getattr(value, "lang", "")
-    if tag and tag.split("-")[0] != page_language():
-        return Markup(f'<span lang="{escape(tag)}">{escape(value)}</span>')
-    return Markup(escape(value))
+    return marked(value, page_language())
 
 
 @blueprint.app_context_processor
