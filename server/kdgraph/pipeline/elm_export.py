@@ -53,7 +53,7 @@ from rdflib.namespace import SH
 
 from ..loading import KnowledgeGraph, LoadError
 from ..namespaces import prefixes
-from .trig_writer import _order
+from .trig_writer import readable_order
 
 PROFILE_DIR = Path(__file__).resolve().parent / "elm"
 SHAPE_FILES = ("LOQ-constraints.ttl", "LOQ-constraints-mdr.ttl")
@@ -361,7 +361,7 @@ def export_elm(
         crebos = [c.value for c in facts.crebos.get(iri, [])]
         count = len(facts.outcomes.get(iri, []))
         exported.append(Exported(iri, node.value, out.graph.value, titles, crebos, count))
-    return ElmExport(_order(list(dict.fromkeys(quads)), graph.base), exported)
+    return ElmExport(readable_order(list(dict.fromkeys(quads)), graph.base), exported)
 
 
 def serialize(export: ElmExport, base: str, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> bytes:

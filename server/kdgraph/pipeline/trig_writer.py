@@ -26,7 +26,7 @@ HEADER = """# Imported by `kdgraph import` from SBB's dossier XML: {sources}.
 """
 
 
-def _order(quads: Sequence[ox.Quad], base: str) -> list[ox.Quad]:
+def readable_order(quads: Sequence[ox.Quad], base: str) -> list[ox.Quad]:
     """Graphs by the line of their element (then name), each graph's self-description first."""
     line = f"{base}def/kd#line"
     lines = {q.graph_name: int(q.object.value) for q in quads if q.predicate.value == line}
@@ -69,9 +69,10 @@ def _uses(body: str, name: str) -> bool:
 
 
 def write_trig(quads: Sequence[ox.Quad], path: Path, base: str, sources: Sequence[str]) -> None:
-    """``quads`` as TriG at ``path``: the prefixes it uses, sorted, then the graphs (see _order)."""
+    """``quads`` as TriG at ``path``: the prefixes it uses, sorted, then the graphs (see readable_order)."""
     known = prefixes(base)
-    text = (ox.serialize(_order(quads, base), format=ox.RdfFormat.TRIG, prefixes=known) or b"").decode()
+    ordered = readable_order(quads, base)
+    text = (ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=known) or b"").decode()
     # pyoxigraph declares every prefix it was given, in an order of its own: declare the used ones, sorted.
     body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("@prefix "))
     used = sorted(name for name in known if _uses(body, name))
