@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from kdgraph.config import ServerConfig
-from kdgraph.data_state import prepare
-from kdgraph.shared_status import SharedStatus
+from kdgraph.serving.shared_status import SharedStatus
+from kdgraph.store.served_data import prepare
 from kdgraph.web.app import create_app
 
 PAGE = "/doc/id/dossier/productietechniek"

@@ -46,7 +46,7 @@ def _engines():  # type: ignore[no-untyped-def]
     global _pool
     from kdgraph.config import ServerConfig
     from kdgraph.query.supervised import EnginePool, SupervisedEngine
-    from kdgraph.runtime import ENGINE_WAIT
+    from kdgraph.serving.worker import ENGINE_WAIT
 
     with _pool_lock:
         if _pool is None:

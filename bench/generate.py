@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kdgraph import DEFAULT_BASE
-from kdgraph.loading import load_graph
+from kdgraph.pipeline.loading import load_graph
 
 ID = f"{DEFAULT_BASE}id/"
 SLUG = ox.NamedNode(f"{DEFAULT_BASE}def/kd#slug")

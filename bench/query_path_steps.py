@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from kdgraph.config import ServerConfig
-from kdgraph.data_state import prepare
 from kdgraph.query import media, protocol
+from kdgraph.store.served_data import prepare
 from kdgraph.web import sparql
 from kdgraph.web.app import create_app
 

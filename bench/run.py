@@ -70,9 +70,9 @@ from harness import (  # type: ignore[import-not-found]
     server_load,
     timed,
 )
-from kdgraph.loading import load_graph
+from kdgraph.catalogue.saved_queries import load_saved_queries
+from kdgraph.pipeline.loading import load_graph
 from kdgraph.resources import bundled_paths
-from kdgraph.saved_queries import load_saved_queries
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHED = "cached: same texts again and again, answered by our cache"

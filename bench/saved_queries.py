@@ -25,11 +25,11 @@ import time
 import pyoxigraph as ox
 
 from generate import generate  # type: ignore[import-not-found]
-from kdgraph.loading import load_graph
+from kdgraph.catalogue.saved_queries import SavedQuery, load_saved_queries
+from kdgraph.pipeline.loading import load_graph
 from kdgraph.query.engine import Query, dataset_arguments
 from kdgraph.resources import bundled_paths
-from kdgraph.saved_queries import SavedQuery, load_saved_queries
-from kdgraph.store import fill_store
+from kdgraph.store.layout import fill_store
 
 TARGET_MS = 50.0
 

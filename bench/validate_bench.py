@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from generate import data_suffix, generate, write  # type: ignore[import-not-found]
-from kdgraph.loading import load_graph
+from kdgraph.pipeline.loading import load_graph
 from kdgraph.resources import bundled_paths
 
 BIN = Path(sys.executable).parent

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from kdgraph.loading import KnowledgeGraph, load_graph
+from kdgraph.catalogue.saved_queries import SavedQuery, load_saved_queries
+from kdgraph.pipeline.loading import KnowledgeGraph, load_graph
 from kdgraph.query.engine import EmbeddedEngine
 from kdgraph.resources import bundled_paths
-from kdgraph.saved_queries import SavedQuery, load_saved_queries
 
 BASE = "https://w3id.org/kdgraph/"
 KD = rdflib.Namespace(f"{BASE}def/kd#")
@@ -84,7 +84,7 @@ def data_only() -> rdflib.Graph:
     """Only the instance data in data/ (no ontology), as maintainers write it."""
     import pyoxigraph as ox
 
-    from kdgraph.loading import collect_files
+    from kdgraph.pipeline.loading import collect_files
 
     g = rdflib.Graph()
     for path in collect_files([bundled_paths().data]):  # TriG: the merge of its graphs

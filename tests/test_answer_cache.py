@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kdgraph import answer_cache
-from kdgraph.answer_cache import AnswerCache, _file_name
+from kdgraph.serving import answer_cache
+from kdgraph.serving.answer_cache import AnswerCache, _file_name
 
 
 def entry_path(directory: Path, key: str) -> Path:
@@ -98,7 +98,7 @@ def test_truncated_entry_is_deleted_and_a_miss(tmp_path: Path, caplog: pytest.Lo
     path = entry_path(tmp_path, "q")
     path.write_bytes(path.read_bytes()[:-3])
     cache = AnswerCache(tmp_path, memory_bytes=1000, disk_bytes=1_000_000)
-    with caplog.at_level(logging.WARNING, logger="kdgraph.answer_cache"):
+    with caplog.at_level(logging.WARNING, logger="kdgraph.serving.answer_cache"):
         assert cache.get("q") is None
     assert not path.exists()
     assert cache.disk_used == 0
@@ -151,7 +151,8 @@ def test_disk_full_makes_put_a_logged_no_op(
     def full(fd: int, data: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    with caplog.at_level(logging.WARNING, logger="kdgraph.answer_cache"), monkeypatch.context() as patch:
+    logger = "kdgraph.serving.answer_cache"
+    with caplog.at_level(logging.WARNING, logger=logger), monkeypatch.context() as patch:
         patch.setattr(answer_cache.os, "write", full)
         cache.put("new", b"not written")
         cache.put("newer", b"not written either")
@@ -185,7 +186,7 @@ def test_read_only_directory_makes_put_a_logged_no_op(
         return real_open(path, flags, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(answer_cache.os, "open", read_only)
-    with caplog.at_level(logging.WARNING, logger="kdgraph.answer_cache"):
+    with caplog.at_level(logging.WARNING, logger="kdgraph.serving.answer_cache"):
         cache.put("q", b"answer")
     assert "Read-only file system" in caplog.text
     assert list(tmp_path.iterdir()) == []
@@ -197,7 +198,7 @@ def test_unusable_directory_leaves_a_memory_only_cache(
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    with caplog.at_level(logging.WARNING, logger="kdgraph.answer_cache"):
+    with caplog.at_level(logging.WARNING, logger="kdgraph.serving.answer_cache"):
         cache = AnswerCache(blocker / "cache", memory_bytes=1000, disk_bytes=1_000_000)
     assert cache.directory is None
     assert "memory only" in caplog.text

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kdgraph import answer_files
-from kdgraph.answer_files import AnswerFiles
 from kdgraph.query import media
 from kdgraph.query.engine import Answer
+from kdgraph.serving import answer_files
+from kdgraph.serving.answer_files import AnswerFiles
 
 JSON = media.BY_NAME["json"]
 

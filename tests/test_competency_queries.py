@@ -575,7 +575,7 @@ def test_values_binding_equals_substitution(
     name: str, engine: EmbeddedEngine, saved_queries, request
 ) -> None:
     """The VALUES form used for remote endpoints and the UI gives the same rows as substitution."""
-    from kdgraph.saved_queries import with_values
+    from kdgraph.catalogue.saved_queries import with_values
 
     from .conftest import NATIONAL_QUERIES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from kdgraph.diagram import DiagramNode, RouteEdge, render
+from kdgraph.pages.route_diagram import DiagramNode, RouteEdge, render
 
 NODES = [
     DiagramNode("urn:a", "Medewerker productietechniek", "mbo 2", "/id/qualification/a"),

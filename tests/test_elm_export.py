@@ -19,7 +19,6 @@ from click.testing import CliRunner
 from rdflib.namespace import SH
 
 from kdgraph.cli import main
-from kdgraph.loading import load_graph
 from kdgraph.pipeline.elm_export import (
     PROFILE_DIR,
     ElmExport,
@@ -28,6 +27,7 @@ from kdgraph.pipeline.elm_export import (
     read_isced_mapping,
     validate_elm,
 )
+from kdgraph.pipeline.loading import load_graph
 from kdgraph.resources import bundled_paths
 
 from .conftest import BASE, SBB_XML

@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from kdgraph.answer_files import AnswerFiles, file_name
 from kdgraph.query import media
 from kdgraph.query.engine import Answer
+from kdgraph.serving.answer_files import AnswerFiles, file_name
 
 from .conftest import edited_data
 from .server_process import KDGRAPH, ServerProcess

@@ -14,8 +14,8 @@ from collections import defaultdict
 import pyoxigraph as ox
 import pytest
 
-from kdgraph.loading import KnowledgeGraph
-from kdgraph.validation import unsourced_statements
+from kdgraph.checks.validation import unsourced_statements
+from kdgraph.pipeline.loading import KnowledgeGraph
 
 from .conftest import BASE
 from .source_text import normalise, pages, paragraphs, whole_text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from kdgraph.loading import KnowledgeGraph
+from kdgraph.pipeline.loading import KnowledgeGraph
 
 from .conftest import BASE
 from .source_text import normalise, pages

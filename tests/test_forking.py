@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kdgraph import forking
-from kdgraph.forking import detach
 from kdgraph.query.supervised import SupervisedEngine
+from kdgraph.serving import child_processes
+from kdgraph.serving.child_processes import detach
 
 
 def _state(pid: int) -> str | None:
@@ -86,16 +86,16 @@ def test_a_sigterm_in_a_childs_first_moments_ends_it_instead_of_running_the_pare
     handlers are in place: such a SIGTERM ends the child (an engine, and any other child)."""
     ran_inherited = []
     previous = signal.signal(signal.SIGTERM, lambda *_: ran_inherited.append(os.getpid()))
-    real = forking._die_with_parent
+    real = child_processes._die_with_parent
 
     def sigterm_first() -> None:  # the first thing every child does: now a SIGTERM arrives
         os.kill(os.getpid(), signal.SIGTERM)
         real()
 
-    monkeypatch.setattr(forking, "_die_with_parent", sigterm_first)
+    monkeypatch.setattr(child_processes, "_die_with_parent", sigterm_first)
     try:
-        with pytest.raises(forking.ChildFailed):  # it died; no answer came back
-            forking.run_in_child(os.getpid)
+        with pytest.raises(child_processes.ChildFailed):  # it died; no answer came back
+            child_processes.run_in_child(os.getpid)
         engine = SupervisedEngine(str(Path(__file__).parent), timeout=5, max_bytes=1000)
         engine._process.join(10)
         assert engine._process.exitcode == -signal.SIGTERM

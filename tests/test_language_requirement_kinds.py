@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kdgraph.loading import load_graph
-from kdgraph.validation import load_shapes, validate
+from kdgraph.checks.validation import load_shapes, validate
+from kdgraph.pipeline.loading import load_graph
 
 from .test_validation import DATA, ID, KS, PT, mutate
 

@@ -17,7 +17,7 @@ import pytest
 import rdflib
 import requests
 
-from kdgraph.loading import load_graph
+from kdgraph.pipeline.loading import load_graph
 
 BASE = "https://w3id.org/kdgraph/"
 KD = rdflib.Namespace(f"{BASE}def/kd#")
@@ -248,7 +248,7 @@ def test_dumps_hold_the_whole_graph(server, name: str, rdflib_format: str) -> No
 def test_statement_rows_carry_the_graphs_they_are_stated_in() -> None:
     """Per-statement provenance (PROVENANCE.md): a statement in a source-location graph and in an
     interpretation graph gets both as its sources; one in no such graph gets none."""
-    from kdgraph.linked_data import build
+    from kdgraph.pages.description import build
 
     this = f"{BASE}id/qualification/productietechnicus"
     ntriples = (

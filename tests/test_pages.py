@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from kdgraph.config import ServerConfig
-from kdgraph.data_state import prepare
-from kdgraph.runtime import Runtime
-from kdgraph.shared_status import SharedStatus
+from kdgraph.serving.shared_status import SharedStatus
+from kdgraph.serving.worker import Runtime
+from kdgraph.store.served_data import prepare
 from kdgraph.web.app import create_app
 
 BASE = "https://w3id.org/kdgraph/"

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kdgraph import validation
-from kdgraph.cache import fingerprint
+from kdgraph.checks import validation
+from kdgraph.checks.verdicts import fingerprint
 from kdgraph.cli import main
-from kdgraph.data_state import DataRejected, prepare, read_current
-from kdgraph.loading import load_graph, read_inputs
+from kdgraph.pipeline.loading import load_graph, read_inputs
+from kdgraph.store.served_data import DataRejected, prepare, read_current
 
 from .conftest import edited_data
 
@@ -121,7 +121,7 @@ def test_a_remembered_verdict_skips_shacl_and_the_store_holds_what_was_validated
         raise AssertionError("validated again although these bytes were validated before")
 
     monkeypatch.setattr(validation, "validate", no_shacl)
-    monkeypatch.setattr("kdgraph.data_state.validate", no_shacl)
+    monkeypatch.setattr("kdgraph.store.served_data.validate", no_shacl)
     verdict_known = prepare(tmp_path / "two", [data])
     assert verdict_known.store_path != validated_now.store_path
     assert verdict_known.version == validated_now.version

@@ -15,9 +15,9 @@ import pytest
 import rdflib
 import requests
 
-from kdgraph.loading import load_graph
-from kdgraph.publish import Endpoints, SparqlClient, named_graphs_of
+from kdgraph.pipeline.loading import load_graph
 from kdgraph.resources import bundled_paths
+from kdgraph.store.publish import Endpoints, SparqlClient, named_graphs_of
 
 from .conftest import RENAMED_DOSSIER, edited_data
 from .server_process import KDGRAPH

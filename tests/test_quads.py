@@ -16,9 +16,9 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from kdgraph.loading import load_graph
+from kdgraph.checks.validation import unsourced_statements
+from kdgraph.pipeline.loading import load_graph
 from kdgraph.query.engine import EmbeddedEngine, Query, SelectResult
-from kdgraph.validation import unsourced_statements
 
 from .server_process import KDGRAPH, ServerProcess
 

@@ -205,7 +205,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
-    from kdgraph.data_state import prepare
+    from kdgraph.store.served_data import prepare
 
     return prepare(tmp_path_factory.mktemp("pool-state"), None).store_path
 

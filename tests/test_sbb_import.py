@@ -15,7 +15,7 @@ import requests
 from click.testing import CliRunner
 
 from kdgraph.cli import main
-from kdgraph.loading import load_graph
+from kdgraph.pipeline.loading import load_graph
 from kdgraph.pipeline.sbb_import import import_sbb
 from kdgraph.query.engine import EmbeddedEngine, Query, SelectResult
 from kdgraph.resources import bundled_paths

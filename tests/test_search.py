@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from kdgraph.search import MATCHES
+from kdgraph.pages.search_ranking import MATCHES
 
 BASE = "https://w3id.org/kdgraph/"
 

@@ -16,17 +16,17 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from kdgraph import data_state, state_dir
-from kdgraph import runtime as runtime_module
-from kdgraph.answer_files import AnswerFiles, file_name
 from kdgraph.config import ServerConfig
-from kdgraph.data_state import DataRejected, prepare, read_current
 from kdgraph.query import media
 from kdgraph.query.engine import Answer, AskResult, Query
 from kdgraph.query.errors import EngineFailure
-from kdgraph.runtime import Runtime
-from kdgraph.shared_status import SharedStatus
-from kdgraph.state_dir import StateDir, StateError, atomic_write
+from kdgraph.serving import worker
+from kdgraph.serving.answer_files import AnswerFiles, file_name
+from kdgraph.serving.shared_status import SharedStatus
+from kdgraph.serving.worker import Runtime
+from kdgraph.store import served_data, state_dir
+from kdgraph.store.served_data import DataRejected, prepare, read_current
+from kdgraph.store.state_dir import StateDir, StateError, atomic_write
 
 from .conftest import edited_data
 
@@ -81,7 +81,7 @@ def test_a_build_killed_at_any_step_leaves_the_last_good_version_and_restarts_cl
     dossier = data / "productietechniek/01-dossier.trig"
     dossier.write_text(dossier.read_text(encoding="utf-8").replace(LABEL, '"Productietechniek (herzien)"@nl'))
 
-    owner = StateDir if step in ("seal", "write_current") else data_state
+    owner = StateDir if step in ("seal", "write_current") else served_data
     original = getattr(owner, step)
 
     def then_die(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -116,7 +116,7 @@ def test_a_full_disk_while_the_store_is_built_is_a_clear_rejection_and_leaves_no
     def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(data_state, "_build_store", full_disk)
+    monkeypatch.setattr(served_data, "_build_store", full_disk)
     with pytest.raises(DataRejected, match="No space left on device"):
         prepare(state, [data])
     assert read_current(state) is None and not list(state.glob("build-*"))
@@ -187,7 +187,7 @@ def test_a_request_of_the_old_version_is_answered_while_the_new_engines_start(
     runtime, status, served = _served_runtime(tmp_path)
     app = Flask(__name__)
     starting, go_on = threading.Event(), threading.Event()
-    real_engine_for = runtime_module.engine_for
+    real_engine_for = worker.engine_for
 
     def slow_engine_for(*args, **kwargs):  # type: ignore[no-untyped-def]
         starting.set()
@@ -198,7 +198,7 @@ def test_a_request_of_the_old_version_is_answered_while_the_new_engines_start(
     try:
         with app.test_request_context("/sparql"):  # a request of the old version, still running
             old = runtime.served().version
-            monkeypatch.setattr(runtime_module, "engine_for", slow_engine_for)
+            monkeypatch.setattr(worker, "engine_for", slow_engine_for)
             status.write("served", {"served": {**served, "version": "0000000000000000"}, "reload": None})
 
             def next_request() -> None:

@@ -6,7 +6,7 @@ import re
 
 import pyoxigraph as ox
 
-from kdgraph.loading import load_graph
+from kdgraph.pipeline.loading import load_graph
 
 from .conftest import BASE
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kdgraph.cli import main
-from kdgraph.locations import Locations
+from kdgraph.pipeline.locations import Locations
 from kdgraph.resources import bundled_paths
 
 from .conftest import edited_data
@@ -245,7 +245,7 @@ def test_a_statement_on_a_continuation_line_is_located_on_that_line(graph) -> No
 def test_serve_refuses_an_ill_typed_literal_with_its_file_and_line(tmp_path: Path) -> None:
     """The same input error where the data is prepared for serving (a start or a reload): the
     reason /health and `serve` give is the file:line, not an error from inside pyshacl."""
-    from kdgraph.data_state import DataRejected, prepare, read_current
+    from kdgraph.store.served_data import DataRejected, prepare, read_current
 
     data = edited_data(tmp_path, '"2022-09-08"^^xsd:date', '"2022-09-31"^^xsd:date')
     target = data / DOSSIER_FILE

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kdgraph.loading import load_graph
+from kdgraph.checks.validation import ValidationReport, load_shapes, validate
+from kdgraph.pipeline.loading import load_graph
 from kdgraph.resources import bundled_paths
-from kdgraph.validation import ValidationReport, load_shapes, validate
 
 ID = "https://w3id.org/kdgraph/id/"
 KS = "https://w3id.org/kdgraph/def/shapes#"

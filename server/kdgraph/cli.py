@@ -14,20 +14,27 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from . import DEFAULT_BASE, __version__
-from .config import CONNECTIONS_PER_ADDRESS, THREADS
-from .loading import KnowledgeGraph, LoadError, collect_files, load_graph
-from .namespaces import prefixes
-from .query import media
-from .query.engine import AskResult, EmbeddedEngine, Engine, Query, SelectResult
-from .query.errors import QueryPathError
-from .query.media import Wanted
-from .query.remote import RemoteEngine
-from .query.sparql_client import Endpoints, SparqlClient
-from .resources import bundled_paths
-from .saved_queries import QueryFileError, SavedQuery, load_saved_queries
-from .state_dir import StateDir, StateError, atomic_write
-from .validation import IllTypedLiterals, ValidationReport, checked, load_shapes, remember, validate
+from kdgraph import DEFAULT_BASE, __version__
+from kdgraph.catalogue.saved_queries import QueryFileError, SavedQuery, load_saved_queries
+from kdgraph.checks.validation import (
+    IllTypedLiterals,
+    ValidationReport,
+    checked,
+    load_shapes,
+    remember,
+    validate,
+)
+from kdgraph.config import CONNECTIONS_PER_ADDRESS, THREADS
+from kdgraph.namespaces import prefixes
+from kdgraph.pipeline.loading import KnowledgeGraph, LoadError, collect_files, load_graph
+from kdgraph.query import media
+from kdgraph.query.engine import AskResult, EmbeddedEngine, Engine, Query, SelectResult
+from kdgraph.query.errors import QueryPathError
+from kdgraph.query.media import Wanted
+from kdgraph.query.remote import RemoteEngine
+from kdgraph.query.sparql_client import Endpoints, SparqlClient
+from kdgraph.resources import bundled_paths
+from kdgraph.store.state_dir import StateDir, StateError, atomic_write
 
 EXPORT_FORMATS = {
     "ttl": ox.RdfFormat.TURTLE,
@@ -120,9 +127,9 @@ def import_command(sources: Sequence[Path], output: Path, base: str) -> None:
                 2 input error (not SBB XML, malformed or truncated XML, a DOCTYPE or entity,
                   a missing required element or attribute), nothing written.
     """
-    from .loading import SBB_XML_SUFFIX, collect_files
-    from .pipeline.sbb_import import import_sbb
-    from .pipeline.trig_writer import by_dossier, write_trig
+    from kdgraph.pipeline.loading import SBB_XML_SUFFIX, collect_files
+    from kdgraph.pipeline.sbb_import import import_sbb
+    from kdgraph.pipeline.trig_writer import by_dossier, write_trig
 
     try:
         files = [path for path in collect_files(sources) if path.suffix == SBB_XML_SUFFIX]
@@ -235,7 +242,13 @@ def _write_export(payload: bytes, output: Path | None, what: str) -> None:
 
 
 def _export_elm(fmt: str, output: Path | None, mapping: Path | None, data: Sequence[Path], base: str) -> None:
-    from .pipeline.elm_export import export_elm, read_isced_mapping, report_lines, serialize, validate_elm
+    from kdgraph.pipeline.elm_export import (
+        export_elm,
+        read_isced_mapping,
+        report_lines,
+        serialize,
+        validate_elm,
+    )
 
     if fmt not in ("trig", "nq"):
         fail("the ELM export is a named graph per qualification: --format trig or nq")
@@ -281,7 +294,7 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
 def _remote_engine(endpoint: str, graph: str | None, base: str) -> RemoteEngine:
     """The engine on ``endpoint``; on a version ``graph`` made by ``kdgraph publish``, with that
     version's provenance graphs as named graphs if it is current (none if it is older: publish)."""
-    from .publish import named_graphs_of
+    from kdgraph.store.publish import named_graphs_of
 
     client = SparqlClient(Endpoints(endpoint), timeout=300)
     return RemoteEngine(client, graph, named_graphs=named_graphs_of(client, base, graph) if graph else ())
@@ -449,7 +462,7 @@ def query(
 def _print_text_report(report: ValidationReport, lang: str, verbose: bool, graph: KnowledgeGraph) -> None:
     """Hints first, then the findings by dossier and qualification (imported data reaches
     hundreds of each), each focus node with its findings and the FILE:LINE of each."""
-    from .findings import places
+    from kdgraph.checks.findings import places
 
     for hint in report.hints:
         click.echo(f"hint: {hint}")
@@ -700,11 +713,11 @@ def serve(
     import signal
     import tempfile
 
-    from .config import ServerConfig
-    from .data_state import DataRejected, prepare, prepare_backend
-    from .forking import end_children
-    from .log_lines import log_event
-    from .serve import run
+    from kdgraph.config import ServerConfig
+    from kdgraph.log_lines import log_event
+    from kdgraph.serving.child_processes import end_children
+    from kdgraph.serving.serve import run
+    from kdgraph.store.served_data import DataRejected, prepare, prepare_backend
 
     port_is_free_or_fail(host, port)  # before the preparation, which can take a while
     temporary = state_dir is None
@@ -799,8 +812,8 @@ def diff_command(old: Path, new: Path, fmt: str, reason: str) -> None:
     Example:
       git worktree add /tmp/v1 v1 && kdgraph diff /tmp/v1/data data
     """
-    from .changes import as_rdf, as_text, diff, used_prefixes
-    from .data_state import saved_queries_rdf, served_version
+    from kdgraph.pipeline.diff import as_rdf, as_text, diff, used_prefixes
+    from kdgraph.store.served_data import saved_queries_rdf, served_version
 
     before, after = load_or_fail([old], DEFAULT_BASE), load_or_fail([new], DEFAULT_BASE)
     changes = diff(before, after)
@@ -852,8 +865,8 @@ def publish(
       oxigraph serve --location /var/lib/kdgraph --bind 127.0.0.1:7878 &
       kdgraph publish --to http://127.0.0.1:7878
     """
-    from .publish import Endpoints, PublishError
-    from .publish import publish as publish_graph
+    from kdgraph.store.publish import Endpoints, PublishError
+    from kdgraph.store.publish import publish as publish_graph
 
     graph = load_or_fail(data, base)
     try:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import DEFAULT_BASE
+from kdgraph import DEFAULT_BASE
 
 # Python threads per worker process: one per request in the app. A thread waiting for a slow
 # request body holds no CPU and no GIL, only its stack, so there are many (kdgraph serve --threads).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import DEFAULT_BASE
+from kdgraph import DEFAULT_BASE
 
 
 def prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .rows import SKILLS, Row, Text, add_text, pick, tail, text, value
+from kdgraph.pages.rows import SKILLS, Row, Text, add_text, pick, tail, text, value
 
 QUERY = """PREFIX kd: <{kd}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

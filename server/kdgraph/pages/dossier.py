@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .facts import RDF_TYPE, Facts
-from .rows import SKILLS, Block, Citation, Text, blocks, tail
+from kdgraph.pages.facts import RDF_TYPE, Facts
+from kdgraph.pages.rows import SKILLS, Block, Citation, Text, blocks, tail
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .rows import Row, Text, add_text, pick, text, value
+from kdgraph.pages.rows import Row, Text, add_text, pick, text, value
 
 QUERY = """PREFIX kd: <{kd}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

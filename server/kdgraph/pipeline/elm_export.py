@@ -51,9 +51,9 @@ import rdflib
 from defusedxml.ElementTree import fromstring
 from rdflib.namespace import SH
 
-from ..loading import KnowledgeGraph, LoadError
-from ..namespaces import prefixes
-from .trig_writer import readable_order
+from kdgraph.namespaces import prefixes
+from kdgraph.pipeline.loading import KnowledgeGraph, LoadError
+from kdgraph.pipeline.trig_writer import readable_order
 
 PROFILE_DIR = Path(__file__).resolve().parent / "elm"
 SHAPE_FILES = ("LOQ-constraints.ttl", "LOQ-constraints-mdr.ttl")

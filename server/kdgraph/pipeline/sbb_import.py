@@ -41,9 +41,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import DEFAULT_BASE
-from .narrative import clean_text
-from .sbb_reader import Element, SbbFormatError, parse_sbb_xml
+from kdgraph import DEFAULT_BASE
+from kdgraph.pipeline.narrative import clean_text
+from kdgraph.pipeline.sbb_reader import Element, SbbFormatError, parse_sbb_xml
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

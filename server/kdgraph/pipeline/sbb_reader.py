@@ -17,7 +17,7 @@ from pathlib import Path
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from ..loading import LoadError
+from kdgraph.pipeline.loading import LoadError
 
 
 class SbbFormatError(LoadError):

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..namespaces import prefixes
-from ..state_dir import atomic_write
+from kdgraph.namespaces import prefixes
+from kdgraph.store.state_dir import atomic_write
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 

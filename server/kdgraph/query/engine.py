@@ -23,10 +23,10 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from ..store import fill_store
-from . import media
-from .errors import QueryFailed, QuerySyntaxError, TooLarge
-from .media import Format, Wanted
+from kdgraph.query import media
+from kdgraph.query.errors import QueryFailed, QuerySyntaxError, TooLarge
+from kdgraph.query.media import Format, Wanted
+from kdgraph.store.layout import fill_store
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 

@@ -26,8 +26,8 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .errors import NotAcceptable
-from .request_reader import format_values
+from kdgraph.query.errors import NotAcceptable
+from kdgraph.query.request_reader import format_values
 
 RESULTS, RDF, PAGE = "results", "rdf", "page"
 W3C_FORMATS = "http://www.w3.org/ns/formats/"

@@ -13,9 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .engine import Query
-from .errors import BadRequest, Forbidden, UnsupportedMediaType
-from .request_reader import FORM, QUERY_BODY, UPDATE_BODY, ReadRequest, RequestRefused, dataset, one
+from kdgraph.query.engine import Query
+from kdgraph.query.errors import BadRequest, Forbidden, UnsupportedMediaType
+from kdgraph.query.request_reader import (
+    FORM,
+    QUERY_BODY,
+    UPDATE_BODY,
+    ReadRequest,
+    RequestRefused,
+    dataset,
+    one,
+)
 
 __all__ = ["FORM", "QUERY_BODY", "UPDATE_BODY", "Operation", "ReadRequest", "operation"]
 READ_ONLY = (

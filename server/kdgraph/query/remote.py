@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..saved_queries import with_values
-from . import media
-from .engine import TRANSPORT, Answer, Budget, Query, Result, decode
-from .errors import EngineFailure, TooLarge
-from .media import Format, Wanted
-from .sparql_client import SparqlClient
+from kdgraph.catalogue.saved_queries import with_values
+from kdgraph.query import media
+from kdgraph.query.engine import TRANSPORT, Answer, Budget, Query, Result, decode
+from kdgraph.query.errors import EngineFailure, TooLarge
+from kdgraph.query.media import Format, Wanted
+from kdgraph.query.sparql_client import SparqlClient
 
 _BY_MEDIA_TYPE = {f.media_type: f for f in (*media.RESULT_FORMATS, *media.RDF_FORMATS)}
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 import requests
 
-from .errors import EngineFailure, NotAcceptable, QueryFailed, QueryTimeout
+from kdgraph.query.errors import EngineFailure, NotAcceptable, QueryFailed, QueryTimeout
 
 
 @dataclass(frozen=True)

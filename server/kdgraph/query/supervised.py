@@ -32,13 +32,20 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from ..forking import reset_signals, signals_held
-from ..log_lines import report_failure
-from . import errors, media
-from .engine import TRANSPORT, Answer, Budget, Query, Result, decode, evaluate, serialize
-from .errors import Busy, EngineFailure, LongQueriesShed, QueryPathError, QueryTimeout, TooManyAtOnce
-from .media import Wanted
-from .suspects import Suspects
+from kdgraph.log_lines import report_failure
+from kdgraph.query import errors, media
+from kdgraph.query.engine import TRANSPORT, Answer, Budget, Query, Result, decode, evaluate, serialize
+from kdgraph.query.errors import (
+    Busy,
+    EngineFailure,
+    LongQueriesShed,
+    QueryPathError,
+    QueryTimeout,
+    TooManyAtOnce,
+)
+from kdgraph.query.media import Wanted
+from kdgraph.query.suspects import Suspects
+from kdgraph.serving.child_processes import reset_signals, signals_held
 
 _CONTEXT = multiprocessing.get_context("fork")
 log = logging.getLogger("kdgraph")

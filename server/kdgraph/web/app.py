@@ -12,13 +12,24 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from ..config import ServerConfig
-from ..query.errors import QueryPathError, problem, response_for
-from ..resources import bundled_paths
-from ..runtime import Runtime
-from ..saved_queries import load_saved_queries
-from ..shared_status import SharedStatus
-from . import crebo, dataset, dossiers, health, linked_data, page_language, queries_api, search, sparql, ui
+from kdgraph.catalogue.saved_queries import load_saved_queries
+from kdgraph.config import ServerConfig
+from kdgraph.query.errors import QueryPathError, problem, response_for
+from kdgraph.resources import bundled_paths
+from kdgraph.serving.shared_status import SharedStatus
+from kdgraph.serving.worker import Runtime
+from kdgraph.web import (
+    crebo,
+    dataset,
+    dossiers,
+    health,
+    linked_data,
+    page_language,
+    queries_api,
+    search,
+    sparql,
+    ui,
+)
 
 access_log = logging.getLogger("kdgraph.access")
 # CORS is open: every response may be read by any origin (the data is public, nothing needs a

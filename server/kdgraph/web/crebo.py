@@ -14,11 +14,11 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from ..query import media
-from ..query.engine import Query
-from .linked_data import _rows as engine_rows
-from .linked_data import base, local_href, not_found
-from .page_language import page_language
+from kdgraph.query import media
+from kdgraph.query.engine import Query
+from kdgraph.web.linked_data import _rows as engine_rows
+from kdgraph.web.linked_data import base, local_href, not_found
+from kdgraph.web.page_language import page_language
 
 blueprint = Blueprint("crebo", __name__, template_folder="templates")
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file
 
-from .. import documents
-from ..data_state import dumps_dir, warm_marker
-from ..dataset_description import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
-from ..query import media
-from ..query.engine import Query, SelectResult
-from ..state_dir import file_summary
-from .linked_data import not_found
-from .page_language import page_language
-from .sparql import public_root, runtime
+from kdgraph.pages import documents
+from kdgraph.pages.void import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
+from kdgraph.query import media
+from kdgraph.query.engine import Query, SelectResult
+from kdgraph.store.served_data import dumps_dir, warm_marker
+from kdgraph.store.state_dir import file_summary
+from kdgraph.web.linked_data import not_found
+from kdgraph.web.page_language import page_language
+from kdgraph.web.sparql import public_root, runtime
 
 blueprint = Blueprint("dataset", __name__)
 

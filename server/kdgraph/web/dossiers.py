@@ -18,12 +18,12 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from ..linked_data import Description
-from ..pages import compare, dossier, facts, index
-from ..pages.rows import Text, add_text, pick, text, value
-from ..query.engine import Query
-from . import linked_data
-from .page_language import WORDS, page_language, word
+from kdgraph.pages import compare, dossier, facts, index
+from kdgraph.pages.description import Description
+from kdgraph.pages.rows import Text, add_text, pick, text, value
+from kdgraph.query.engine import Query
+from kdgraph.web import linked_data
+from kdgraph.web.page_language import WORDS, page_language, word
 
 blueprint = Blueprint("dossiers", __name__, template_folder="templates")
 HTML = "text/html; charset=utf-8"

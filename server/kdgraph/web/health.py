@@ -17,9 +17,9 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
 
-from ..data_state import warm_marker
-from ..runtime import NO_ISOLATION, network_isolation_problem
-from ..state_dir import StateDir
+from kdgraph.serving.worker import NO_ISOLATION, network_isolation_problem
+from kdgraph.store.served_data import warm_marker
+from kdgraph.store.state_dir import StateDir
 
 blueprint = Blueprint("health", __name__)
 

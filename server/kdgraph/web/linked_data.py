@@ -18,17 +18,17 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, g, redirect, render_template, request
 from markupsafe import Markup, escape
 
-from .. import diagram, documents, dossier_page, ontology_docs
-from ..linked_data import Description, build, describe_query, sources_query
-from ..pages.cite import Citation, cite
-from ..query import media
-from ..query.engine import TRANSPORT, Answer, Query
-from ..query.errors import QueryPathError
-from ..query.media import Format
-from . import dossiers
-from .page_language import page_language, word
-from .search import closest_hits
-from .sparql import public_root, runtime
+from kdgraph.pages import curated_dossier, documents, ontology, route_diagram
+from kdgraph.pages.cite import Citation, cite
+from kdgraph.pages.description import Description, build, describe_query, sources_query
+from kdgraph.query import media
+from kdgraph.query.engine import TRANSPORT, Answer, Query
+from kdgraph.query.errors import QueryPathError
+from kdgraph.query.media import Format
+from kdgraph.web import dossiers
+from kdgraph.web.page_language import page_language, word
+from kdgraph.web.search import closest_hits
+from kdgraph.web.sparql import public_root, runtime
 
 blueprint = Blueprint("linked_data", __name__, template_folder="templates")
 
@@ -240,14 +240,14 @@ def document(kind: str, rest: str) -> Response:
         sparql_link=sparql_link(iri),
         breadcrumbs=breadcrumbs(description),
         citable="Qualification" in kinds,
-        diagram=route_diagram(description, lang),
+        diagram=diagram_of(description, lang),
         seen=[],  # the interpretations whose reason the page has given (not repeated)
     )
     return Response(html, content_type="text/html; charset=utf-8", headers=headers)
 
 
 @functools.lru_cache(maxsize=16)
-def built_dossier_page(version: str, base_iri: str, iri: str, lang: str) -> dossier_page.DossierPage:
+def built_dossier_page(version: str, base_iri: str, iri: str, lang: str) -> curated_dossier.DossierPage:
     """The dossier page's model, built once per data version, dossier and language.
 
     Building it reads the dossier's whole bundle (3.5 MB of N-Triples for Productietechniek:
@@ -255,8 +255,8 @@ def built_dossier_page(version: str, base_iri: str, iri: str, lang: str) -> doss
     small objects, so a handful of them are kept (bounded, keyed by the data version, so a reload
     never serves an old one). Only the HTML is rendered per request.
     """
-    bundle = _answer(dossier_page.bundle_query(base_iri, iri)).body
-    return dossier_page.build(iri, bundle, base_iri, lang, local_href)
+    bundle = _answer(curated_dossier.bundle_query(base_iri, iri)).body
+    return curated_dossier.build(iri, bundle, base_iri, lang, local_href)
 
 
 def machine_document(iri: str, ntriples: bytes, fmt: Format, headers: dict[str, str]) -> Response:
@@ -281,9 +281,7 @@ def json_ld_context() -> dict[str, object]:
 
 def ontology_html() -> str:
     lang = page_language()
-    page = ontology_docs.page_from_answer(
-        _answer(ontology_docs.ontology_query(base())).body, base(), lang, local_href
-    )
+    page = ontology.page_from_answer(_answer(ontology.ontology_query(base())).body, base(), lang, local_href)
     return render_template("ontology.html", o=page)
 
 
@@ -342,19 +340,19 @@ def routes_svg(iri: str, label: str, lang: str) -> Markup | None:
             break
     if not rows:
         return None
-    nodes, edges = diagram.from_rows(rows, local_href)
+    nodes, edges = route_diagram.from_rows(rows, local_href)
     title = f"{word('routes', lang)}: {label}"
-    return Markup(diagram.render(nodes, edges, title, lang, labels_lang=wanted))
+    return Markup(route_diagram.render(nodes, edges, title, lang, labels_lang=wanted))
 
 
-def route_diagram(description: Description, lang: str) -> Markup | None:
+def diagram_of(description: Description, lang: str) -> Markup | None:
     kinds = {t.node.value.rsplit("#", 1)[-1] for t in description.types if isinstance(t.node, ox.NamedNode)}
     if "Qualification" not in kinds:
         return None
     return routes_svg(description.iri, description.label, lang)
 
 
-def dossier_diagram(page: dossier_page.DossierPage, lang: str) -> Markup | None:
+def dossier_diagram(page: curated_dossier.DossierPage, lang: str) -> Markup | None:
     return routes_svg(page.route_dossier_iri, page.title, lang)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, g, request
 from markupsafe import Markup
 
-from ..documents import marked
+from kdgraph.pages.documents import marked
 
 LANGUAGES = ("nl", "en")
 COOKIE = "kdgraph-lang"

@@ -7,16 +7,16 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from ..documents import compact_iri
-from ..namespaces import prefixes
-from ..openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, RESERVED, openapi_document
-from ..query import media
-from ..query.engine import GraphResult, Query, SelectResult
-from ..query.errors import BadParameter, NotFound, QueryPathError
-from ..query_catalogue import catalogue_triples, query_iri
-from ..saved_queries import ParameterError, SavedQuery, without_header
-from .page_language import page_language
-from .sparql import budget, public_root, respond, runtime
+from kdgraph.catalogue.examples import catalogue_triples, query_iri
+from kdgraph.catalogue.openapi import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, RESERVED, openapi_document
+from kdgraph.catalogue.saved_queries import ParameterError, SavedQuery, without_header
+from kdgraph.namespaces import prefixes
+from kdgraph.pages.documents import compact_iri
+from kdgraph.query import media
+from kdgraph.query.engine import GraphResult, Query, SelectResult
+from kdgraph.query.errors import BadParameter, NotFound, QueryPathError
+from kdgraph.web.page_language import page_language
+from kdgraph.web.sparql import budget, public_root, respond, runtime
 
 blueprint = Blueprint("queries", __name__, template_folder="templates")
 

@@ -6,9 +6,7 @@ import json
 
 from flask import Blueprint, Response, render_template, request
 
-from ..query.engine import TRANSPORT
-from ..query.errors import BadParameter
-from ..search import (
+from kdgraph.pages.search_ranking import (
     MAX_HITS,
     Hit,
     compound_candidates,
@@ -20,8 +18,10 @@ from ..search import (
     terms,
     words_query,
 )
-from .page_language import LANGUAGES, page_language, word
-from .sparql import runtime
+from kdgraph.query.engine import TRANSPORT
+from kdgraph.query.errors import BadParameter
+from kdgraph.web.page_language import LANGUAGES, page_language, word
+from kdgraph.web.sparql import runtime
 
 blueprint = Blueprint("search", __name__, template_folder="templates")
 MAX_TERM = 200

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..data_state import ServedData
-from ..query import engine, media
+from kdgraph.query import engine, media
+from kdgraph.store.served_data import ServedData
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"

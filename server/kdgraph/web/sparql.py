@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, redirect, request
 
-from ..query import isolation, lexer, media, protocol, request_reader
-from ..query.engine import Answer, Budget, Engine, Query
-from ..query.errors import for_status
-from ..query.media import Wanted
-from ..runtime import Runtime
-from .service_description import service_description
+from kdgraph.query import isolation, lexer, media, protocol, request_reader
+from kdgraph.query.engine import Answer, Budget, Engine, Query
+from kdgraph.query.errors import for_status
+from kdgraph.query.media import Wanted
+from kdgraph.serving.worker import Runtime
+from kdgraph.web.service_description import service_description
 
 blueprint = Blueprint("sparql", __name__)
 

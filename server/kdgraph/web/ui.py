@@ -6,12 +6,12 @@ import json
 
 from flask import Blueprint, current_app, render_template
 
-from ..namespaces import prefixes
-from ..query import media
-from ..saved_queries import without_header
-from .page_language import page_language
-from .queries_api import saved_queries
-from .sparql import endpoint_url
+from kdgraph.catalogue.saved_queries import without_header
+from kdgraph.namespaces import prefixes
+from kdgraph.query import media
+from kdgraph.web.page_language import page_language
+from kdgraph.web.queries_api import saved_queries
+from kdgraph.web.sparql import endpoint_url
 
 blueprint = Blueprint(
     "ui", __name__, template_folder="templates", static_folder="../static", static_url_path="/static"

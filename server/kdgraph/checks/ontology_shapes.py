@@ -19,8 +19,8 @@ import rdflib
 import rdflib.collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 
-from . import DEFAULT_BASE
-from .namespaces import prefixes
+from kdgraph import DEFAULT_BASE
+from kdgraph.namespaces import prefixes
 
 SHAPES = rdflib.Namespace(f"{DEFAULT_BASE}def/shapes#")
 # One shape per property, named after it (kd:position -> ks:OntologyRange-kd-position): a shape

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from .saved_queries import SavedQuery
+from kdgraph.catalogue.saved_queries import SavedQuery
 
 SH = "http://www.w3.org/ns/shacl#"
 SCHEMA = "https://schema.org/"

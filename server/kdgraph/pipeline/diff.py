@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .loading import KnowledgeGraph
+from kdgraph.pipeline.loading import KnowledgeGraph
 
 CS = "http://purl.org/vocab/changeset/schema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

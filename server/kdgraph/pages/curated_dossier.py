@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from .documents import Index, marked, node_key, parse_ntriples
-from .linked_data import Source
-from .query.engine import Query
+from kdgraph.pages.description import Source
+from kdgraph.pages.documents import Index, marked, node_key, parse_ntriples
+from kdgraph.query.engine import Query
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

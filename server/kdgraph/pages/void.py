@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from . import __version__
+from kdgraph import __version__
 
 VOID, DCAT, DCT = "http://rdfs.org/ns/void#", "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
 XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")

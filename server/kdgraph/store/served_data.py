@@ -27,17 +27,24 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import DEFAULT_BASE, __version__
-from .cache import fingerprint
-from .forking import ChildFailed, run_in_child
-from .loading import KnowledgeGraph, LoadError, graph_from, input_files, ontology_files, read_inputs
-from .log_lines import log_event, report_failure
-from .query_catalogue import catalogue_triples
-from .resources import bundled_paths
-from .saved_queries import load_saved_queries
-from .state_dir import StateDir, StateError
-from .store import fill_store
-from .validation import known_verdict, load_shapes, remember, validate
+from kdgraph import DEFAULT_BASE, __version__
+from kdgraph.catalogue.examples import catalogue_triples
+from kdgraph.catalogue.saved_queries import load_saved_queries
+from kdgraph.checks.validation import known_verdict, load_shapes, remember, validate
+from kdgraph.checks.verdicts import fingerprint
+from kdgraph.log_lines import log_event, report_failure
+from kdgraph.pipeline.loading import (
+    KnowledgeGraph,
+    LoadError,
+    graph_from,
+    input_files,
+    ontology_files,
+    read_inputs,
+)
+from kdgraph.resources import bundled_paths
+from kdgraph.serving.child_processes import ChildFailed, run_in_child
+from kdgraph.store.layout import fill_store
+from kdgraph.store.state_dir import StateDir, StateError
 
 REMOTE = "remote:"  # store_path prefix of data served from an external store (--sparql-backend)
 
@@ -283,7 +290,7 @@ def prepare_backend(
 
 
 def _prepare_backend(state_dir: Path, root: str, base: str, at_start: bool) -> ServedData:
-    from .publish import served_from_backend
+    from kdgraph.store.publish import served_from_backend
 
     state = StateDir(state_dir)
     if at_start:

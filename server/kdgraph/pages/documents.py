@@ -18,8 +18,8 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from .namespaces import prefixes
-from .query.engine import Query
+from kdgraph.namespaces import prefixes
+from kdgraph.query.engine import Query
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"

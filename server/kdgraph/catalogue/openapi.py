@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from . import __version__
-from .query import media as _media
-from .saved_queries import Parameter, SavedQuery
+from kdgraph import __version__
+from kdgraph.catalogue.saved_queries import Parameter, SavedQuery
+from kdgraph.query import media as _media
 
 RESERVED = ("limit", "offset", "format")
 MAX_LIMIT = 10_000

@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .state_dir import atomic_write
+from kdgraph.store.state_dir import atomic_write
 
 
 def cache_dir() -> Path:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from .query.engine import Query, Term
-from .query.errors import BadParameter
+from kdgraph.query.engine import Query, Term
+from kdgraph.query.errors import BadParameter
 
 PARAMETER_TYPES = ("iri", "string", "integer", "date", "language")
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")

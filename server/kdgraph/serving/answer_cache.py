@@ -32,7 +32,7 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-log = logging.getLogger("kdgraph.answer_cache")
+log = logging.getLogger("kdgraph.serving.answer_cache")
 
 MAGIC = b"KDA1"
 HEADER = struct.Struct(">4sQ32s")  # magic, value length, SHA-256 of the value

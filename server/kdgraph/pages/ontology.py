@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .documents import Index, parse_ntriples
-from .query.engine import Query
+from kdgraph.pages.documents import Index, parse_ntriples
+from kdgraph.query.engine import Query
 
 OWL = "http://www.w3.org/2002/07/owl#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

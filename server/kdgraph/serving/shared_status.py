@@ -20,7 +20,7 @@ import mmap
 import struct
 import time
 
-from .query.suspects import Suspects
+from kdgraph.query.suspects import Suspects
 
 _HEADER = struct.Struct("<QQ")  # generation, length of the JSON record
 SLOTS = {"served": (0, 8 << 20), "warmup": (8 << 20, 64 << 10)}  # name -> (offset, size)

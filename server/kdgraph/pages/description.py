@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .documents import node_key
-from .query.engine import Query
-from .search import OUTSIDE_TYPES
+from kdgraph.pages.documents import node_key
+from kdgraph.pages.search_ranking import OUTSIDE_TYPES
+from kdgraph.query.engine import Query
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import snowballstemmer
 
-from .query.engine import Query
+from kdgraph.query.engine import Query
 
 LABEL_PROPERTIES = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",

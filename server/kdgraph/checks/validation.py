@@ -27,15 +27,15 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
-from . import __version__
-from .cache import fingerprint, read_entry, write_entry
-from .findings import SEVERITY_ORDER, Finding
-from .loading import KnowledgeGraph, LoadError, collect_files, read_inputs
-from .locations import Locations, namespace_hints
-from .namespaces import prefixes
-from .ontology_shapes import DOMAIN_PREFIX, RANGE_PREFIX, ontology_shapes
-from .resources import bundled_paths
-from .statement_checks import dates_in_the_future, level_mapping
+from kdgraph import __version__
+from kdgraph.checks.findings import SEVERITY_ORDER, Finding
+from kdgraph.checks.ontology_shapes import DOMAIN_PREFIX, RANGE_PREFIX, ontology_shapes
+from kdgraph.checks.statement_checks import dates_in_the_future, level_mapping
+from kdgraph.checks.verdicts import fingerprint, read_entry, write_entry
+from kdgraph.namespaces import prefixes
+from kdgraph.pipeline.loading import KnowledgeGraph, LoadError, collect_files, read_inputs
+from kdgraph.pipeline.locations import Locations, namespace_hints
+from kdgraph.resources import bundled_paths
 
 __all__ = ["SEVERITY_ORDER", "Finding", "IllTypedLiterals", "ValidationReport", "validate"]
 

@@ -27,10 +27,10 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from .data_state import REMOTE, ServedData
-from .loading import KnowledgeGraph
-from .query.errors import QueryPathError
-from .query.sparql_client import Endpoints, SparqlClient
+from kdgraph.pipeline.loading import KnowledgeGraph
+from kdgraph.query.errors import QueryPathError
+from kdgraph.query.sparql_client import Endpoints, SparqlClient
+from kdgraph.store.served_data import REMOTE, ServedData
 
 __all__ = ["Endpoints", "PublishError", "publish", "published_dataset", "served_from_backend"]
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from .findings import Finding
-from .loading import KnowledgeGraph
-from .locations import Locations
+from kdgraph.checks.findings import Finding
+from kdgraph.pipeline.loading import KnowledgeGraph
+from kdgraph.pipeline.locations import Locations
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")

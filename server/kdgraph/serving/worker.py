@@ -20,19 +20,19 @@ from collections import OrderedDict
 
 from flask import g, has_request_context
 
-from .answer_files import AnswerFiles, answers_dir
-from .config import ServerConfig
-from .data_state import ServedData, read_current
-from .query import isolation
-from .query.engine import TRANSPORT, Answer, Budget, EmbeddedEngine, Engine, Query, Result, decode
-from .query.errors import EngineFailure
-from .query.media import Format, Wanted
-from .query.remote import RemoteEngine
-from .query.request_reader import BodyLane
-from .query.sparql_client import Endpoints, SparqlClient
-from .query.supervised import EnginePool, SupervisedEngine
-from .query.suspects import Suspects
-from .shared_status import SharedStatus
+from kdgraph.config import ServerConfig
+from kdgraph.query import isolation
+from kdgraph.query.engine import TRANSPORT, Answer, Budget, EmbeddedEngine, Engine, Query, Result, decode
+from kdgraph.query.errors import EngineFailure
+from kdgraph.query.media import Format, Wanted
+from kdgraph.query.remote import RemoteEngine
+from kdgraph.query.request_reader import BodyLane
+from kdgraph.query.sparql_client import Endpoints, SparqlClient
+from kdgraph.query.supervised import EnginePool, SupervisedEngine
+from kdgraph.query.suspects import Suspects
+from kdgraph.serving.answer_files import AnswerFiles, answers_dir
+from kdgraph.serving.shared_status import SharedStatus
+from kdgraph.store.served_data import ServedData, read_current
 
 ENGINE_WAIT = 2.0  # seconds a request waits for a free engine before it is answered 503
 MEMORY_BYTES = 64_000_000  # answers kept in memory per worker, at most (bytes of the bodies)

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .log_lines import report_failure
+from kdgraph.log_lines import report_failure
 
 _PR_SET_PDEATHSIG = 1
 # Signals a child gets handlers of its own for (``reset_signals``); held back until then.

@@ -16,10 +16,12 @@ import os
 import time
 from pathlib import Path
 
-from .answer_cache import AnswerCache
-from .answer_cache import _file_name as file_name  # the cache's own naming rule, not a copy of it
-from .query import media
-from .query.engine import Answer
+from kdgraph.query import media
+from kdgraph.query.engine import Answer
+from kdgraph.serving.answer_cache import AnswerCache
+from kdgraph.serving.answer_cache import (
+    _file_name as file_name,  # the cache's own naming rule, not a copy of it
+)
 
 MIN_SECONDS = 0.02  # cheaper answers are not worth a file
 RECHECK_SECONDS = 1.0  # how stale this process's list of the directory's names may be

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import DEFAULT_BASE
-from .resources import bundled_paths
+from kdgraph import DEFAULT_BASE
+from kdgraph.resources import bundled_paths
 
 # File extension -> pyoxigraph format.
 RDF_FILE_FORMATS: dict[str, ox.RdfFormat] = {
@@ -161,7 +161,7 @@ def parse_input(
     """
     if source.path.suffix == SBB_XML_SUFFIX:
         # Imported here, not at the top: the importer's errors are LoadErrors of this module.
-        from .pipeline.sbb_import import import_sbb
+        from kdgraph.pipeline.sbb_import import import_sbb
 
         imported = import_sbb(source.path, source.content, base)
         if warnings is not None:
@@ -227,7 +227,7 @@ def statement_lines(source: InputFile) -> list[int]:
 
 def _xml_statement_lines(source: InputFile) -> list[int]:
     """For SBB XML: each statement's line is that of the element its provenance graph names."""
-    from .pipeline.sbb_import import import_sbb
+    from kdgraph.pipeline.sbb_import import import_sbb
 
     quads = import_sbb(source.path, source.content).quads  # the same order as parse_input's
     line = ox.NamedNode(f"{DEFAULT_BASE}def/kd#line")

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import pyoxigraph as ox
 
-from .loading import InputFile, KnowledgeGraph, statement_lines
+from kdgraph.pipeline.loading import InputFile, KnowledgeGraph, statement_lines
 
 _PREFIX = re.compile(r"\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
 

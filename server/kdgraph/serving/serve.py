@@ -38,14 +38,14 @@ from granian.http import HTTP1Settings
 from granian.net import SocketSpec
 from granian.server.mp import MPServer
 
-from . import warmup
-from .config import ServerConfig
-from .connection_guard import ConnectionGuard
-from .data_state import ServedData, reload, retire
-from .forking import Child, die_with
-from .log_lines import JsonLines
-from .shared_status import SharedStatus
-from .web.app import create_app
+from kdgraph.config import ServerConfig
+from kdgraph.log_lines import JsonLines
+from kdgraph.serving.child_processes import Child, die_with
+from kdgraph.serving.connection_guard import ConnectionGuard
+from kdgraph.serving.shared_status import SharedStatus
+from kdgraph.store import dumps
+from kdgraph.store.served_data import ServedData, reload, retire
+from kdgraph.web.app import create_app
 
 log = logging.getLogger("kdgraph")
 
@@ -88,7 +88,7 @@ class Preparer:
             if version == self.served.version and child.running():
                 return
             child.kill()  # before its version's files are retired
-        self._warmup = (warmup.start(self.config, self.served, self.status), self.served.version)
+        self._warmup = (dumps.start(self.config, self.served, self.status), self.served.version)
 
     def wake(self) -> None:
         self._wanted.set()

@@ -27,19 +27,19 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from . import documents
-from .config import ServerConfig
-from .data_state import ServedData
-from .dataset_description import DUMPS
-from .forking import Child, detach
-from .log_lines import report_failure
-from .namespaces import prefixes
-from .query.engine import Engine, Query, SelectResult
-from .query.errors import EngineFailure
-from .query.media import Wanted
-from .runtime import engine_for
-from .shared_status import SharedStatus
-from .state_dir import StateDir, atomic_write, file_summary
+from kdgraph.config import ServerConfig
+from kdgraph.log_lines import report_failure
+from kdgraph.namespaces import prefixes
+from kdgraph.pages import documents
+from kdgraph.pages.void import DUMPS
+from kdgraph.query.engine import Engine, Query, SelectResult
+from kdgraph.query.errors import EngineFailure
+from kdgraph.query.media import Wanted
+from kdgraph.serving.child_processes import Child, detach
+from kdgraph.serving.shared_status import SharedStatus
+from kdgraph.serving.worker import engine_for
+from kdgraph.store.served_data import ServedData
+from kdgraph.store.state_dir import StateDir, atomic_write, file_summary
 
 JSON = Wanted.of("json", "ttl")
 
