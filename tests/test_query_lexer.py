@@ -6,9 +6,11 @@ server acts on it, and that no connection is made either way, is tests/test_safe
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 
-from kdgraph.query.lexer import Limits, refusal, replace_codepoint_escapes, resolve, scan
+from kdgraph.query.errors import BadRequest
+from kdgraph.query.lexer import Limits, refusal, replace_codepoint_escapes, resolve, scan, with_values
 
 EVIL = "http://127.0.0.1:9/sparql"
 
@@ -197,3 +199,23 @@ def test_whitespace_and_comments_at_the_end_are_no_token() -> None:
         ("number", ".5", 19),
         ("close", "}", 22),
     ]
+
+
+def test_with_values_binds_in_the_where_group_the_lexer_finds() -> None:
+    """A ``WHERE`` or ``{`` in a comment, a string or an IRI is not the WHERE group; the block goes
+    after the first brace of the real one, where its FILTERs see the values."""
+    text = (
+        "# not WHERE { here\n"
+        "SELECT ?x WHERE # nor { here\n"
+        '{ ?x <urn:where{> "WHERE {" FILTER(?x != <urn:a>) }'
+    )
+    bound = with_values(text, {"x": ox.NamedNode("urn:b"), "n": ox.Literal(3)})
+    assert bound == (
+        "# not WHERE { here\n"
+        "SELECT ?x WHERE # nor { here\n"
+        '{\n  VALUES (?n ?x) { ("3"^^<http://www.w3.org/2001/XMLSchema#integer> <urn:b>) }\n'
+        ' ?x <urn:where{> "WHERE {" FILTER(?x != <urn:a>) }'
+    )
+    assert with_values(text, {}) == text
+    with pytest.raises(BadRequest, match="no WHERE"):
+        with_values("DESCRIBE <urn:x>", {"x": ox.NamedNode("urn:b")})

@@ -18,6 +18,7 @@ from kdgraph.query import errors, media
 from kdgraph.query.engine import AskResult, Budget, EmbeddedEngine, GraphResult, Query, SelectResult
 from kdgraph.query.media import Wanted
 from kdgraph.query.protocol import ReadRequest, operation
+from kdgraph.web.errors import response_for
 
 PT = "https://w3id.org/kdgraph/id/qualification/productietechnicus"
 KD = "https://w3id.org/kdgraph/def/kd#"
@@ -190,12 +191,16 @@ def test_a_carriage_return_arrives_as_a_carriage_return_in_xml(engine: EmbeddedE
         (errors.UnsupportedMediaType("x"), 415),
         (errors.QueryTimeout("x"), 503),
         (errors.EngineFailure("x"), 503),
+        (errors.UriTooLong("x"), 414),
+        (errors.TooManyAtOnce("x"), 429),
+        (errors.SlowBodies("x"), 503),
     ],
 )
 def test_one_table_from_error_to_status(error: errors.QueryPathError, status: int) -> None:
-    response = errors.response_for(error)
+    response = response_for(error)
     assert response.status_code == status and response.mimetype == "text/plain"
-    assert ("Retry-After" in response.headers) == (status == 503)
+    assert response.get_data(as_text=True) == error.message + "\n"
+    assert ("Retry-After" in response.headers) == (status in (503, 429))
 
 
 # ---------------------------------------------------------------- engines for a worker with threads

@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 import pytest
 
+from kdgraph.query.errors import QueryPathError, SlowBodies
 from kdgraph.query.request_reader import (
     BodyLane,
-    RequestRefused,
     dataset,
     format_values,
     one,
@@ -40,8 +40,8 @@ def environ(
     return env
 
 
-def refused(env: dict) -> RequestRefused:
-    with pytest.raises(RequestRefused) as caught:
+def refused(env: dict) -> QueryPathError:
+    with pytest.raises(QueryPathError) as caught:
         read_request(env, LIMIT)
     return caught.value
 
@@ -74,11 +74,11 @@ def test_direct_post_body_is_the_query_text() -> None:
 
 def test_two_query_parameters_are_400_in_the_url_or_across_url_and_form() -> None:
     read = read_request(environ(query="query=ASK%20%7B%7D&query=SELECT%20*%20%7B%7D"), LIMIT)
-    with pytest.raises(RequestRefused) as caught:
+    with pytest.raises(QueryPathError) as caught:
         one(read.params, "query")
     assert caught.value.status == 400 and "2 'query' parameters" in caught.value.message
     env = environ("POST", "query=ASK%20%7B%7D", b"query=ASK%20%7B%7D", "application/x-www-form-urlencoded")
-    with pytest.raises(RequestRefused):
+    with pytest.raises(QueryPathError):
         one(read_request(env, LIMIT).params, "query")
 
 
@@ -144,9 +144,10 @@ def test_a_body_is_read_only_with_a_place_in_the_lane_and_without_one_it_is_left
     lane = BodyLane(1)
     post = environ("POST", body=b"ASK {}", content_type="application/sparql-query")
     with lane.place():  # another request is still sending its body
-        with pytest.raises(RequestRefused) as caught:
+        with pytest.raises(SlowBodies) as caught:
             read_request(post, LIMIT, lane)
         assert caught.value.status == 503 and "GET" in caught.value.message
+        assert caught.value.headers == {"Retry-After": "2", "Connection": "close"}
         assert post["wsgi.input"].tell() == 0  # not a byte of it was read
         get = read_request(environ(query="query=ASK+%7B%7D"), LIMIT, lane)  # no body: no place
         assert one(get.params, "query") == "ASK {}"

@@ -19,6 +19,7 @@ import yaml
 
 from kdgraph.query.engine import Query, Term
 from kdgraph.query.errors import BadParameter
+from kdgraph.query.lexer import with_values
 
 PARAMETER_TYPES = ("iri", "string", "integer", "date", "language")
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
@@ -41,7 +42,6 @@ class Parameter:
     description: dict[str, str]
     default: str | None = None
     values: tuple[str, ...] = ()
-    values_query: str | None = None  # a SPARQL SELECT whose first column lists allowed values
 
     def to_term(self, raw: str) -> Term:
         """Turn the raw text of a value into a typed RDF term, or say what was expected."""
@@ -199,43 +199,6 @@ def load_saved_queries(directory: Path) -> dict[str, SavedQuery]:
 
 def _strip_comments(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-
-
-# Enough of SPARQL's lexical structure to find the WHERE group: comments, IRIs and strings
-# are skipped so that a '{' or 'WHERE' inside them is never mistaken for syntax.
-_TOKEN = re.compile(
-    r"""(?P<comment>\#[^\n]*)
-      | (?P<iri><[^<>"{}|^`\\\s]*>)
-      | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                  | '''(?:[^'\\]|\\.|'(?!''))*'''
-                  | "(?:[^"\\\n]|\\.)*"
-                  | '(?:[^'\\\n]|\\.)*')
-      | (?P<where>\bWHERE\b)
-      | (?P<brace>\{)""",
-    re.VERBOSE | re.IGNORECASE,
-)
-
-
-def with_values(sparql: str, bindings: Mapping[str, Term]) -> str:
-    """The query with the bindings as a VALUES block at the start of its WHERE group.
-
-    For engines without variable substitution (a remote SPARQL endpoint). The terms are
-    serialised by pyoxigraph (escaped, validated), never pasted from user text, and the block
-    goes inside the WHERE group so that FILTERs see the values (a trailing VALUES would not).
-    """
-    if not bindings:
-        return sparql
-    names = sorted(bindings)
-    variables = " ".join("?" + n for n in names)
-    values = " ".join(str(bindings[n]) for n in names)
-    block = f"VALUES ({variables}) {{ ({values}) }}"
-    seen_where = False
-    for match in _TOKEN.finditer(sparql):
-        if match.lastgroup == "where":
-            seen_where = True
-        elif match.lastgroup == "brace" and seen_where:
-            return sparql[: match.end()] + "\n  " + block + "\n" + sparql[match.end() :]
-    raise QueryFileError("cannot bind parameters for a remote endpoint: the query has no WHERE { ... } group")
 
 
 def without_header(sparql: str) -> str:

@@ -1,16 +1,15 @@
-"""Every way the query path can refuse or fail, and the one mapping from error to HTTP response.
+"""Every way the query path can refuse or fail: one family of errors, each with its HTTP status.
 
-Each error carries its HTTP status (and headers such as ``Retry-After``), so a blueprint never
-decides a status itself: it lets the error travel, and the app's single error handler calls
-:func:`response_for`. The rule of the house: input a client can fix gets a 4xx that says what to
-fix; bad luck on our side (deadline, engine gone) gets 503 with ``Retry-After``; never a 500.
+Each error carries its HTTP status (and headers such as ``Retry-After``), so no step and no
+blueprint decides a status itself: every step (reading the request, the protocol, the pre-check,
+the engines, negotiation) raises an error of this family, it travels, and the web layer's single
+table (``kdgraph.web.errors.response_for``) makes the response. The statuses live here, beside
+the errors, so that the query path stays free of any web framework and is tested without one.
+The rule of the house: input a client can fix gets a 4xx that says what to fix; bad luck on our
+side (deadline, engine gone) gets 503 with ``Retry-After``; never a 500.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-
-from flask import Response
 
 
 class QueryPathError(Exception):
@@ -131,37 +130,3 @@ class SlowBodies(Busy):
     @property
     def headers(self) -> dict[str, str]:
         return {**super().headers, "Connection": "close"}
-
-
-_BY_STATUS: dict[int, type[QueryPathError]] = {
-    400: BadRequest,
-    403: Forbidden,
-    404: NotFound,
-    406: NotAcceptable,
-    413: TooLarge,
-    414: UriTooLong,
-    415: UnsupportedMediaType,
-    503: SlowBodies,  # the only 503 a step decides by number: request_reader's body lane
-}
-
-
-def for_status(status: int, message: str) -> QueryPathError:
-    """The error of the family for a status decided by a step that only knows numbers (the pre-check)."""
-    return _BY_STATUS.get(status, QueryPathError)(message)
-
-
-MAX_PROBLEM_CHARACTERS = 2000  # an error body's text at most (a 406 echoed a 233 KB Accept header)
-
-
-def problem(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    """Every error response: a status and a plain-text body that says what to fix, bounded in size
-    whatever of the request it quotes."""
-    text = message.rstrip()
-    if len(text) > MAX_PROBLEM_CHARACTERS:
-        text = text[: MAX_PROBLEM_CHARACTERS - 30] + " [... shortened by the server]"
-    return Response(text + "\n", status=status, mimetype="text/plain", headers=dict(headers or {}))
-
-
-def response_for(error: QueryPathError) -> Response:
-    """The one mapping from an error of the query path to its HTTP response."""
-    return problem(error.status, error.message, error.headers)

@@ -39,9 +39,13 @@ The defaults below stay far under the crashes and at the point where planning st
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+
+from kdgraph.query.engine import Term
+from kdgraph.query.errors import BadRequest, Forbidden, QueryPathError
 
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
@@ -85,14 +89,6 @@ class Scan:
     operators: int
     patterns: int
     length: int
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A request the pre-check answers itself: the HTTP status and what to fix."""
-
-    status: int
-    message: str
 
 
 # ------------------------------------------------------------------ the grammar's terminals
@@ -321,26 +317,24 @@ def scan(text: str, base: str | None = None) -> Scan:
 
 def refusal(
     found: Scan, allowed_services: frozenset[str] = frozenset(), limits: Limits | None = None
-) -> Refusal | None:
-    """The friendly answer for what ``scan`` found, or None when the engine may have the query."""
+) -> QueryPathError | None:
+    """The friendly refusal for what ``scan`` found (an error of the query path's family, with
+    its status: 403 or 400), or None when the engine may have the query."""
     limits = limits or Limits()
     if found.update_keyword:
-        return Refusal(
-            403,
+        return Forbidden(
             f"this endpoint is read-only: SPARQL Update ({found.update_keyword}) is refused and "
             "nothing was changed",
         )
     for call in found.services:
         if call.endpoint is None:
-            return Refusal(
-                403,
+            return Forbidden(
                 f"{call.describe()} is refused: a SERVICE endpoint must be a fixed IRI "
                 "that the operator allow-listed, not a variable",
             )
         if call.endpoint not in allowed_services:
             allowed = ", ".join(sorted(allowed_services)) or "none"
-            return Refusal(
-                403,
+            return Forbidden(
                 f"{call.describe()} is refused: this endpoint makes no outbound requests "
                 f"except to the endpoints its operator allow-listed ({allowed})",
             )
@@ -371,10 +365,31 @@ def refusal(
         ),
     ):
         if size > limit:
-            return Refusal(400, message.format(size=size, limit=limit))
+            return BadRequest(message.format(size=size, limit=limit))
     return None
 
 
-def services_outside(found: Scan, allowed_services: frozenset[str]) -> tuple[ServiceCall, ...]:
-    """The SERVICE calls not allow-listed (a variable endpoint never is)."""
-    return tuple(c for c in found.services if c.endpoint is None or c.endpoint not in allowed_services)
+def with_values(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """The query with the bindings as a VALUES block at the start of its WHERE group.
+
+    For engines without variable substitution (a remote SPARQL endpoint) and for showing a saved
+    query with its parameters. The WHERE group is found by this module's tokens (one reading of
+    SPARQL text in the project: a ``{`` or ``WHERE`` in a comment, string or IRI is no syntax).
+    The terms are serialised by pyoxigraph (escaped, validated), never pasted from user text, and
+    the block goes inside the WHERE group so that FILTERs see the values (a trailing VALUES would
+    not).
+    """
+    if not bindings:
+        return sparql
+    names = sorted(bindings)
+    variables = " ".join("?" + n for n in names)
+    values = " ".join(str(bindings[n]) for n in names)
+    block = f"VALUES ({variables}) {{ ({values}) }}"
+    seen_where = False
+    for kind, value, offset in _Reading(sparql, engine_keywords=False).tokens():
+        if kind == "name" and value.upper() == "WHERE":
+            seen_where = True
+        elif kind == "open" and value == "{" and seen_where:
+            end = offset + 1
+            return sparql[:end] + "\n  " + block + "\n" + sparql[end:]
+    raise BadRequest("cannot bind parameters for a remote endpoint: the query has no WHERE { ... } group")

@@ -20,7 +20,6 @@ from kdgraph.query.request_reader import (
     QUERY_BODY,
     UPDATE_BODY,
     ReadRequest,
-    RequestRefused,
     dataset,
     one,
 )
@@ -66,10 +65,7 @@ def operation(request: ReadRequest, base_iri: str | None = None) -> Operation | 
             f"{FORM} (query=...) or {QUERY_BODY}"
         )
     else:
-        try:
-            found = one(params, "query")
-        except RequestRefused as refused:
-            raise BadRequest(refused.message) from None
+        found = one(params, "query")
         if found is None:
             if request.method in ("GET", "HEAD"):
                 return None

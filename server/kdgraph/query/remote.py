@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kdgraph.catalogue.saved_queries import with_values
 from kdgraph.query import media
 from kdgraph.query.engine import TRANSPORT, Answer, Budget, Query, Result, decode
 from kdgraph.query.errors import EngineFailure, TooLarge
+from kdgraph.query.lexer import with_values
 from kdgraph.query.media import Format, Wanted
 from kdgraph.query.sparql_client import SparqlClient
 

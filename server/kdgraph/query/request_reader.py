@@ -1,5 +1,8 @@
 """Reading a SPARQL protocol request strictly: what the client sent, as text, or a 4xx.
 
+Every refusal is an error of the query path's family (``kdgraph.query.errors``), raised here
+with its status, so the web layer maps it like any other.
+
 The first step of the query path, on the plain WSGI environ (Flask's ``request.environ``), so it
 is tested without a server and holds whatever framework runs it. Strict, because every lenient
 reading is a way to run a query other than the one that was sent:
@@ -36,20 +39,14 @@ from urllib.parse import unquote_to_bytes
 
 from werkzeug.http import parse_options_header
 
+from kdgraph.query.errors import BadRequest, SlowBodies, TooLarge, UnsupportedMediaType, UriTooLong
+
 DEFAULT_MAX_BYTES = 1_000_000
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 FORMAT_PARAMETERS = ("format", "output", "results")  # what clients use to ask for a format by name
 DRAIN_BYTES = 64_000_000  # read and dropped from a refused body, so that the client sees the 413
-
-
-class RequestRefused(Exception):
-    """The request cannot be read as sent; ``status`` is the HTTP status, ``str()`` what to fix."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 class BodyLane:
@@ -62,8 +59,7 @@ class BodyLane:
     @contextlib.contextmanager
     def place(self) -> Iterator[None]:
         if not self._places.acquire(blocking=False):
-            raise RequestRefused(
-                503,
+            raise SlowBodies(
                 f"{self.size} requests are sending their bodies to this worker now, as many as it "
                 "reads at once; send the request again shortly (a GET query has no body)",
             )
@@ -97,8 +93,7 @@ def read_request(
     params = parse_parameters(raw_query, "the URL")
     url_bytes = sum(len(v.encode()) for values in params.values() for v in values)
     if url_bytes > max_bytes:
-        raise RequestRefused(
-            414,
+        raise UriTooLong(
             f"the URL's parameters are {url_bytes} bytes, above the limit of {max_bytes}: "
             "POST the query instead (application/sparql-query, or a form with query=...)",
         )
@@ -110,7 +105,7 @@ def read_request(
         if content_type in (FORM, QUERY_BODY, UPDATE_BODY):
             charset = options.get("charset", "utf-8").lower()
             if charset not in ("utf-8", "utf8"):
-                raise RequestRefused(415, f"charset={charset} is not accepted: send the request in UTF-8")
+                raise UnsupportedMediaType(f"charset={charset} is not accepted: send the request in UTF-8")
         if content_type == FORM:
             for name, values in parse_parameters(raw, "the form").items():
                 params.setdefault(name, []).extend(values)
@@ -137,18 +132,18 @@ def _read_body(stream: Any, declared: str, max_bytes: int) -> bytes:
         try:
             length = int(declared)
         except ValueError:
-            raise RequestRefused(400, f"Content-Length {declared!r} is not a number") from None
+            raise BadRequest(f"Content-Length {declared!r} is not a number") from None
         if length > max_bytes:
             _drain(stream, length)
-            raise RequestRefused(413, _too_large(f"{length} bytes", max_bytes))
+            raise TooLarge(_too_large(f"{length} bytes", max_bytes))
         body = _read_up_to(stream, length)
         if len(body) < length:
-            raise RequestRefused(400, f"the body ended after {len(body)} of the {length} bytes announced")
+            raise BadRequest(f"the body ended after {len(body)} of the {length} bytes announced")
         return body
     body = _read_up_to(stream, max_bytes + 1)  # chunked: one byte more tells "too long" apart
     if len(body) > max_bytes:
         _drain(stream, DRAIN_BYTES)
-        raise RequestRefused(413, _too_large(f"more than {max_bytes} bytes", max_bytes))
+        raise TooLarge(_too_large(f"more than {max_bytes} bytes", max_bytes))
     return body
 
 
@@ -187,8 +182,7 @@ def decode_utf8(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise RequestRefused(
-            400,
+        raise BadRequest(
             f"{what} is not valid UTF-8: byte {error.start} (0x{raw[error.start]:02x}) {error.reason}; "
             "send the query encoded as UTF-8",
         ) from None
@@ -215,8 +209,8 @@ def one(params: Mapping[str, Sequence[str]], name: str) -> str | None:
     """The one value of ``name`` (None if absent); twice (URL and form together, or not) is 400."""
     values = params.get(name, ())
     if len(values) > 1:
-        raise RequestRefused(
-            400, f"{len(values)} '{name}' parameters were sent (URL and form together); send exactly one"
+        raise BadRequest(
+            f"{len(values)} '{name}' parameters were sent (URL and form together); send exactly one"
         )
     return values[0] if values else None
 

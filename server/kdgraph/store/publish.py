@@ -17,12 +17,12 @@ version's: queries on an older version get no named graphs (``GRAPH ?g`` finds n
 than the wrong sources). Publishing it again makes it current, whole.
 
 ``kdgraph serve --sparql-backend`` reads the pointer graph to know what to serve
-(:func:`served_from_backend`). All of it goes through the one SPARQL client (``query.sparql_client``).
+(``store.served_data.served_from_backend``, through :func:`published_dataset`). All of it goes
+through the one SPARQL client (``query.sparql_client``).
 """
 
 from __future__ import annotations
 
-import time
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -30,9 +30,8 @@ import pyoxigraph as ox
 from kdgraph.pipeline.loading import KnowledgeGraph
 from kdgraph.query.errors import QueryPathError
 from kdgraph.query.sparql_client import Endpoints, SparqlClient
-from kdgraph.store.served_data import REMOTE, ServedData
 
-__all__ = ["Endpoints", "PublishError", "publish", "published_dataset", "served_from_backend"]
+__all__ = ["Endpoints", "PublishError", "publish", "published_dataset"]
 
 HAS_VERSION = "http://purl.org/dc/terms/hasVersion"
 HAS_PART = "http://purl.org/dc/terms/hasPart"
@@ -135,31 +134,3 @@ def _verify(client: SparqlClient, sent: dict[str, int], consequence: str) -> Non
     if wrong:
         more = f" (and {len(wrong) - 3} more graphs)" if len(wrong) > 3 else ""
         raise PublishError(f"the store holds {'; '.join(wrong[:3])}{more}; {consequence}")
-
-
-def served_from_backend(root: str, base: str) -> ServedData:
-    """What ``kdgraph publish`` made current in the store at ``root``, as served data."""
-    client = SparqlClient(Endpoints.oxigraph(root))
-    try:
-        dataset = published_dataset(client, base)
-        if dataset is None:
-            raise ValueError(f"{root} holds no published version (run kdgraph publish --to {root})")
-        graph, named = dataset
-        triples = count_triples(client, [graph])[graph]
-    except QueryPathError as error:
-        raise ValueError(error.message) from None
-    finally:
-        client.close()
-    return ServedData(
-        version=graph.rsplit("/", 1)[-1],
-        store_path=f"{REMOTE}{root}",
-        triples=triples,
-        data_triples=triples,
-        conforms=True,  # only conforming data is published
-        violations=0,
-        warnings=0,
-        loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        files=[],
-        graph=graph,
-        graphs=named,
-    )

@@ -41,9 +41,12 @@ from kdgraph.pipeline.loading import (
     ontology_files,
     read_inputs,
 )
+from kdgraph.query.errors import QueryPathError
+from kdgraph.query.sparql_client import Endpoints, SparqlClient
 from kdgraph.resources import bundled_paths
 from kdgraph.serving.child_processes import ChildFailed, run_in_child
 from kdgraph.store.layout import fill_store
+from kdgraph.store.publish import count_triples, published_dataset
 from kdgraph.store.state_dir import StateDir, StateError
 
 REMOTE = "remote:"  # store_path prefix of data served from an external store (--sparql-backend)
@@ -290,8 +293,6 @@ def prepare_backend(
 
 
 def _prepare_backend(state_dir: Path, root: str, base: str, at_start: bool) -> ServedData:
-    from kdgraph.store.publish import served_from_backend
-
     state = StateDir(state_dir)
     if at_start:
         state.clean(None, None)
@@ -311,6 +312,35 @@ def _prepare_backend(state_dir: Path, root: str, base: str, at_start: bool) -> S
         state.discard(build)
         raise
     return served
+
+
+def served_from_backend(root: str, base: str) -> ServedData:
+    """What ``kdgraph publish`` made current in the store at ``root``, as served data (here, beside
+    ``ServedData``, so that publishing needs nothing of what is served: no import cycle)."""
+    client = SparqlClient(Endpoints.oxigraph(root))
+    try:
+        dataset = published_dataset(client, base)
+        if dataset is None:
+            raise ValueError(f"{root} holds no published version (run kdgraph publish --to {root})")
+        graph, named = dataset
+        triples = count_triples(client, [graph])[graph]
+    except QueryPathError as error:
+        raise ValueError(error.message) from None
+    finally:
+        client.close()
+    return ServedData(
+        version=graph.rsplit("/", 1)[-1],
+        store_path=f"{REMOTE}{root}",
+        triples=triples,
+        data_triples=triples,
+        conforms=True,  # only conforming data is published
+        violations=0,
+        warnings=0,
+        loaded_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        files=[],
+        graph=graph,
+        graphs=named,
+    )
 
 
 def reload(

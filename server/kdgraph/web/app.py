@@ -10,11 +10,10 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
 
 from kdgraph.catalogue.saved_queries import load_saved_queries
 from kdgraph.config import ServerConfig
-from kdgraph.query.errors import QueryPathError, problem, response_for
+from kdgraph.query.errors import UriTooLong
 from kdgraph.resources import bundled_paths
 from kdgraph.serving.shared_status import SharedStatus
 from kdgraph.serving.worker import Runtime
@@ -22,6 +21,7 @@ from kdgraph.web import (
     crebo,
     dataset,
     dossiers,
+    errors,
     health,
     linked_data,
     page_language,
@@ -76,20 +76,19 @@ def create_app(config: ServerConfig, status: SharedStatus | None = None) -> Flas
         app.register_blueprint(module.blueprint)
     app.register_blueprint(dossiers.blueprint)  # the national structure's pages
     _install_limits_and_logging(app, config)
+    errors.install(app, config.max_request_bytes)
     return app
 
 
 def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
     @app.before_request
-    def start_timer() -> Response | None:
+    def start_timer() -> None:
         g.started = time.monotonic()  # the request's deadline counts from here (sparql.budget)
         if len(request.query_string) > config.max_request_bytes:
-            return problem(
-                414,
+            raise UriTooLong(
                 f"the URL is larger than {config.max_request_bytes} bytes; "
-                "POST large queries, or shorten them",
+                "POST large queries, or shorten them"
             )
-        return None
 
     @app.after_request
     def open_to_every_origin(response: Response) -> Response:
@@ -119,24 +118,3 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
             )
         )
         return response
-
-    # The one place where errors become responses: the query path's family by its own table
-    # (errors.response_for), HTTP errors by their code, anything else is a bug.
-    app.register_error_handler(QueryPathError, response_for)
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        if error.code == 413:
-            return problem(413, f"the request body is larger than {config.max_request_bytes} bytes")
-        if (
-            error.code == 404
-            and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
-        ):
-            return linked_data.not_found(request.path)  # a person's browser: a page in their language
-        allow = {k: v for k, v in error.get_headers() if k == "Allow"}  # 405 says what is allowed
-        return problem(error.code or 500, f"{error.name}: {error.description}", allow)
-
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> Response:  # a bug: log it, never show a traceback
-        app.logger.exception("unhandled error")
-        return problem(500, "internal error; it has been logged")

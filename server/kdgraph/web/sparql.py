@@ -12,7 +12,6 @@ from flask import Blueprint, Response, current_app, g, redirect, request
 
 from kdgraph.query import isolation, lexer, media, protocol, request_reader
 from kdgraph.query.engine import Answer, Budget, Engine, Query
-from kdgraph.query.errors import for_status
 from kdgraph.query.media import Wanted
 from kdgraph.serving.worker import Runtime
 from kdgraph.web.service_description import service_description
@@ -45,12 +44,9 @@ def endpoint_url() -> str:
 
 def read_request() -> protocol.ReadRequest:
     """Step 1: what the client sent, as text: strict UTF-8, one size limit for every body."""
-    try:
-        read = request_reader.read_request(
-            request.environ, runtime().config.max_request_bytes, runtime().body_lane
-        )
-    except request_reader.RequestRefused as refused:
-        raise for_status(refused.status, refused.message) from None
+    read = request_reader.read_request(
+        request.environ, runtime().config.max_request_bytes, runtime().body_lane
+    )
     g.query_text = read.body if read.body is not None else next(iter(read.params.get("query", ())), None)
     return read
 
@@ -67,7 +63,7 @@ def precheck(query: Query) -> isolation.Route:
     found = lexer.scan(query.text, base=query.base_iri)
     refusal = lexer.refusal(found, allowed)
     if refusal is not None:
-        raise for_status(refusal.status, refusal.message)
+        raise refusal
     return isolation.route((call.endpoint for call in found.services), allowed)
 
 
