@@ -386,3 +386,23 @@ def test_long_queries_beyond_a_pools_long_share_are_stopped_and_their_address_re
     assert type(first[1][0]) is errors.QueryTimeout
     assert pool.shedding()["shed_last_minute"] == 2
     pool.close()
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/plain, */*;q=0.1", "nt"),  # rdflib's Graph().parse(url, format="nt")
+        ("text/plain", "nt"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "html"),  # a browser
+        ("*/*", "html"),
+    ],
+)
+def test_text_plain_is_ntriples_for_rdf(accept: str, expected: str) -> None:
+    assert media.choose(media.DOCUMENT_FORMATS, accept, [], "a resource").name == expected
+    assert media.BY_NAME["nt"].content_type == "application/n-triples; charset=utf-8"
+
+
+def test_one_function_adds_the_charset_once() -> None:
+    assert media.content_type("text/turtle") == "text/turtle; charset=utf-8"
+    assert media.content_type("text/turtle; charset=utf-8") == "text/turtle; charset=utf-8"
+    assert media.content_type("application/gzip") == "application/gzip"

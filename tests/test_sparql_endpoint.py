@@ -21,7 +21,9 @@ import pytest
 import rdflib
 import requests
 
+from kdgraph.config import ServerConfig
 from kdgraph.resources import bundled_paths
+from kdgraph.web.app import create_app
 
 from .listener import Listener
 from .server_process import ServerProcess
@@ -54,6 +56,16 @@ def server(tmp_path_factory):  # type: ignore[no-untyped-def]
     process.data_dir = root / "data"  # type: ignore[attr-defined]
     with process:
         yield process
+
+
+@pytest.fixture(scope="module")
+def client(server):  # type: ignore[no-untyped-def]
+    """Flask's test client on the app over the same state directory (no status: read once)."""
+    app = create_app(ServerConfig(state_dir=server.state_dir, query_timeout=60))
+    try:
+        yield app.test_client()
+    finally:
+        app.extensions["kdgraph"].close()
 
 
 def sparql(server: ServerProcess, query: str, accept: str | None = None, **params: str) -> requests.Response:
@@ -495,6 +507,81 @@ def test_rdflib_sparqlstore(server) -> None:  # type: ignore[no-untyped-def]
     graph = rdflib.Graph(store=SPARQLStore(f"{server.url}/sparql", returnFormat="json"))
     rows = list(graph.query(QUALIFICATIONS))
     assert [str(r.q) for r in rows] == Q
+
+
+def test_rdflib_parses_a_resource_as_ntriples_regression_text_plain(server) -> None:  # type: ignore[no-untyped-def]
+    """rdflib's ``Graph().parse(url, format="nt")`` sends ``Accept: text/plain, */*;q=0.1``, N-Triples'
+    media type before RDF 1.1: it got the HTML page (and ``text/plain`` alone was 406)."""
+    graph = rdflib.Graph()
+    graph.parse(f"{server.url}/id/qualification/productietechnicus", format="nt")  # 303 to /doc/id/...
+    level = rdflib.URIRef(
+        "https://w3id.org/kdgraph/def/mbo-level/4"
+    )  # qual:productietechnicus kd:mboLevel mbo:4
+    assert (rdflib.URIRef(PT), rdflib.URIRef(KD + "mboLevel"), level) in graph
+    alone = requests.get(
+        f"{server.url}/doc/id/qualification/productietechnicus", headers={"Accept": "text/plain"}
+    )
+    assert (
+        alone.status_code == 200 and alone.headers["Content-Type"] == "application/n-triples; charset=utf-8"
+    )
+    assert alone.headers["Vary"] == "Accept, Accept-Language, Cookie"
+    construct = sparql(server, CONSTRUCT, "text/plain")  # a graph answer too; results have no text/plain
+    assert construct.headers["Content-Type"] == "application/n-triples; charset=utf-8"
+    assert len(rdflib.Graph().parse(data=construct.text, format="nt")) == 4
+    assert sparql(server, QUALIFICATIONS, "text/plain").status_code == 406
+
+
+def test_text_plain_is_ntriples_in_the_app(client) -> None:  # type: ignore[no-untyped-def]
+    """The same over Flask's test client: rdflib's header, and text/plain alone."""
+    for accept in ("text/plain, */*;q=0.1", "text/plain"):
+        response = client.get("/doc/id/qualification/productietechnicus", headers={"Accept": accept})
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "application/n-triples; charset=utf-8"
+        graph = rdflib.Graph().parse(data=response.get_data(as_text=True), format="nt")
+        level = rdflib.URIRef("https://w3id.org/kdgraph/def/mbo-level/4")
+        assert (rdflib.URIRef(PT), rdflib.URIRef(KD + "mboLevel"), level) in graph
+    browser = client.get("/doc/id/qualification/productietechnicus", headers={"Accept": "text/html"})
+    assert browser.mimetype == "text/html"
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "vary"),
+    [
+        ("/sparql?query=ASK%7B%7D", "*/*", "Accept"),  # an answer: chosen by Accept only
+        ("/sparql?query=ASK%7B%7D", "image/png", "Accept"),  # the 406 varies too
+        ("/sparql", "text/turtle", "Accept"),  # the service description
+        ("/id/qualification/productietechnicus", "text/turtle", "Accept"),  # the 303
+        ("/doc/id/qualification/productietechnicus", "text/html", "Accept, Accept-Language, Cookie"),
+        ("/search?q=productie", "application/json", "Accept, Accept-Language, Cookie"),
+        ("/queries", "text/html", "Accept, Accept-Language, Cookie"),
+        ("/.well-known/sparql-examples", "text/html", "Accept"),
+        ("/dataset", "text/turtle", "Accept"),
+        ("/def/", "*/*", "Accept-Language, Cookie"),  # one page in the reader's language
+        ("/health", "*/*", None),
+        ("/openapi.json", "*/*", None),
+    ],
+)
+def test_vary_names_what_chose_the_answer(server, path: str, accept: str, vary: str | None) -> None:  # type: ignore[no-untyped-def]
+    """One place writes Vary (the app's after_request), from what the route negotiated and
+    whether a page's language was chosen; a cache keys on exactly these headers."""
+    response = requests.get(server.url + path, headers={"Accept": accept}, allow_redirects=False, timeout=30)
+    assert response.status_code < 500, response.text
+    assert response.headers.get("Vary") == vary
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("kdgraph.ttl", "text/turtle; charset=utf-8"),
+        ("kdgraph.jsonld", "application/ld+json; charset=utf-8"),
+        ("kdgraph.trig", "application/trig; charset=utf-8"),
+        ("kdgraph.nt.gz", "application/gzip"),
+    ],
+)
+def test_a_dump_says_its_charset_once_regression(server, name: str, content_type: str) -> None:  # type: ignore[no-untyped-def]
+    server.wait_until_warm()
+    response = requests.get(f"{server.url}/dumps/{name}", timeout=60)
+    assert response.status_code == 200 and response.headers["Content-Type"] == content_type
 
 
 # ---------------------------------------------------------------- reload

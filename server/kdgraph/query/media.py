@@ -30,7 +30,19 @@ from kdgraph.query.errors import NotAcceptable
 from kdgraph.query.request_reader import format_values
 
 RESULTS, RDF, PAGE = "results", "rdf", "page"
+Parameters = Mapping[str, Sequence[str]]  # a request's parameters, each name with its values in order
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
+
+
+def content_type(media_type: str) -> str:
+    """The Content-Type header for ``media_type``: every text we write is UTF-8 and says so, once.
+
+    The one place a charset is added (a dump served through Werkzeug's ``send_file`` with a
+    media type that already named it said ``charset=utf-8`` twice). A gzip file has no charset.
+    """
+    if media_type == "application/gzip" or "charset=" in media_type:
+        return media_type
+    return f"{media_type}; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,7 @@ class Format:
 
     @property
     def content_type(self) -> str:
-        return f"{self.media_type}; charset=utf-8"
+        return content_type(self.media_type)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -92,7 +104,12 @@ RDF_FORMATS = (
         "JSON-LD",
     ),
     Format("rdfxml", "application/rdf+xml", RDF, "RDF/XML", ("rdf", "rdf+xml", "xml", "owl"), "RDF_XML"),
-    Format("nt", "application/n-triples", RDF, "N-Triples", ("ntriples", "n-triples"), "N-Triples"),
+    # text/plain: N-Triples' media type before application/n-triples was registered (RDF 1.1), what
+    # rdflib's Graph().parse(url, format="nt") and other older clients still send; the answer
+    # says application/n-triples (the same bytes: N-Triples is ASCII-safe UTF-8 text)
+    Format(
+        "nt", "application/n-triples", RDF, "N-Triples", ("ntriples", "n-triples", "text/plain"), "N-Triples"
+    ),
     Format("trig", "application/trig", RDF, "TriG", (), "TriG"),
     Format("nq", "application/n-quads", RDF, "N-Quads", ("nquads", "n-quads"), "N-Quads"),
 )
@@ -132,7 +149,7 @@ def _lookup(formats: Iterable[Format]) -> dict[str, Format]:
 _KNOWN = _lookup((*RESULT_FORMATS, *RDF_FORMATS, HTML, JSON_DOCUMENT))
 
 
-def requested_formats(values: Mapping[str, Sequence[str]]) -> list[str]:
+def requested_formats(values: Parameters) -> list[str]:
     """Every ``format``/``output``/``results`` value a client sent, in order, without blanks."""
     return [value.strip().lower() for value in format_values(values) if value.strip()]
 
@@ -171,16 +188,16 @@ def _choose(offered: tuple[Format, ...], header: str, requested: tuple[str, ...]
     return offered[0]
 
 
-def negotiate(request: object, offered: Sequence[Format], what: str, lenient: bool = False) -> Format:
-    """:func:`choose` for a Flask request's Accept header and URL parameters.
+def negotiate(
+    offered: Sequence[Format], accept: str, values: Parameters, what: str, lenient: bool = False
+) -> Format:
+    """:func:`choose` for a request's Accept header (as sent) and URL parameters (``values``).
 
     ``lenient``: an RDF-only document linked from our pages (VoID, the saved queries as RDF)
     answers in its default format rather than 406 when Accept names only HTML.
     """
-    args = request.args.to_dict(flat=False)  # type: ignore[attr-defined]
     try:
-        accept = request.headers.get("Accept", "")  # type: ignore[attr-defined]
-        return choose(offered, accept, requested_formats(args), what)
+        return choose(offered, accept, requested_formats(values), what)
     except NotAcceptable:
         if lenient:
             return offered[0]
@@ -217,7 +234,7 @@ def _or_refusal(offered: Sequence[Format], accept: str, requested: Sequence[str]
         return refusal.message
 
 
-def wanted_for_query(accept: str, values: Mapping[str, Sequence[str]]) -> Wanted:
+def wanted_for_query(accept: str, values: Parameters) -> Wanted:
     """Both choices for a query whose form is not known yet (the engine will tell); ``accept``
     is the Accept header as sent."""
     return _wanted(accept, tuple(requested_formats(values)))
@@ -246,8 +263,8 @@ def serialize_results(result: ox.QuerySolutions | ox.QueryBoolean, fmt: Format) 
 def serialize_triples(
     triples: Iterable[ox.Triple], fmt: Format, prefixes: Mapping[str, str] | None = None
 ) -> bytes:
-    extra = {"prefixes": dict(prefixes)} if prefixes and fmt.name in ("ttl", "trig") else {}
-    return escape_cr(fmt, ox.serialize(triples, format=_RDF_SERIALISERS[fmt.name], **extra) or b"")
+    names = dict(prefixes) if prefixes and fmt.name in ("ttl", "trig") else None
+    return escape_cr(fmt, ox.serialize(triples, format=_RDF_SERIALISERS[fmt.name], prefixes=names) or b"")
 
 
 def rdf_parser(fmt: Format) -> ox.RdfFormat:

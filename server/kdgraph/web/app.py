@@ -24,6 +24,7 @@ from kdgraph.web import (
     errors,
     health,
     linked_data,
+    negotiation,
     page_language,
     queries_api,
     search,
@@ -101,7 +102,7 @@ def _install_limits_and_logging(app: Flask, config: ServerConfig) -> None:
         location = response.headers.get("Location")
         if location is not None:
             response.headers["Location"] = local_location(location)
-        return response
+        return negotiation.write_vary(response)  # the one place Vary is written
 
     @app.after_request
     def log_request(response: Response) -> Response:

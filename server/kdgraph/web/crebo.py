@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, jsonify, redirect, render_template
 
 from kdgraph.query import media
 from kdgraph.query.engine import Query
+from kdgraph.web import negotiation
 from kdgraph.web.linked_data import _rows as engine_rows
 from kdgraph.web.linked_data import base, local_href, not_found
 from kdgraph.web.page_language import page_language
@@ -54,11 +55,10 @@ def crebo(code: str) -> Response:
     if not found:
         return not_found(f"/id/crebo/{code}")
     if len(found) == 1:
-        response = redirect(local_href(found[0]["thing"]).replace("/id/", "/doc/id/", 1), code=303)
-        response.headers["Vary"] = "Accept"
-        return response
+        negotiation.vary_on("Accept")  # as every 303 from a thing to its description
+        return redirect(local_href(found[0]["thing"]).replace("/id/", "/doc/id/", 1), code=303)
     links = ", ".join(f'<{local_href(row["thing"])}>; rel="alternate"' for row in found)
-    wanted = media.negotiate(request, (media.HTML, JSON), f"crebo {code}")
+    wanted = negotiation.negotiate((media.HTML, JSON), f"crebo {code}")
     if wanted is JSON:
         response = jsonify({"crebo": code, "editions": found})
     else:
@@ -66,5 +66,4 @@ def crebo(code: str) -> Response:
         response = Response(html, content_type="text/html; charset=utf-8")
     response.status_code = 300
     response.headers["Link"] = links
-    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     return response

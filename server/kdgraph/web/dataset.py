@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, send_file
+from flask import Blueprint, Response, jsonify, redirect, render_template, send_file
 
 from kdgraph.pages import documents
 from kdgraph.pages.void import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
@@ -14,6 +14,7 @@ from kdgraph.query import media
 from kdgraph.query.engine import Query, SelectResult
 from kdgraph.store.served_data import dumps_dir, warm_marker
 from kdgraph.store.state_dir import file_summary
+from kdgraph.web import negotiation
 from kdgraph.web.linked_data import not_found
 from kdgraph.web.page_language import page_language
 from kdgraph.web.sparql import public_root, runtime
@@ -55,18 +56,17 @@ def description_triples() -> list[ox.Triple]:
 @blueprint.route("/.well-known/void")
 def dataset() -> Response:
     """RDF for machines (Turtle by default), a page for browsers (they prefer text/html)."""
-    fmt = media.negotiate(request, (*media.RDF_FORMATS, media.HTML), "the dataset description", lenient=True)
-    headers = {"Vary": "Accept, Accept-Language, Cookie"}
+    fmt = negotiation.negotiate((*media.RDF_FORMATS, media.HTML), "the dataset description", lenient=True)
     triples = description_triples()
     if fmt is media.HTML:
-        return Response(dataset_page(triples), content_type=fmt.content_type, headers=headers)
+        return Response(dataset_page(triples), content_type=fmt.content_type)
     names = {
         "void": "http://rdfs.org/ns/void#",
         "dcat": "http://www.w3.org/ns/dcat#",
         "dcterms": "http://purl.org/dc/terms/",
     }
     body = media.serialize_triples(triples, fmt, names)
-    return Response(body, content_type=fmt.content_type, headers=headers)
+    return Response(body, content_type=fmt.content_type)
 
 
 def dataset_page(triples: list[ox.Triple]) -> str:
@@ -118,9 +118,8 @@ def dataset_version(version: str) -> Response:
     another one is not served here, and the 404 says which one is."""
     served = runtime().served()
     if version == served.version:
-        response = redirect("/dataset", code=303)
-        response.headers["Vary"] = "Accept"
-        return response
+        negotiation.vary_on("Accept")  # as every 303 from a thing to its description
+        return redirect("/dataset", code=303)
     return not_found(f"/dataset/{version}")
 
 
@@ -158,15 +157,17 @@ def dump(name: str) -> Response:
             mimetype="text/plain",
             headers={"Retry-After": "10"},
         )
-    return send_file(
+    response = send_file(
         path,
-        mimetype="application/gzip" if name.endswith(".gz") else f"{DUMPS[name]}; charset=utf-8",
+        mimetype="application/gzip" if name.endswith(".gz") else DUMPS[name],
         as_attachment=True,
         download_name=name,
         etag=f"{served.version}-{name}",
         conditional=True,
         max_age=300,  # Cache-Control: public, max-age=300
     )
+    response.content_type = media.content_type(response.mimetype)  # (Werkzeug adds a charset to text/*)
+    return response
 
 
 _verified: dict[tuple[str, int, int, int], bool] = {}  # (path, inode, size, mtime) -> SHA-256 matched

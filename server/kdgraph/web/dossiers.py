@@ -34,7 +34,7 @@ MOST = 12  # items one comparison takes: a page people can read, a query the eng
 
 def _html(body: str, status: int = 200, etag: str | None = None) -> Response:
     """The page, with its ETag (data version and language) answered 304 when the client has it."""
-    response = Response(body, status=status, content_type=HTML, headers={"Vary": "Accept-Language, Cookie"})
+    response = Response(body, status=status, content_type=HTML)
     if etag:
         response.set_etag(etag)
         response.make_conditional(request)

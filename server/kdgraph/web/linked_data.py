@@ -25,14 +25,13 @@ from kdgraph.query import media
 from kdgraph.query.engine import TRANSPORT, Answer, Query
 from kdgraph.query.errors import QueryPathError
 from kdgraph.query.media import Format
-from kdgraph.web import dossiers
+from kdgraph.web import dossiers, negotiation
 from kdgraph.web.page_language import page_language, word
 from kdgraph.web.search import closest_hits
 from kdgraph.web.sparql import public_root, runtime
 
 blueprint = Blueprint("linked_data", __name__, template_folder="templates")
 
-FORMAT_NAMES = {f.name: f.label for f in media.DOCUMENT_FORMATS if f is not media.HTML}
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SAFE_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
@@ -151,9 +150,7 @@ def thing(rest: str) -> Response:
 @blueprint.route("/def/")
 def ontology_documentation() -> Response:
     """The ontology's documentation, rendered from the served graph (ontology_docs)."""
-    return Response(
-        ontology_html(), content_type="text/html; charset=utf-8", headers={"Vary": "Accept-Language, Cookie"}
-    )
+    return Response(ontology_html(), content_type=media.HTML.content_type)
 
 
 @blueprint.route("/def/<path:rest>")
@@ -167,9 +164,8 @@ def redirect_to_document(kind: str, rest: str) -> Response:
     target = f"/doc/{kind}/{rest}"
     if request.query_string:
         target += "?" + request.query_string.decode()
-    response = redirect(target, code=303)
-    response.headers["Vary"] = "Accept"
-    return response
+    negotiation.vary_on("Accept")  # the 303 of Linked Data: a description for every Accept
+    return redirect(target, code=303)
 
 
 def choose_format(rest: str) -> tuple[str, Format]:
@@ -177,7 +173,7 @@ def choose_format(rest: str) -> tuple[str, Format]:
     stem, dot, extension = rest.rpartition(".")
     if dot and extension in media.EXTENSIONS and "/" in stem + "/":
         return stem, media.BY_NAME.get(media.EXTENSIONS[extension], media.HTML)
-    return rest, media.negotiate(request, media.DOCUMENT_FORMATS, "this resource")
+    return rest, negotiation.negotiate(media.DOCUMENT_FORMATS, "this resource")
 
 
 @blueprint.route("/doc/<kind>/<path:rest>")
@@ -192,7 +188,6 @@ def document(kind: str, rest: str) -> Response:
     answer = _answer(describe_query(base(), iri))
     etag = f"{answer.etag}-{fmt.name}-{lang}"
     headers = {
-        "Vary": "Accept, Accept-Language, Cookie",
         "ETag": f'"{etag}"',
         "Link": f'<{iri}>; rel="describes"',
     }

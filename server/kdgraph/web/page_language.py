@@ -13,6 +13,7 @@ from flask import Blueprint, Response, g, request
 from markupsafe import Markup
 
 from kdgraph.pages.documents import marked
+from kdgraph.web.negotiation import vary_on
 
 LANGUAGES = ("nl", "en")
 COOKIE = "kdgraph-lang"
@@ -340,6 +341,7 @@ def page_language() -> str:
     """``?lang=`` first (the switch), then the cookie it set, then Accept-Language; Dutch by default.
     Decided once per request (a page asks for it for every text it shows)."""
     if "page_language" not in g:
+        vary_on("Accept-Language", "Cookie")  # what the language is chosen by (the Vary header)
         g.page_language = _page_language()
     return g.page_language
 
@@ -385,10 +387,4 @@ def remember_language(response: Response) -> Response:
     asked = request.args.get("lang", "")
     if asked in LANGUAGES and response.mimetype == "text/html":
         response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax")
-    if response.mimetype == "text/html":
-        vary = response.headers.get("Vary", "")
-        if "Accept-Language" not in vary:
-            response.headers["Vary"] = f"{vary}, Accept-Language".lstrip(", ")
-        if "Cookie" not in response.headers["Vary"]:
-            response.headers["Vary"] += ", Cookie"
     return response

@@ -15,6 +15,7 @@ from kdgraph.pages.documents import compact_iri
 from kdgraph.query import media
 from kdgraph.query.engine import GraphResult, Query, SelectResult
 from kdgraph.query.errors import BadParameter, NotFound, QueryPathError
+from kdgraph.web import negotiation
 from kdgraph.web.page_language import page_language
 from kdgraph.web.sparql import budget, public_root, respond, runtime
 
@@ -57,7 +58,7 @@ def describe(query: SavedQuery) -> dict:
 def list_queries() -> Response:
     listing = [describe(q) for q in saved_queries().values()]
     offered = (media.JSON_DOCUMENT, media.HTML)
-    fmt = media.negotiate(request, offered, "the list of saved queries")
+    fmt = negotiation.negotiate(offered, "the list of saved queries")
     if fmt is media.JSON_DOCUMENT:
         return jsonify(listing)
     return Response(
@@ -80,7 +81,7 @@ def wants_page() -> bool:
     """
     offered = (*media.RESULT_FORMATS, *media.RDF_FORMATS, media.HTML)
     try:
-        chosen = media.negotiate(request, offered, "this saved query")
+        chosen = negotiation.negotiate(offered, "this saved query")
     except QueryPathError:  # not acceptable as a page either: the query path says why
         return False
     return chosen is media.HTML
@@ -115,7 +116,7 @@ def query_page(query: SavedQuery) -> Response:
         ui_link=ui_link,
         csv_link=csv_link,
     )
-    return Response(html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+    return Response(html, content_type=media.HTML.content_type)
 
 
 LABELS = """
@@ -235,7 +236,7 @@ def run_query(name: str) -> Response:
     bound = query.bind({k: v for k, v in request.args.items() if k not in RESERVED})
     limit = _integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _integer("offset", 0, 0, MAX_OFFSET)
-    wanted = media.wanted_for_query(request.headers.get("Accept", ""), request.args.to_dict(flat=False))
+    wanted = negotiation.wanted_for_query(request.args.to_dict(flat=False))
     page, whole = query.api_queries(bound, limit, offset)
     engine = runtime().engine
     if whole is None:
@@ -255,8 +256,6 @@ def openapi() -> Response:
 
 @blueprint.route("/.well-known/sparql-examples")
 def sparql_examples() -> Response:
-    fmt = media.negotiate(request, media.RDF_FORMATS, "the saved queries as RDF", lenient=True)
+    fmt = negotiation.negotiate(media.RDF_FORMATS, "the saved queries as RDF", lenient=True)
     triples = catalogue_triples(saved_queries().values(), runtime().config.base)
-    return Response(
-        media.serialize_triples(triples, fmt), content_type=fmt.content_type, headers={"Vary": "Accept"}
-    )
+    return Response(media.serialize_triples(triples, fmt), content_type=fmt.content_type)

@@ -18,8 +18,10 @@ from kdgraph.pages.search_ranking import (
     terms,
     words_query,
 )
+from kdgraph.query import media
 from kdgraph.query.engine import TRANSPORT
 from kdgraph.query.errors import BadParameter
+from kdgraph.web import negotiation
 from kdgraph.web.page_language import LANGUAGES, page_language, word
 from kdgraph.web.sparql import runtime
 
@@ -66,12 +68,11 @@ def search() -> Response:
     term = request.args.get("q", "")
     if len(term) > MAX_TERM:
         raise BadParameter("q", f"the search term is longer than {MAX_TERM} characters; shorten it")
-    wants_json = request.args.get("format") == "json" or (
-        request.args.get("format") is None
-        and request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
-    )
     if request.args.get("format") not in (None, "json", "html"):
         raise BadParameter("format", "must be html or json")
+    wants_json = (
+        negotiation.negotiate((media.HTML, media.JSON_DOCUMENT), "the search", lenient=True).name == "json"
+    )
     if request.args.get("lang") not in (None, *LANGUAGES):
         raise BadParameter("lang", f"must be one of {', '.join(LANGUAGES)}")
     lang = page_language()
@@ -84,16 +85,12 @@ def search() -> Response:
             "hits": [hit.as_json(local_href(hit.iri), local_href) for hit in hits],
         }
         return Response(
-            json.dumps(body, ensure_ascii=False, indent=1),
-            content_type="application/json; charset=utf-8",
-            headers={"Vary": "Accept, Accept-Language, Cookie"},
+            json.dumps(body, ensure_ascii=False, indent=1), content_type=media.JSON_DOCUMENT.content_type
         )
     html = render_template(
         "search.html", hits=hits, groups=groups(hits), search_query=term, local=local_href, limit=MAX_HITS
     )
-    return Response(
-        html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept, Accept-Language, Cookie"}
-    )
+    return Response(html, content_type=media.HTML.content_type)
 
 
 @blueprint.app_template_filter("local_path")

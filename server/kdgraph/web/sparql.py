@@ -14,6 +14,7 @@ from kdgraph.query import isolation, lexer, media, protocol, request_reader
 from kdgraph.query.engine import Answer, Budget, Engine, Query
 from kdgraph.query.media import Wanted
 from kdgraph.serving.worker import Runtime
+from kdgraph.web import negotiation
 from kdgraph.web.service_description import service_description
 
 blueprint = Blueprint("sparql", __name__)
@@ -76,7 +77,7 @@ def budget() -> Budget:
 def respond(engine: Engine, query: Query, wanted: Wanted) -> Response:
     """Steps 4-6: the engine's answer (or the cache's) as a response, or 304."""
     answer: Answer = engine.answer(query, wanted, budget())
-    headers = {"Vary": "Accept"}
+    headers: dict[str, str] = {}
     if answer.etag:  # a version of our data answered it (not a federated query)
         headers |= {"ETag": f'"{answer.etag}"', "Cache-Control": "public, max-age=60"}
         if request.if_none_match.contains(answer.etag):
@@ -88,14 +89,14 @@ def respond(engine: Engine, query: Query, wanted: Wanted) -> Response:
 
 
 def _service_description() -> Response:
-    fmt = media.negotiate(request, (media.HTML, *media.RDF_FORMATS), "the service description")
+    fmt = negotiation.negotiate((media.HTML, *media.RDF_FORMATS), "the service description")
     accept = request.accept_mimetypes
     if fmt is media.HTML and accept["text/html"] > accept["text/turtle"]:
         return redirect("/", code=303)
     if fmt is media.HTML:  # */* or no preference: machines get Turtle
         fmt = media.RDF_FORMATS[0]
     body = media.serialize_triples(service_description(endpoint_url(), runtime().served()), fmt)
-    return Response(body, content_type=fmt.content_type, headers={"Vary": "Accept"})
+    return Response(body, content_type=fmt.content_type)
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -106,6 +107,6 @@ def sparql() -> Response:
         return _service_description()
     runtime().refuse_if_shedding(request.remote_addr or "")  # before any parsing (see EnginePool)
     route = precheck(operation.query)
-    wanted = media.wanted_for_query(request.headers.get("Accept", ""), operation.params)
+    wanted = negotiation.wanted_for_query(operation.params)
     engine = runtime().federating_engine if route is isolation.Route.FEDERATING else runtime().engine
     return respond(engine, operation.query, wanted)
