@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -55,8 +56,9 @@ def level_mapping(graph: KnowledgeGraph, locations: Locations) -> list[Finding]:
     interpretation = ox.NamedNode(kd + "Interpretation")
     outside = f"{graph.base}id/external-source/"
     # Few passes, and only the values the rule reads are kept: the graph may have millions of triples.
-    levels: dict[object, set[object]] = defaultdict(set)  # resource -> its MBO levels
-    object_properties, interpretations = set(), set()
+    levels: dict[Any, set[Any]] = defaultdict(set)  # resource -> its MBO levels (pyoxigraph terms)
+    object_properties: set[Any] = set()
+    interpretations: set[Any] = set()
     for t in graph.triples:
         if t.predicate == mbo_level:
             levels[t.subject].add(t.object)
@@ -66,7 +68,7 @@ def level_mapping(graph: KnowledgeGraph, locations: Locations) -> list[Finding]:
             interpretations.add(t.subject)
     object_properties.discard(mbo_level)
     level_concepts = {level for values in levels.values() for level in values}
-    values: dict[tuple[object, object], set[object]] = defaultdict(set)
+    values: dict[tuple[Any, Any], set[Any]] = defaultdict(set)
     for t in graph.triples:
         mapped = t.predicate in object_properties and (t.subject in levels or t.subject in level_concepts)
         cited = t.predicate in (_SOURCE, _URL) and (t.subject in level_concepts or _under(t.subject, outside))

@@ -376,8 +376,7 @@ def serialize(export: ElmExport, base: str, fmt: ox.RdfFormat = ox.RdfFormat.TRI
         "outcome": f"{base}id/elm/learning-outcome/",
         "elmgraph": f"{base}graph/elm/",
     }
-    extra = {"prefixes": names} if fmt == ox.RdfFormat.TRIG else {}
-    return ox.serialize(export.quads, format=fmt, **extra) or b""
+    return ox.serialize(export.quads, format=fmt, prefixes=names if fmt == ox.RdfFormat.TRIG else None) or b""
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ class Locations:
                 where = f"{source.path}:{line}"
                 triple = quad.triple
                 statements.setdefault(triple, where)
-                by_predicate.setdefault((triple.subject, triple.predicate), where)
+                if not isinstance(triple.subject, ox.Triple):  # (no quoted triples in our data)
+                    by_predicate.setdefault((triple.subject, triple.predicate), where)
                 subjects.setdefault(triple.subject, where)
         return statements, by_predicate, subjects
 
@@ -64,11 +65,6 @@ class Locations:
             if found:
                 return found
         return subjects.get(subject)
-
-
-def file_of(location: str | None) -> str | None:
-    """The file part of ``file:line``."""
-    return location.rsplit(":", 1)[0] if location else None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def readable_order(quads: Sequence[ox.Quad], base: str) -> list[ox.Quad]:
     line = f"{base}def/kd#line"
     lines = {q.graph_name: int(q.object.value) for q in quads if q.predicate.value == line}
 
-    def key(quad: ox.Quad) -> tuple:  # type: ignore[type-arg]
+    def key(quad: ox.Quad) -> tuple:
         graph = quad.graph_name
         return (lines.get(graph, 0), str(graph), quad.subject != graph, str(quad.subject),
                 quad.predicate.value != RDF_TYPE, str(quad.predicate), str(quad.object))  # fmt: skip

@@ -53,9 +53,14 @@ class Query:
 
     @classmethod
     def bound(
-        cls, text: str, bindings: Mapping[str, Term] | None = None, **dataset: tuple[str, ...] | None
+        cls,
+        text: str,
+        bindings: Mapping[str, Term] | None = None,
+        default_graphs: tuple[str, ...] | None = None,
+        named_graphs: tuple[str, ...] | None = None,
     ) -> Query:
-        return cls(text, tuple(sorted((bindings or {}).items(), key=lambda item: item[0])), **dataset)
+        substitutions = tuple(sorted((bindings or {}).items(), key=lambda item: item[0]))
+        return cls(text, substitutions, default_graphs, named_graphs)
 
     @functools.cached_property
     def key(self) -> str:

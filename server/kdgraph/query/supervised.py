@@ -95,7 +95,10 @@ def encode_request(query: Query, wanted: Wanted, max_bytes: int) -> bytes:
 
 
 def _parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    return next(iter(ox.parse(f"<urn:s> <urn:p> {text} .", format=ox.RdfFormat.N_TRIPLES))).object
+    term = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .", format=ox.RdfFormat.N_TRIPLES))).object
+    if not isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):  # a quoted triple: never sent
+        raise ValueError(f"not a term: {text}")
+    return term
 
 
 def decode_request(message: bytes) -> tuple[Query, Wanted, int]:
@@ -193,6 +196,8 @@ class SupervisedEngine:
         )
         with signals_held():  # until the child's reset_signals (see forking)
             self._process.start()
+        assert self._process.pid is not None  # (started)
+        self._pid: int = self._process.pid
         child.close()
         self._poller = select.poll()  # made once: multiprocessing's poll() builds a selector per call
         self._poller.register(self._connection.fileno(), select.POLLIN)
@@ -245,7 +250,7 @@ class SupervisedEngine:
         if seconds <= first:
             return False
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self._process.pid, LOW_PRIORITY)
+            os.setpriority(os.PRIO_PROCESS, self._pid, LOW_PRIORITY)
             self.niced = True
         until = time.monotonic() + seconds - first
         if may_run_long is not None:
@@ -264,7 +269,7 @@ class SupervisedEngine:
         """Back to normal priority for the next query; without the right to lower a nice value
         (an unprivileged server), the engine is restarted instead."""
         try:
-            os.setpriority(os.PRIO_PROCESS, self._process.pid, 0)
+            os.setpriority(os.PRIO_PROCESS, self._pid, 0)
             self.niced = False
         except OSError:
             self.broken = True

@@ -109,28 +109,26 @@ def _writer(engine: Engine, served: ServedData) -> Writer:
     quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in named.rows]  # type: ignore[arg-type]
 
     def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
-        extra = {"prefixes": names} if names else {}
         if fmt == ox.RdfFormat.N_TRIPLES:
             handle.write(ntriples)
             return
         triples = (quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
         if fmt not in QUAD_FORMATS:
-            ox.serialize(triples, handle, format=fmt, **extra)
+            ox.serialize(triples, handle, format=fmt, prefixes=names or None)
             return
         stated = {quad.triple for quad in quads}  # as locally: the default graph's own triples only
         only_default = (ox.Quad(t.subject, t.predicate, t.object) for t in triples if t not in stated)
-        ox.serialize([*quads, *only_default], handle, format=fmt, **extra)
+        ox.serialize([*quads, *only_default], handle, format=fmt, prefixes=names or None)
 
     return writer
 
 
 def _local_writer(store: ox.Store) -> Writer:
     def writer(handle: BinaryIO, fmt: ox.RdfFormat, names: dict[str, str] | None) -> None:
-        extra = {"prefixes": names} if names else {}
         if fmt not in QUAD_FORMATS:  # the merged graph
-            store.dump(handle, format=fmt, from_graph=ox.DefaultGraph(), **extra)
+            store.dump(handle, format=fmt, from_graph=ox.DefaultGraph(), prefixes=names or None)
             return
-        ox.serialize(_stated_quads(store), handle, format=fmt, **extra)
+        ox.serialize(_stated_quads(store), handle, format=fmt, prefixes=names or None)
 
     return writer
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,15 +246,15 @@ def _build_store(store_path: Path, data: list[ox.Quad], queries: list[ox.Quad]) 
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     store = ox.Store(str(store_path))
     fill_store(store, data)
-    data_triples = int(next(iter(store.query(count)))["n"].value)  # type: ignore[arg-type,index]
+    data_triples = int(next(iter(store.query(count)))["n"].value)  # type: ignore[arg-type]
     fill_store(store, queries)
     store.flush()
-    triples = int(next(iter(store.query(count)))["n"].value)  # type: ignore[arg-type,index]
+    triples = int(next(iter(store.query(count)))["n"].value)  # type: ignore[arg-type]
     del store  # closed before its files are summed up in the manifest
     return triples, data_triples
 
 
-def _in_child(function, *args):  # type: ignore[no-untyped-def]
+def _in_child(function: Callable[..., ServedData], *args: object) -> ServedData:
     """Run ``function(*args)`` in a forked child and return its result (or raise its DataRejected).
 
     Besides keeping the parsed graph out of the main process: RocksDB starts background threads, and
@@ -265,12 +265,12 @@ def _in_child(function, *args):  # type: ignore[no-untyped-def]
         kind, value = run_in_child(_outcome, function, args)
     except ChildFailed:
         kind, value = "failed", "the preparing process ended without an answer (killed, or out of memory?)"
-    if kind == "ok":
+    if kind == "ok" and isinstance(value, ServedData):
         return value
-    raise DataRejected(value)
+    raise DataRejected(str(value))
 
 
-def _outcome(function, args) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+def _outcome(function: Callable[..., ServedData], args: Sequence[object]) -> tuple[str, object]:
     try:
         return ("ok", function(*args))
     except DataRejected as error:
