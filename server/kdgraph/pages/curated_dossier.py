@@ -19,7 +19,6 @@ as a card with its label and text, so new kinds of data appear without a change 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,7 +26,8 @@ import pyoxigraph as ox
 from markupsafe import Markup
 
 from kdgraph.pages.description import Source
-from kdgraph.pages.documents import Index, marked, node_key, parse_ntriples
+from kdgraph.pages.documents import Index, marked
+from kdgraph.pages.rows import bound
 from kdgraph.query.engine import Query
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -78,17 +78,11 @@ CONSTRUCT {{
 
 
 def bundle_query(base: str, iri: str) -> Query:
-    """The page's CONSTRUCT with the dossier written into its text.
-
-    Not a substitution: ``BIND(?this AS ?r)`` inside a UNION branch sees ``?this`` unbound under
-    SPARQL's bottom-up evaluation (pyoxigraph joins substitutions at the root), so the page read
-    every statement of the store: 28,764 triples for 8,683 on the bundled data, 66,550 and 32 s
-    on a loaded server with three SBB dossiers beside it. The IRI is pyoxigraph's serialisation
-    of a NamedNode (escaped), never text pasted from a request.
-    """
-    text = BUNDLE.format(kd=f"{base}def/kd#", st=STATEMENT, base=base)
-    term = str(ox.NamedNode(iri))
-    return Query(re.sub(r"\?this\b", lambda _: term, text))
+    """The page's CONSTRUCT with the dossier written into its text (``rows.bound``: with a
+    substitution, ``BIND(?this AS ?r)`` inside a UNION branch saw ``?this`` unbound, and the page
+    read every statement of the store: 28,764 triples for 8,683 on the bundled data, 66,550 and
+    32 s on a loaded server with three SBB dossiers beside it)."""
+    return bound(BUNDLE.format(kd=f"{base}def/kd#", st=STATEMENT, base=base), this=ox.NamedNode(iri))
 
 
 @dataclass(frozen=True)
@@ -182,7 +176,7 @@ class Graph(Index):
         for t in triples:
             if isinstance(t.subject, ox.BlankNode) and t.predicate.value.startswith(STATEMENT):
                 parts.setdefault(t.subject, {})[t.predicate.value[len(STATEMENT) :]] = t.object
-        self.statements: dict[tuple[str, str, str], set[Source]] = {}
+        self.statements: dict[tuple[str, str, object], set[Source]] = {}
         self.located: dict[str, set[Source]] = {}  # subject -> the graphs of its statements
         graphs: dict[str, Source | None] = {}
         for part in parts.values():
@@ -192,7 +186,7 @@ class Graph(Index):
             if g not in graphs:
                 graphs[g] = self._graph(g)
             if graphs[g] is not None:
-                key = (part["s"].value, part["p"].value, node_key(part["o"]))  # type: ignore[attr-defined]
+                key = (part["s"].value, part["p"].value, part["o"])  # type: ignore[attr-defined]
                 self.statements.setdefault(key, set()).add(graphs[g])  # type: ignore[arg-type]
                 self.located.setdefault(key[0], set()).add(graphs[g])  # type: ignore[arg-type]
 
@@ -242,7 +236,7 @@ class Graph(Index):
         """The graphs of the statement(s) ``subject predicate value`` (any value if None)."""
         found: set[Source] = set()
         for node in self.values(subject, predicate) if value is None else [value]:
-            key = node_key(ox.NamedNode(node) if isinstance(node, str) else node)
+            key = ox.NamedNode(node) if isinstance(node, str) else node
             found |= self.statements.get((subject, predicate, key), set())
         return ordered(found)
 
@@ -290,10 +284,13 @@ def ordered(sources: set[Source] | list[Source]) -> list[Source]:
     return sorted(set(sources), key=lambda s: (s.section is None, s.section or 0, s.page or 0, s.iri))
 
 
-def build(iri: str, ntriples: bytes, base: str, lang: str, local: Callable[[str], str]) -> DossierPage:
-    """The page model; every fact cites the graphs of its own statement (PROVENANCE.md)."""
+def build(
+    iri: str, triples: list[ox.Triple], base: str, lang: str, local: Callable[[str], str]
+) -> DossierPage:
+    """The page model from the triples of ``bundle_query``; every fact cites the graphs of its own
+    statement (PROVENANCE.md)."""
     kd = f"{base}def/kd#"
-    graph = Graph(parse_ntriples(ntriples), lang, local, kd)
+    graph = Graph(triples, lang, local, kd)
     members = [s for s in graph.out if iri in graph.iris(s, kd + "dossier") and s != iri]
     facts: list[tuple[str, list[Ref | str], list[Source]]] = []
     for key, predicate in (

@@ -11,15 +11,13 @@ no blank nodes in our data): what a value cannot say through its term it says in
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterable
 
 import pyoxigraph as ox
 from markupsafe import Markup
 
 from kdgraph.namespaces import prefixes
-from kdgraph.query.engine import Query
+from kdgraph.query.engine import Query, Term
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -76,15 +74,15 @@ def context_query(base: str) -> Query:
     return Query(CONTEXT_TERMS.format(kd=f"{base}def/kd#"))
 
 
-def context(base: str, rows: list[dict]) -> dict[str, object]:
+def context(base: str, rows: list[dict[str, Term]]) -> dict[str, object]:
     """The JSON-LD context: a term per ontology property (and the outside ones we use), then the
     prefixes whose names no term takes (JSON-LD keeps terms and prefixes in one namespace)."""
     terms: dict[str, object] = {}
     for row in rows:
-        iri = row["property"]["value"]
+        iri = row["property"].value
         name = iri.rsplit("#", 1)[-1]
-        value_range = row.get("range", {}).get("value", "")
-        if row["kind"]["value"].endswith("ObjectProperty"):
+        value_range = row["range"].value if "range" in row else ""
+        if row["kind"].value.endswith("ObjectProperty"):
             terms[name] = {"@id": iri, "@type": "@id"}
         elif value_range == LANG_STRING:
             terms[name] = {"@id": iri, "@container": "@language"}
@@ -116,22 +114,6 @@ def ordered(triples: Iterable[ox.Triple], iri: str) -> list[ox.Triple]:
         return (group, t.subject.value, t.predicate.value != RDF_TYPE, t.predicate.value, str(t.object))
 
     return sorted(triples, key=key)
-
-
-def parse_ntriples(ntriples: bytes) -> list[ox.Triple]:
-    return [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
-
-
-def node_key(node: object) -> str:
-    """A term as a key that a SPARQL JSON result term gives too (see linked_data._term_key)."""
-    if isinstance(node, ox.NamedNode):
-        return f"<{node.value}>"
-    if isinstance(node, ox.Literal):
-        datatype = "" if node.language else node.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
-            datatype = ""
-        return json.dumps([node.value, node.language or "", datatype])
-    return "_:"
 
 
 class Text(str):
