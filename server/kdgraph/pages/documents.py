@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kdgraph.namespaces import prefixes
 from kdgraph.query.engine import Query, Term
@@ -133,8 +133,8 @@ def marked(text: object, lang: str) -> Markup:
     (a Dutch name or quote on an English page): the one rule for every page and its parts."""
     tag = getattr(text, "lang", "")
     if tag and tag.split("-")[0] != lang:
-        return Markup('<span lang="{}">{}</span>').format(tag, text)
-    return Markup("{}").format(text)
+        return Markup(f'<span lang="{escape(tag)}">{escape(text)}</span>')
+    return escape(text)  # (as Markup.format would, without its formatter: a page marks thousands)
 
 
 class Index:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
@@ -44,7 +45,18 @@ def base() -> str:
 @blueprint.app_template_global("local")
 def local_href(iri: str) -> str:
     """The path of one of our IRIs on this server (others stay as they are); pages link with it."""
-    return "/" + iri[len(base()) :] if iri.startswith(base()) else iri
+    return linker(base())(iri)
+
+
+def linker(base_iri: str) -> Callable[[str], str]:
+    """``local_href`` for one base IRI, without looking the base up again: a dossier page links a
+    few thousand times, and each lookup of the app's configuration costs microseconds."""
+    size = len(base_iri)
+
+    def local(iri: str) -> str:
+        return "/" + iri[size:] if iri.startswith(base_iri) else iri
+
+    return local
 
 
 def render_node(node: object, label: str | None = None) -> Markup:
@@ -223,6 +235,7 @@ def document(kind: str, rest: str) -> Response:
         html = render_template(
             "dossier.html",
             p=page,
+            local=linker(base()),
             kind=kind,
             path=path,
             sparql_link=sparql_link(iri),
@@ -238,7 +251,7 @@ def document(kind: str, rest: str) -> Response:
         iri=iri,
         kind=kind,
         path=path,
-        local=local_href,
+        local=linker(base()),
         sparql_link=sparql_link(iri),
         breadcrumbs=breadcrumbs(description),
         citable="Qualification" in kinds,
@@ -257,8 +270,14 @@ def built_dossier_page(version: str, base_iri: str, iri: str, lang: str) -> cura
     small objects, so a handful of them are kept (bounded, keyed by the data version, so a reload
     never serves an old one). Only the HTML is rendered per request.
     """
-    triples = construct(curated_dossier.bundle_query(base_iri, iri))
-    return curated_dossier.build(iri, triples, base_iri, lang, local_href)
+    return curated_dossier.build(
+        iri,
+        construct(curated_dossier.bundle_query(base_iri, iri)),
+        select(curated_dossier.statements_query(base_iri, iri)),
+        base_iri,
+        lang,
+        linker(base_iri),
+    )
 
 
 def machine_document(iri: str, triples: list[ox.Triple], fmt: Format, headers: dict[str, str]) -> Response:
