@@ -195,6 +195,7 @@ class Graph(Index):
     ):
         super().__init__(triples)
         self.lang, self.local, self.kd = lang, local, kd
+        self._labels: dict[str, str] = {}
         self.statements: dict[tuple[str, str, Term], set[Source]] = {}
         self.located: dict[str, set[Source]] = {}  # subject -> the graphs of its statements
         graphs: dict[str, Source | None] = {}
@@ -238,6 +239,14 @@ class Graph(Index):
         return {iri.rsplit("#", 1)[-1] for iri in self.iris(subject, RDF_TYPE)}
 
     def label(self, subject: str) -> str:
+        """Its name in the page's language (worked out once per subject: a page names a
+        qualification or a section hundreds of times)."""
+        found = self._labels.get(subject)
+        if found is None:
+            found = self._labels[subject] = self._label(subject)
+        return found
+
+    def _label(self, subject: str) -> str:
         for predicate in (SKOS + "prefLabel", RDFS + "label", DCT + "title"):
             found = self.text(subject, predicate)
             if found:

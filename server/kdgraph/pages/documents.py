@@ -138,28 +138,49 @@ def marked(text: object, lang: str) -> Markup:
 
 
 class Index:
-    """Triples by subject and predicate, for page builders that read a small answer in Python."""
+    """Triples by subject and predicate, for page builders that read a small answer in Python.
+
+    A page asks the same (subject, predicate) many times (a dossier page some 20,000 times), and
+    every read of a pyoxigraph term's value or language makes a new Python string: so what a pair
+    holds is read out of the terms once, on first asking, and kept (``iris``, ``text``).
+    """
 
     def __init__(self, triples: Iterable[ox.Triple]):
         self.out: dict[str, dict[str, list[object]]] = {}
         for t in triples:
-            if isinstance(t.subject, ox.NamedNode):
-                self.out.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+            subject = t.subject
+            if isinstance(subject, ox.NamedNode):
+                self.out.setdefault(subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+        self._iris: dict[tuple[str, str], list[str]] = {}
+        self._literals: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
     def values(self, subject: str, predicate: str) -> list[object]:
         return self.out.get(subject, {}).get(predicate, [])
 
     def iris(self, subject: str, predicate: str) -> list[str]:
-        return sorted({v.value for v in self.values(subject, predicate) if isinstance(v, ox.NamedNode)})
+        """The IRIs ``subject predicate`` names, sorted (the same list at every asking: do not change it)."""
+        found = self._iris.get((subject, predicate))
+        if found is None:
+            values = self.values(subject, predicate)
+            found = self._iris[subject, predicate] = sorted(
+                {v.value for v in values if isinstance(v, ox.NamedNode)}
+            )
+        return found
 
     def text(self, subject: str, predicate: str, *languages: str) -> str:
         """The literal in the first of ``languages`` that has one ("" for no language tag), else any."""
-        literals = [v for v in self.values(subject, predicate) if isinstance(v, ox.Literal)]
+        literals = self._literals.get((subject, predicate))
+        if literals is None:
+            literals = self._literals[subject, predicate] = [
+                (v.value, v.language or "")
+                for v in self.values(subject, predicate)
+                if isinstance(v, ox.Literal)
+            ]
         for wanted in languages:
-            for literal in literals:
-                if (literal.language or "") == wanted:
-                    return Text(literal.value, literal.language or "")
-        return Text(literals[0].value, literals[0].language or "") if literals else ""
+            for value, lang in literals:
+                if lang == wanted:
+                    return Text(value, lang)
+        return Text(*literals[0]) if literals else ""
 
 
 def turtle(triples: list[ox.Triple], iri: str, base: str) -> bytes:
