@@ -250,31 +250,35 @@ def test_statement_rows_carry_the_graphs_they_are_stated_in() -> None:
     interpretation graph gets both as its sources; one in no such graph gets none."""
     from kdgraph.pages.description import build
 
-    this = f"{BASE}id/qualification/productietechnicus"
-    ntriples = (
-        f"<{this}> <{KD}mboLevel> <{BASE}def/mbo-level/4> .\n"
-        f'<{this}> <{KD}slug> "productietechnicus" .\n'
-        f'<{this}> <{rdflib.RDFS.label}> "Productietechnicus"@nl .\n'
-    ).encode()
+    this = ox.NamedNode(f"{BASE}id/qualification/productietechnicus")
+    level4, mbo_level = ox.NamedNode(f"{BASE}def/mbo-level/4"), ox.NamedNode(f"{KD}mboLevel")
+    triples = [
+        ox.Triple(this, mbo_level, level4),
+        ox.Triple(this, ox.NamedNode(f"{KD}slug"), ox.Literal("productietechnicus")),
+        ox.Triple(
+            this, ox.NamedNode(str(rdflib.RDFS.label)), ox.Literal("Productietechnicus", language="nl")
+        ),
+    ]
     location, reading = f"{BASE}id/location/productietechniek-s12-p9", f"{BASE}id/interpretation/levels"
-    rows = [
+    out = ox.Literal("out")
+    rows: list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]] = [  # as engine.run gives them
         {
-            "direction": {"value": "out"},
-            "p": {"value": f"{KD}mboLevel"},
-            "o": {"type": "uri", "value": f"{BASE}def/mbo-level/4"},
-            "g": {"value": location},
-            "number": {"value": "12"},
-            "page": {"value": "9"},
+            "direction": out,
+            "p": mbo_level,
+            "o": level4,
+            "g": ox.NamedNode(location),
+            "number": ox.Literal("12", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+            "page": ox.Literal("9", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
         },
         {
-            "direction": {"value": "out"},
-            "p": {"value": f"{KD}mboLevel"},
-            "o": {"type": "uri", "value": f"{BASE}def/mbo-level/4"},
-            "g": {"value": reading},
-            "reason": {"value": "mbo niveau n = NLQF n"},
+            "direction": out,
+            "p": mbo_level,
+            "o": level4,
+            "g": ox.NamedNode(reading),
+            "reason": ox.Literal("mbo niveau n = NLQF n", language="nl"),
         },
     ]
-    description = build(this, ntriples, "nl", rows)
+    description = build(this.value, triples, "nl", rows)
     assert description is not None and description.has_statement_sources
     level = next(link for link in description.outgoing if link.predicate == f"{KD}mboLevel")
     assert [(s.kind, s.section, s.page, s.reason) for s in level.sources] == [

@@ -3,8 +3,11 @@ paragraphs and lists, how a label is picked, and how the index groups dossiers."
 
 from __future__ import annotations
 
+import pyoxigraph as ox
+
 from kdgraph.pages import index
 from kdgraph.pages.rows import Block, Text, blocks, pick
+from kdgraph.query.engine import Term
 
 
 def test_a_text_becomes_its_paragraphs_and_lists() -> None:
@@ -28,8 +31,9 @@ def test_a_label_in_the_pages_language_else_dutch_else_untagged() -> None:
     assert pick([], "nl") is None
 
 
-def row(**cells: str) -> dict[str, dict[str, str]]:
-    return {k: {"type": "uri" if v.startswith("http") else "literal", "value": v} for k, v in cells.items()}
+def row(**cells: str) -> dict[str, Term]:
+    """A solution as ``engine.run`` gives it: IRIs as NamedNodes, everything else as plain literals."""
+    return {k: ox.NamedNode(v) if v.startswith("http") else ox.Literal(v) for k, v in cells.items()}
 
 
 def test_the_index_groups_by_domain_and_puts_what_has_none_last() -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
+
 from kdgraph.pages.rows import SKILLS, Row, Text, add_text, pick, tail, text, value
 
 QUERY = """PREFIX kd: <{kd}>
@@ -167,8 +169,10 @@ def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
                 add_text(competence_labels[code], text(row, "competenceLabel"))
         elif block == "language":
             skill, level = tail(value(row, "skill") or ""), tail(value(row, "cefr") or "")
-            language = row.get("language", {})
-            name = tail(language["value"]) if language.get("type") == "uri" else language.get("value", "")
+            language = row.get("language")
+            name = (
+                tail(language.value) if isinstance(language, ox.NamedNode) else value(row, "language") or ""
+            )
             languages[item].add((name, skill, level))
         elif block == "route":
             target = value(row, "target") or ""

@@ -1,12 +1,13 @@
 """The dossier as a page to read: its verantwoordingsinformatie section by section (1-14), from the graph.
 
-One CONSTRUCT (``bundle_request``) brings everything the page shows: the dossier, what belongs to
+One CONSTRUCT (``bundle_query``) brings everything the page shows: the dossier, what belongs to
 it (``kd:dossier``, its qualifications, the sections of its justification document, the sources it
-is based on), the literals and links of what those point at, and their labels; and each of those
-resources' statements reified (``STATEMENT``, a name of this page's own, never served) with the
-named graph it sits in, and what a reader needs of that graph (PROVENANCE.md): its section and
-page, the outside source's name, or the interpretation's reason. So every fact cites the graphs of
-its own statement, never those of another statement about the same resource (issue 14: the
+is based on), the literals and links of what those point at, and their labels, and what a reader
+needs of a named graph (PROVENANCE.md): its section and page, the outside source's name, or the
+interpretation's reason. One SELECT (``statements_query``) gives each of those resources'
+statements with the named graph it sits in, a row each (it was a reified CONSTRUCT: four triples
+and a blank node per statement, 6,355 of the page's 8,819 triples). So every fact cites the graphs
+of its own statement, never those of another statement about the same resource (issue 14: the
 qualifications' MBO levels 2 and 3 showed the page that names them, as if the source gave them).
 
 The page model is built here in Python, in one language. Each resource is placed in the section
@@ -19,7 +20,6 @@ as a card with its label and text, so new kinds of data appear without a change 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,8 +27,9 @@ import pyoxigraph as ox
 from markupsafe import Markup
 
 from kdgraph.pages.description import Source
-from kdgraph.pages.documents import Index, marked, node_key, parse_ntriples
-from kdgraph.query.engine import Query
+from kdgraph.pages.documents import Index, marked
+from kdgraph.pages.rows import Row, bound
+from kdgraph.query.engine import Query, Term
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -36,38 +37,39 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
 SCHEMA = "https://schema.org/"
 
-STATEMENT = "urn:kdgraph:dossier-page:statement#"  # a reified statement and its graph: s, p, o, g
-BUNDLE = """
-PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIXES = """PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX kd:   <{kd}>
-CONSTRUCT {{
-  ?r ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 .
-  _:st <{st}s> ?ps ; <{st}p> ?sp ; <{st}o> ?so ; <{st}g> ?g .
-  ?g kd:page ?gpage ; kd:section ?gsec ; a ?gtype ; kd:reason ?greason ; rdfs:label ?glabel .
-  ?gsec kd:sectionNumber ?gnum .
-}} WHERE {{
-  {{
+"""
+# What belongs to the dossier ?this: itself, what names it, its qualifications, the sources it is
+# based on, its justification document and that document's sections, its lead and validator.
+MEMBERS = """
     {{ BIND(?this AS ?r) }} UNION {{ ?r kd:dossier ?this }} UNION {{ ?this kd:hasQualification ?r }}
     UNION {{ ?this kd:basedOn ?r }} UNION {{ ?this kd:justification ?r }}
     UNION {{ ?this kd:justification/dcterms:hasPart ?r }}
-    UNION {{ ?this kd:leadOrganisation|kd:validatedBy ?r }}
-    {{ ?r ?p ?o .
-       OPTIONAL {{
-         ?o ?p2 ?o2 .
-         FILTER(isLiteral(?o2) || ?p2 IN (rdf:type, kd:section, kd:stakeholder, kd:stakeholderRole,
-                                          kd:mboLevel, skos:inScheme, kd:trendTheme, kd:minimumLevel,
-                                          kd:tickedLevel, kd:statedIn, kd:skill, kd:horizon,
-                                          kd:statementKind, kd:covers, kd:justifiesLevelOf))
-         OPTIONAL {{ ?o2 ?p3 ?o3 . FILTER(?p3 IN (rdfs:label, skos:prefLabel, skos:notation, kd:sectionNumber,
-                                                  kd:levelNumber, kd:rank, kd:page, kd:section)) }}
-       }} }}
-    UNION
-    {{ GRAPH ?g {{ ?r ?sp ?so }} BIND(?r AS ?ps) }}
-    UNION
-    {{ ?r kd:hasRequirement ?ps . GRAPH ?g {{ ?ps ?sp ?so }} }}
+    UNION {{ ?this kd:leadOrganisation|kd:validatedBy ?r }}"""
+BUNDLE = (
+    PREFIXES
+    + """CONSTRUCT {{
+  ?r ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 .
+  ?g kd:page ?gpage ; kd:section ?gsec ; a ?gtype ; kd:reason ?greason ; rdfs:label ?glabel .
+  ?gsec kd:sectionNumber ?gnum .
+}} WHERE {{
+  {{"""
+    + MEMBERS
+    + """
+    ?r ?p ?o .
+    OPTIONAL {{
+      ?o ?p2 ?o2 .
+      FILTER(isLiteral(?o2) || ?p2 IN (rdf:type, kd:section, kd:stakeholder, kd:stakeholderRole,
+                                       kd:mboLevel, skos:inScheme, kd:trendTheme, kd:minimumLevel,
+                                       kd:tickedLevel, kd:statedIn, kd:skill, kd:horizon,
+                                       kd:statementKind, kd:covers, kd:justifiesLevelOf))
+      OPTIONAL {{ ?o2 ?p3 ?o3 . FILTER(?p3 IN (rdfs:label, skos:prefLabel, skos:notation, kd:sectionNumber,
+                                               kd:levelNumber, kd:rank, kd:page, kd:section)) }}
+    }}
   }}
   UNION {{ ?g kd:section ?gsec ; kd:page ?gpage . ?gsec kd:sectionNumber ?gnum }}
   UNION {{ ?g a kd:Interpretation . BIND(kd:Interpretation AS ?gtype) OPTIONAL {{ ?g kd:reason ?greason }} }}
@@ -75,20 +77,33 @@ CONSTRUCT {{
            ?g rdfs:label ?glabel }}
 }}
 """
+)
+# Each statement about a member (and about the requirements its language statements set) with the
+# named graph it sits in: a row per statement and graph, so a fact cites its own statement's graphs.
+STATEMENTS = (
+    PREFIXES
+    + """SELECT ?s ?p ?o ?g WHERE {{"""
+    + MEMBERS
+    + """
+  {{ GRAPH ?g {{ ?r ?p ?o }} BIND(?r AS ?s) }}
+  UNION
+  {{ ?r kd:hasRequirement ?s . GRAPH ?g {{ ?s ?p ?o }} }}
+}}
+"""
+)
 
 
 def bundle_query(base: str, iri: str) -> Query:
-    """The page's CONSTRUCT with the dossier written into its text.
+    """The page's CONSTRUCT with the dossier written into its text (``rows.bound``: with a
+    substitution, ``BIND(?this AS ?r)`` inside a UNION branch saw ``?this`` unbound, and the page
+    read every statement of the store: 28,764 triples for 8,683 on the bundled data, 66,550 and
+    32 s on a loaded server with three SBB dossiers beside it)."""
+    return bound(BUNDLE.format(kd=f"{base}def/kd#", base=base), this=ox.NamedNode(iri))
 
-    Not a substitution: ``BIND(?this AS ?r)`` inside a UNION branch sees ``?this`` unbound under
-    SPARQL's bottom-up evaluation (pyoxigraph joins substitutions at the root), so the page read
-    every statement of the store: 28,764 triples for 8,683 on the bundled data, 66,550 and 32 s
-    on a loaded server with three SBB dossiers beside it. The IRI is pyoxigraph's serialisation
-    of a NamedNode (escaped), never text pasted from a request.
-    """
-    text = BUNDLE.format(kd=f"{base}def/kd#", st=STATEMENT, base=base)
-    term = str(ox.NamedNode(iri))
-    return Query(re.sub(r"\?this\b", lambda _: term, text))
+
+def statements_query(base: str, iri: str) -> Query:
+    """The page's SELECT of its statements and their graphs, the dossier written into its text."""
+    return bound(STATEMENTS.format(kd=f"{base}def/kd#"), this=ox.NamedNode(iri))
 
 
 @dataclass(frozen=True)
@@ -175,26 +190,24 @@ class Graph(Index):
     """The bundle, indexed for the page: values, texts and labels in the page's language, and the
     graphs each statement sits in (a source location, an outside source or an interpretation)."""
 
-    def __init__(self, triples: list[ox.Triple], lang: str, local: Callable[[str], str], kd: str):
+    def __init__(
+        self, triples: list[ox.Triple], statements: list[Row], lang: str, local: Callable[[str], str], kd: str
+    ):
         super().__init__(triples)
         self.lang, self.local, self.kd = lang, local, kd
-        parts: dict[object, dict[str, object]] = {}
-        for t in triples:
-            if isinstance(t.subject, ox.BlankNode) and t.predicate.value.startswith(STATEMENT):
-                parts.setdefault(t.subject, {})[t.predicate.value[len(STATEMENT) :]] = t.object
-        self.statements: dict[tuple[str, str, str], set[Source]] = {}
+        self._labels: dict[str, str] = {}
+        self.statements: dict[tuple[str, str, Term], set[Source]] = {}
         self.located: dict[str, set[Source]] = {}  # subject -> the graphs of its statements
         graphs: dict[str, Source | None] = {}
-        for part in parts.values():
-            if len(part) < 4:  # (a graph's description, which binds no statement)
-                continue
-            g = part["g"].value  # type: ignore[attr-defined]
+        for row in statements:
+            g = row["g"].value
             if g not in graphs:
                 graphs[g] = self._graph(g)
-            if graphs[g] is not None:
-                key = (part["s"].value, part["p"].value, node_key(part["o"]))  # type: ignore[attr-defined]
-                self.statements.setdefault(key, set()).add(graphs[g])  # type: ignore[arg-type]
-                self.located.setdefault(key[0], set()).add(graphs[g])  # type: ignore[arg-type]
+            source = graphs[g]
+            if source is not None:
+                subject = row["s"].value
+                self.statements.setdefault((subject, row["p"].value, row["o"]), set()).add(source)
+                self.located.setdefault(subject, set()).add(source)
 
     def _graph(self, g: str) -> Source | None:
         """What a reader is told about a graph: section and page, reason, or the outside source's name."""
@@ -226,6 +239,14 @@ class Graph(Index):
         return {iri.rsplit("#", 1)[-1] for iri in self.iris(subject, RDF_TYPE)}
 
     def label(self, subject: str) -> str:
+        """Its name in the page's language (worked out once per subject: a page names a
+        qualification or a section hundreds of times)."""
+        found = self._labels.get(subject)
+        if found is None:
+            found = self._labels[subject] = self._label(subject)
+        return found
+
+    def _label(self, subject: str) -> str:
         for predicate in (SKOS + "prefLabel", RDFS + "label", DCT + "title"):
             found = self.text(subject, predicate)
             if found:
@@ -242,7 +263,7 @@ class Graph(Index):
         """The graphs of the statement(s) ``subject predicate value`` (any value if None)."""
         found: set[Source] = set()
         for node in self.values(subject, predicate) if value is None else [value]:
-            key = node_key(ox.NamedNode(node) if isinstance(node, str) else node)
+            key = ox.NamedNode(node) if isinstance(node, str) else node
             found |= self.statements.get((subject, predicate, key), set())
         return ordered(found)
 
@@ -290,10 +311,18 @@ def ordered(sources: set[Source] | list[Source]) -> list[Source]:
     return sorted(set(sources), key=lambda s: (s.section is None, s.section or 0, s.page or 0, s.iri))
 
 
-def build(iri: str, ntriples: bytes, base: str, lang: str, local: Callable[[str], str]) -> DossierPage:
-    """The page model; every fact cites the graphs of its own statement (PROVENANCE.md)."""
+def build(
+    iri: str,
+    triples: list[ox.Triple],
+    statements: list[Row],
+    base: str,
+    lang: str,
+    local: Callable[[str], str],
+) -> DossierPage:
+    """The page model from the triples of ``bundle_query`` and the rows of ``statements_query``;
+    every fact cites the graphs of its own statement (PROVENANCE.md)."""
     kd = f"{base}def/kd#"
-    graph = Graph(parse_ntriples(ntriples), lang, local, kd)
+    graph = Graph(triples, statements, lang, local, kd)
     members = [s for s in graph.out if iri in graph.iris(s, kd + "dossier") and s != iri]
     facts: list[tuple[str, list[Ref | str], list[Source]]] = []
     for key, predicate in (

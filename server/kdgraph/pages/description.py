@@ -11,16 +11,14 @@ page model is built from the two answers in Python, in one language.
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kdgraph.pages.documents import node_key
+from kdgraph.pages.rows import Row, bound, value
 from kdgraph.pages.search_ranking import OUTSIDE_TYPES
-from kdgraph.query.engine import Query
+from kdgraph.query.engine import Query, Term
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
@@ -60,7 +58,7 @@ CONSTRUCT {{
 STATEMENT_SOURCES = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX kd:   <{kd}>
-SELECT ?this ?direction ?p ?o ?g ?number ?page ?reason ?glabel WHERE {{
+SELECT ?direction ?p ?o ?g ?number ?page ?reason ?glabel WHERE {{
   {{ GRAPH ?g {{ ?this ?p ?o }} BIND("out" AS ?direction) }}
   UNION
   {{ GRAPH ?g {{ ?o ?p ?this }} BIND("in" AS ?direction) }}
@@ -131,11 +129,11 @@ SUMMARY_PROPERTIES = ("/skos/core#definition", "/def/kd#summary", "/def/kd#text"
 
 
 def describe_query(base: str, iri: str) -> Query:
-    return Query.bound(DESCRIBE.format(kd=f"{base}def/kd#"), {"this": ox.NamedNode(iri)})
+    return bound(DESCRIBE.format(kd=f"{base}def/kd#"), this=ox.NamedNode(iri))
 
 
 def sources_query(base: str, iri: str) -> Query:
-    return Query.bound(STATEMENT_SOURCES.format(kd=f"{base}def/kd#", base=base), {"this": ox.NamedNode(iri)})
+    return bound(STATEMENT_SOURCES.format(kd=f"{base}def/kd#", base=base), this=ox.NamedNode(iri))
 
 
 @dataclass(frozen=True)
@@ -249,29 +247,28 @@ def in_page_language(links: list[Link], lang: str) -> list[Link]:
     ]
 
 
-def statement_sources(rows: list[dict], lang: str = "nl") -> dict[tuple[str, str, str], list[Source]]:
-    """(direction, predicate, N-Triples of the other node) -> the sources of that statement; an
+def statement_sources(rows: list[Row], lang: str = "nl") -> dict[tuple[str, str, Term], list[Source]]:
+    """(direction, predicate, the other node) -> the sources of that statement; an
     interpretation's reason and an outside source's label in the page's language where given."""
-    found: dict[tuple[str, str, str], list[Source]] = {}
+    found: dict[tuple[str, str, Term], list[Source]] = {}
 
-    def rank(row: dict) -> int:
-        tags = {row.get(k, {}).get("xml:lang") for k in ("reason", "glabel")} - {None}
+    def rank(row: Row) -> int:
+        tags = {
+            t.language for k in ("reason", "glabel") if isinstance(t := row.get(k), ox.Literal) and t.language
+        }
         return 0 if lang in tags else (1 if not tags else 2)
 
-    chosen: dict[tuple[str, str, str, str], dict] = {}
+    chosen: dict[tuple[str, str, Term, str], Row] = {}
     for row in sorted(rows, key=rank):
-        chosen.setdefault(
-            (row["direction"]["value"], row["p"]["value"], _term_key(row["o"]), row["g"]["value"]), row
-        )
+        chosen.setdefault((row["direction"].value, row["p"].value, row["o"], row["g"].value), row)
     for row in chosen.values():
-        other = row["o"]
-        key = (row["direction"]["value"], row["p"]["value"], _term_key(other))
+        key = (row["direction"].value, row["p"].value, row["o"])
         source = Source(
-            row["g"]["value"],
-            int(row["number"]["value"]) if "number" in row else None,
-            int(row["page"]["value"]) if "page" in row else None,
-            row.get("reason", {}).get("value"),
-            row.get("glabel", {}).get("value"),
+            row["g"].value,
+            int(row["number"].value) if "number" in row else None,
+            int(row["page"].value) if "page" in row else None,
+            value(row, "reason"),
+            value(row, "glabel"),
         )
         if source not in found.setdefault(key, []):
             found[key].append(source)
@@ -280,20 +277,12 @@ def statement_sources(rows: list[dict], lang: str = "nl") -> dict[tuple[str, str
     return found
 
 
-def _term_key(term: dict) -> str:
-    """A JSON result term and an oxigraph term compare by (kind, value, language or datatype)."""
-    if term["type"] == "uri":
-        return f"<{term['value']}>"
-    if term["type"] == "bnode":
-        return "_:"
-    datatype = term.get("datatype", "")
-    if datatype == "http://www.w3.org/2001/XMLSchema#string":
-        datatype = ""
-    return json.dumps([term["value"], term.get("xml:lang", ""), datatype])
-
-
-def build(iri: str, ntriples: bytes, lang: str, source_rows: list[dict] | None = None) -> Description | None:
-    triples = [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
+def build(
+    iri: str, triples: list[ox.Triple], lang: str, source_rows: list[Row] | None = None
+) -> Description | None:
+    """The description of ``iri`` from the triples of ``describe_query`` and, for a page that
+    cites a source per statement, the rows of ``sources_query``; None if the triples do not
+    mention it."""
     this = ox.NamedNode(iri)
     if not any(t.subject == this or t.object == this for t in triples):
         return None
@@ -306,7 +295,7 @@ def build(iri: str, ntriples: bytes, lang: str, source_rows: list[dict] | None =
             predicate_name(t.predicate, label_of(t.predicate), lang),
             other,  # type: ignore[arg-type]
             label_of(other),
-            sources.get((direction, t.predicate.value, node_key(other)), []),
+            sources.get((direction, t.predicate.value, other), []),
         )
 
     description = Description(iri, label_of(this) or iri.rsplit("/", 1)[-1], [])

@@ -11,15 +11,13 @@ no blank nodes in our data): what a value cannot say through its term it says in
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kdgraph.namespaces import prefixes
-from kdgraph.query.engine import Query
+from kdgraph.query.engine import Query, Term
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -76,15 +74,15 @@ def context_query(base: str) -> Query:
     return Query(CONTEXT_TERMS.format(kd=f"{base}def/kd#"))
 
 
-def context(base: str, rows: list[dict]) -> dict[str, object]:
+def context(base: str, rows: list[dict[str, Term]]) -> dict[str, object]:
     """The JSON-LD context: a term per ontology property (and the outside ones we use), then the
     prefixes whose names no term takes (JSON-LD keeps terms and prefixes in one namespace)."""
     terms: dict[str, object] = {}
     for row in rows:
-        iri = row["property"]["value"]
+        iri = row["property"].value
         name = iri.rsplit("#", 1)[-1]
-        value_range = row.get("range", {}).get("value", "")
-        if row["kind"]["value"].endswith("ObjectProperty"):
+        value_range = row["range"].value if "range" in row else ""
+        if row["kind"].value.endswith("ObjectProperty"):
             terms[name] = {"@id": iri, "@type": "@id"}
         elif value_range == LANG_STRING:
             terms[name] = {"@id": iri, "@container": "@language"}
@@ -118,22 +116,6 @@ def ordered(triples: Iterable[ox.Triple], iri: str) -> list[ox.Triple]:
     return sorted(triples, key=key)
 
 
-def parse_ntriples(ntriples: bytes) -> list[ox.Triple]:
-    return [q.triple for q in ox.parse(io.BytesIO(ntriples), format=ox.RdfFormat.N_TRIPLES)]
-
-
-def node_key(node: object) -> str:
-    """A term as a key that a SPARQL JSON result term gives too (see linked_data._term_key)."""
-    if isinstance(node, ox.NamedNode):
-        return f"<{node.value}>"
-    if isinstance(node, ox.Literal):
-        datatype = "" if node.language else node.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
-            datatype = ""
-        return json.dumps([node.value, node.language or "", datatype])
-    return "_:"
-
-
 class Text(str):
     """A text from the data that knows its language ("" when untagged), so a page can mark a
     fragment in another language than its own (``lang``) wherever the text ends up."""
@@ -151,33 +133,54 @@ def marked(text: object, lang: str) -> Markup:
     (a Dutch name or quote on an English page): the one rule for every page and its parts."""
     tag = getattr(text, "lang", "")
     if tag and tag.split("-")[0] != lang:
-        return Markup('<span lang="{}">{}</span>').format(tag, text)
-    return Markup("{}").format(text)
+        return Markup(f'<span lang="{escape(tag)}">{escape(text)}</span>')
+    return escape(text)  # (as Markup.format would, without its formatter: a page marks thousands)
 
 
 class Index:
-    """Triples by subject and predicate, for page builders that read a small answer in Python."""
+    """Triples by subject and predicate, for page builders that read a small answer in Python.
+
+    A page asks the same (subject, predicate) many times (a dossier page some 20,000 times), and
+    every read of a pyoxigraph term's value or language makes a new Python string: so what a pair
+    holds is read out of the terms once, on first asking, and kept (``iris``, ``text``).
+    """
 
     def __init__(self, triples: Iterable[ox.Triple]):
         self.out: dict[str, dict[str, list[object]]] = {}
         for t in triples:
-            if isinstance(t.subject, ox.NamedNode):
-                self.out.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+            subject = t.subject
+            if isinstance(subject, ox.NamedNode):
+                self.out.setdefault(subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+        self._iris: dict[tuple[str, str], list[str]] = {}
+        self._literals: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
     def values(self, subject: str, predicate: str) -> list[object]:
         return self.out.get(subject, {}).get(predicate, [])
 
     def iris(self, subject: str, predicate: str) -> list[str]:
-        return sorted({v.value for v in self.values(subject, predicate) if isinstance(v, ox.NamedNode)})
+        """The IRIs ``subject predicate`` names, sorted (the same list at every asking: do not change it)."""
+        found = self._iris.get((subject, predicate))
+        if found is None:
+            values = self.values(subject, predicate)
+            found = self._iris[subject, predicate] = sorted(
+                {v.value for v in values if isinstance(v, ox.NamedNode)}
+            )
+        return found
 
     def text(self, subject: str, predicate: str, *languages: str) -> str:
         """The literal in the first of ``languages`` that has one ("" for no language tag), else any."""
-        literals = [v for v in self.values(subject, predicate) if isinstance(v, ox.Literal)]
+        literals = self._literals.get((subject, predicate))
+        if literals is None:
+            literals = self._literals[subject, predicate] = [
+                (v.value, v.language or "")
+                for v in self.values(subject, predicate)
+                if isinstance(v, ox.Literal)
+            ]
         for wanted in languages:
-            for literal in literals:
-                if (literal.language or "") == wanted:
-                    return Text(literal.value, literal.language or "")
-        return Text(literals[0].value, literals[0].language or "") if literals else ""
+            for value, lang in literals:
+                if lang == wanted:
+                    return Text(value, lang)
+        return Text(*literals[0]) if literals else ""
 
 
 def turtle(triples: list[ox.Triple], iri: str, base: str) -> bytes:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kdgraph.pages.rows import Citation, Row, Text, pick, tail
+import pyoxigraph as ox
+
+from kdgraph.pages.rows import Citation, Row, Text, literal_text, pick, tail
+from kdgraph.query.engine import Term
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -63,27 +66,27 @@ class Facts:
     def __init__(self, base: str, lang: str, statements: list[Row], linked: list[Row]):
         self.kd = f"{base}def/kd#"
         self.lang = lang
-        self.values: dict[str, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
+        self.values: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         self.where_stated: dict[tuple[str, str, str], Citation] = {}
         self.subjects_by_type: dict[str, list[str]] = defaultdict(list)
         for row in statements:
-            s, p, o = row["s"]["value"], row["p"]["value"], row["o"]
+            s, p, o = row["s"].value, row["p"].value, row["o"]
             if o not in self.values[s][p]:
                 self.values[s][p].append(o)
-            if p == RDF_TYPE and s not in self.subjects_by_type[o["value"]]:
-                self.subjects_by_type[o["value"]].append(s)
-            if "file" in row and (s, p, o["value"]) not in self.where_stated:
-                self.where_stated[(s, p, o["value"])] = Citation(
-                    row["g"]["value"], row["file"]["value"], int(row["line"]["value"])
+            if p == RDF_TYPE and s not in self.subjects_by_type[o.value]:
+                self.subjects_by_type[o.value].append(s)
+            if "file" in row and (s, p, o.value) not in self.where_stated:
+                self.where_stated[(s, p, o.value)] = Citation(
+                    row["g"].value, row["file"].value, int(row["line"].value)
                 )
         self.labels: dict[str, list[Text]] = defaultdict(list)
         self.notations: dict[str, str] = {}
         for row in linked:
-            iri = row["o"]["value"]
+            iri = row["o"].value
             if "label" in row:
-                self.labels[iri].append(Text(row["label"]["value"], row["label"].get("xml:lang", "")))
+                self.labels[iri].append(literal_text(row["label"]))
             if "notation" in row:
-                self.notations[iri] = row["notation"]["value"]
+                self.notations[iri] = row["notation"].value
 
     def of_type(self, name: str) -> list[str]:
         return self.subjects_by_type.get(self.kd + name, [])
@@ -92,7 +95,7 @@ class Facts:
         return name if ":" in name else self.kd + name
 
     def iris(self, s: str, name: str) -> list[str]:
-        return [o["value"] for o in self.values[s].get(self._predicate(name), []) if o["type"] == "uri"]
+        return [o.value for o in self.values[s].get(self._predicate(name), []) if isinstance(o, ox.NamedNode)]
 
     def iri(self, s: str, name: str) -> str | None:
         found = self.iris(s, name)
@@ -100,9 +103,9 @@ class Facts:
 
     def texts(self, s: str, name: str) -> list[Text]:
         return [
-            Text(o["value"], o.get("xml:lang", ""))
+            literal_text(o)
             for o in self.values[s].get(self._predicate(name), [])
-            if o["type"] != "uri"
+            if not isinstance(o, ox.NamedNode)
         ]
 
     def text(self, s: str, name: str) -> Text | None:
@@ -134,7 +137,7 @@ class Facts:
         if o is not None:
             return self.where_stated.get((s, predicate, o))
         for value in self.values[s].get(predicate, []):
-            found = self.where_stated.get((s, predicate, value["value"]))
+            found = self.where_stated.get((s, predicate, value.value))
             if found:
                 return found
         return None

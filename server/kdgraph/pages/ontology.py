@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kdgraph.pages.documents import Index, parse_ntriples
+from kdgraph.pages.documents import Index
 from kdgraph.query.engine import Query
 
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -174,7 +174,3 @@ PREFIX_NAMES = {
     "elm": "http://data.europa.eu/snb/model/elm/",
     "foaf": "http://xmlns.com/foaf/0.1/",
 }
-
-
-def page_from_answer(ntriples: bytes, base: str, lang: str, local) -> OntologyPage:  # type: ignore[no-untyped-def]
-    return build_page(parse_ntriples(ntriples), base, lang, local)

@@ -31,9 +31,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 import snowballstemmer
 
+from kdgraph.pages.rows import Row
 from kdgraph.query.engine import Query
+from kdgraph.query.engine import Term as RdfTerm
 
 LABEL_PROPERTIES = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
@@ -191,12 +194,12 @@ def _literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def compound_candidates(term: str, rows: list[dict]) -> list[str]:
+def compound_candidates(term: str, rows: list[Row]) -> list[str]:
     """The would-be second halves of compounds in the candidate texts, for ``words_query``."""
     words = terms(term)
     found: set[str] = set()
     for row in rows:
-        for word in {fold(w) for w in WORD.findall(row["text"]["value"])}:
+        for word in {fold(w) for w in WORD.findall(row["text"].value)}:
             for t in words:
                 if not t.same_form(word):
                     found.update(t.compound_rests(word))
@@ -209,10 +212,10 @@ def words_query(base: str, words: list[str]) -> Query:
     return Query(WORDS_OF_THE_GRAPH.format(kd=f"{base}def/kd#", endings=endings))
 
 
-def known_words(words: list[str], rows: list[dict]) -> frozenset[str]:
+def known_words(words: list[str], rows: list[Row]) -> frozenset[str]:
     """Which of ``words`` are words of their own in the texts ``words_query`` found."""
     wanted = set(words)
-    return frozenset(w for row in rows for w in map(fold, WORD.findall(row["text"]["value"])) if w in wanted)
+    return frozenset(w for row in rows for w in map(fold, WORD.findall(row["text"].value)) if w in wanted)
 
 
 @dataclass(frozen=True)
@@ -293,8 +296,8 @@ class _Found:
     roles: set[tuple[Worded, Worded]] = field(default_factory=set)  # an involvement: (organisation, role)
 
 
-def _term(binding: dict[str, str]) -> Worded:
-    return Worded(binding["value"], binding.get("xml:lang", "").lower())
+def _term(term: RdfTerm) -> Worded:
+    return Worded(term.value, ((term.language or "") if isinstance(term, ox.Literal) else "").lower())
 
 
 def _in_language(words: set[Worded], lang: str) -> Worded | None:
@@ -332,7 +335,7 @@ def _match(text: str, words: list[Term], known: frozenset[str], is_label: bool) 
     return (2 if is_label else 3), first_hit
 
 
-def rank(term: str, rows: list[dict], lang: str, known: frozenset[str] = frozenset()) -> list[Hit]:
+def rank(term: str, rows: list[Row], lang: str, known: frozenset[str] = frozenset()) -> list[Hit]:
     """One hit per resource, by its best match, then by name; words in the page's language;
     grouped by kind, near-duplicates folded. ``known``: the words of the graph that
     ``compound_candidates`` asked about and ``words_query`` found."""
@@ -340,19 +343,19 @@ def rank(term: str, rows: list[dict], lang: str, known: frozenset[str] = frozens
     found: dict[str, _Found] = {}
     for row in rows:
         text = _term(row["text"])
-        matched = _match(text.value, words, known, row["p"]["value"] in LABEL_PROPERTIES)
-        entry = found.setdefault(row["s"]["value"], _Found({}, set(), {}))
+        matched = _match(text.value, words, known, row["p"].value in LABEL_PROPERTIES)
+        entry = found.setdefault(row["s"].value, _Found({}, set(), {}))
         if matched is not None:
             best = entry.matches.get(text)
             entry.matches[text] = matched if best is None or matched[0] < best[0] else best
         if "name" in row:
             entry.names.add(_term(row["name"]))
         if "type" in row:
-            labels = entry.types.setdefault(row["type"]["value"], set())
+            labels = entry.types.setdefault(row["type"].value, set())
             if "typeName" in row:
                 labels.add(_term(row["typeName"]))
         if "dossier" in row:
-            entry.dossiers.setdefault(row["dossier"]["value"], set()).add(_term(row["dossierName"]))
+            entry.dossiers.setdefault(row["dossier"].value, set()).add(_term(row["dossierName"]))
         if "org" in row and "role" in row:
             entry.roles.add((_term(row["org"]), _term(row["role"])))
     hits = [_hit(iri, entry, lang, normalise(term)) for iri, entry in found.items() if entry.matches]

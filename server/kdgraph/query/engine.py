@@ -207,7 +207,9 @@ def to_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> 
             return AskResult(bool(result))
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
-            return SelectResult(names, [{n: s[n] for n in names if s[n] is not None} for s in result])
+            # a solution iterates its values in the order of the variables: one pass, no lookup by name
+            rows = [{n: t for n, t in zip(names, s, strict=True) if t is not None} for s in result]
+            return SelectResult(names, rows)
         return GraphResult(list(result))
     except (OSError, ValueError, RuntimeError) as error:
         raise QueryFailed(str(error)) from None

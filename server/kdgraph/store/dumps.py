@@ -41,8 +41,6 @@ from kdgraph.serving.worker import engine_for
 from kdgraph.store.served_data import ServedData
 from kdgraph.store.state_dir import StateDir, atomic_write, file_summary
 
-JSON = Wanted.of("json", "ttl")
-
 
 def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> Child:
     """Start the warm-up of ``served`` in the background; it ends when done, or with the server."""
@@ -70,8 +68,10 @@ def warm(config: ServerConfig, served: ServedData) -> None:
     marker.unlink(missing_ok=True)
     start = time.perf_counter()
     engine = engine_for(served, config, deadline=None)
-    terms = engine.answer(documents.context_query(config.base), JSON).body
-    context = documents.context(config.base, json.loads(terms)["results"]["bindings"])
+    terms = engine.run(documents.context_query(config.base))
+    if not isinstance(terms, SelectResult):
+        raise EngineFailure("the JSON-LD context's SELECT gave something else")
+    context = documents.context(config.base, terms.rows)
     dumps = write_dumps(_writer(engine, served), state.dumps(served.version), prefixes(config.base), context)
     engine.close()
     record = {"seconds": round(time.perf_counter() - start, 2), "dumps": dumps}

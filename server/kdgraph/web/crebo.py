@@ -14,10 +14,10 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, redirect, render_template
 
+from kdgraph.pages.rows import bound
 from kdgraph.query import media
-from kdgraph.query.engine import Query
 from kdgraph.web import negotiation
-from kdgraph.web.linked_data import _rows as engine_rows
+from kdgraph.web.ask import select
 from kdgraph.web.linked_data import base, local_href, not_found
 from kdgraph.web.page_language import page_language
 
@@ -31,6 +31,7 @@ CARRIERS = """
 PREFIX kd: <https://w3id.org/kdgraph/def/kd#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?code ?thing ?label ?dossier ?dossierLabel ?validFrom ?intakeEnds WHERE {
+  VALUES ?code { ?asked }
   ?thing kd:crebo ?code .
   FILTER NOT EXISTS { ?thing a kd:CreboRegistration }
   OPTIONAL { ?thing rdfs:label ?label FILTER(LANG(?label) = "nl") }
@@ -48,10 +49,9 @@ ORDER BY DESC(?validFrom) ?thing
 def crebo(code: str) -> Response:
     if not CREBO.fullmatch(code):
         return not_found(f"/id/crebo/{code}")
-    query = Query.bound(CARRIERS.replace("https://w3id.org/kdgraph/", base()), {"code": ox.Literal(code)})
-    found = [
-        {name: row[name]["value"] for name in row} for row in engine_rows(query)
-    ]  # one row per carrier (each has one Dutch label)
+    query = bound(CARRIERS.replace("https://w3id.org/kdgraph/", base()), asked=ox.Literal(code))
+    # one row per carrier (each has one Dutch label)
+    found = [{name: term.value for name, term in row.items()} for row in select(query)]
     if not found:
         return not_found(f"/id/crebo/{code}")
     if len(found) == 1:

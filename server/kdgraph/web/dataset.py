@@ -11,22 +11,15 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, send_
 from kdgraph.pages import documents
 from kdgraph.pages.void import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
 from kdgraph.query import media
-from kdgraph.query.engine import Query, SelectResult
 from kdgraph.store.served_data import dumps_dir, warm_marker
 from kdgraph.store.state_dir import file_summary
 from kdgraph.web import negotiation
+from kdgraph.web.ask import select
 from kdgraph.web.linked_data import not_found
 from kdgraph.web.page_language import page_language
 from kdgraph.web.sparql import public_root, runtime
 
 blueprint = Blueprint("dataset", __name__)
-
-
-def _select(query: str | Query) -> list[dict]:
-    """The one place this module asks the engine: rows as {variable: {"value": ...}}."""
-    result = runtime().engine.run(query if isinstance(query, Query) else Query(query))
-    assert isinstance(result, SelectResult)
-    return [{name: {"value": term.value} for name, term in row.items()} for row in result.rows]
 
 
 CLASS_LABELS = """
@@ -41,13 +34,13 @@ def description_triples() -> list[ox.Triple]:
     rt = runtime()
     served = rt.served()
     base = rt.config.base
-    counts = {k: int(v["value"]) for k, v in _select(COUNTS.format(graph=served.graph))[0].items()}
+    counts = {k: int(v.value) for k, v in select(COUNTS.format(graph=served.graph))[0].items()}
     counts["entities"] = int(
-        _select(ENTITIES.format(graph=served.graph, space=f"{base}id/"))[0]["entities"]["value"]
+        select(ENTITIES.format(graph=served.graph, space=f"{base}id/"))[0]["entities"].value
     )
     classes = [
-        (r["class"]["value"], int(r["entities"]["value"]))
-        for r in _select(CLASSES.format(graph=served.graph, space=f"{base}id/"))
+        (r["class"].value, int(r["entities"].value))
+        for r in select(CLASSES.format(graph=served.graph, space=f"{base}id/"))
     ]
     return void_triples(base, public_root(), served.version, counts, classes, served.loaded_at)
 
@@ -83,7 +76,7 @@ def dataset_page(triples: list[ox.Triple]) -> str:
         return index.iris(dataset_iri, key)
 
     void, dct = "http://rdfs.org/ns/void#", "http://purl.org/dc/terms/"
-    labels = {r["class"]["value"]: r["label"]["value"] for r in _select(CLASS_LABELS.format(lang=lang))}
+    labels = {r["class"].value: r["label"].value for r in select(CLASS_LABELS.format(lang=lang))}
     partitions = []
     for partition in iris(void + "classPartition"):
         klass = index.iris(partition, void + "class")[0]
@@ -203,7 +196,7 @@ def _checked_dump(state_dir: Path, version: str, name: str) -> bool | None:
 def context() -> Response:
     """The JSON-LD context of our documents: a term per property of the ontology, and the prefixes."""
     base = runtime().config.base
-    rows = _select(documents.context_query(base))
+    rows = select(documents.context_query(base))
     response = jsonify({"@context": documents.context(base, rows)})
     response.content_type = "application/ld+json"
     return response

@@ -3,7 +3,7 @@ qualification, and a comparison (``/dossiers``, ``/doc/id/dossier/sbb-...``,
 ``/doc/id/qualification/...``, ``/compare?q=...&q=...``).
 
 The page models are built in ``kdgraph.pages`` from the rows of SELECT queries asked through the
-one engine seam (``linked_data._rows``, cached per data version); this module only picks the
+one engine seam (``ask.select``, cached per data version); this module only picks the
 queries, renders the templates and answers. ``linked_data.document`` hands a dossier or
 qualification that has an SBB number (it was imported from SBB's XML) to ``imported_page``.
 """
@@ -21,8 +21,8 @@ from flask import Blueprint, Response, render_template, request
 from kdgraph.pages import compare, dossier, facts, index
 from kdgraph.pages.description import Description
 from kdgraph.pages.rows import Text, add_text, pick, text, value
-from kdgraph.query.engine import Query
 from kdgraph.web import linked_data
+from kdgraph.web.ask import select, tag
 from kdgraph.web.page_language import WORDS, page_language, word
 
 blueprint = Blueprint("dossiers", __name__, template_folder="templates")
@@ -51,14 +51,10 @@ def sparql_href(query: str) -> str:
 def dossier_index() -> Response:
     lang = page_language()
     query_text = index.query(linked_data.base())
-    groups = index.build(linked_data._rows(Query(query_text)), lang)
+    groups = index.build(select(query_text), lang)
     count = sum(len(d) for g in groups for _, _, d in g.chambers)
     html = render_template("dossier_index.html", groups=groups, count=count, sparql=sparql_href(query_text))
-    return _html(html, etag=f"{_etag(query_text)}-{lang}")
-
-
-def _etag(query_text: str) -> str:
-    return linked_data._answer(Query(query_text)).etag
+    return _html(html, etag=f"{tag(query_text)}-{lang}")
 
 
 def _facts(dossier_iri: str, lang: str) -> facts.Facts:
@@ -66,8 +62,8 @@ def _facts(dossier_iri: str, lang: str) -> facts.Facts:
     return facts.Facts(
         base,
         lang,
-        linked_data._rows(Query(facts.statements_query(base, dossier_iri))),
-        linked_data._rows(Query(facts.linked_query(base, dossier_iri))),
+        select(facts.statements_query(base, dossier_iri)),
+        select(facts.linked_query(base, dossier_iri)),
     )
 
 
@@ -83,8 +79,13 @@ RENDERED_MOST = 64
 def _rendered(iri: str, dossier_iri: str, lang: str, render: Callable[[facts.Facts], str]) -> str:
     base = linked_data.base()
     queries = (facts.statements_query, facts.linked_query)
-    etags = [linked_data._answer(Query(q(base, dossier_iri))).etag for q in queries]
-    key = (iri, dossier_iri, lang, request.query_string.decode(), *etags)
+    key = (
+        iri,
+        dossier_iri,
+        lang,
+        request.query_string.decode(),
+        tag(*(q(base, dossier_iri) for q in queries)),
+    )
     with _RENDERED_LOCK:
         if key in _RENDERED:
             _RENDERED.move_to_end(key)
@@ -161,7 +162,7 @@ def comparison() -> Response:
         )
         return _html(html, status=400 if unknown or len(items) > MOST else 200)
     query_text = compare.query(base, items)
-    result = compare.build(linked_data._rows(Query(query_text)), items, lang)
+    result = compare.build(select(query_text), items, lang)
     html = render_template(
         "compare.html",
         c=result,
@@ -171,7 +172,7 @@ def comparison() -> Response:
         sparql=sparql_href(query_text),
         words=WORDS,
     )
-    return _html(html, etag=f"{_etag(query_text)}-{lang}")
+    return _html(html, etag=f"{tag(query_text)}-{lang}")
 
 
 def _candidates(lang: str) -> list[tuple[Text, list[tuple[str, Text | None]]]]:
@@ -180,7 +181,7 @@ def _candidates(lang: str) -> list[tuple[Text, list[tuple[str, Text | None]]]]:
     labels: dict[str, list[Text]] = {}
     groups: dict[str, list[tuple[str, Text]]] = {}
     dossier_of: dict[str, str] = {}
-    for row in linked_data._rows(Query(compare.candidates_query(linked_data.base()))):
+    for row in select(compare.candidates_query(linked_data.base())):
         item, dossier_iri = value(row, "item") or "", value(row, "dossier") or ""
         for key, column in ((item, "label"), (dossier_iri, "dossierLabel")):
             add_text(labels.setdefault(key, []), text(row, column))

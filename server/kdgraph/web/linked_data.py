@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
@@ -21,11 +22,12 @@ from markupsafe import Markup, escape
 from kdgraph.pages import curated_dossier, documents, ontology, route_diagram
 from kdgraph.pages.cite import Citation, cite
 from kdgraph.pages.description import Description, build, describe_query, sources_query
+from kdgraph.pages.rows import bound
 from kdgraph.query import media
-from kdgraph.query.engine import TRANSPORT, Answer, Query
 from kdgraph.query.errors import QueryPathError
 from kdgraph.query.media import Format
 from kdgraph.web import dossiers, negotiation
+from kdgraph.web.ask import construct, select, tag
 from kdgraph.web.page_language import page_language, word
 from kdgraph.web.search import closest_hits
 from kdgraph.web.sparql import public_root, runtime
@@ -43,7 +45,18 @@ def base() -> str:
 @blueprint.app_template_global("local")
 def local_href(iri: str) -> str:
     """The path of one of our IRIs on this server (others stay as they are); pages link with it."""
-    return "/" + iri[len(base()) :] if iri.startswith(base()) else iri
+    return linker(base())(iri)
+
+
+def linker(base_iri: str) -> Callable[[str], str]:
+    """``local_href`` for one base IRI, without looking the base up again: a dossier page links a
+    few thousand times, and each lookup of the app's configuration costs microseconds."""
+    size = len(base_iri)
+
+    def local(iri: str) -> str:
+        return "/" + iri[size:] if iri.startswith(base_iri) else iri
+
+    return local
 
 
 def render_node(node: object, label: str | None = None) -> Markup:
@@ -123,9 +136,10 @@ def _kd_labels(kd: str) -> dict[str, str]:
     if "kd_labels" not in g:
         lang = page_language()
         labels: dict[str, str] = {}
-        for row in _rows(Query(KD_LABELS.format(kd=kd))):
-            if row["label"].get("xml:lang") == lang or row["term"]["value"] not in labels:
-                labels[row["term"]["value"]] = row["label"]["value"]
+        for row in select(KD_LABELS.format(kd=kd)):
+            label, term = row["label"], row["term"].value
+            if (isinstance(label, ox.Literal) and label.language == lang) or term not in labels:
+                labels[term] = label.value
         g.kd_labels = labels
     return g.kd_labels
 
@@ -185,8 +199,8 @@ def document(kind: str, rest: str) -> Response:
         return not_found(f"/{kind}/{path}")
     iri = f"{base()}{kind}/{path}"
     lang = page_language()
-    answer = _answer(describe_query(base(), iri))
-    etag = f"{answer.etag}-{fmt.name}-{lang}"
+    describe = describe_query(base(), iri)
+    etag = f"{tag(describe)}-{fmt.name}-{lang}"
     headers = {
         "ETag": f'"{etag}"',
         "Link": f'<{iri}>; rel="describes"',
@@ -195,14 +209,15 @@ def document(kind: str, rest: str) -> Response:
     # nothing to parse or build.
     if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
-    description = build(iri, answer.body, lang)
+    triples = construct(describe)
+    description = build(iri, triples, lang)
     if description is None:
         return not_found(f"/{kind}/{path}")
     ontology = (kind, path) == ("def", "kd")
     if fmt is not media.HTML:
         if ontology:  # hash URIs: the ontology document carries every kd# term
-            answer = _answer(Query(ONTOLOGY.format(kd=f"{base()}def/kd#")))
-        return machine_document(iri, answer.body, fmt, headers)
+            triples = construct(ONTOLOGY.format(kd=f"{base()}def/kd#"))
+        return machine_document(iri, triples, fmt, headers)
     if ontology:
         return Response(ontology_html(), content_type="text/html; charset=utf-8", headers=headers)
     imported = dossiers.imported_page(iri, description, headers)  # SBB's XML: the structure's pages
@@ -216,6 +231,7 @@ def document(kind: str, rest: str) -> Response:
         html = render_template(
             "dossier.html",
             p=page,
+            local=linker(base()),
             kind=kind,
             path=path,
             sparql_link=sparql_link(iri),
@@ -224,14 +240,14 @@ def document(kind: str, rest: str) -> Response:
         )
         return Response(html, content_type="text/html; charset=utf-8", headers=headers)
     # a resource page cites the source of every statement row
-    description = build(iri, answer.body, lang, _rows(sources_query(base(), iri)))
+    description = build(iri, triples, lang, select(sources_query(base(), iri)))
     html = render_template(
         "resource.html",
         d=description,
         iri=iri,
         kind=kind,
         path=path,
-        local=local_href,
+        local=linker(base()),
         sparql_link=sparql_link(iri),
         breadcrumbs=breadcrumbs(description),
         citable="Qualification" in kinds,
@@ -250,33 +266,39 @@ def built_dossier_page(version: str, base_iri: str, iri: str, lang: str) -> cura
     small objects, so a handful of them are kept (bounded, keyed by the data version, so a reload
     never serves an old one). Only the HTML is rendered per request.
     """
-    bundle = _answer(curated_dossier.bundle_query(base_iri, iri)).body
-    return curated_dossier.build(iri, bundle, base_iri, lang, local_href)
+    return curated_dossier.build(
+        iri,
+        construct(curated_dossier.bundle_query(base_iri, iri)),
+        select(curated_dossier.statements_query(base_iri, iri)),
+        base_iri,
+        lang,
+        linker(base_iri),
+    )
 
 
-def machine_document(iri: str, ntriples: bytes, fmt: Format, headers: dict[str, str]) -> Response:
-    """Turtle with prefixes and the resource first; JSON-LD compacted with our published context."""
+def machine_document(iri: str, triples: list[ox.Triple], fmt: Format, headers: dict[str, str]) -> Response:
+    """The description's triples serialised here, at the edge, once: N-Triples as the engine
+    gave them, Turtle with prefixes and the resource first, JSON-LD compacted with our published
+    context, RDF/XML the resource first."""
     if fmt.name == "nt":
-        body = ntriples
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    elif fmt.name == "ttl":
+        body = documents.turtle(triples, iri, base())
+    elif fmt.name == "jsonld":
+        compacted = documents.compact(triples, iri, json_ld_context(), f"{public_root()}/context.jsonld")
+        body = json.dumps(compacted, ensure_ascii=False, indent=1).encode()
     else:
-        triples = documents.parse_ntriples(ntriples)
-        if fmt.name == "ttl":
-            body = documents.turtle(triples, iri, base())
-        elif fmt.name == "jsonld":
-            compacted = documents.compact(triples, iri, json_ld_context(), f"{public_root()}/context.jsonld")
-            body = json.dumps(compacted, ensure_ascii=False, indent=1).encode()
-        else:
-            body = ox.serialize(documents.ordered(triples, iri), format=ox.RdfFormat.RDF_XML) or b""
+        body = ox.serialize(documents.ordered(triples, iri), format=ox.RdfFormat.RDF_XML) or b""
     return Response(body, content_type=fmt.content_type, headers=headers)
 
 
 def json_ld_context() -> dict[str, object]:
-    return documents.context(base(), _rows(documents.context_query(base())))
+    return documents.context(base(), select(documents.context_query(base())))
 
 
 def ontology_html() -> str:
     lang = page_language()
-    page = ontology.page_from_answer(_answer(ontology.ontology_query(base())).body, base(), lang, local_href)
+    page = ontology.build_page(construct(ontology.ontology_query(base())), base(), lang, local_href)
     return render_template("ontology.html", o=page)
 
 
@@ -313,7 +335,7 @@ def breadcrumbs(description: Description) -> list[tuple[str, str]]:
 ROUTES = """
 PREFIX kd: <{kd}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?this ?from ?to ?fromLabel ?toLabel ?fromLevel ?toLevel ?toKind ?condition WHERE {{
+SELECT ?from ?to ?fromLabel ?toLabel ?fromLevel ?toLevel ?toKind ?condition WHERE {{
   {{ ?route kd:dossier ?this }} UNION {{ ?route kd:routeFrom ?this }} UNION {{ ?route kd:routeTo ?this }}
   ?route kd:routeFrom ?from ; kd:routeTo ?to ; kd:targetKind ?toKind .
   ?from rdfs:label ?fromLabel . FILTER(LANG(?fromLabel) = "{lang}")
@@ -322,6 +344,7 @@ SELECT ?this ?from ?to ?fromLabel ?toLabel ?fromLevel ?toLevel ?toKind ?conditio
   OPTIONAL {{ ?to kd:mboLevel/kd:levelNumber ?toLevel }}
   OPTIONAL {{ ?route kd:condition ?condition }}
 }}
+ORDER BY ?fromLabel ?toLabel ?condition
 """
 
 
@@ -329,8 +352,8 @@ def routes_svg(iri: str, label: str, lang: str) -> Markup | None:
     """The routes from, to or of ``iri`` as a diagram; labels in the page's language (Dutch if missing)."""
     rows, wanted = [], lang
     for wanted in dict.fromkeys([lang, "nl"]):
-        query = Query.bound(ROUTES.format(kd=f"{base()}def/kd#", lang=wanted), {"this": ox.NamedNode(iri)})
-        rows = [{k: v["value"] for k, v in row.items()} for row in _rows(query)]
+        query = bound(ROUTES.format(kd=f"{base()}def/kd#", lang=wanted), this=ox.NamedNode(iri))
+        rows = [{k: v.value for k, v in row.items()} for row in select(query)]
         if rows:
             break
     if not rows:
@@ -349,16 +372,6 @@ def diagram_of(description: Description, lang: str) -> Markup | None:
 
 def dossier_diagram(page: curated_dossier.DossierPage, lang: str) -> Markup | None:
     return routes_svg(page.route_dossier_iri, page.title, lang)
-
-
-def _answer(query: Query) -> Answer:
-    """The one place this module asks the engine (cached by data version). The page builders read
-    the engine's transport formats (N-Triples, SPARQL JSON), which the engine already writes."""
-    return runtime().engine.answer(query, TRANSPORT)
-
-
-def _rows(query: Query) -> list[dict]:
-    return json.loads(_answer(query).body)["results"]["bindings"]
 
 
 def not_found(path: str) -> Response:

@@ -19,9 +19,9 @@ from kdgraph.pages.search_ranking import (
     words_query,
 )
 from kdgraph.query import media
-from kdgraph.query.engine import TRANSPORT
 from kdgraph.query.errors import BadParameter
 from kdgraph.web import negotiation
+from kdgraph.web.ask import select
 from kdgraph.web.page_language import LANGUAGES, page_language, word
 from kdgraph.web.sparql import runtime
 
@@ -30,20 +30,18 @@ MAX_TERM = 200
 
 
 def search_hits(term: str, lang: str) -> list[Hit]:
-    """The ranked hits for ``term``; the one place this module asks the engine."""
+    """The ranked hits for ``term``."""
     if not terms(term):  # no word in it (punctuation, symbols): nothing to look for
         return []
     rt = runtime()
-    rows = _rows(search_query(rt.config.base, term))
+    rows = select(search_query(rt.config.base, term))
     candidates = compound_candidates(term, rows)
     known = (
-        known_words(candidates, _rows(words_query(rt.config.base, candidates))) if candidates else frozenset()
+        known_words(candidates, select(words_query(rt.config.base, candidates)))
+        if candidates
+        else frozenset()
     )
     return rank(term, rows, lang, known)
-
-
-def _rows(query) -> list[dict]:  # type: ignore[no-untyped-def]
-    return json.loads(runtime().engine.answer(query, TRANSPORT).body)["results"]["bindings"]
 
 
 def closest_hits(term: str, lang: str) -> list[Hit]:
