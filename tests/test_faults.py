@@ -26,10 +26,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from kdgraph.query import media
-from kdgraph.query.engine import Answer
-from kdgraph.serving.answer_files import AnswerFiles, file_name
-
 from .conftest import edited_data
 from .server_process import KDGRAPH, ServerProcess
 
@@ -322,22 +318,6 @@ def test_a_store_file_deleted_while_serving_is_noticed_and_rebuilt(data: Path, t
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?q a <https://w3id.org/kdgraph/def/kd#Qualification> }"
         answer = requests.get(f"{server.url}/sparql", params={"query": count}, timeout=30)
         assert answer.json()["results"]["bindings"][0]["n"]["value"] == "4"
-
-
-def test_a_truncated_answer_file_is_evaluated_again_not_served(data: Path, tmp_path: Path) -> None:
-    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
-        version = server.wait_until_warm()["version"]
-        page = requests.get(f"{server.url}/queries/cq01-qualifications-levels", timeout=30)
-        assert page.status_code == 200
-        # a cheap answer is kept in memory only; here it is written as a slow one would be, then cut
-        etag = page.headers["ETag"].strip('"')
-        answers = AnswerFiles(server.state_dir / f"answers-{version}")
-        answers.put(Answer(page.content, media.BY_NAME["json"], etag), seconds=1.0)
-        stored = server.state_dir / f"answers-{version}" / file_name(etag)
-        stored.write_bytes(stored.read_bytes()[:-20])
-    with ServerProcess(["--data", str(data), "--workers", "1"], tmp_path / "state") as server:
-        again = requests.get(f"{server.url}/queries/cq01-qualifications-levels", timeout=30)
-        assert again.status_code == 200 and again.json() == page.json()
 
 
 # ------------------------------------------------------------------ processes

@@ -17,11 +17,9 @@ import pytest
 from flask import Flask
 
 from kdgraph.config import ServerConfig
-from kdgraph.query import media
-from kdgraph.query.engine import Answer, AskResult, Query
+from kdgraph.query.engine import AskResult, Query
 from kdgraph.query.errors import EngineFailure
 from kdgraph.serving import worker
-from kdgraph.serving.answer_files import AnswerFiles, file_name
 from kdgraph.serving.shared_status import SharedStatus
 from kdgraph.serving.worker import Runtime
 from kdgraph.store import served_data, state_dir
@@ -217,15 +215,6 @@ def test_a_request_of_the_old_version_is_answered_while_the_new_engines_start(
     finally:
         go_on.set()
         runtime.close()
-
-
-def test_a_truncated_answer_file_is_removed_not_served(tmp_path: Path) -> None:
-    files = AnswerFiles(tmp_path / "answers")
-    files.put(Answer(b'{"results": {"bindings": []}}', media.BY_NAME["json"], "v-1"), seconds=1.0)
-    assert files.get("v-1") is not None
-    path = tmp_path / "answers" / file_name("v-1")
-    path.write_bytes(path.read_bytes()[:-5])
-    assert files.get("v-1") is None and not path.exists()
 
 
 def test_clean_removes_what_no_served_version_uses(tmp_path: Path) -> None:
