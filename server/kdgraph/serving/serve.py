@@ -40,10 +40,9 @@ from granian.server.mp import MPServer
 
 from kdgraph.config import ServerConfig
 from kdgraph.log_lines import JsonLines
-from kdgraph.serving.child_processes import Child, die_with
+from kdgraph.serving.child_processes import die_with
 from kdgraph.serving.connection_guard import ConnectionGuard
 from kdgraph.serving.shared_status import SharedStatus
-from kdgraph.store import dumps
 from kdgraph.store.served_data import ServedData, reload, retire
 from kdgraph.web.app import create_app
 
@@ -71,24 +70,13 @@ class Preparer:
     ):
         self.config, self.data, self.backend, self.status = config, data, backend, status
         self.served = served
-        self._warmup: tuple[Child, str] | None = None  # the last warm-up and its version
         self._wanted = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kdgraph-preparer", daemon=True)
         status.write("served", {"served": asdict(served), "reload": None})
 
     def start(self) -> None:
-        """Start the thread and the first warm-up (both die with the server)."""
+        """Start the thread (it dies with the server)."""
         self._thread.start()
-        self._start_warmup()
-
-    def _start_warmup(self) -> None:
-        """The warm-up of what is served now (unless one for it still runs); an older one is stopped."""
-        if self._warmup is not None:
-            child, version = self._warmup
-            if version == self.served.version and child.running():
-                return
-            child.kill()  # before its version's files are retired
-        self._warmup = (dumps.start(self.config, self.served, self.status), self.served.version)
 
     def wake(self) -> None:
         self._wanted.set()
@@ -116,7 +104,6 @@ class Preparer:
             log.error("reload failed; still serving %s: %s", self.served.version, outcome["error"])
             return
         log.info("reload: serving version %s", self.served.version)
-        self._start_warmup()  # stops the previous version's warm-up first
         retire(self.config.state_dir, previous, self.served)  # the workers were told just now
 
 

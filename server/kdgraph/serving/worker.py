@@ -25,7 +25,7 @@ from flask import g, has_request_context
 
 from kdgraph.config import ServerConfig
 from kdgraph.query import isolation
-from kdgraph.query.engine import TRANSPORT, Answer, Budget, EmbeddedEngine, Engine, Query, Result, decode
+from kdgraph.query.engine import TRANSPORT, Answer, Budget, Engine, Query, Result, decode
 from kdgraph.query.errors import EngineFailure
 from kdgraph.query.media import Format, Wanted
 from kdgraph.query.remote import RemoteEngine
@@ -66,20 +66,19 @@ def network_isolation_problem() -> str | None:
 def engine_for(
     served: ServedData,
     config: ServerConfig,
-    deadline: float | None,
+    deadline: float,
     networked: bool = False,
     suspects: Suspects | None = None,
 ) -> Engine:
-    """The engine on what ``served`` describes: supervised with ``deadline``, or embedded without.
+    """The engine on what ``served`` describes for clients' queries: supervised with ``deadline``
+    (an external store keeps the deadline itself, as its client's timeout).
 
     A supervised engine has no network (``isolation``) unless ``networked``: the one used only
-    for federation to allow-listed endpoints. An embedded engine runs our own saved queries only.
+    for federation to allow-listed endpoints.
     """
     if served.backend:
-        client = SparqlClient(Endpoints.oxigraph(served.backend), timeout=deadline or 3600)
+        client = SparqlClient(Endpoints.oxigraph(served.backend), timeout=deadline)
         return RemoteEngine(client, served.graph, config.max_result_bytes, served.graphs)
-    if deadline is None:
-        return EmbeddedEngine.open(served.store_path, config.max_result_bytes)
     confine = None if networked or network_isolation_problem() else isolation.isolate_network
 
     def start() -> SupervisedEngine:
@@ -249,13 +248,6 @@ class Runtime:
             return None
         _, record = self.status.read("served")
         return record.get("reload") if record else None
-
-    def warmup_failure(self, version: str) -> str | None:
-        """Why the warm-up of ``version`` failed in this server (None: it did not fail)."""
-        if self.status is None:
-            return None
-        _, record = self.status.read("warmup")
-        return record.get("error") if record and record.get("version") == version else None
 
     def _switch(self, current: ServedData) -> None:
         old = self._current
