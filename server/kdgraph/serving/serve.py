@@ -161,9 +161,20 @@ class KdgraphServer(MPServer):  # type: ignore[misc]
 
         granian on Linux lets each worker bind a socket of its own (SO_REUSEPORT): then while a
         killed worker is respawned, its queued connections are reset and, with one worker, new
-        ones refused (measured). A socket of the main process keeps them queued for the new
-        worker. (This is granian's own way on other systems.) The "Listening at" line then gives
-        the port actually bound, also for port 0.
+        ones refused (measured; test_faults pins it). A socket of the main process keeps them
+        queued for the new worker. The "Listening at" line then gives the port actually bound,
+        also for port 0 (granian 2.8 logs port 0 and binds each worker's port on its own).
+
+        This overrides granian's private method because granian has no public way to do it
+        (checked in granian 2.8.9's source and in its repository up to August 2026): the server
+        takes ``address``/``port``/``backlog``/``uds`` and no socket or file descriptor; every
+        worker binds its own ``ListenerSpec`` (``src/net.rs``, ``set_reuse_port``) with no option
+        to turn that off, and the maintainer declined one (PR #897 "Refactor socket sharing on
+        Linux": "this moves responsibility onto users"; issues #567, #849). ``uds`` does share
+        one socket bound in the main process, but a Unix socket would need a TCP proxy in front
+        (a hop per request). So this is granian's own code path for other systems
+        (``AbstractServer._init_shared_socket`` and ``MPServer``'s inheritable wrapper), taken on
+        Linux too: the attributes set here are the ones granian's workers read.
         """
         self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
         self._sfd = self._shd.get_fd()
