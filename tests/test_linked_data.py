@@ -218,7 +218,6 @@ def test_void_counts_match_the_graph(server) -> None:  # type: ignore[no-untyped
     ],
 )
 def test_dumps_hold_the_whole_graph(server, name: str, rdflib_format: str) -> None:  # type: ignore[no-untyped-def]
-    server.wait_until_warm()  # the dumps are written in the background after a load
     response = requests.get(f"{server.url}/dumps/{name}", timeout=60)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f"attachment; filename={name}"

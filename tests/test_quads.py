@@ -140,7 +140,7 @@ def test_export_as_quads_reads_back_into_the_same_quads(sourced: Path, tmp_path:
 
 def test_served_store_and_dumps_carry_the_quads_and_the_merge(sourced: Path, tmp_path: Path) -> None:
     with ServerProcess(["--data", str(sourced), "--workers", "1"], tmp_path / "state") as server:
-        health = server.wait_until_warm()
+        health = server.health()
         assert LOC + "productietechniek-s0-p1" in health["graphs"]
         assert f"{BASE}graph/ontology" in health["graphs"] and f"{BASE}graph/kdgraph" not in health["graphs"]
         rows = requests.get(

@@ -17,14 +17,12 @@ import pytest
 from flask import Flask
 
 from kdgraph.config import ServerConfig
-from kdgraph.query import media
-from kdgraph.query.engine import Answer, AskResult, Query
+from kdgraph.query.engine import AskResult, Query
 from kdgraph.query.errors import EngineFailure
 from kdgraph.serving import worker
-from kdgraph.serving.answer_files import AnswerFiles, file_name
 from kdgraph.serving.shared_status import SharedStatus
 from kdgraph.serving.worker import Runtime
-from kdgraph.store import served_data, state_dir
+from kdgraph.store import dumps, served_data, state_dir
 from kdgraph.store.served_data import DataRejected, prepare, read_current
 from kdgraph.store.state_dir import StateDir, StateError, atomic_write
 
@@ -68,7 +66,7 @@ def test_verify_names_the_file_that_differs_from_the_manifest(tmp_path: Path) ->
 
 
 # The steps of a build, in order; the preparing child dies right after the named one.
-STEPS = ["_build_store", "seal", "write_current"]
+STEPS = ["_build_store", "write_dumps", "seal", "write_current"]
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -81,7 +79,7 @@ def test_a_build_killed_at_any_step_leaves_the_last_good_version_and_restarts_cl
     dossier = data / "productietechniek/01-dossier.trig"
     dossier.write_text(dossier.read_text(encoding="utf-8").replace(LABEL, '"Productietechniek (herzien)"@nl'))
 
-    owner = StateDir if step in ("seal", "write_current") else served_data
+    owner = {"seal": StateDir, "write_current": StateDir, "write_dumps": dumps}.get(step, served_data)
     original = getattr(owner, step)
 
     def then_die(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -122,6 +120,40 @@ def test_a_full_disk_while_the_store_is_built_is_a_clear_rejection_and_leaves_no
     assert read_current(state) is None and not list(state.glob("build-*"))
 
 
+def test_a_version_is_current_only_with_its_dumps_which_its_manifest_holds(tmp_path: Path) -> None:
+    served = prepare(tmp_path / "state", None, at_start=True)
+    build = Path(served.build)
+    manifest = json.loads((build / "manifest.json").read_text())["files"]
+    names = sorted(p.name for p in (build / "dumps").iterdir())
+    assert names == ["kdgraph.jsonld", "kdgraph.nq.gz", "kdgraph.nt.gz", "kdgraph.trig", "kdgraph.ttl"]
+    for name in names:
+        entry = manifest[f"dumps/{name}"]
+        assert entry == {"kind": "dumps", **state_dir.file_summary(build / "dumps" / name)}
+
+
+def test_a_full_disk_while_the_dumps_are_written_keeps_the_last_version_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state"
+    first = prepare(state, None, at_start=True)
+    data = edited_data(tmp_path, LABEL, '"Productietechniek (herzien)"@nl')
+    real, written = dumps._write_dump, []
+
+    def full_after_two(writer, name, *rest):  # type: ignore[no-untyped-def]
+        if len(written) == 2:
+            rest[-1].write(b"half a dump")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(name)
+        real(writer, name, *rest)
+
+    monkeypatch.setattr(dumps, "_write_dump", full_after_two)
+    with pytest.raises(DataRejected, match="No space left on device"):
+        prepare(state, [data])
+    assert read_current(state) == first
+    assert [p.name for p in state.glob("build-*")] == [Path(first.build).name]
+    assert not list(state.rglob(".tmp-*"))
+
+
 def test_shared_status_is_read_consistently_and_starts_empty() -> None:
     status = SharedStatus()
     assert status.read("served") == (0, None) and status.generation("served") == 0
@@ -129,13 +161,10 @@ def test_shared_status_is_read_consistently_and_starts_empty() -> None:
     status.write("served", {"served": {"version": "b" * 1000}})
     generation, record = status.read("served")
     assert generation == 4 and record == {"served": {"version": "b" * 1000}}
-    assert status.read("warmup") == (0, None)  # slots are separate
     pid = os.fork()
-    if pid == 0:  # a forked child (a worker) writes into the same memory
-        status.write("warmup", {"version": "b", "error": "disk full"})
-        os._exit(0)
-    os.waitpid(pid, 0)
-    assert status.read("warmup")[1] == {"version": "b", "error": "disk full"}
+    if pid == 0:  # a forked child (a worker) reads the same memory, without a copy
+        os._exit(0 if status.read("served") == (4, {"served": {"version": "b" * 1000}}) else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
 
 
 def test_etag_and_body_come_from_one_version_regression_etag_of_the_old_version(tmp_path: Path) -> None:
@@ -219,27 +248,17 @@ def test_a_request_of_the_old_version_is_answered_while_the_new_engines_start(
         runtime.close()
 
 
-def test_a_truncated_answer_file_is_removed_not_served(tmp_path: Path) -> None:
-    files = AnswerFiles(tmp_path / "answers")
-    files.put(Answer(b'{"results": {"bindings": []}}', media.BY_NAME["json"], "v-1"), seconds=1.0)
-    assert files.get("v-1") is not None
-    path = tmp_path / "answers" / file_name("v-1")
-    path.write_bytes(path.read_bytes()[:-5])
-    assert files.get("v-1") is None and not path.exists()
-
-
 def test_clean_removes_what_no_served_version_uses(tmp_path: Path) -> None:
     state = StateDir(tmp_path)
     kept = state.new_build()
     dead = state.new_build()
-    for name in ("answers-old", "dumps-old", "answers-new", "store-123", "docs-123"):
+    for name in ("answers-old", "dumps-old", "store-123", "docs-123"):  # older kdgraph's layout
         (tmp_path / name).mkdir()
-    (tmp_path / "answers-new" / ".tmp-x.1").write_bytes(b"half")
-    for name in (".tmp-current.json-abc", "warm-old.json", "warm-new.json", "reload.json"):
+    for name in (".tmp-current.json-abc", "warm-old.json", "reload.json"):
         (tmp_path / name).write_bytes(b"{}")
-    state.clean(str(kept), "new")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([kept.name, "answers-new", "warm-new.json"])
-    assert not dead.exists() and not list((tmp_path / "answers-new").iterdir())
+    state.clean(str(kept))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [kept.name]
+    assert not dead.exists()
 
 
 def test_a_second_server_on_the_same_state_directory_is_refused(tmp_path: Path) -> None:

@@ -40,10 +40,9 @@ from granian.server.mp import MPServer
 
 from kdgraph.config import ServerConfig
 from kdgraph.log_lines import JsonLines
-from kdgraph.serving.child_processes import Child, die_with
+from kdgraph.serving.child_processes import die_with
 from kdgraph.serving.connection_guard import ConnectionGuard
 from kdgraph.serving.shared_status import SharedStatus
-from kdgraph.store import dumps
 from kdgraph.store.served_data import ServedData, reload, retire
 from kdgraph.web.app import create_app
 
@@ -71,24 +70,13 @@ class Preparer:
     ):
         self.config, self.data, self.backend, self.status = config, data, backend, status
         self.served = served
-        self._warmup: tuple[Child, str] | None = None  # the last warm-up and its version
         self._wanted = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kdgraph-preparer", daemon=True)
         status.write("served", {"served": asdict(served), "reload": None})
 
     def start(self) -> None:
-        """Start the thread and the first warm-up (both die with the server)."""
+        """Start the thread (it dies with the server)."""
         self._thread.start()
-        self._start_warmup()
-
-    def _start_warmup(self) -> None:
-        """The warm-up of what is served now (unless one for it still runs); an older one is stopped."""
-        if self._warmup is not None:
-            child, version = self._warmup
-            if version == self.served.version and child.running():
-                return
-            child.kill()  # before its version's files are retired
-        self._warmup = (dumps.start(self.config, self.served, self.status), self.served.version)
 
     def wake(self) -> None:
         self._wanted.set()
@@ -116,7 +104,6 @@ class Preparer:
             log.error("reload failed; still serving %s: %s", self.served.version, outcome["error"])
             return
         log.info("reload: serving version %s", self.served.version)
-        self._start_warmup()  # stops the previous version's warm-up first
         retire(self.config.state_dir, previous, self.served)  # the workers were told just now
 
 
@@ -174,9 +161,20 @@ class KdgraphServer(MPServer):  # type: ignore[misc]
 
         granian on Linux lets each worker bind a socket of its own (SO_REUSEPORT): then while a
         killed worker is respawned, its queued connections are reset and, with one worker, new
-        ones refused (measured). A socket of the main process keeps them queued for the new
-        worker. (This is granian's own way on other systems.) The "Listening at" line then gives
-        the port actually bound, also for port 0.
+        ones refused (measured; test_faults pins it). A socket of the main process keeps them
+        queued for the new worker. The "Listening at" line then gives the port actually bound,
+        also for port 0 (granian 2.8 logs port 0 and binds each worker's port on its own).
+
+        This overrides granian's private method because granian has no public way to do it
+        (checked in granian 2.8.9's source and in its repository up to August 2026): the server
+        takes ``address``/``port``/``backlog``/``uds`` and no socket or file descriptor; every
+        worker binds its own ``ListenerSpec`` (``src/net.rs``, ``set_reuse_port``) with no option
+        to turn that off, and the maintainer declined one (PR #897 "Refactor socket sharing on
+        Linux": "this moves responsibility onto users"; issues #567, #849). ``uds`` does share
+        one socket bound in the main process, but a Unix socket would need a TCP proxy in front
+        (a hop per request). So this is granian's own code path for other systems
+        (``AbstractServer._init_shared_socket`` and ``MPServer``'s inheritable wrapper), taken on
+        Linux too: the attributes set here are the ones granian's workers read.
         """
         self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
         self._sfd = self._shd.get_fd()

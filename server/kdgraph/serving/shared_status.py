@@ -1,16 +1,17 @@
 """What every process of one running server knows, in memory shared by all of them.
 
 The serving process (granian's main process) maps this before any worker is forked (granian forks
-its workers on Linux: the anonymous shared mapping is inherited), so the main process,
-every worker and the warm-up see the same bytes. A worker reads one 8-byte generation number
+its workers on Linux: the anonymous shared mapping is inherited), so the main process and every
+worker see the same bytes. A worker reads one 8-byte generation number
 per request and parses the record only when it changed: it switches to a new version without
 looking at the disk, and a full or read-only disk cannot hide how the last reload went. Being
 in memory, it belongs to this server process only: a restart starts with a clean record, so
 /health describes the process that answers, never an earlier one.
 
-Each slot has one writer (the main process writes ``served``, the warm-up ``warmup``) and is a
-seqlock: the generation is odd while the record is written, and a reader retries until it saw
-the same even generation before and after copying the record.
+Each slot has one writer (the main process's preparation thread writes ``served``: what is served
+and how the last reload went) and is a seqlock: the generation is odd while the record is
+written, and a reader retries until it saw the same even generation before and after copying
+the record.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from kdgraph.query.suspects import Suspects
 
 _HEADER = struct.Struct("<QQ")  # generation, length of the JSON record
-SLOTS = {"served": (0, 8 << 20), "warmup": (8 << 20, 64 << 10)}  # name -> (offset, size)
+SLOTS = {"served": (0, 8 << 20)}  # name -> (offset, size)
 
 
 class SharedStatus:

@@ -1,12 +1,16 @@
-"""What one worker process keeps between requests: the served data, its engine, a result cache.
+"""What one worker process keeps between requests: the served data, its engine, an answer cache.
 
 At the start of every request the worker reads the server's shared status (one number in
 memory, see shared_status) to see whether the served data changed; if so it opens the new
 store with fresh engines. The version is then fixed for the rest of the request, so an ETag
-and the body it labels always come from the same version. Answers are cached by data version,
-so a reload never serves a stale answer: in memory per worker (bounded in bytes), and on disk for
-all workers (answer_files, bounded in disk blocks, every entry checked when read). The cache is
-itself an engine (:class:`CachedEngine`), so callers cannot tell it is there.
+and the body it labels always come from the same version. Answers are cached in memory, per
+worker, by data version (bounded in bytes), so a reload never serves a stale answer. The cache
+is itself an engine (:class:`CachedEngine`), so callers cannot tell it is there.
+
+There is one cache and only in memory: measured (docs/performance.md, "The answer cache"), it
+makes a repeated saved query several times cheaper and costs a request with a new text nothing
+measurable; the answer files on disk it had beside it (shared by the workers, fsync'd on the
+request thread) made the first answers slower and the repeated ones no faster.
 """
 
 from __future__ import annotations
@@ -15,14 +19,13 @@ import atexit
 import functools
 import logging
 import threading
-import time
 from collections import OrderedDict
 
 from flask import g, has_request_context
 
 from kdgraph.config import ServerConfig
 from kdgraph.query import isolation
-from kdgraph.query.engine import TRANSPORT, Answer, Budget, EmbeddedEngine, Engine, Query, Result, decode
+from kdgraph.query.engine import TRANSPORT, Answer, Budget, Engine, Query, Result, decode
 from kdgraph.query.errors import EngineFailure
 from kdgraph.query.media import Format, Wanted
 from kdgraph.query.remote import RemoteEngine
@@ -30,16 +33,17 @@ from kdgraph.query.request_reader import BodyLane
 from kdgraph.query.sparql_client import Endpoints, SparqlClient
 from kdgraph.query.supervised import EnginePool, SupervisedEngine
 from kdgraph.query.suspects import Suspects
-from kdgraph.serving.answer_files import AnswerFiles, answers_dir
 from kdgraph.serving.shared_status import SharedStatus
 from kdgraph.store.served_data import ServedData, read_current
 
 ENGINE_WAIT = 2.0  # seconds a request waits for a free engine before it is answered 503
-MEMORY_BYTES = 64_000_000  # answers kept in memory per worker, at most (bytes of the bodies)
+# Answers kept in memory per worker, at most (bytes of the bodies; 0: none are kept). A handful of
+# unique 19 MB answers must not grow a worker by gigabytes.
+CACHE_BYTES = 64_000_000
 
 
 def etag_for(version: str, query: Query, fmt: Format) -> str:
-    """The ETag (and answer-file name) of ``query`` answered in ``fmt`` from data ``version``."""
+    """The ETag (and cache key) of ``query`` answered in ``fmt`` from data ``version``."""
     return f"{version}-{query.key}-{fmt.name}"
 
 
@@ -62,20 +66,19 @@ def network_isolation_problem() -> str | None:
 def engine_for(
     served: ServedData,
     config: ServerConfig,
-    deadline: float | None,
+    deadline: float,
     networked: bool = False,
     suspects: Suspects | None = None,
 ) -> Engine:
-    """The engine on what ``served`` describes: supervised with ``deadline``, or embedded without.
+    """The engine on what ``served`` describes for clients' queries: supervised with ``deadline``
+    (an external store keeps the deadline itself, as its client's timeout).
 
     A supervised engine has no network (``isolation``) unless ``networked``: the one used only
-    for federation to allow-listed endpoints. An embedded engine runs our own saved queries only.
+    for federation to allow-listed endpoints.
     """
     if served.backend:
-        client = SparqlClient(Endpoints.oxigraph(served.backend), timeout=deadline or 3600)
+        client = SparqlClient(Endpoints.oxigraph(served.backend), timeout=deadline)
         return RemoteEngine(client, served.graph, config.max_result_bytes, served.graphs)
-    if deadline is None:
-        return EmbeddedEngine.open(served.store_path, config.max_result_bytes)
     confine = None if networked or network_isolation_problem() else isolation.isolate_network
 
     def start() -> SupervisedEngine:
@@ -94,19 +97,27 @@ def engine_for(
 
 
 class CachedEngine:
-    """An engine in front of another, answering repeated queries from memory or answer files.
+    """An engine in front of another, answering repeated queries from memory: least recently
+    used first out, bounded in bytes (``CACHE_BYTES``) and in entries.
 
     The kind of a query's result (results or RDF) is learnt from its first evaluation, so a
     repeated query finds its answer without asking the engine; the key holds the format actually
-    answered in, so the same answer serves every client that negotiates that format.
+    answered in, so the same answer serves every client that negotiates that format. An answer
+    larger than the whole budget is not kept (it would evict everything else).
     """
 
-    def __init__(self, inner: Engine, version: str, files: AnswerFiles, entries: int):
-        self.inner, self.version, self.files, self.entries = inner, version, files, entries
+    def __init__(self, inner: Engine, version: str, entries: int, budget: int | None = None):
+        self.inner, self.version, self.entries = inner, version, entries
+        self.budget = CACHE_BYTES if budget is None else budget
         self._memory: OrderedDict[str, Answer] = OrderedDict()
         self._bytes = 0
         self._kinds: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def kept_bytes(self) -> int:
+        """Bytes of the bodies kept now."""
+        return self._bytes
 
     def _cached(self, query: Query, wanted: Wanted) -> Answer | None:
         kind = self._kinds.get(query.key)
@@ -121,17 +132,18 @@ class CachedEngine:
             if found is not None:
                 self._memory.move_to_end(etag)
                 return found
-            found = self.files.get(etag)
-            if found is not None:
-                self._remember(query, found)
-                return found
         return None
 
     def _remember(self, query: Query, answer: Answer) -> None:
+        if len(answer.body) > self.budget:
+            return
         self._kinds[query.key] = answer.fmt.kind
+        previous = self._memory.pop(answer.etag, None)  # (two threads evaluated it at once)
+        if previous is not None:
+            self._bytes -= len(previous.body)
         self._memory[answer.etag] = answer
         self._bytes += len(answer.body)
-        while len(self._memory) > self.entries or self._bytes > MEMORY_BYTES:
+        while len(self._memory) > self.entries or self._bytes > self.budget:
             _, old = self._memory.popitem(last=False)
             self._bytes -= len(old.body)
         while len(self._kinds) > 4 * self.entries:
@@ -142,10 +154,8 @@ class CachedEngine:
             cached = self._cached(query, wanted)
         if cached is not None:
             return cached
-        start = time.perf_counter()
         fresh = self.inner.answer(query, wanted, budget)
         answer = Answer(fresh.body, fresh.fmt, etag_for(self.version, query, fresh.fmt))
-        self.files.put(answer, time.perf_counter() - start)
         with self._lock:
             self._remember(query, answer)
         return answer
@@ -239,23 +249,15 @@ class Runtime:
         _, record = self.status.read("served")
         return record.get("reload") if record else None
 
-    def warmup_failure(self, version: str) -> str | None:
-        """Why the warm-up of ``version`` failed in this server (None: it did not fail)."""
-        if self.status is None:
-            return None
-        _, record = self.status.read("warmup")
-        return record.get("error") if record and record.get("version") == version else None
-
     def _switch(self, current: ServedData) -> None:
         old = self._current
         if old is not None and _same_data(old[0], current):
             self._current = (current, old[1])
             return
-        files = AnswerFiles(answers_dir(self.config.state_dir, current.version))
         suspects = self.status.suspects if self.status is not None else None
         inner = engine_for(current, self.config, self.config.query_timeout, suspects=suspects)
         # the new pair first, then the old engines stop (after their in-flight evaluations)
-        self._current = (current, CachedEngine(inner, current.version, files, self.config.cache_entries))
+        self._current = (current, CachedEngine(inner, current.version, self.config.cache_entries))
         federating, self._federating = self._federating, None
         for engine in (old[1] if old else None, federating):
             if engine is not None:

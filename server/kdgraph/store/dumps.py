@@ -1,94 +1,49 @@
-"""After new data is ready: write the dumps once, in the background.
+"""The dumps of a version: written by its preparation, into its build, before it is served.
 
-At 2000 dossiers a full dump is 700 MB: that should not be paid by the first visitor, nor run
-into the query deadline. So a process forked right after the data is prepared (and after every
-reload) writes the dumps to files, streamed by Oxigraph without holding the graph in memory.
-The server answers meanwhile, and /dumps says when to come back. ``warm-{version}.json`` records
-that the work is done, with the size and SHA-256 of each dump: a dump that no longer matches (a
-truncated file) is written again by the next warm-up.
+Turtle, gzipped N-Triples, JSON-LD, TriG and gzipped N-Quads, streamed from the store without
+holding the graph in memory (at 2000 dossiers the whole is 700 MB), each atomically (a temporary
+file renamed: see state_dir.atomic_write) into the build's ``dumps/`` directory. The build is
+sealed after them, so the manifest holds their sizes and SHA-256 and a version is never current
+without its dumps; /dumps/<name> checks the file against the manifest before it sends it
+(state_dir.BuildCheck). A full disk fails the preparation like any other write of the build: the
+previous version keeps serving and /health says why.
 
-It no longer answers the saved queries ahead of time (issue 12): guessing the exact requests
-clients would send cost a core for minutes after every load at 200 dossiers, and a request
-nobody guessed is answered just as fast, since every query is evaluated at the engine's speed
-and a repeated one comes from the answer cache.
-
-Every dump is written atomically (see state_dir.atomic_write): a full disk leaves no partial
-dump, and the failure is told to /health through the server's shared status.
+Nothing else is written ahead of time (issue 12): answering the saved queries in guessed forms
+cost a core for minutes after every load at 200 dossiers, and the answer cache answers a
+repeated request anyway.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
 
-from kdgraph.config import ServerConfig
-from kdgraph.log_lines import report_failure
 from kdgraph.namespaces import prefixes
 from kdgraph.pages import documents
 from kdgraph.pages.void import DUMPS
 from kdgraph.query.engine import Engine, Query, SelectResult
 from kdgraph.query.errors import EngineFailure
 from kdgraph.query.media import Wanted
-from kdgraph.serving.child_processes import Child, detach
-from kdgraph.serving.shared_status import SharedStatus
-from kdgraph.serving.worker import engine_for
-from kdgraph.store.served_data import ServedData
-from kdgraph.store.state_dir import StateDir, atomic_write, file_summary
+from kdgraph.store.state_dir import atomic_write
+
+if TYPE_CHECKING:
+    from kdgraph.store.served_data import ServedData
 
 
-def start(config: ServerConfig, served: ServedData, status: SharedStatus | None = None) -> Child:
-    """Start the warm-up of ``served`` in the background; it ends when done, or with the server."""
-    return detach(_main, config, served, status)
-
-
-def _main(config: ServerConfig, served: ServedData, status: SharedStatus | None) -> None:
-    try:
-        warm(config, served)
-    except OSError as error:  # a full or read-only disk: the server works without the dumps
-        report_failure(f"the warm-up of version {served.version} failed", error)
-        if status is not None:
-            status.write("warmup", {"version": served.version, "error": str(error)})
-    except Exception as error:  # the server works without it; say why in its log and in /health
-        report_failure(f"the warm-up of version {served.version} failed (a bug)", error)
-        if status is not None:
-            status.write("warmup", {"version": served.version, "error": f"{type(error).__name__}: {error}"})
-
-
-def warm(config: ServerConfig, served: ServedData) -> None:
-    state = StateDir(config.state_dir)
-    marker = state.warm_marker(served.version)
-    if _still_valid(marker, state.dumps(served.version)):
-        return
-    marker.unlink(missing_ok=True)
-    start = time.perf_counter()
-    engine = engine_for(served, config, deadline=None)
-    terms = engine.run(documents.context_query(config.base))
+def write(served: ServedData, engine: Engine, directory: Path, base: str) -> None:
+    """Every dump of ``served`` (asked through ``engine``) into ``directory``, which must not exist."""
+    terms = engine.run(documents.context_query(base))
     if not isinstance(terms, SelectResult):
         raise EngineFailure("the JSON-LD context's SELECT gave something else")
-    context = documents.context(config.base, terms.rows)
-    dumps = write_dumps(_writer(engine, served), state.dumps(served.version), prefixes(config.base), context)
-    engine.close()
-    record = {"seconds": round(time.perf_counter() - start, 2), "dumps": dumps}
-    atomic_write(marker, json.dumps(record).encode())
-
-
-def _still_valid(marker: Path, directory: Path) -> bool:
-    """The warm-up of this version is done and its dumps are as written (sizes; SHA-256 once)."""
-    try:
-        dumps = json.loads(marker.read_bytes())["dumps"]
-        for name, expected in dumps.items():
-            if file_summary(directory / name) != expected:
-                (directory / name).unlink(missing_ok=True)
-                return False
-        return set(dumps) == set(DUMPS)
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+    context = documents.context(base, terms.rows)
+    directory.mkdir()
+    write_dumps(_writer(engine, served), directory, prefixes(base), context)
 
 
 # writer(handle, format, prefixes) writes the data graph
@@ -157,29 +112,18 @@ _DUMP_FORMATS = {
 }
 
 
-def write_dumps(
-    writer: Writer, directory: Path, names: dict[str, str], context: dict[str, object]
-) -> dict[str, dict]:
+def write_dumps(writer: Writer, directory: Path, names: dict[str, str], context: dict[str, object]) -> None:
     """Turtle, gzipped N-Triples and JSON-LD of the merged graph, TriG and gzipped N-Quads of the quads.
 
     The JSON-LD is expanded, under the context published at /context.jsonld (its terms change no
     expanded value), so that it reads like the rest of the API.
-
-    Returns each dump's size and SHA-256. A dump already there is kept (its summary is checked
-    by the caller against the record of the warm-up that wrote it).
     """
-    directory.mkdir(exist_ok=True)  # (not its parent: a state directory removed at exit stays removed)
-    written = {}
     for name in DUMPS:
-        target = directory / name
-        if not target.exists():
-            atomic_write(target, lambda handle, name=name: _write_dump(writer, name, handle, names, context))  # type: ignore[misc]
-        written[name] = file_summary(target)
-    return written
+        atomic_write(directory / name, functools.partial(_write_dump, writer, name, names, context))
 
 
 def _write_dump(
-    writer: Writer, name: str, handle: BinaryIO, names: dict[str, str], context: dict[str, object]
+    writer: Writer, name: str, names: dict[str, str], context: dict[str, object], handle: BinaryIO
 ) -> None:
     suffix = next((s for s in _DUMP_FORMATS if name.endswith(s)), None)
     if suffix is None:  # expanded JSON-LD under our context, to read like the rest of the API

@@ -2,11 +2,12 @@
 
 A child process of the serving process (granian's main process) reads every input file once,
 hashes, validates and bulk-loads those same bytes into an on-disk Oxigraph store in a new build
-of the state directory (see state_dir), seals the build with its manifest and only then points
-``current.json`` at it. Workers open that store read-only (the OS page cache shares it between
-them) and learn of a new version from the server's shared status (see shared_status), not from
-the disk. A reload that fails (syntax error, SHACL violation, a full disk) never touches
-``current.json``: the old version keeps serving and /health says why.
+of the state directory (see state_dir), writes the dumps from that store beside it (see dumps),
+seals the build with its manifest and only then points ``current.json`` at it. Workers open
+that store read-only (the OS page cache shares it between them) and learn of a new version from
+the server's shared status (see shared_status), not from the disk. A reload that fails (syntax
+error, SHACL violation, a full disk) never touches ``current.json``: the old version keeps
+serving and /health says why.
 
 Doing the preparation in a child keeps the parsed graph (gigabytes at thousands of dossiers)
 out of the main process, and so out of every worker forked from it. And when ``current.json``
@@ -33,6 +34,7 @@ from kdgraph.catalogue.saved_queries import load_saved_queries
 from kdgraph.checks.validation import known_verdict, load_shapes, remember, validate
 from kdgraph.checks.verdicts import fingerprint
 from kdgraph.log_lines import log_event, report_failure
+from kdgraph.pages.void import DUMPS
 from kdgraph.pipeline.loading import (
     KnowledgeGraph,
     LoadError,
@@ -41,25 +43,18 @@ from kdgraph.pipeline.loading import (
     ontology_files,
     read_inputs,
 )
+from kdgraph.query.engine import EmbeddedEngine, Engine
 from kdgraph.query.errors import QueryPathError
+from kdgraph.query.remote import RemoteEngine
 from kdgraph.query.sparql_client import Endpoints, SparqlClient
 from kdgraph.resources import bundled_paths
 from kdgraph.serving.child_processes import ChildFailed, run_in_child
+from kdgraph.store import dumps
 from kdgraph.store.layout import fill_store
 from kdgraph.store.publish import count_triples, published_dataset
-from kdgraph.store.state_dir import StateDir, StateError
+from kdgraph.store.state_dir import DUMPS_DIR, StateDir, StateError, build_check
 
 REMOTE = "remote:"  # store_path prefix of data served from an external store (--sparql-backend)
-
-
-def dumps_dir(state_dir: Path, version: str) -> Path:
-    """The dump files of one version (written by warmup, served by /dumps)."""
-    return StateDir(state_dir).dumps(version)
-
-
-def warm_marker(state_dir: Path, version: str) -> Path:
-    """Written when the warm-up of one version is done."""
-    return StateDir(state_dir).warm_marker(version)
 
 
 def queries_graph_iri(base: str) -> str:
@@ -89,6 +84,16 @@ class ServedData:
     def backend(self) -> str | None:
         """The external store's root URL, when the data is served from one."""
         return self.store_path[len(REMOTE) :] if self.store_path.startswith(REMOTE) else None
+
+
+def direct_engine(served: ServedData) -> Engine:
+    """The engine on ``served`` with no process of its own around it, no deadline and no limit on
+    an answer's size: for our own queries (the dumps, scripts, tests), never a client's."""
+    if served.backend:
+        return RemoteEngine(
+            SparqlClient(Endpoints.oxigraph(served.backend), timeout=3600), served.graph, 2**62, served.graphs
+        )
+    return EmbeddedEngine.open(served.store_path)
 
 
 class DataRejected(Exception):
@@ -137,7 +142,10 @@ def _trusted_current(state: StateDir) -> tuple[ServedData | None, str]:
             return None, ""
         if not current.build:
             raise StateError(f"{state.current_file}: names no build (written by an older kdgraph)")
-        state.verify(Path(current.build))
+        build = Path(current.build)
+        state.verify(build)
+        if not all(build_check(str(build)).lists(f"{DUMPS_DIR}/{name}") for name in DUMPS):
+            raise StateError(f"{build}: has no dumps (made by an older kdgraph)")
         return current, ""
     except StateError as error:
         print(f"kdgraph: state: {error}; preparing the data anew", file=sys.stderr)
@@ -155,7 +163,7 @@ def _prepare(
     state = StateDir(state_dir)
     current, damage = _trusted_current(state)
     if at_start:
-        state.clean(current.build if current else None, current.version if current else None)
+        state.clean(current.build if current else None)
     try:
         served = _prepare_trusting(state, current, data, base, require_conformance)
     except DataRejected as error:
@@ -203,7 +211,6 @@ def _prepare_trusting(
     build = state.new_build()
     try:
         triples, data_triples = _build_store(build / "store", graph.quads, as_quads)
-        state.seal(build)
         served = ServedData(
             version=served_version(graph, catalogue_nt),
             store_path=str(build / "store"),
@@ -219,6 +226,9 @@ def _prepare_trusting(
             inputs=fingerprint_,
             build=str(build),
         )
+        del graph  # the store holds it now; the dumps are streamed from there
+        dumps.write(served, direct_engine(served), state.dumps(build), base)
+        state.seal(build)
         state.write_current(asdict(served))
     except BaseException:
         state.discard(build)  # an interrupted build is never left half-written (nor named current)
@@ -232,13 +242,8 @@ def retire(state_dir: Path, previous: ServedData, served: ServedData) -> None:
     The server calls this after it told its workers about ``served`` (a worker still answering
     from ``previous`` keeps the files it opened: POSIX).
     """
-    state = StateDir(state_dir)
     if previous.build and previous.build != served.build:
-        state.discard(Path(previous.build))
-    if previous.version != served.version:
-        for derived in (state.answers(previous.version), state.dumps(previous.version)):
-            state.discard(derived)
-        state.warm_marker(previous.version).unlink(missing_ok=True)
+        StateDir(state_dir).discard(Path(previous.build))
 
 
 def _build_store(store_path: Path, data: list[ox.Quad], queries: list[ox.Quad]) -> tuple[int, int]:
@@ -295,15 +300,17 @@ def prepare_backend(
 def _prepare_backend(state_dir: Path, root: str, base: str, at_start: bool) -> ServedData:
     state = StateDir(state_dir)
     if at_start:
-        state.clean(None, None)
+        state.clean(None)
     build = state.new_build()
     try:
-        state.seal(build)
         try:
-            served = served_from_backend(root, base)
+            served = replace(served_from_backend(root, base), build=str(build))
+            dumps.write(served, direct_engine(served), state.dumps(build), base)
         except (ValueError, OSError) as error:
             raise DataRejected(str(error)) from None
-        served = replace(served, build=str(build))
+        except QueryPathError as error:
+            raise DataRejected(f"{root}: {error.message}") from None
+        state.seal(build)
         previous, _ = _trusted_current(state)
         state.write_current(asdict(served))
         if previous is not None and at_start:

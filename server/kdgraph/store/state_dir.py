@@ -3,21 +3,19 @@
 ::
 
     lock                  held by the serving process (one server per state directory)
-    current.json          which build is served (data_state.ServedData); replaced atomically, last
+    current.json          which build is served (served_data.ServedData); replaced atomically, last
     build-<ns>/           one prepared version of the data, complete only with its manifest:
         store/            the Oxigraph store (opened read-only by every engine process)
-        docs/             the ontology's HTML pages (/def/)
+        dumps/            the dumps served at /dumps/<name> (store.dumps)
         manifest.json     every file above: what it is, its size and SHA-256; written last
-    answers-<version>/    answers shared by the workers (each file checks its own SHA-256)
-    dumps-<version>/      the dumps, written by the warm-up
-    warm-<version>.json   the warm-up of that version is done: the dumps' sizes and SHA-256
 
 Every file is written to a temporary file in the same directory (``.tmp-*``), flushed to disk,
 renamed over the target and the directory flushed too, so a reader sees the old content or
 the new, never a part. A build is complete once its manifest exists; ``current.json`` names
 only complete builds. Whatever a killed process left behind (``.tmp-*`` files, builds without
-a manifest or not current, answers and dumps of other versions) is removed at start, and
-everything is verified against its manifest before it is served again.
+a manifest or not current, and what older kdgraph versions kept beside the builds) is removed
+at start, and everything is verified against its manifest before it is served again; while
+serving, a file is checked against the manifest when it is read (``Manifest``).
 """
 
 from __future__ import annotations
@@ -25,17 +23,25 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 CURRENT, MANIFEST, LOCK = "current.json", "manifest.json", "lock"
+DUMPS_DIR = "dumps"  # in a build
+# beside the builds, left by older kdgraph versions: answer files, dumps and warm-up records of a
+# version, stores and ontology pages outside a build, the record of a reload
+OLDER_LAYOUT = ("answers-", "dumps-", "warm-", "store-", "docs-", "reload.json")
 TEMPORARY_PREFIX = ".tmp-"
 TEMPORARY_MARK = ".kdgraph-temporary"  # in a state directory that kdgraph made and removes at exit
 
@@ -106,14 +112,10 @@ class StateDir:
     def current_file(self) -> Path:
         return self.root / CURRENT
 
-    def answers(self, version: str) -> Path:
-        return self.root / f"answers-{version}"
-
-    def dumps(self, version: str) -> Path:
-        return self.root / f"dumps-{version}"
-
-    def warm_marker(self, version: str) -> Path:
-        return self.root / f"warm-{version}.json"
+    @staticmethod
+    def dumps(build: Path) -> Path:
+        """The dumps of a build (written before it is sealed)."""
+        return build / DUMPS_DIR
 
     # ------------------------------------------------------------------ the directory itself
     def create(self) -> None:
@@ -207,20 +209,6 @@ class StateDir:
             except OSError as error:
                 raise StateError(f"{path}: {error.strerror}") from None
 
-    def missing_files(self, build: Path) -> str | None:
-        """A cheap check (sizes only) while serving: the first file gone or resized, else None."""
-        try:
-            files = json.loads((build / MANIFEST).read_bytes())["files"]
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            return f"{build / MANIFEST}: {error}"
-        for name, expected in files.items():
-            try:
-                if (build / name).stat().st_size != expected["size"]:
-                    return f"{build / name}: size differs from the manifest"
-            except OSError as error:
-                return f"{build / name}: {error.strerror}"
-        return None
-
     @staticmethod
     def discard(path: Path) -> None:
         """Remove a build or derived directory (workers that opened its files keep them: POSIX)."""
@@ -243,34 +231,116 @@ class StateDir:
         atomic_write(self.current_file, json.dumps(payload, indent=2).encode())
 
     # ------------------------------------------------------------------ cleaning
-    def clean(self, keep_build: str | None, keep_version: str | None) -> None:
-        """Remove what no served version uses: interrupted builds, temporary files, old versions."""
-        keep = {keep_build} if keep_build else set()
-        derived = (
-            {
-                self.answers(keep_version).name,
-                self.dumps(keep_version).name,
-                self.warm_marker(keep_version).name,
-            }
-            if keep_version
-            else set()
-        )
+    def clean(self, keep_build: str | None) -> None:
+        """Remove what no served version uses: interrupted builds, temporary files, older layouts."""
         for entry in self.root.iterdir():
             name = entry.name
             if name.startswith(TEMPORARY_PREFIX):
                 with contextlib.suppress(OSError):
                     entry.unlink()
-            elif name.startswith("build-") and str(entry) not in keep:
-                self.discard(entry)
-            elif name.startswith(("answers-", "dumps-", "warm-")) and name not in derived:
+            elif (name.startswith("build-") and str(entry) != keep_build) or name.startswith(OLDER_LAYOUT):
                 if entry.is_dir():
                     self.discard(entry)
                 else:
                     with contextlib.suppress(OSError):
                         entry.unlink()
-            elif name.startswith(("store-", "docs-")) or name == "reload.json":  # left by older kdgraph
-                self.discard(entry) if entry.is_dir() else entry.unlink()
-        for directory in (self.answers(keep_version), self.dumps(keep_version)) if keep_version else ():
-            for leftover in directory.glob(f"{TEMPORARY_PREFIX}*") if directory.is_dir() else ():
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A file of a served build that is not as its manifest says: which, what is wrong, and since
+    when (the file's modification time, or its directory's when the file is gone: when it was
+    changed, as far as the file system can tell)."""
+
+    path: str
+    problem: str
+    since: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem} (since {self.since})"
+
+
+def _damage(path: Path, problem: str) -> Damage:
+    place = path
+    while True:
+        try:
+            changed = place.stat().st_mtime
+            break
+        except OSError:
+            if place.parent == place:
+                changed = time.time()
+                break
+            place = place.parent
+    return Damage(str(path), problem, datetime.fromtimestamp(changed, UTC).isoformat(timespec="seconds"))
+
+
+class BuildCheck:
+    """A sealed build checked against its manifest while it is served, without writing anything.
+
+    The manifest is read once (it never changes once sealed). A file's size is compared on every
+    check. The SHA-256 of a dump (sent as it is on disk) is computed when it is about to be sent,
+    once per file as it is on disk (inode, size, modification time): a dump changed in place is
+    hashed again, an intact one not on every request. /health compares sizes and reports the
+    content damage found so far, without hashing: hundreds of megabytes at thousands of
+    dossiers must not make a load balancer's poll slow.
+    """
+
+    def __init__(self, build: Path):
+        self.build = build
+        self._files: dict[str, dict] | None = None
+        self._hashed: dict[tuple[str, int, int, int], bool] = {}
+        self._lock = threading.Lock()
+
+    def _manifest(self) -> dict[str, dict] | Damage:
+        if self._files is None:
+            path = self.build / MANIFEST
+            try:
+                self._files = dict(json.loads(path.read_bytes())["files"])
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                return _damage(path, f"unreadable ({error})")  # not remembered: it may come back
+        return self._files
+
+    def lists(self, relative: str) -> bool:
+        """Whether the manifest names this file (a damaged manifest names none)."""
+        files = self._manifest()
+        return not isinstance(files, Damage) and relative in files
+
+    def file(self, relative: str, *, hash_now: bool = False) -> Damage | None:
+        """What is wrong with one file the manifest names: its size, and its SHA-256 if known
+        for the file as it is now (computed first with ``hash_now``)."""
+        files = self._manifest()
+        if isinstance(files, Damage):
+            return files
+        expected, path = files[relative], self.build / relative
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            return _damage(path, "missing")
+        except OSError as error:
+            return _damage(path, error.strerror or str(error))
+        if found.st_size != expected["size"]:
+            return _damage(path, f"{found.st_size} bytes, the manifest says {expected['size']}")
+        identity = (relative, found.st_ino, found.st_size, found.st_mtime_ns)
+        with self._lock:
+            intact = self._hashed.get(identity)
+        if intact is None and hash_now:
+            try:
+                intact = file_summary(path)["sha256"] == expected["sha256"]
+            except OSError as error:
+                return _damage(path, error.strerror or str(error))
+            with self._lock:
+                self._hashed[identity] = intact
+        return _damage(path, "content differs from the manifest (SHA-256)") if intact is False else None
+
+    def first_damage(self) -> Damage | None:
+        """The first file of the build found damaged (sizes, and the content checked so far)."""
+        files = self._manifest()
+        if isinstance(files, Damage):
+            return files
+        return next(filter(None, map(self.file, files)), None)
+
+
+@functools.lru_cache(maxsize=4)
+def build_check(build: str) -> BuildCheck:
+    """The check of one build, kept by this process while it serves it (and a few before it)."""
+    return BuildCheck(Path(build))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -11,8 +10,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, send_
 from kdgraph.pages import documents
 from kdgraph.pages.void import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
 from kdgraph.query import media
-from kdgraph.store.served_data import dumps_dir, warm_marker
-from kdgraph.store.state_dir import file_summary
+from kdgraph.store.state_dir import DUMPS_DIR, build_check
 from kdgraph.web import negotiation
 from kdgraph.web.ask import select
 from kdgraph.web.linked_data import not_found
@@ -118,40 +116,36 @@ def dataset_version(version: str) -> Response:
 
 @blueprint.route("/dumps/<name>")
 def dump(name: str) -> Response:
-    """A dump file of the served version, streamed from disk (warmup writes them after a load)."""
+    """A dump file of the served version, streamed from its build (written by its preparation,
+    see store.dumps) once it is found as the manifest says: its size on every request, its
+    SHA-256 once per file as it is on disk (issue 22: a truncated dump was served 200 with the
+    version's ETag). A damaged one is never sent: 503, saying what is wrong; /health says so too."""
     rt = runtime()
     if name not in DUMPS:
         return Response(
             f"no dump {name!r}; available: {', '.join(DUMPS)}\n", status=404, mimetype="text/plain"
         )
     served = rt.served()
-    path = dumps_dir(rt.config.state_dir, served.version) / name
-    checked = _checked_dump(rt.config.state_dir, served.version, name)
-    if checked is False:
+    relative = f"{DUMPS_DIR}/{name}"
+    check = build_check(served.build)
+    if not served.build or not check.lists(relative):
         return Response(
-            f"the dump {name} of version {served.version} on disk is not the one written (damaged); "
-            "it is not served, and is written again at the next reload (SIGHUP) or restart\n",
+            f"version {served.version} has no dump {name} (its build has none: it was prepared by an "
+            "older kdgraph or its manifest is damaged; see /health)\n",
+            status=404,
+            mimetype="text/plain",
+        )
+    damage = check.file(relative, hash_now=True)
+    if damage is not None:
+        return Response(
+            f"the dump {name} of version {served.version} is damaged ({damage}); it is not sent. "
+            "A reload (SIGHUP) or a restart of the server prepares the version anew\n",
             status=503,
             mimetype="text/plain",
             headers={"Retry-After": "60"},
         )
-    if checked is None:
-        failure = rt.warmup_failure(served.version)
-        if failure:  # a full disk: say so instead of asking to come back forever
-            return Response(
-                f"the dump {name} of version {served.version} could not be written ({failure}); "
-                "the server's /health says so too\n",
-                status=503,
-                mimetype="text/plain",
-            )
-        return Response(
-            f"the dump {name} of version {served.version} is being written; try again shortly\n",
-            status=503,
-            mimetype="text/plain",
-            headers={"Retry-After": "10"},
-        )
     response = send_file(
-        path,
+        Path(served.build) / relative,
         mimetype="application/gzip" if name.endswith(".gz") else DUMPS[name],
         as_attachment=True,
         download_name=name,
@@ -161,35 +155,6 @@ def dump(name: str) -> Response:
     )
     response.content_type = media.content_type(response.mimetype)  # (Werkzeug adds a charset to text/*)
     return response
-
-
-_verified: dict[tuple[str, int, int, int], bool] = {}  # (path, inode, size, mtime) -> SHA-256 matched
-
-
-def _checked_dump(state_dir: Path, version: str, name: str) -> bool | None:
-    """Whether the dump on disk is the one the warm-up wrote: its size and SHA-256 as recorded in
-    ``warm-{version}.json`` (issue 22: a truncated dump was served 200 with the version's ETag,
-    and one written before a warm-up failed on a full disk was served while /health said the dumps
-    were unavailable). None while the warm-up has not recorded it (being written, or failed).
-    The SHA-256 is computed once per file as it is on disk (inode, size, modification time) in
-    this worker; the size is checked on every request."""
-    try:
-        expected = json.loads(warm_marker(state_dir, version).read_bytes())["dumps"][name]
-        path = dumps_dir(state_dir, version) / name
-        found = path.stat()
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    if found.st_size != expected["size"]:
-        return False
-    key = (str(path), found.st_ino, found.st_size, found.st_mtime_ns)
-    if key not in _verified:
-        try:
-            _verified[key] = file_summary(path) == expected
-        except OSError:
-            return False
-    return _verified[key]
 
 
 @blueprint.route("/context.jsonld")

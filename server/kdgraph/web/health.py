@@ -1,25 +1,26 @@
 """/health: what this server serves (version, size, SHACL conformance) and whether anything is wrong.
 
 ``status`` is ``degraded`` with ``reasons`` when the last reload of this server failed (the
-previous version keeps serving), when the warm-up of the served version failed (a full disk:
-dumps cannot be offered), when a file of the served build is gone or resized (the server is
-asked to rebuild it), or when this worker shed long queries in the last minute (see
-``query.supervised.EnginePool``: what it sheds and why). Everything comes from this server
-process's own shared status, not from files an earlier process left.
+previous version keeps serving), when a file of the served build is not as its manifest says
+(``damaged``: which file, what is wrong, since when), or when this worker shed long queries in
+the last minute (see ``query.supervised.EnginePool``: what it sheds and why). What is served and
+how the last reload went come from this server process's own shared status, not from files an
+earlier process left.
+
+It only reads: a load balancer polls it, and a read must not change what is served. The repair
+of a damaged build belongs to the preparation, which verifies the build against its manifest and
+rebuilds it on a reload (SIGHUP) or a restart; until then this says so, and a damaged dump is
+not sent (/dumps answers 503).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-from pathlib import Path
+from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify
 
 from kdgraph.serving.worker import NO_ISOLATION, network_isolation_problem
-from kdgraph.store.served_data import warm_marker
-from kdgraph.store.state_dir import StateDir
+from kdgraph.store.state_dir import build_check
 
 blueprint = Blueprint("health", __name__)
 
@@ -32,16 +33,14 @@ def health():  # type: ignore[no-untyped-def]
     reasons = []
     if last is not None and not last["ok"]:
         reasons.append(f"the last reload failed ({last['error']}); still serving version {served.version}")
-    warm = _warm(runtime.config.state_dir, served.version)
-    failed_warmup = runtime.warmup_failure(served.version)
-    if warm is None and failed_warmup:
-        reasons.append(f"the warm-up failed ({failed_warmup}); dumps are not available")
     damaged = None
     if served.build and runtime.is_latest():  # (an older build may just have been retired)
-        damaged = StateDir(runtime.config.state_dir).missing_files(Path(served.build))
+        damaged = build_check(served.build).first_damage()
     if damaged:
-        reasons.append(f"a file of the served build is damaged ({damaged}); rebuilding")
-        _ask_for_rebuild(runtime)
+        reasons.append(
+            f"a file of the served build is damaged ({damaged}); a reload (SIGHUP) or a restart "
+            "verifies the build and prepares the version anew"
+        )
     load = runtime.engine_load()
     if load and load["shed_last_minute"]:
         reasons.append(
@@ -67,7 +66,7 @@ def health():  # type: ignore[no-untyped-def]
             "graphs": [g for g in served.graphs if not g.startswith(xml_locations)],
             "xml_location_graphs": sum(1 for g in served.graphs if g.startswith(xml_locations)),
             **_network_isolation(served),
-            "warm": warm,
+            "damaged": asdict(damaged) if damaged else None,
             "last_reload": last,
             "engines_of_this_worker": load,
             "connections_closed_by_this_worker": _connections_closed(),
@@ -95,18 +94,3 @@ def _network_isolation(served) -> dict:  # type: ignore[no-untyped-def]
     if problem is None:
         return {"network_isolation": True}
     return {"network_isolation": False, "network_isolation_problem": f"{NO_ISOLATION} ({problem})"}
-
-
-def _ask_for_rebuild(runtime) -> None:  # type: ignore[no-untyped-def]
-    """A reload verifies the served build against its manifest and rebuilds it (see data_state)."""
-    if runtime.status is not None:
-        os.kill(os.getppid(), signal.SIGHUP)  # the main process: its preparation thread does the work
-
-
-def _warm(state_dir: Path, version: str) -> dict | None:
-    """Whether the dumps of this version are written (see warmup)."""
-    try:
-        record = json.loads(warm_marker(state_dir, version).read_text(encoding="utf-8"))
-        return {"seconds": record["seconds"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
