@@ -579,7 +579,6 @@ def test_vary_names_what_chose_the_answer(server, path: str, accept: str, vary: 
     ],
 )
 def test_a_dump_says_its_charset_once_regression(server, name: str, content_type: str) -> None:  # type: ignore[no-untyped-def]
-    server.wait_until_warm()
     response = requests.get(f"{server.url}/dumps/{name}", timeout=60)
     assert response.status_code == 200 and response.headers["Content-Type"] == content_type
 
