@@ -125,6 +125,10 @@ class Report:
     sections: list[str] = field(default_factory=list)
     floors: list[str] = field(default_factory=list)  # a row per N: the floor against Oxigraph
     timings: list[tuple[str, float, float, float]] = field(default_factory=list)  # name, s, load, load
+    kept: list[str] = field(default_factory=list)  # sections of ``out`` that other scripts wrote
+
+    def __post_init__(self) -> None:
+        self.kept = kept_sections(self.out)
 
     def section(self, title: str, label: str, lines: list[str], step: str | None = None) -> None:
         """A detailed section; ``step``: the name given to ``timed`` for its measurement, whose
@@ -186,11 +190,31 @@ class Report:
             *(f"| {name} | {s:.1f} | {a:.2f} | {b:.2f} |" for name, s, a, b in self.timings),
             "",
         ]
-        body = "\n".join([*self.header, "", *summary, "## Details", "", *self.sections, *timings])
+        body = "\n".join([*self.header, "", *summary, "## Details", "", *self.sections, *timings, *self.kept])
         self.out.parent.mkdir(parents=True, exist_ok=True)
         partial = self.out.with_suffix(".partial")
         partial.write_text(body, encoding="utf-8")
         partial.replace(self.out)
+
+
+OWN_SECTIONS = ("## Summary", "## Details", "## Duration of each step")
+
+
+def kept_sections(out: Path | None) -> list[str]:
+    """The level-2 sections of an existing report that this script does not write (figures of
+    other bench scripts, added by hand below a run's output): kept, after the new run's."""
+    if out is None or not out.is_file():
+        return []
+    kept: list[str] = []
+    keep = False
+    for line in out.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            keep = not line.startswith(OWN_SECTIONS)
+        elif line.startswith("# "):
+            keep = False
+        if keep:
+            kept.append(line)
+    return kept
 
 
 def main() -> None:
