@@ -307,7 +307,7 @@ def main() -> None:
                 page_target(report.targets, page)
                 report.section(
                     "N = 1: the dossier page (bench/dossier_page.py)",
-                    "a page built from the engine's rows; warm: its data asked before",
+                    "the real app on the bundled data through Flask's test client; warm: asked before",
                     page_lines(page),
                     "N = 1: dossier page",
                 )
