@@ -8,10 +8,13 @@ other, can answer one; the same texts go to both servers, interleaved (the order
 round), against ``oxigraph serve-read-only`` on the same quads and the same default-graph
 semantics (see harness.reference_data). Reports p50/p95/p99 per kind at concurrency 1, the
 geometric mean of the p50 ratios ours/reference, and throughput at concurrency 8 on unique
-texts. The same texts go to two more servers in the same rounds, the floors
-(bench/floor_app.py): Flask under granian answering a constant, which shows how close to
-Oxigraph any Flask endpoint can come here, and the same with our engine pool behind it, which
-shows what evaluating in a process that can be killed at the deadline costs.
+texts. The same texts go to three more servers in the same rounds, the floors
+(bench/floor_app.py): the **in-process floor**, Flask under granian evaluating with pyoxigraph
+in the request thread and nothing else, against which issue 21 sets its targets (the
+difference to ours is what our safety costs: engine processes, pre-check, limits); Flask
+answering a constant, which shows how close to Oxigraph any Flask endpoint can come here; and
+that route with our engine pool behind it, which shows what evaluating in a process that can
+be killed at the deadline costs.
 ``--memory-queries`` adds the PSS of each server's process tree after that many more unique
 queries.
 
@@ -34,6 +37,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from harness import (  # type: ignore[import-not-found]
+    FLOORS,
     KD,
     Client,
     Constants,
@@ -54,6 +58,7 @@ from harness import (  # type: ignore[import-not-found]
     timed,
 )
 
+CONSTANT_FLOOR, IN_PROCESS_FLOOR = FLOORS["constant"][0], FLOORS["in-process"][0]
 PREFIXES = f"PREFIX kd: <{KD}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 
 
@@ -133,13 +138,20 @@ class Figures:
         """A floor against the reference, in the shape of ``latencies``."""
         return {kind: (floor.latencies[kind], self.latencies[kind][1]) for kind in self.latencies}
 
+    def against_floor(self, floor: Floor) -> dict[str, tuple[list[float], list[float]]]:
+        """Ours against a floor, in the shape of ``latencies``."""
+        return {kind: (self.latencies[kind][0], floor.latencies[kind]) for kind in self.latencies}
+
+    def floor(self, name: str) -> Floor | None:
+        return next((floor for floor in self.floors if floor.name == name), None)
+
 
 def interleaved(
-    urls: list[str], texts: Texts, rounds: int, compare: bool = False
+    urls: list[str], texts: Texts, rounds: int, compare: frozenset[int] = frozenset()
 ) -> list[dict[str, list[float]]]:
     """Each new text to every server, one after the other, the order rotated every round; per
-    server, per kind, the latencies. With ``compare``, the first two (the SPARQL servers) must
-    answer with as many solutions (or triples), else the run stops."""
+    server, per kind, the latencies. The servers whose indexes are in ``compare`` (those that
+    evaluate) must answer with as many solutions (or triples), else the run stops."""
     clients = [Client(url) for url in urls]
     out: list[dict[str, list[float]]] = [{kind: [] for kind in texts.kinds()} for _ in urls]
     for round_ in range(rounds):
@@ -153,9 +165,9 @@ def interleaved(
                 if status != 200:
                     raise RuntimeError(f"{urls[index]} answered {status} to:\n{text}")
                 out[index][kind].append(elapsed)
-                if compare and index < 2:
+                if index in compare:
                     sizes[index] = answer_size(body)
-            if compare and len(set(sizes.values())) > 1:
+            if len(set(sizes.values())) > 1:
                 raise RuntimeError(f"the servers answered differently ({sizes} solutions) to:\n{text}")
     return out
 
@@ -173,8 +185,9 @@ def measure(
     texts = Texts(constants, seed=1)
     servers = [ours, reference, *(floors or [])]
     urls = [server.url for server in servers]
-    # connections, page cache, and a check that both servers hold the same data
-    interleaved(urls, Texts(constants, seed=0), 10, compare=True)
+    # connections, page cache, and a check that the servers that evaluate hold the same data
+    evaluating = frozenset(i for i, server in enumerate(servers) if server.name != CONSTANT_FLOOR)
+    interleaved(urls, Texts(constants, seed=0), 10, compare=evaluating)
     measured = interleaved(urls, texts, rounds)
     latencies = {kind: (measured[0][kind], measured[1][kind]) for kind in measured[0]}
     batch = texts.mixed(int(seconds * 20_000))  # more than either server answers in time
@@ -203,9 +216,12 @@ def figures_table(figures: Figures, concurrency: int = 8) -> list[str]:
 
 FLOOR_NOTE = (
     "The floors (bench/floor_app.py), sent the same new texts in the same rounds, under granian as "
-    "`kdgraph serve` runs it (same workers and threads). *floor*: a Flask route that reads the form "
-    "and answers a constant; it parses and evaluates nothing, so its ratio to Oxigraph is the "
-    "smallest any endpoint on Flask can reach on this machine. *floor with engines*: the same "
+    "`kdgraph serve` runs it (same workers and threads). *in-process floor*: a Flask route that "
+    "evaluates the query with pyoxigraph in the request thread and serialises it there, nothing "
+    "else (no deadline, pre-check, limit or process boundary); issue 21 sets its targets against "
+    "it, so the difference to kdgraph is what our safety costs. *floor*: a Flask route that reads "
+    "the form and answers a constant; it parses and evaluates nothing, so its ratio to Oxigraph is "
+    "the smallest any endpoint on Flask can reach on this machine. *floor with engines*: the same "
     "route handing the query to kdgraph's engine pool (processes that can be killed at the "
     "deadline) and returning its bytes, with nothing else of ours (no pre-check, cache or logging)."
 )
@@ -225,9 +241,41 @@ def floor_table(figures: Figures, floor: Floor, concurrency: int = 8) -> list[st
     ]
 
 
+def against_floor_table(figures: Figures, floor: Floor, concurrency: int = 8) -> list[str]:
+    """Ours against a floor (the in-process one: what our safety costs), as markdown table lines."""
+    return [
+        *latency_table(
+            "cache-free query, kdgraph against the floor", figures.against_floor(floor), reference=floor.name
+        ),
+        ratio_row(
+            f"throughput at concurrency {concurrency}, unique texts (req/s)",
+            figures.rate[0],
+            floor.rate,
+            "{:.0f}",
+        ),
+        ratio_row("server CPU time per request in that run (ms)", figures.cpu_ms[0], floor.cpu_ms, "{:.2f}"),
+    ]
+
+
+def all_tables(figures: Figures) -> list[str]:
+    """Every table of one cache-free measurement: ours against Oxigraph, ours against the
+    in-process floor, each floor against Oxigraph."""
+    lines = figures_table(figures)
+    inprocess = figures.floor(IN_PROCESS_FLOOR)
+    if inprocess is not None:
+        lines += ["", *against_floor_table(figures, inprocess)]
+    lines += ["", FLOOR_NOTE]
+    for floor in figures.floors:
+        lines += ["", *floor_table(figures, floor)]
+    return lines
+
+
 def floor_servers(tmp: Path, workers: int) -> list[Server]:
-    """Both floors, the one with engines on the store our server serves from ``tmp / "state"``."""
-    return [floor_server(tmp, workers), floor_server(tmp, workers, served_store(tmp / "state"))]
+    """The three floors (harness.FLOORS), those that evaluate on the store our server serves
+    from ``tmp / "state"``; the in-process floor first (the targets of issue 21 are set
+    against it)."""
+    store = served_store(tmp / "state")
+    return [floor_server(tmp, workers, kind, store) for kind in ("in-process", "constant", "engines")]
 
 
 def memory_row(count: int, kb: list[int]) -> str:
@@ -281,9 +329,7 @@ def run(n: int, tmp: Path, args: argparse.Namespace) -> None:
         ours.wait_until_warm()  # the background warm-up would compete for the cores
         figures = measure(ours, reference, dataset.constants, args.rounds, args.seconds, floors=floors)
         print(f"### N = {n} dossiers ({dataset.statements} data statements), cache-free\n")
-        lines = [*figures_table(figures), "", FLOOR_NOTE]
-        for floor in figures.floors:
-            lines += ["", *floor_table(figures, floor)]
+        lines = all_tables(figures)
         if args.memory_queries:
             kb = memory_after([ours, reference], dataset.constants, args.memory_queries)
             lines.append(memory_row(args.memory_queries, kb))

@@ -1,6 +1,6 @@
 """The dossier page, warm, at one dossier: median of N requests through Flask's test client.
 
-    .venv/bin/python bench/dossier_page.py [N]
+    .venv/bin/python bench/dossier_page.py [N] [--json]
 
 A figure for docs and the issue (target: under 50 ms), not a test: it runs the real app on the
 bundled data in this process (engines in their own processes, as served), asks for the page once
@@ -9,9 +9,9 @@ bundled data in this process (engines in their own processes, as served), asks f
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +24,8 @@ from kdgraph.web.app import create_app
 PAGE = "/doc/id/dossier/productietechniek"
 
 
-def main(n: int) -> None:
+def measure(n: int) -> dict[str, float]:
+    """Milliseconds: the first request (cold), the median and p90 of ``n`` warm ones, a 304."""
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "state"
         prepare(state, None, at_start=True)
@@ -46,13 +47,33 @@ def main(n: int) -> None:
             started = time.perf_counter()
             assert client.get(PAGE, headers={"If-None-Match": etag}).status_code == 304
             not_modified = (time.perf_counter() - started) * 1000
-            print(
-                f"dossier page: cold {cold:.0f} ms; warm median {statistics.median(times):.1f} ms, "
-                f"p90 {sorted(times)[int(n * 0.9) - 1]:.1f} ms over {n}; 304 {not_modified:.1f} ms"
-            )
         finally:
             app.extensions["kdgraph"].close()
+    return {
+        "cold": cold,
+        "median": statistics.median(times),
+        "p90": sorted(times)[max(0, int(n * 0.9) - 1)],
+        "requests": n,
+        "not_modified": not_modified,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("n", nargs="?", type=int, default=50, help="warm requests")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    args = parser.parse_args()
+    figures = measure(args.n)
+    if args.json:
+        print(json.dumps(figures))
+        return
+    print(
+        f"dossier page: cold {figures['cold']:.0f} ms; warm median {figures['median']:.1f} ms, "
+        f"p90 {figures['p90']:.1f} ms over {args.n}; 304 {figures['not_modified']:.1f} ms"
+    )
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    main()

@@ -58,12 +58,14 @@ def p50_geomean(latencies: Latencies) -> float:
     return statistics.geometric_mean(ratios) if ratios else float("nan")
 
 
-def latency_table(what: str, latencies: Latencies, measured: str = "kdgraph") -> list[str]:
+def latency_table(
+    what: str, latencies: Latencies, measured: str = "kdgraph", reference: str = "oxigraph"
+) -> list[str]:
     """Markdown lines: one row per query, p50 / p95 / p99 of both servers (``measured`` names
-    the first) and the p50 and p99 ratios, then the geometric mean of the p50 ratios. A query a
-    server never answered shows -."""
+    the first, ``reference`` the second) and the p50 and p99 ratios, then the geometric mean of
+    the p50 ratios. A query a server never answered shows -."""
     lines = [
-        f"| {what} | {measured} p50 / p95 / p99 (ms) | oxigraph p50 / p95 / p99 (ms) "
+        f"| {what} | {measured} p50 / p95 / p99 (ms) | {reference} p50 / p95 / p99 (ms) "
         "| p50 ratio | p99 ratio |",
         "|---|---:|---:|---:|---:|",
     ]
@@ -704,12 +706,23 @@ def reference_server(tmp: Path, reference: Reference, load: bool) -> Server:
     return Server("oxigraph", [*commands, serve], f"http://127.0.0.1:{port}/query")
 
 
-def floor_server(tmp: Path, workers: int, store: Path | None = None) -> Server:
-    """bench/floor_app.py under granian, set as ``kdgraph serve`` sets it (the same worker count
-    and threads per worker): the constant answer, or with ``store`` (an on-disk store) the
-    engine pool on that store and nothing else."""
+FLOORS = {  # kind -> (name in reports, app in bench/floor_app.py)
+    "constant": ("floor", "floor_app:app"),
+    "engines": ("floor with engines", "floor_app:engine_app"),
+    "in-process": ("in-process floor", "floor_app:inprocess_app"),
+}
+
+
+def floor_server(tmp: Path, workers: int, kind: str = "constant", store: Path | None = None) -> Server:
+    """One floor of bench/floor_app.py (``FLOORS``) under granian, set as ``kdgraph serve`` sets
+    it (the same worker count and threads per worker): the constant answer, the engine pool on
+    ``store`` (an on-disk store) and nothing else, or pyoxigraph on ``store`` in the request
+    thread."""
     from kdgraph.config import THREADS
 
+    name, target = FLOORS[kind]
+    if kind != "constant" and store is None:
+        raise ValueError(f"the {name} needs a store")
     port = free_port()
     env = dict(os.environ, KDGRAPH_FLOOR_STORE=str(store or ""))
     command = [
@@ -729,8 +742,7 @@ def floor_server(tmp: Path, workers: int, store: Path | None = None) -> Server:
         "--no-ws",
         "--log-level",
         "warning",
-        "floor_app:engine_app" if store else "floor_app:app",
+        target,
     ]
     url = f"http://127.0.0.1:{port}/sparql"
-    name = "floor with engines" if store else "floor"
     return Server(name, [command], url, env=env, ready_url=url, log=tmp / f"{name.replace(' ', '-')}.log")
