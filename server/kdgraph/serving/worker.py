@@ -34,7 +34,6 @@ from kdgraph.serving.answer_files import AnswerFiles, answers_dir
 from kdgraph.serving.shared_status import SharedStatus
 from kdgraph.store.served_data import ServedData, read_current
 
-ENGINE_WAIT = 2.0  # seconds a request waits for a free engine before it is answered 503
 MEMORY_BYTES = 64_000_000  # answers kept in memory per worker, at most (bytes of the bodies)
 
 
@@ -86,7 +85,7 @@ def engine_for(
     return EnginePool(
         start,
         config.engines_per_worker,
-        wait=ENGINE_WAIT,
+        wait=config.engine_wait,
         most=config.engines_most,
         per_client=config.evaluations_per_client,
         suspects=suspects,
