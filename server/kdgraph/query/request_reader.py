@@ -78,9 +78,7 @@ class ReadRequest:
     body: str | None = None  # a direct POST body (application/sparql-query or -update)
 
 
-def read_request(
-    environ: Mapping[str, Any], max_bytes: int, lane: BodyLane | None = None
-) -> ReadRequest:
+def read_request(environ: Mapping[str, Any], max_bytes: int, lane: BodyLane | None = None) -> ReadRequest:
     """Read the URL parameters and the body of one request, strictly (see the module docstring).
 
     Call it before anything else touches the body (Flask's ``request.form`` or ``get_data``).
