@@ -89,12 +89,9 @@ def respond(engine: Engine, query: Query, wanted: Wanted) -> Response:
 
 
 def _service_description() -> Response:
-    fmt = negotiation.negotiate((media.HTML, *media.RDF_FORMATS), "the service description")
-    accept = request.accept_mimetypes
-    if fmt is media.HTML and accept["text/html"] > accept["text/turtle"]:
+    fmt = negotiation.page_or_rdf("the service description")
+    if fmt is media.HTML:  # a browser: the query UI
         return redirect("/", code=303)
-    if fmt is media.HTML:  # */* or no preference: machines get Turtle
-        fmt = media.RDF_FORMATS[0]
     body = media.serialize_triples(service_description(endpoint_url(), runtime().served()), fmt)
     return Response(body, content_type=fmt.content_type)
 
