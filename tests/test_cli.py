@@ -315,3 +315,25 @@ def test_a_variable_that_is_not_its_type_stops_serve_with_exit_2(tmp_path: Path)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: KDGRAPH_THREADS='many' is not an integer"
     assert not (tmp_path / "state").exists()
+
+
+def test_a_value_no_server_runs_with_is_refused_naming_option_and_variable(tmp_path: Path) -> None:
+    from kdgraph.config import ConfigError, ServerConfig
+
+    with pytest.raises(ConfigError) as refused:
+        ServerConfig.from_sources({"threads": 0}, {}, state_dir=lambda: tmp_path)
+    assert str(refused.value) == "threads is 0, below its least value 1 (--threads, KDGRAPH_THREADS)"
+    temporary = tmp_path / "tmp"  # where serve would make its temporary state directory
+    temporary.mkdir()
+    result = subprocess.run(
+        [str(KDGRAPH), "serve", "--workers", "0"],
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(temporary)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    expected = "error: workers is 0, below its least value 1 (--workers, KDGRAPH_WORKERS)"
+    assert result.stderr.strip() == expected
+    assert list(temporary.iterdir()) == []  # the temporary state directory made for it is gone

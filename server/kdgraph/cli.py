@@ -699,11 +699,11 @@ def serve(data: Sequence[Path], backend: str | None, **arguments: object) -> Non
     try:
         settings = ServerConfig.from_sources(arguments, os.environ, state_dir=temporary_state_dir)
         port_is_free_or_fail(settings.host, settings.port)  # before the preparation, which can be long
-    except ConfigError as error:
-        fail(str(error))
-    except SystemExit:
+    except (ConfigError, SystemExit) as error:  # nothing is left behind: no temporary directory
         for directory in made:
             shutil.rmtree(directory, ignore_errors=True)
+        if isinstance(error, ConfigError):
+            fail(str(error))
         raise
     temporary = bool(made)
     state = settings.state_dir

@@ -42,6 +42,26 @@ CONNECTIONS_PER_ADDRESS = 64
 ENGINE_WAIT = 2.0
 
 
+# The least value of each number a server can run with (0 where 0 means "none" or "any").
+_LEAST: dict[str, float] = {
+    "port": 0,
+    "workers": 1,
+    "threads": 1,
+    "query_timeout": 0,
+    "max_result_bytes": 1,
+    "max_request_bytes": 1,
+    "cache_entries": 0,
+    "engine_memory_limit": 0,
+    "engines_per_worker": 1,
+    "engines_most": 1,
+    "engine_wait": 0,
+    "evaluations_per_client": 1,
+    "connections_per_address": 0,
+    "reserved_for_no_body": 0,
+    "min_idle_connection_seconds": 0,
+}
+
+
 class ConfigError(ValueError):
     """A setting that cannot be read as its type; the message names the variable and the value."""
 
@@ -140,6 +160,22 @@ class ServerConfig:
             "deadline + 5 s)."
         ),
     )
+
+    def __post_init__(self) -> None:
+        """A value no server can run with is refused here, naming its option and variable (the
+        CLI says it and exits 2), rather than found later as a worker that never starts."""
+        for name, least in _LEAST.items():
+            value = getattr(self, name)
+            if value < least:
+                setting = next(s for s in dataclasses.fields(self) if s.name == name)
+                raise ConfigError(
+                    f"{name} is {value}, below its least value {least} "
+                    f"({option_name(setting)}, {env_name(name)})"
+                )
+        if self.engines_most < self.engines_per_worker:
+            raise ConfigError(
+                f"engines_most ({self.engines_most}) is below engines_per_worker ({self.engines_per_worker})"
+            )
 
     @property
     def idle_connection_seconds(self) -> float:
