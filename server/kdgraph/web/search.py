@@ -19,7 +19,7 @@ from kdgraph.pages.search_ranking import (
     words_query,
 )
 from kdgraph.query import media
-from kdgraph.query.engine import TRANSPORT
+from kdgraph.query.engine import TRANSPORT, Query
 from kdgraph.query.errors import BadParameter
 from kdgraph.web import negotiation
 from kdgraph.web.page_language import LANGUAGES, page_language, word
@@ -42,7 +42,7 @@ def search_hits(term: str, lang: str) -> list[Hit]:
     return rank(term, rows, lang, known)
 
 
-def _rows(query) -> list[dict]:  # type: ignore[no-untyped-def]
+def _rows(query: Query) -> list[dict]:
     return json.loads(runtime().engine.answer(query, TRANSPORT).body)["results"]["bindings"]
 
 
