@@ -49,9 +49,8 @@ _pool_lock = threading.Lock()
 def _engines():  # type: ignore[no-untyped-def]
     """The worker's pool, made on its first request (after granian forked the worker)."""
     global _pool
-    from kdgraph.config import ServerConfig
+    from kdgraph.config import ENGINE_WAIT, ServerConfig
     from kdgraph.query.supervised import EnginePool, SupervisedEngine
-    from kdgraph.serving.worker import ENGINE_WAIT
 
     with _pool_lock:
         if _pool is None:

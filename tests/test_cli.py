@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -249,3 +250,90 @@ def test_serve_on_a_port_in_use_exits_2_before_preparing(tmp_path: Path) -> None
         == f"error: port {port} on 127.0.0.1 is already in use; stop what runs there or choose --port"
     )
     assert not state.exists()  # stopped before any preparation
+
+
+# ---------------------------------------------------------------- configuration: one object
+
+
+def _documented_settings() -> list[list[str]]:
+    """The rows of the configuration table in docs/endpoint.md (key, option, variable, default, what)."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "endpoint.md").read_text(encoding="utf-8")
+    section = text.split("### Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split(" | ") for line in section.splitlines() if line.startswith("| `")]
+    return [[cell.strip().strip("`") for cell in row] for row in rows]
+
+
+def test_the_documented_configuration_is_serverconfig() -> None:
+    """datasette-style docs that are checked: every key of the table is a field of ServerConfig,
+    with its option and variable, and every field is in the table."""
+    from kdgraph import config
+
+    documented = [(key, option, variable) for key, option, variable, *_ in _documented_settings()]
+    assert documented == [(s.name, config.option_name(s), config.env_name(s.name)) for s in config.settings()]
+
+
+def test_every_setting_is_an_option_of_serve(tmp_path: Path) -> None:
+    from kdgraph import config
+
+    shown = run("serve", "--help", cwd=tmp_path).stdout
+    for setting in config.settings():
+        assert config.option_name(setting) in shown and f"${config.env_name(setting.name)}" in shown
+
+
+def test_an_argument_wins_over_the_environment_and_both_over_the_default(tmp_path: Path) -> None:
+    from kdgraph.config import ServerConfig
+
+    environ = {
+        "KDGRAPH_STATE_DIR": str(tmp_path),
+        "KDGRAPH_THREADS": "16",
+        "KDGRAPH_QUERY_TIMEOUT": "2.5",
+        "KDGRAPH_ALLOWED_SERVICES": "https://a.example/sparql https://b.example/sparql",
+        "KDGRAPH_PUBLIC_URL": "https://env.example",
+    }
+    arguments = {"threads": 8, "public_url": None, "allowed_services": (), "port": 0}
+    made = ServerConfig.from_sources(arguments, environ)
+    assert (made.state_dir, made.threads, made.query_timeout, made.port) == (tmp_path, 8, 2.5, 0)
+    assert made.allowed_services == {"https://a.example/sparql", "https://b.example/sparql"}
+    assert made.public_url == "https://env.example"
+    assert (made.engine_wait, made.connections_per_address) == (2.0, 64)  # the defaults
+    given = ServerConfig.from_sources({"allowed_services": ("https://c.example/",)}, environ)
+    assert given.allowed_services == {"https://c.example/"}
+    temporary = ServerConfig.from_sources({}, {}, state_dir=lambda: tmp_path / "made")
+    assert temporary.state_dir == tmp_path / "made"
+
+
+def test_a_variable_that_is_not_its_type_stops_serve_with_exit_2(tmp_path: Path) -> None:
+    environment = {**os.environ, "KDGRAPH_THREADS": "many"}
+    result = subprocess.run(
+        [str(KDGRAPH), "serve", "--state-dir", str(tmp_path / "state")],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: KDGRAPH_THREADS='many' is not an integer"
+    assert not (tmp_path / "state").exists()
+
+
+def test_a_value_no_server_runs_with_is_refused_naming_option_and_variable(tmp_path: Path) -> None:
+    from kdgraph.config import ConfigError, ServerConfig
+
+    with pytest.raises(ConfigError) as refused:
+        ServerConfig.from_sources({"threads": 0}, {}, state_dir=lambda: tmp_path)
+    assert str(refused.value) == "threads is 0, below its least value 1 (--threads, KDGRAPH_THREADS)"
+    temporary = tmp_path / "tmp"  # where serve would make its temporary state directory
+    temporary.mkdir()
+    result = subprocess.run(
+        [str(KDGRAPH), "serve", "--workers", "0"],
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(temporary)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    expected = "error: workers is 0, below its least value 1 (--workers, KDGRAPH_WORKERS)"
+    assert result.stderr.strip() == expected
+    assert list(temporary.iterdir()) == []  # the temporary state directory made for it is gone

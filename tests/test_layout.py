@@ -84,3 +84,12 @@ def test_below_the_web_layer_no_web_framework(folder: str) -> None:
 def test_the_check_sees_an_import_of_flask() -> None:
     """The scan is not blind: the web layer's own Flask imports are found."""
     assert "flask" in imports("web")
+
+
+def test_the_readme_test_command_is_what_ci_runs() -> None:
+    """.ci/run runs the README's test command (install, ruff, mypy, pytest): the two in step."""
+    root = Path(__file__).resolve().parents[1]  # the checkout the tests are in
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8").split("# The README's test command", 1)[1]
+    command = ci.splitlines()[1].strip()
+    assert ".venv/bin/mypy" in command and ".venv/bin/ruff check" in command
+    assert f"python3 -m venv .venv && {command}\n" in (root / "README.md").read_text(encoding="utf-8")

@@ -10,7 +10,15 @@ import pyoxigraph as ox
 import pytest
 
 from kdgraph.query.errors import BadRequest
-from kdgraph.query.lexer import Limits, refusal, replace_codepoint_escapes, resolve, scan, with_values
+from kdgraph.query.lexer import (
+    Limits,
+    query_form,
+    refusal,
+    replace_codepoint_escapes,
+    resolve,
+    scan,
+    with_values,
+)
 
 EVIL = "http://127.0.0.1:9/sparql"
 
@@ -219,3 +227,14 @@ def test_with_values_binds_in_the_where_group_the_lexer_finds() -> None:
     assert with_values(text, {}) == text
     with pytest.raises(BadRequest, match="no WHERE"):
         with_values("DESCRIBE <urn:x>", {"x": ox.NamedNode("urn:b")})
+
+
+def test_query_form_is_the_first_form_keyword_among_the_tokens() -> None:
+    """A saved query's form before the engine parses it: comments (its #+ header), strings and
+    IRIs that hold a form's word do not count."""
+    header = "#+ title: {nl: Wat ASK ik, en: What do I ASK}\n#+ CONSTRUCT nothing\n"
+    assert query_form(header + 'PREFIX ask: <urn:ASK>\nconstruct { ?s ?p "SELECT" } WHERE { ?s ?p ?o }') == (
+        "CONSTRUCT"
+    )
+    assert query_form(header + "describe <urn:x>") == "DESCRIBE"
+    assert query_form("# SELECT\n") is None

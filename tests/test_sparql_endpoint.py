@@ -550,6 +550,9 @@ def test_text_plain_is_ntriples_in_the_app(client) -> None:  # type: ignore[no-u
         ("/sparql?query=ASK%7B%7D", "*/*", "Accept"),  # an answer: chosen by Accept only
         ("/sparql?query=ASK%7B%7D", "image/png", "Accept"),  # the 406 varies too
         ("/sparql", "text/turtle", "Accept"),  # the service description
+        ("/sparql", "text/html", "Accept"),  # a browser: 303 to the query UI
+        ("/no/such/page", "text/html", "Accept, Accept-Language, Cookie"),  # a 404 page in a language
+        ("/no/such/page", "*/*", "Accept"),  # the plain-text 404
         ("/id/qualification/productietechnicus", "text/turtle", "Accept"),  # the 303
         ("/doc/id/qualification/productietechnicus", "text/html", "Accept, Accept-Language, Cookie"),
         ("/search?q=productie", "application/json", "Accept, Accept-Language, Cookie"),

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
 import pyoxigraph as ox
 
-from kdgraph import DEFAULT_BASE, __version__
+from kdgraph import DEFAULT_BASE, __version__, config
 from kdgraph.catalogue.saved_queries import QueryFileError, SavedQuery, load_saved_queries
 from kdgraph.checks.validation import (
     IllTypedLiterals,
@@ -24,7 +24,6 @@ from kdgraph.checks.validation import (
     remember,
     validate,
 )
-from kdgraph.config import CONNECTIONS_PER_ADDRESS, THREADS
 from kdgraph.namespaces import prefixes
 from kdgraph.pipeline.loading import KnowledgeGraph, LoadError, collect_files, load_graph
 from kdgraph.query import media
@@ -625,46 +624,35 @@ def validate_command(
     sys.exit(1 if failed else 0)
 
 
+def serve_options(command: Callable[..., None]) -> Callable[..., None]:
+    """One option per setting of ``ServerConfig``, named, typed and explained by the setting
+    itself; each defaults to "not given", so that ``ServerConfig.from_sources`` can let an
+    argument win over ``KDGRAPH_*`` and both over the default (shown in the help)."""
+    for setting in reversed(config.settings()):
+        multiple = setting.type == "frozenset[str]"
+        kind: object = {"int": int, "float": float}.get(str(setting.type), str)
+        if setting.type == "Path":
+            kind = click.Path(file_okay=False, path_type=Path)
+        value = config.default(setting)
+        shown = "none" if value is None or value == frozenset() else str(value)
+        where = f"${config.env_name(setting.name)}"
+        help_text = setting.metadata["help"]
+        if "default:" not in help_text:  # (the help names a default that depends on the machine)
+            where = f"default: {shown}; {where}"
+        command = click.option(
+            config.option_name(setting),
+            setting.name,
+            type=kind,
+            multiple=multiple,
+            default=None,
+            metavar="URL" if multiple else None,
+            help=f"{help_text} [{where}]",
+        )(command)
+    return command
+
+
 @main.command(short_help="Serve the SPARQL endpoint, pages, query UI and API (granian).")
 @data_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, help="Port to listen on (0: any free port).")
-@click.option(
-    "--workers",
-    default=max(2, os.cpu_count() or 1),
-    show_default="the number of CPUs, at least 2",
-    help="Worker processes.",
-)
-@click.option(
-    "--threads",
-    default=THREADS,
-    show_default=True,
-    help="Requests one worker serves at once (threads; one waiting for a slow client holds no CPU).",
-)
-@click.option(
-    "--base-url",
-    "public_url",
-    default=None,
-    envvar="KDGRAPH_PUBLIC_URL",
-    help="Public URL of this server, for links and the service description (default: the address "
-    "it listens on; never a request's Host header).",
-)
-@base_option
-@click.option("--query-timeout", default=5.0, show_default=True, help="Deadline per query, in seconds.")
-@click.option(
-    "--connections-per-address",
-    default=CONNECTIONS_PER_ADDRESS,
-    show_default=True,
-    help="Connections one client address may hold open per worker; beyond, its idlest are closed "
-    "(0: no limit, e.g. behind a reverse proxy, where every client has the proxy's address).",
-)
-@click.option(
-    "--allow-service",
-    "allowed_services",
-    multiple=True,
-    metavar="URL",
-    help="A federation endpoint that SERVICE may call (repeatable). Off by default.",
-)
 @click.option(
     "--sparql-backend",
     "backend",
@@ -673,27 +661,8 @@ def validate_command(
     help="Serve from an external store that `kdgraph publish --to URL` filled (Oxigraph server root), "
     "instead of a local copy; SIGHUP re-reads which version is current.",
 )
-@click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the prepared store lives (default: a new temporary directory). With a lasting "
-    "directory, a restart on unchanged input files serves the store prepared before, in seconds.",
-)
-def serve(
-    data: Sequence[Path],
-    host: str,
-    port: int,
-    workers: int,
-    threads: int,
-    public_url: str | None,
-    base: str,
-    query_timeout: float,
-    connections_per_address: int,
-    allowed_services: Sequence[str],
-    backend: str | None,
-    state_dir: Path | None,
-) -> None:
+@serve_options
+def serve(data: Sequence[Path], backend: str | None, **arguments: object) -> None:
     """Serve the SPARQL endpoint, query UI and health check with granian's WSGI server.
 
     The data is loaded and SHACL-validated first; data with violations is not served (exit 2).
@@ -713,17 +682,31 @@ def serve(
     import signal
     import tempfile
 
-    from kdgraph.config import ServerConfig
+    from kdgraph.config import ConfigError, ServerConfig
     from kdgraph.log_lines import log_event
     from kdgraph.serving.child_processes import end_children
     from kdgraph.serving.serve import run
     from kdgraph.store.served_data import DataRejected, prepare, prepare_backend
 
-    port_is_free_or_fail(host, port)  # before the preparation, which can take a while
-    temporary = state_dir is None
-    if temporary:  # removed at exit; those of killed servers are removed here
+    made: list[Path] = []  # the temporary state directory, if one was made
+
+    def temporary_state_dir() -> Path:
+        # removed at exit; those of killed servers are removed here
         StateDir.remove_abandoned_temporaries(Path(tempfile.gettempdir()), "kdgraph-")
-    state = state_dir or Path(tempfile.mkdtemp(prefix="kdgraph-"))
+        made.append(Path(tempfile.mkdtemp(prefix="kdgraph-")))
+        return made[0]
+
+    try:
+        settings = ServerConfig.from_sources(arguments, os.environ, state_dir=temporary_state_dir)
+        port_is_free_or_fail(settings.host, settings.port)  # before the preparation, which can be long
+    except (ConfigError, SystemExit) as error:  # nothing is left behind: no temporary directory
+        for directory in made:
+            shutil.rmtree(directory, ignore_errors=True)
+        if isinstance(error, ConfigError):
+            fail(str(error))
+        raise
+    temporary = bool(made)
+    state = settings.state_dir
     owner = os.getpid()  # only this process (not a forked child) removes it
     hup_while_preparing: list[int] = []  # SIGHUP would end the process before granian handles it
     signal.signal(signal.SIGHUP, lambda number, frame: hup_while_preparing.append(number))
@@ -734,9 +717,9 @@ def serve(
         if temporary:
             directory.mark_temporary()
         served = (
-            prepare_backend(state, backend, base, at_start=True)
+            prepare_backend(state, backend, settings.base, at_start=True)
             if backend
-            else prepare(state, list(data) or None, base, at_start=True)
+            else prepare(state, list(data) or None, settings.base, at_start=True)
         )
         log_event(
             f"serving {served.triples} triples (version {served.version}) from {state}",
@@ -744,16 +727,16 @@ def serve(
             version=served.version,
             state_dir=str(state),
         )
-        config = ServerConfig(
-            state_dir=state,
-            base=base,
-            public_url=public_url,
-            query_timeout=query_timeout,
-            allowed_services=frozenset(allowed_services),
-            threads=threads,
-            connections_per_address=connections_per_address,
+        run(
+            settings,
+            list(data) or None,
+            settings.host,
+            settings.port,
+            settings.workers,
+            served,
+            backend,
+            hup_while_preparing,
         )
-        run(config, list(data) or None, host, port, workers, served, backend, hup_while_preparing)
     except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")  # a refusal to start, like every command's: exit 2, FILE:LINE
     finally:

@@ -19,7 +19,7 @@ import yaml
 
 from kdgraph.query.engine import Query, Term
 from kdgraph.query.errors import BadParameter
-from kdgraph.query.lexer import with_values
+from kdgraph.query.lexer import query_form, with_values
 
 PARAMETER_TYPES = ("iri", "string", "integer", "date", "language")
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
@@ -89,11 +89,8 @@ class SavedQuery:
 
     @property
     def form(self) -> str:
-        """SELECT, ASK, CONSTRUCT or DESCRIBE, from the first keyword after the header."""
-        body = _strip_comments(self.sparql).upper()
-        return min(
-            ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"), key=lambda k: body.find(k) if k in body else len(body)
-        )
+        """SELECT, ASK, CONSTRUCT or DESCRIBE, by the lexer's tokens (the header is comments)."""
+        return query_form(self.sparql) or "SELECT"
 
     def paged(self, limit: int, offset: int) -> str:
         """The query text with LIMIT/OFFSET appended (validated integers: no injection)."""
@@ -195,10 +192,6 @@ def query_files(directory: Path) -> list[Path]:
 
 def load_saved_queries(directory: Path) -> dict[str, SavedQuery]:
     return {q.name: q for q in (parse_query_file(p) for p in query_files(directory))}
-
-
-def _strip_comments(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
 def without_header(sparql: str) -> str:

@@ -369,6 +369,19 @@ def refusal(
     return None
 
 
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def query_form(text: str) -> str | None:
+    """The form of a query whose form is needed before the engine parses it (a saved query's
+    description): the first of SELECT, ASK, CONSTRUCT, DESCRIBE among its tokens, so that a
+    comment, a string or an IRI that holds one of the words does not count; None if none."""
+    for kind, value, _ in _Reading(text, engine_keywords=False).tokens():
+        if kind == "name" and value.upper() in QUERY_FORMS:
+            return value.upper()
+    return None
+
+
 def with_values(sparql: str, bindings: Mapping[str, Term]) -> str:
     """The query with the bindings as a VALUES block at the start of its WHERE group.
 

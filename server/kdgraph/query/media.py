@@ -204,6 +204,17 @@ def negotiate(
         raise
 
 
+def page_or_rdf(accept: str, values: Parameters, what: str) -> Format:
+    """For a URL that is a page for people and an RDF document for machines at once (the service
+    description at /sparql): the page only when Accept prefers HTML strictly to Turtle (a browser);
+    otherwise the RDF format negotiated, Turtle for ``*/*`` or no Accept at all."""
+    fmt = negotiate((HTML, *RDF_FORMATS), accept, values, what)
+    if fmt is not HTML:
+        return fmt
+    parsed = parse_accept_header(accept, MIMEAccept)
+    return HTML if parsed["text/html"] > parsed["text/turtle"] else RDF_FORMATS[0]
+
+
 @dataclass(frozen=True)
 class Wanted:
     """What a query's answer may be, decided before the engine says which kind it is.

@@ -41,7 +41,6 @@ from werkzeug.http import parse_options_header
 
 from kdgraph.query.errors import BadRequest, SlowBodies, TooLarge, UnsupportedMediaType, UriTooLong
 
-DEFAULT_MAX_BYTES = 1_000_000
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
@@ -79,13 +78,12 @@ class ReadRequest:
     body: str | None = None  # a direct POST body (application/sparql-query or -update)
 
 
-def read_request(
-    environ: Mapping[str, Any], max_bytes: int = DEFAULT_MAX_BYTES, lane: BodyLane | None = None
-) -> ReadRequest:
+def read_request(environ: Mapping[str, Any], max_bytes: int, lane: BodyLane | None = None) -> ReadRequest:
     """Read the URL parameters and the body of one request, strictly (see the module docstring).
 
     Call it before anything else touches the body (Flask's ``request.form`` or ``get_data``).
-    ``lane``: the worker's places for reading bodies (None: no limit, e.g. in tests).
+    ``max_bytes``: the server's limit (``ServerConfig.max_request_bytes``); ``lane``: the
+    worker's places for reading bodies (None: no limit, e.g. in tests).
     """
     method = str(environ.get("REQUEST_METHOD", "GET")).upper()
     # WSGI hands the raw query string over as latin-1 "bytes in a str"

@@ -84,8 +84,13 @@ class SparqlClient:
             solutions = ox.parse_query_results(io.BytesIO(body), format=ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as error:
             raise EngineFailure(f"{self.endpoints.query} sent results that cannot be read: {error}") from None
-        names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
-        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]  # type: ignore[union-attr]
+        if not isinstance(solutions, ox.QuerySolutions):  # an ASK's boolean, not rows
+            raise EngineFailure(f"{self.endpoints.query} answered a SELECT with a boolean")
+        names = [v.value for v in solutions.variables]
+        return [
+            {n: term for n in names if isinstance(term := s[n], ox.NamedNode | ox.BlankNode | ox.Literal)}
+            for s in solutions
+        ]
 
     def update(self, text: str, timeout: float | None = None) -> None:
         self._send("POST", self.endpoints.update, timeout, data={"update": text})

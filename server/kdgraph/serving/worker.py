@@ -36,7 +36,6 @@ from kdgraph.query.suspects import Suspects
 from kdgraph.serving.shared_status import SharedStatus
 from kdgraph.store.served_data import ServedData, read_current
 
-ENGINE_WAIT = 2.0  # seconds a request waits for a free engine before it is answered 503
 # Answers kept in memory per worker, at most (bytes of the bodies; 0: none are kept). A handful of
 # unique 19 MB answers must not grow a worker by gigabytes.
 CACHE_BYTES = 64_000_000
@@ -89,7 +88,7 @@ def engine_for(
     return EnginePool(
         start,
         config.engines_per_worker,
-        wait=ENGINE_WAIT,
+        wait=config.engine_wait,
         most=config.engines_most,
         per_client=config.evaluations_per_client,
         suspects=suspects,

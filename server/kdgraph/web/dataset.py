@@ -153,7 +153,7 @@ def dump(name: str) -> Response:
         conditional=True,
         max_age=300,  # Cache-Control: public, max-age=300
     )
-    response.content_type = media.content_type(response.mimetype)  # (Werkzeug adds a charset to text/*)
+    response.content_type = media.content_type(response.mimetype or "")  # (Werkzeug adds a charset to text/*)
     return response
 
 

@@ -15,7 +15,9 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from kdgraph.query.errors import QueryPathError, TooLarge
+from kdgraph.query.media import HTML, JSON_DOCUMENT
 from kdgraph.web.linked_data import not_found
+from kdgraph.web.negotiation import negotiate
 
 MAX_PROBLEM_CHARACTERS = 2000  # an error body's text at most (a 406 echoed a 233 KB Accept header)
 
@@ -42,10 +44,7 @@ def install(app: Flask, max_request_bytes: int) -> None:
     def http_error(error: HTTPException) -> Response:
         if error.code == 413:  # Flask's MAX_CONTENT_LENGTH: the family's error, one wording
             return response_for(TooLarge(f"the request body is larger than {max_request_bytes} bytes"))
-        if (
-            error.code == 404
-            and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
-        ):
+        if error.code == 404 and negotiate((JSON_DOCUMENT, HTML), "a missing page", lenient=True) is HTML:
             return not_found(request.path)  # a person's browser: a page in their language
         allow = {k: v for k, v in error.get_headers() if k == "Allow"}  # 405 says what is allowed
         return problem(error.code or 500, f"{error.name}: {error.description}", allow)

@@ -31,16 +31,24 @@ def negotiate(offered: Sequence[Format], what: str, lenient: bool = False) -> Fo
     """The format to answer this request in, out of ``offered`` (first = default); see
     ``media.negotiate``. The answer varies on Accept, whatever the outcome (a 406 too)."""
     vary_on("Accept")
-    return media.negotiate(
-        offered, request.headers.get("Accept", ""), request.args.to_dict(flat=False), what, lenient
-    )
+    return media.negotiate(offered, _accept(), request.args.to_dict(flat=False), what, lenient)
+
+
+def page_or_rdf(what: str) -> Format:
+    """A page for a browser, else RDF (``media.page_or_rdf``), varying on Accept."""
+    vary_on("Accept")
+    return media.page_or_rdf(_accept(), request.args.to_dict(flat=False), what)
 
 
 def wanted_for_query(params: media.Parameters) -> Wanted:
     """Both choices for a SPARQL query (results or RDF), from Accept and the protocol's
     format parameters (``params``, as the request reader read them)."""
     vary_on("Accept")
-    return media.wanted_for_query(request.headers.get("Accept", ""), params)
+    return media.wanted_for_query(_accept(), params)
+
+
+def _accept() -> str:
+    return request.headers.get("Accept", "")
 
 
 def write_vary(response: Response) -> Response:

@@ -160,7 +160,7 @@ def _table(result: object) -> dict[str, object]:
     """Rows to show: each cell a label (the term's value) and, for one of our IRIs, its page."""
     base = runtime().config.base
 
-    names = prefixes(base)
+    names: dict[str, object] = dict(prefixes(base))
     labels = _labels(result, page_language())
 
     def cell(term: object) -> dict[str, str]:

@@ -9,6 +9,7 @@ are raised, never answered here: the app maps every one of them to its status in
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from kdgraph.query import isolation, lexer, media, protocol, request_reader
 from kdgraph.query.engine import Answer, Budget, Engine, Query
@@ -88,19 +89,16 @@ def respond(engine: Engine, query: Query, wanted: Wanted) -> Response:
 # ---------------------------------------------------------------- the endpoint
 
 
-def _service_description() -> Response:
-    fmt = negotiation.negotiate((media.HTML, *media.RDF_FORMATS), "the service description")
-    accept = request.accept_mimetypes
-    if fmt is media.HTML and accept["text/html"] > accept["text/turtle"]:
+def _service_description() -> BaseResponse:  # (a redirect is Werkzeug's Response)
+    fmt = negotiation.page_or_rdf("the service description")
+    if fmt is media.HTML:  # a browser: the query UI
         return redirect("/", code=303)
-    if fmt is media.HTML:  # */* or no preference: machines get Turtle
-        fmt = media.RDF_FORMATS[0]
     body = media.serialize_triples(service_description(endpoint_url(), runtime().served()), fmt)
     return Response(body, content_type=fmt.content_type)
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
-def sparql() -> Response:
+def sparql() -> BaseResponse:
     read = read_request()
     operation = protocol.operation(read, base_iri=protocol.base_iri_for(runtime().config.base))
     if operation is None:
