@@ -14,6 +14,7 @@ dashed and numbered; the numbers are explained under the diagram.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -38,7 +39,9 @@ class DiagramNode:
     href: str
 
 
-def from_rows(rows: list[dict[str, str]], local) -> tuple[list[DiagramNode], list[RouteEdge]]:  # type: ignore[no-untyped-def]
+def from_rows(
+    rows: list[dict[str, str]], local: Callable[[str], str]
+) -> tuple[list[DiagramNode], list[RouteEdge]]:
     """Nodes and edges from route rows: from, to, fromLabel, toLabel, toKind; fromLevel, toLevel,
     condition where known."""
     nodes: dict[str, DiagramNode] = {}

@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from kdgraph.pages import curated_dossier, documents, ontology, route_diagram
 from kdgraph.pages.cite import Citation, cite
-from kdgraph.pages.description import Description, build, describe_query, sources_query
+from kdgraph.pages.description import Description, Link, build, describe_query, sources_query
 from kdgraph.pages.rows import bound
 from kdgraph.query import media
 from kdgraph.query.errors import QueryPathError
@@ -152,7 +152,7 @@ def citation(title: str, iri: str) -> Citation:
 
 
 @blueprint.app_template_filter("node")
-def node_filter(link) -> Markup:  # type: ignore[no-untyped-def]
+def node_filter(link: Link) -> Markup:
     return render_node(link.node, link.label)
 
 
