@@ -360,7 +360,7 @@ def routes_svg(iri: str, label: str, lang: str) -> Markup | None:
     rows, wanted = [], lang
     for wanted in dict.fromkeys([lang, "nl"]):
         query = bound(ROUTES.format(kd=f"{base()}def/kd#", lang=wanted), this=ox.NamedNode(iri))
-        rows = [{k: v.value for k, v in row.items()} for row in select(query)]
+        rows = select(query)
         if rows:
             break
     if not rows:
