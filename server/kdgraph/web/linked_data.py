@@ -268,8 +268,8 @@ def built_dossier_page(version: str, base_iri: str, iri: str, lang: str) -> cura
     at every request, and so are the description and the routes around it).
 
     Measured with ``bench/dossier_page.py`` on the bundled data (docs/performance.md, "Pages from
-    rows"): a warm request costs about 19 ms of CPU with the model kept, about 55 ms when the model
-    is built at every request (decoding the engine's 2,464 triples and 1,567 rows, then building).
+    rows"): a warm request costs about 19 ms of CPU with the model kept, 55-60 ms when the model is
+    built at every request (decoding the engine's 2,464 triples and 1,567 rows, then building).
     The model is a few hundred small objects, so a handful are kept (bounded, keyed by the data
     version, so a reload never serves an old one).
     """
