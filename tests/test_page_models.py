@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kdgraph.pages import index
-from kdgraph.pages.rows import Block, Text, blocks, pick
+from kdgraph.pages.rows import Block, Text, blocks, bound, pick
 from kdgraph.query.engine import Term
 
 
@@ -57,3 +57,17 @@ def test_the_index_groups_by_domain_and_puts_what_has_none_last() -> None:
     productietechniek = groups[1].chambers[0][2][0]
     assert [str(q.label) for q in productietechniek.qualifications.values()] == ["A", "B"]  # by level
     assert groups[0].chambers[0][2][0].crebos == {"23185"}
+
+
+def test_a_pages_parameters_are_written_into_its_query_as_terms() -> None:
+    """``?this`` becomes the term's N-Triples form (escaped by pyoxigraph); ``?thisOne`` stays a variable."""
+    query = bound(
+        "SELECT ?o WHERE { ?this ?p ?o . ?thisOne ?p ?code FILTER(?code = ?code0) }",
+        this=ox.NamedNode("https://w3id.org/kdgraph/id/dossier/a"),
+        code0=ox.Literal('2"5'),
+    )
+    assert query.text == (
+        "SELECT ?o WHERE { <https://w3id.org/kdgraph/id/dossier/a> ?p ?o . ?thisOne ?p ?code "
+        'FILTER(?code = "2\\"5") }'
+    )
+    assert query.substitutions == ()

@@ -122,6 +122,18 @@ def test_a_page_answers_304_to_its_own_etag(client, path: str) -> None:  # type:
     assert turtle.status_code == 200
 
 
+def test_a_304_to_a_pages_own_etag_asks_the_engine_nothing(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The tag names the data version and the page's query (web.ask.tag): known before any evaluation."""
+    path = "/doc/id/dossier/productietechniek"
+    etag = client.get(path, headers=BROWSER).headers["ETag"]
+
+    def no_engine(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("a 304 must not ask the engine")
+
+    monkeypatch.setattr(Runtime, "engine", property(no_engine))
+    assert client.get(path, headers={**BROWSER, "If-None-Match": etag}).status_code == 304
+
+
 def search(client, term: str, lang: str = "nl") -> list[dict]:  # type: ignore[no-untyped-def]
     return client.get("/search", query_string={"q": term, "format": "json", "lang": lang}).get_json()["hits"]
 

@@ -29,7 +29,7 @@ from markupsafe import Markup
 from kdgraph.pages.description import Source
 from kdgraph.pages.documents import Index, marked
 from kdgraph.pages.rows import Row, bound
-from kdgraph.query.engine import Query, Term
+from kdgraph.query.engine import Query
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -196,7 +196,7 @@ class Graph(Index):
         super().__init__(triples)
         self.lang, self.local, self.kd = lang, local, kd
         self._labels: dict[str, str] = {}
-        self.statements: dict[tuple[str, str, Term], set[Source]] = {}
+        self.statements: dict[tuple[str, str, object], set[Source]] = {}
         self.located: dict[str, set[Source]] = {}  # subject -> the graphs of its statements
         graphs: dict[str, Source | None] = {}
         for row in statements:

@@ -11,7 +11,7 @@ page model is built from the two answers in Python, in one language.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -190,7 +190,7 @@ def pick_label(literals: Iterable[ox.Literal], languages: list[str]) -> str | No
     return next(iter(by_language.values()), None)
 
 
-def labeller(triples: list[ox.Triple], languages: list[str]):  # type: ignore[no-untyped-def]
+def labeller(triples: list[ox.Triple], languages: list[str]) -> Callable[[object], str | None]:
     """label_of(node): skos:prefLabel before rdfs:label before dcterms:title, in the page's language;
     an involvement by its organisation and role ("SBB — ontwikkelaar")."""
     labels: dict[object, list[tuple[int, ox.Literal]]] = {}
@@ -289,11 +289,11 @@ def build(
     label_of = labeller(triples, [lang])
     sources = statement_sources(source_rows or [], lang)
 
-    def link(direction: str, t: ox.Triple, other: object) -> Link:
+    def link(direction: str, t: ox.Triple, other: Term) -> Link:
         return Link(
             t.predicate.value,
             predicate_name(t.predicate, label_of(t.predicate), lang),
-            other,  # type: ignore[arg-type]
+            other,
             label_of(other),
             sources.get((direction, t.predicate.value, other), []),
         )

@@ -9,6 +9,7 @@ and an anchor (``/def/kd#Qualification``) so that the hash URIs of the terms lan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -78,7 +79,7 @@ class OntologyPage:
     schemes: list[tuple[str, str, int]]  # (href, label, number of concepts)
 
 
-def build_page(triples: list[ox.Triple], base: str, lang: str, local) -> OntologyPage:  # type: ignore[no-untyped-def]
+def build_page(triples: list[ox.Triple], base: str, lang: str, local: Callable[[str], str]) -> OntologyPage:
     """The page model from the ONTOLOGY_PAGE answer; ``local`` maps an IRI to its link on this server."""
     index = Index(triples)
     other = "en" if lang == "nl" else "nl"

@@ -14,8 +14,11 @@ dashed and numbered; the numbers are explained under the diagram.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
+
+from kdgraph.pages.rows import Row, value
 
 LANES = ("mbo 2", "mbo 3", "mbo 4", "beroep of functie", "hbo-opleiding")
 LANE_TITLES_EN = {"beroep of functie": "occupation or role", "hbo-opleiding": "HBO programme"}
@@ -38,21 +41,21 @@ class DiagramNode:
     href: str
 
 
-def from_rows(rows: list[dict[str, str]], local) -> tuple[list[DiagramNode], list[RouteEdge]]:  # type: ignore[no-untyped-def]
+def from_rows(rows: list[Row], local: Callable[[str], str]) -> tuple[list[DiagramNode], list[RouteEdge]]:
     """Nodes and edges from route rows: from, to, fromLabel, toLabel, toKind; fromLevel, toLevel,
     condition where known."""
     nodes: dict[str, DiagramNode] = {}
     edges = []
     lane_of_kind = {"beroep": "beroep of functie", "hbo-opleiding": "hbo-opleiding"}
     for row in rows:
-        source, target = row["from"], row["to"]
+        source, target = row["from"].value, row["to"].value
         if source not in nodes:
-            lane = f"mbo {row['fromLevel']}" if row.get("fromLevel") else "mbo ?"
-            nodes[source] = DiagramNode(source, row["fromLabel"], lane, local(source))
-        kind = row["toKind"].rsplit("/", 1)[-1]
-        lane = f"mbo {row['toLevel']}" if row.get("toLevel") else lane_of_kind.get(kind, kind)
-        nodes[target] = DiagramNode(target, row["toLabel"], lane, local(target))
-        edge = RouteEdge(source, target, row.get("condition") or None)
+            lane = f"mbo {value(row, 'fromLevel')}" if value(row, "fromLevel") else "mbo ?"
+            nodes[source] = DiagramNode(source, row["fromLabel"].value, lane, local(source))
+        kind = row["toKind"].value.rsplit("/", 1)[-1]
+        lane = f"mbo {value(row, 'toLevel')}" if value(row, "toLevel") else lane_of_kind.get(kind, kind)
+        nodes[target] = DiagramNode(target, row["toLabel"].value, lane, local(target))
+        edge = RouteEdge(source, target, value(row, "condition") or None)
         if edge not in edges:
             edges.append(edge)
     return list(nodes.values()), edges

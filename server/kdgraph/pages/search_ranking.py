@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -121,7 +122,7 @@ def stems(word: str) -> tuple[str, str]:
 
 
 @functools.lru_cache(maxsize=2)
-def _stemmer(language: str):  # type: ignore[no-untyped-def]
+def _stemmer(language: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(language)
 
 
@@ -267,7 +268,7 @@ class Hit:
     def snippet(self) -> str:
         return self.excerpt.text
 
-    def as_json(self, href: str, local=lambda iri: iri) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    def as_json(self, href: str, local: Callable[[str], str] = lambda iri: iri) -> dict[str, object]:
         return {
             "iri": self.iri,
             "href": href,

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from kdgraph.pages.rows import Row
 from kdgraph.query.engine import GraphResult, Query, SelectResult
-from kdgraph.query.errors import QueryFailed
+from kdgraph.query.errors import EngineFailure
 from kdgraph.web.sparql import runtime
 
 
@@ -23,10 +23,10 @@ def _query(query: Query | str) -> Query:
 
 
 def select(query: Query | str) -> list[Row]:
-    """The rows of a SELECT (our own queries: a page's query that is no SELECT is a bug)."""
+    """The rows of a SELECT (an answer of another kind: the engine or the external store failed)."""
     result = runtime().engine.run(_query(query))
     if not isinstance(result, SelectResult):
-        raise QueryFailed(f"a page's SELECT gave {type(result).__name__}")
+        raise EngineFailure(f"a page's SELECT was answered with {type(result).__name__}")
     return result.rows
 
 
@@ -34,7 +34,7 @@ def construct(query: Query | str) -> list[ox.Triple]:
     """The triples of a CONSTRUCT or DESCRIBE."""
     result = runtime().engine.run(_query(query))
     if not isinstance(result, GraphResult):
-        raise QueryFailed(f"a page's CONSTRUCT gave {type(result).__name__}")
+        raise EngineFailure(f"a page's CONSTRUCT was answered with {type(result).__name__}")
     return result.triples
 
 
