@@ -94,9 +94,8 @@ def loads(servers: list[Server], texts: list[str], seconds: float) -> list[tuple
     different halves of ``texts``: a text sent once is not sent again."""
     done = [[0, 0, 0.0] for _ in servers]
     halves = texts[: len(texts) // 2], texts[len(texts) // 2 :]
-    for half, order in zip(
-        halves, (list(range(len(servers))), list(reversed(range(len(servers))))), strict=True
-    ):
+    forward = list(range(len(servers)))
+    for half, order in zip(halves, (forward, forward[::-1]), strict=True):
         for index in order:
             run = load(servers[index].url, half, seconds / 2)
             done[index][0] += run.requests - run.errors
