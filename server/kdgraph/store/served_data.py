@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -54,6 +55,7 @@ from kdgraph.store.layout import fill_store
 from kdgraph.store.publish import count_triples, published_dataset
 from kdgraph.store.state_dir import DUMPS_DIR, StateDir, StateError, build_check
 
+T = TypeVar("T")
 REMOTE = "remote:"  # store_path prefix of data served from an external store (--sparql-backend)
 
 
@@ -76,8 +78,7 @@ class ServedData:
     graph: str  # the graph queries see by default: "" is the store's default graph (the merge);
     # an external store's version graph otherwise
     graphs: list[str]  # the named graphs (FROM / GRAPH may name them)
-    docs_dir: str = ""  # no longer written (/def/ is rendered from the graph); read from older state dirs
-    inputs: str = ""  # fingerprint of the bytes this was prepared from (see cache.fingerprint)
+    inputs: str = ""  # fingerprint of the bytes this was prepared from (see checks.verdicts.fingerprint)
     build: str = ""  # the build directory (state_dir) holding the store
 
     @property
@@ -247,7 +248,7 @@ def retire(state_dir: Path, previous: ServedData, served: ServedData) -> None:
 
 
 def _build_store(store_path: Path, data: list[ox.Quad], queries: list[ox.Quad]) -> tuple[int, int]:
-    """Write the on-disk store (see store.fill_store): (triples in its default graph, of which data)."""
+    """Write the on-disk store (see layout.fill_store): (triples in its default graph, of which data)."""
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     store = ox.Store(str(store_path))
     fill_store(store, data)
@@ -259,7 +260,7 @@ def _build_store(store_path: Path, data: list[ox.Quad], queries: list[ox.Quad]) 
     return triples, data_triples
 
 
-def _in_child(function: Callable[..., ServedData], *args: object) -> ServedData:
+def _in_child(function: Callable[..., T], *args: object) -> T:
     """Run ``function(*args)`` in a forked child and return its result (or raise its DataRejected).
 
     Besides keeping the parsed graph out of the main process: RocksDB starts background threads, and
@@ -270,12 +271,12 @@ def _in_child(function: Callable[..., ServedData], *args: object) -> ServedData:
         kind, value = run_in_child(_outcome, function, args)
     except ChildFailed:
         kind, value = "failed", "the preparing process ended without an answer (killed, or out of memory?)"
-    if kind == "ok" and isinstance(value, ServedData):
-        return value
-    raise DataRejected(str(value))
+    if kind == "ok":
+        return cast(T, value)
+    raise DataRejected(value)
 
 
-def _outcome(function: Callable[..., ServedData], args: Sequence[object]) -> tuple[str, object]:
+def _outcome(function: Callable[..., object], args: tuple[object, ...]) -> tuple[str, object]:
     try:
         return ("ok", function(*args))
     except DataRejected as error:

@@ -17,16 +17,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from kdgraph.serving.worker import NO_ISOLATION, network_isolation_problem
+from kdgraph.store.served_data import ServedData
 from kdgraph.store.state_dir import build_check
 
 blueprint = Blueprint("health", __name__)
 
 
 @blueprint.route("/health")
-def health():  # type: ignore[no-untyped-def]
+def health() -> Response:
     runtime = current_app.extensions["kdgraph"]
     served = runtime.served()
     last = runtime.last_reload()
@@ -81,7 +82,7 @@ def _connections_closed() -> dict | None:
     return dict(guard.closed) if guard is not None else None
 
 
-def _network_isolation(served) -> dict:  # type: ignore[no-untyped-def]
+def _network_isolation(served: ServedData) -> dict:
     """Whether this server's engines are cut off from the network (``query.isolation``).
 
     Not a degraded state (nothing can be repaired by serving another version), but a guarantee
