@@ -22,6 +22,8 @@ import requests
 
 from .server_process import ServerProcess
 
+pytestmark = pytest.mark.server  # real `kdgraph serve` processes (see conftest)
+
 WORKERS = 2
 DEADLINE = 6  # seconds: long enough that the small queries are done well before it
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }} # {n}"

@@ -33,6 +33,8 @@ from kdgraph.serving.answer_files import AnswerFiles, file_name
 from .conftest import edited_data
 from .server_process import KDGRAPH, ServerProcess
 
+pytestmark = pytest.mark.server  # real `kdgraph serve` processes (see conftest)
+
 DOSSIER_FILE = "productietechniek/01-dossier.trig"
 LABEL = '"Productietechniek"@nl'
 DOSSIER = "https://w3id.org/kdgraph/id/dossier/productietechniek"

@@ -23,6 +23,8 @@ from .conftest import RENAMED_DOSSIER, edited_data
 from .server_process import KDGRAPH
 from .test_competency_queries import EXPECTED
 
+pytestmark = pytest.mark.server  # real `kdgraph serve` processes (see conftest)
+
 BASE = "https://w3id.org/kdgraph/"
 NAMES = sorted(p.stem for p in bundled_paths().queries.glob("*.rq"))
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
