@@ -175,5 +175,8 @@ def bundled_app(tmp_path_factory) -> Iterator[InProcessServer]:  # type: ignore[
     """The app on the bundled data, prepared as ``kdgraph serve`` prepares it and answering in
     this process through Flask's test client, with the same calls as ``bundled_server``; shared
     by the tests that only read (the fast layer's server)."""
-    with InProcessServer(tmp_path_factory.mktemp("bundled-app") / "state") as server:
+    # a generous deadline: on a loaded machine a cold page must not become a 503 (no test of
+    # this layer depends on the deadline; those that do start a server with a short one)
+    with InProcessServer(tmp_path_factory.mktemp("bundled-app") / "state", query_timeout=60) as server:
+        server.wait_until_warm()  # its dumps written, as a server's are once it is warm
         yield server

@@ -16,11 +16,16 @@ request (URL, method, headers, body as encoded) to the test client and its answe
 
 from __future__ import annotations
 
+import http.client
 import io
+import itertools
+import urllib.request
+import urllib.response
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -28,7 +33,9 @@ from flask import Flask
 from requests.adapters import HTTPAdapter
 
 from kdgraph.config import ServerConfig
+from kdgraph.serving.child_processes import run_in_child
 from kdgraph.serving.shared_status import SharedStatus
+from kdgraph.store import dumps
 from kdgraph.store.served_data import ServedData, prepare
 from kdgraph.web.app import create_app
 
@@ -60,17 +67,67 @@ class TestClientAdapter(HTTPAdapter):
             reason=answer.status.partition(" ")[2],
             preload_content=False,
             decode_content=False,
+            original_response=_Sent(answer.headers.to_wsgi_list()),  # (requests reads cookies there)
         )
         answer.close()
         return self.build_response(request, raw)
 
 
+class _Sent:
+    """The part of http.client's response that urllib3 and requests read beside the body: its
+    headers as an HTTPMessage (requests takes the cookies from there). Nothing is left to read."""
+
+    def __init__(self, headers: list[tuple[str, str]]):
+        self.msg = http.client.HTTPMessage()
+        for name, value in headers:
+            self.msg[name] = value  # (appends: every Set-Cookie is kept)
+
+    def isclosed(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class _UrllibHandler(urllib.request.BaseHandler):
+    """urllib's requests to the hosts of in-process servers, answered by them: a client that
+    fetches with urllib (rdflib, for the JSON-LD context a document names) reaches the app as it
+    reaches a real server. Other hosts pass on to urllib's own handlers."""
+
+    handler_order = 100  # before urllib's HTTPHandler
+    servers: ClassVar[dict[str, InProcessServer]] = {}
+
+    def http_open(self, request: urllib.request.Request) -> urllib.response.addinfourl | None:
+        server = self.servers.get(request.host)
+        if server is None:
+            return None
+        answer = server.request(
+            request.get_method(),
+            request.full_url,
+            headers=dict(request.header_items()),
+            data=request.data,
+            allow_redirects=False,  # (urllib follows them itself)
+        )
+        headers = http.client.HTTPMessage()
+        for name, value in answer.headers.items():
+            headers[name] = value
+        result = urllib.response.addinfourl(
+            io.BytesIO(answer.content), headers, request.full_url, answer.status_code
+        )
+        result.msg = answer.reason  # (as urllib's HTTPHandler sets it)
+        return result
+
+
+urllib.request.install_opener(urllib.request.build_opener(_UrllibHandler()))
+_numbers = itertools.count(1)
+
+
 class InProcessServer(HttpMethods):
     """The app on data prepared as ``kdgraph serve`` prepares it, answering in this process."""
 
-    url = "http://kdgraph.test"  # (no socket: the adapter takes every URL under it)
-
     def __init__(self, state_dir: Path, data: Iterable[Path] | None = None, **config: Any):
+        # a host of its own (no socket: the adapter and the urllib handler take its URLs)
+        self.url = f"http://app{next(_numbers)}.kdgraph.test"
         self.state_dir = state_dir
         self.served: ServedData = prepare(state_dir, list(data) if data else None, at_start=True)
         self.status = SharedStatus()  # what the serving process publishes for its workers
@@ -78,6 +135,13 @@ class InProcessServer(HttpMethods):
         settings: Mapping[str, Any] = {"public_url": self.url, **config}
         self.app = create_app(ServerConfig(state_dir=state_dir, **settings), self.status)
         self._adapter = TestClientAdapter(self.app)
+        _UrllibHandler.servers[urlsplit(self.url).netloc] = self
+
+    def wait_until_warm(self) -> dict:
+        """Write the dumps as the server's warm-up does (in a child: the store is never opened in
+        this process, which forks engines), then /health."""
+        run_in_child(dumps.warm, self.app.extensions["kdgraph"].config, self.served)
+        return self.get("/health").json()
 
     def session(self) -> requests.Session:
         session = requests.Session()
@@ -85,6 +149,7 @@ class InProcessServer(HttpMethods):
         return session
 
     def close(self) -> None:
+        _UrllibHandler.servers.pop(urlsplit(self.url).netloc, None)
         self.app.extensions["kdgraph"].close()  # its engine processes
 
     def __enter__(self) -> InProcessServer:
