@@ -37,6 +37,22 @@ BASE = "https://w3id.org/kdgraph/"
 KD = rdflib.Namespace(f"{BASE}def/kd#")
 
 
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests test the working tree, never an installed copy of it (a `pip install .` made
+    before an edit would be tested instead): refused at once, with the command that fixes it."""
+    import kdgraph
+
+    imported = Path(kdgraph.__file__).resolve()
+    if not imported.is_relative_to(REPOSITORY / "server"):
+        raise pytest.UsageError(
+            f"kdgraph is imported from {imported.parent}, not from this working tree "
+            f"({REPOSITORY}/server): install it editable, `pip install -e '.[test]'`"
+        )
+
+
 # fixture -> the marks of every test that uses it (directly or through other fixtures)
 MARKS_BY_FIXTURE = {"serve": ("server",), "bundled_server": ("server",), "browser": ("browser", "server")}
 
