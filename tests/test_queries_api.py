@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 import rdflib
 import requests
+from click.testing import CliRunner
 
+from kdgraph.cli import main
 from kdgraph.resources import bundled_paths
 
-from .server_process import KDGRAPH, HttpMethods
+from .server_process import HttpMethods
 from .test_competency_queries import EXPECTED
 
 NAMES = sorted(p.stem for p in bundled_paths().queries.glob("*.rq"))
@@ -55,7 +57,10 @@ def test_saved_query_over_http_answers_from_source(server, name: str) -> None:  
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([KDGRAPH, *args], capture_output=True, text=True, timeout=120)
+    """``kdgraph ARGS`` in this process (click's runner, as tests/test_query_command.py): the same
+    command without a Python start per call; its --endpoint still talks HTTP to a real server."""
+    result = CliRunner().invoke(main, list(args))
+    return subprocess.CompletedProcess(["kdgraph", *args], result.exit_code, result.stdout, result.stderr)
 
 
 def normalise(result: dict) -> dict:
