@@ -18,6 +18,7 @@ starts a server unseen.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,6 +152,18 @@ def data_only() -> rdflib.Graph:
         triples = dict.fromkeys(q.triple for q in ox.parse(path=str(path)))
         g.parse(data=ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
     return g
+
+
+def run_kdgraph(*args: str) -> subprocess.CompletedProcess[str]:
+    """``kdgraph ARGS`` in this process (click's runner), as a finished process: the same command
+    without a Python start per call (a second each on a loaded machine). Its --endpoint or --to
+    still talks HTTP to a real server."""
+    from click.testing import CliRunner
+
+    from kdgraph.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    return subprocess.CompletedProcess(["kdgraph", *args], result.exit_code, result.stdout, result.stderr)
 
 
 RENAMED_DOSSIER = (

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 import rdflib
 import requests
-from click.testing import CliRunner
 
-from kdgraph.cli import main
 from kdgraph.resources import bundled_paths
 
+from .conftest import run_kdgraph
 from .server_process import HttpMethods
 from .test_competency_queries import EXPECTED
 
@@ -57,10 +56,7 @@ def test_saved_query_over_http_answers_from_source(server, name: str) -> None:  
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """``kdgraph ARGS`` in this process (click's runner, as tests/test_query_command.py): the same
-    command without a Python start per call; its --endpoint still talks HTTP to a real server."""
-    result = CliRunner().invoke(main, list(args))
-    return subprocess.CompletedProcess(["kdgraph", *args], result.exit_code, result.stdout, result.stderr)
+    return run_kdgraph(*args)
 
 
 def normalise(result: dict) -> dict:
