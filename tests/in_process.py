@@ -42,7 +42,7 @@ from kdgraph.web.app import create_app
 from .server_process import HttpMethods
 
 
-class TestClientAdapter(HTTPAdapter):
+class FlaskClientAdapter(HTTPAdapter):
     """requests' transport for one Flask app: each request goes through Flask's test client."""
 
     def __init__(self, app: Flask):
@@ -134,7 +134,7 @@ class InProcessServer(HttpMethods):
         self.status.write("served", {"served": asdict(self.served), "reload": None})
         settings: Mapping[str, Any] = {"public_url": self.url, **config}
         self.app = create_app(ServerConfig(state_dir=state_dir, **settings), self.status)
-        self._adapter = TestClientAdapter(self.app)
+        self._adapter = FlaskClientAdapter(self.app)
         _UrllibHandler.servers[urlsplit(self.url).netloc] = self
 
     def wait_until_warm(self) -> dict:
