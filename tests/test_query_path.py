@@ -304,8 +304,9 @@ def test_one_client_has_at_most_its_share_of_evaluations_at_once(store_path: str
     """The second evaluation of a client at its limit waits, then gets 429 with Retry-After;
     another client is answered meanwhile."""
     pool = _pool(store_path, 2, most=4, per_client=1, wait=0.2)
+    _wait_for(lambda: len(pool._free) == 2)  # both engines started: the other client's is ready
     thread, outcome = _in_thread(lambda: pool.run(Query(RUNAWAY), Budget.within(2.0, "10.0.0.1")))
-    _wait_for(lambda: pool.evaluating == 1 and len(pool._free) == 1)  # (the other one started)
+    _wait_for(lambda: pool.evaluating == 1)
     with pytest.raises(errors.TooManyAtOnce) as refused:
         pool.run(ASK, Budget.within(2.0, "10.0.0.1"))
     other = pool.run(ASK, Budget.within(2.0, "10.0.0.2"))
