@@ -10,17 +10,72 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import requests
 
 _BESIDE = Path(sys.executable).parent / "kdgraph"
 KDGRAPH = str(_BESIDE) if _BESIDE.exists() else "kdgraph"
+# The pytest item being run (set by conftest): a server is started only for a test marked
+# ``server``, so that ``pytest -m "not server"`` never starts one unseen. None outside pytest.
+RUNNING_TEST: Any = None
+T = TypeVar("T")
 
 
-class ServerProcess:
+def wait_for(condition: Callable[[], T | None], what: str, timeout: float = 60) -> T:
+    """The first truthy value of ``condition()``, polled until ``timeout`` seconds have passed
+    (then AssertionError naming ``what``): a bounded wait for an event, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        time.sleep(0.05)
+
+
+class HttpMethods:
+    """requests' calls on one server: ``server.get("/sparql", params=...)`` is
+    ``requests.get(server.url + "/sparql", params=...)``, over the transport of that server (real
+    HTTP here, Flask's test client for an in_process.InProcessServer), so a test asserts the same
+    whichever layer its fixture chose. A call is a new session, as ``requests.get`` is: no
+    cookie or connection is carried from one call to the next."""
+
+    url: str
+
+    def session(self) -> requests.Session:
+        return requests.Session()
+
+    def request(self, method: str, target: str, **kwargs: Any) -> requests.Response:
+        """``target``: a path on this server, or a whole URL."""
+        kwargs.setdefault("timeout", 60)
+        with self.session() as session:
+            return session.request(method, target if "://" in target else self.url + target, **kwargs)
+
+    def get(self, target: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", target, **kwargs)
+
+    def post(self, target: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", target, **kwargs)
+
+    def head(self, target: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("allow_redirects", False)  # as requests.head
+        return self.request("HEAD", target, **kwargs)
+
+    def options(self, target: str, **kwargs: Any) -> requests.Response:
+        return self.request("OPTIONS", target, **kwargs)
+
+
+class ServerProcess(HttpMethods):
     def __init__(self, args: Sequence[str], state_dir: Path):
+        if RUNNING_TEST is not None and RUNNING_TEST.get_closest_marker("server") is None:
+            raise RuntimeError(
+                f"{RUNNING_TEST.nodeid} starts a real server but is not marked: use the `serve` "
+                "or `bundled_server` fixture, or mark it with pytest.mark.server"
+            )
         self.log: list[str] = []
         self.state_dir = state_dir
         self.process = subprocess.Popen(

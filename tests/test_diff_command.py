@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-import requests
 from click.testing import CliRunner, Result
 
 from kdgraph.cli import main
@@ -97,8 +96,8 @@ def test_turtle_changelog_declares_only_the_prefixes_it_uses(tmp_path: Path) -> 
     }
 
 
-def test_diff_names_versions_as_the_server_does(bundled_server) -> None:  # type: ignore[no-untyped-def]
+def test_diff_names_versions_as_the_server_does(bundled_app) -> None:  # type: ignore[no-untyped-def]
     same = diff(bundled_paths().data, bundled_paths().data)
     assert same.exit_code == 0
-    served = requests.get(f"{bundled_server.url}/health", timeout=30).json()["version"]
+    served = bundled_app.get("/health", timeout=30).json()["version"]
     assert same.stdout == f"no changes (version {served})\n"

@@ -1,22 +1,24 @@
-"""The national structure's pages on a real server (`serve --data data --data <SBB XML>`): the
+"""The national structure's pages on the data of `serve --data data --data <SBB XML>`: the
 dossier index, an imported dossier, a qualification and a comparison, with exact content taken
-from SBB's files; then the same pages in a real Chromium (both languages, 1280 and 390 px, no
-horizontal overflow, no serious or critical axe-core violation), writing the README's screenshots.
+from SBB's files (in-process, Flask's test client); then the same pages in a real Chromium on a
+real server (both languages, 1280 and 390 px, no horizontal overflow, no serious or critical
+axe-core violation), writing the README's screenshots.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 import pytest
-import requests
 
 from kdgraph.pages import compare
 from kdgraph.resources import bundled_paths
 
 from .conftest import BASE, SBB_XML
+from .in_process import InProcessServer
 from .test_pages_browser import CHROMIUM, FLAGS, README_SHOTS, Visit, check_common
 
 pytestmark = pytest.mark.skipif(
@@ -56,16 +58,21 @@ WORK_PROCESS = re.compile(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    from .server_process import ServerProcess
+def server(tmp_path_factory) -> Iterator[InProcessServer]:  # type: ignore[no-untyped-def]
+    state = tmp_path_factory.mktemp("structure-app") / "state"
+    with InProcessServer(state, [bundled_paths().data, SBB_XML]) as app:
+        yield app
 
+
+@pytest.fixture(scope="module")
+def real_server(serve, tmp_path_factory):  # type: ignore[no-untyped-def]
     args = ["--data", str(bundled_paths().data), "--data", str(SBB_XML), "--workers", "2"]
-    with ServerProcess(args, tmp_path_factory.mktemp("structure-state")) as process:
+    with serve(args, tmp_path_factory.mktemp("structure-state")) as process:
         yield process
 
 
 def get(server, path: str, lang: str = "nl", status: int = 200) -> str:  # type: ignore[no-untyped-def]
-    response = requests.get(server.url + path, headers={"Accept-Language": lang}, timeout=60)
+    response = server.get(path, headers={"Accept-Language": lang}, timeout=60)
     assert response.status_code == status, (path, response.status_code, response.text[:300])
     assert response.headers["Content-Type"].startswith("text/html")
     return response.text
@@ -121,7 +128,7 @@ def test_imported_dossier_page_cites_the_xml_for_each_werkproces(server) -> None
     assert href == "/doc/id/xml-location/" + href.rsplit("/", 1)[1] and href.endswith(
         "-werkproces-2755-986399"
     )
-    location = requests.get(server.url + href, headers={"Accept": "text/turtle"}, timeout=30)
+    location = server.get(href, headers={"Accept": "text/turtle"}, timeout=30)
     assert location.status_code == 200 and re.search(r"kd:line 220\b", location.text)
     first = section(core_task, "wp-2755-986399", "</article>")
     assert "De werkzaamheden zijn juist voorbereid." in first  # its resultaat
@@ -196,9 +203,7 @@ def test_compare_shows_shared_and_distinct_werkprocessen_and_competences(server)
     assert link
     query = parse_qs(urlparse(html.unescape(link.group(1))).query)["query"][0]
     assert query == compare.query(BASE, [FACILITAIR, HELPENDE])
-    answer = requests.get(
-        server.url + "/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30
-    )
+    answer = server.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30)
     assert answer.status_code == 200 and "Ondersteunt bij wonen en huishouden" in answer.text
     # the form has every qualification, the compared ones chosen
     assert len(re.findall(r'<option value="[^"]+/qualification/', page)) == 12
@@ -225,12 +230,12 @@ def test_compare_whole_dossiers_and_bad_requests(server) -> None:  # type: ignor
 
 def test_structure_pages_answer_304_to_their_own_etag(server) -> None:  # type: ignore[no-untyped-def]
     for path in ("/dossiers", compare_path(FACILITAIR, HELPENDE, lang=None)):
-        first = requests.get(server.url + path, timeout=30)
+        first = server.get(path, timeout=30)
         etag = first.headers["ETag"]
-        again = requests.get(server.url + path, headers={"If-None-Match": etag}, timeout=30)
+        again = server.get(path, headers={"If-None-Match": etag}, timeout=30)
         assert again.status_code == 304 and again.content == b""
         asked = {"If-None-Match": etag, "Accept-Language": "en"}
-        english = requests.get(server.url + path, headers=asked, timeout=30)
+        english = server.get(path, headers=asked, timeout=30)
         assert english.status_code == 200 and english.headers["ETag"] != etag
 
 
@@ -258,8 +263,8 @@ SHOTS = {"dossier-index", "imported-dossier", "comparison"}  # written to docs/s
 @pytest.mark.parametrize("name", sorted(PAGES))
 @pytest.mark.parametrize("lang", ["nl", "en"])
 @pytest.mark.parametrize("width", [1280, 390])
-def test_structure_pages_in_a_browser(server, browser, name: str, lang: str, width: int) -> None:  # type: ignore[no-untyped-def]
-    visit = Visit(browser, f"{server.url}{PAGES[name]}", lang=lang, width=width)
+def test_structure_pages_in_a_browser(real_server, browser, name: str, lang: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    visit = Visit(browser, f"{real_server.url}{PAGES[name]}", lang=lang, width=width)
     try:
         check_common(visit, lang)
         if lang == "en":  # Dutch data on an English page is marked as Dutch
@@ -281,8 +286,8 @@ def test_structure_pages_in_a_browser(server, browser, name: str, lang: str, wid
         visit.close()
 
 
-def test_structure_pages_print_without_navigation_and_with_folded_texts(server, browser) -> None:  # type: ignore[no-untyped-def]
-    visit = Visit(browser, f"{server.url}/doc/id/dossier/sbb-2755")
+def test_structure_pages_print_without_navigation_and_with_folded_texts(real_server, browser) -> None:  # type: ignore[no-untyped-def]
+    visit = Visit(browser, f"{real_server.url}/doc/id/dossier/sbb-2755")
     try:
         description = visit.page.get_by_text("De beroepsbeoefenaar ontvangt werkopdrachten").first
         assert not description.is_visible()  # folded on screen
@@ -290,7 +295,7 @@ def test_structure_pages_print_without_navigation_and_with_folded_texts(server, 
         assert description.is_visible() and not visit.page.locator("header.site").is_visible()
     finally:
         visit.close()
-    visit = Visit(browser, f"{server.url}{PAGES['comparison']}")
+    visit = Visit(browser, f"{real_server.url}{PAGES['comparison']}")
     try:
         visit.page.emulate_media(media="print")
         assert not visit.page.locator("form.compare-form").is_visible()

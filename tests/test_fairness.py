@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from .server_process import ServerProcess
+from .server_process import ServerProcess, wait_for
+
+pytestmark = pytest.mark.server  # real `kdgraph serve` processes (see conftest)
 
 WORKERS = 2
 DEADLINE = 6  # seconds: long enough that the small queries are done well before it
@@ -189,8 +191,10 @@ def test_slow_bodies_beyond_the_body_lane_are_refused_and_requests_without_a_bod
                     refused = (status, headers.get("retry-after"), body.decode())
             assert refused is not None and refused[:2] == (503, "2"), refused
             assert "bodies" in refused[2] and "GET" in refused[2]
-            time.sleep(0.5)  # a slow one that came after the lane was full is refused too
-            assert sum(_nothing_yet(connection) for connection in slow) == 8  # the lane's places
+            # a slow one that came after the lane was full is refused too: wait for its answer
+            unanswered = lambda: sum(_nothing_yet(connection) for connection in slow)  # noqa: E731
+            wait_for(lambda: unanswered() <= 8, "the slow bodies beyond the lane to be refused")
+            assert unanswered() == 8  # the lane's places
             for n in range(5):  # without a body: on the threads the lane leaves free
                 health = requests.get(f"{server.url}/health", timeout=10)
                 assert health.status_code == 200 and health.json()["status"] == "ok"

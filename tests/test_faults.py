@@ -28,6 +28,8 @@ import requests
 from .conftest import edited_data
 from .server_process import KDGRAPH, ServerProcess
 
+pytestmark = pytest.mark.server  # real `kdgraph serve` processes (see conftest)
+
 DOSSIER_FILE = "productietechniek/01-dossier.trig"
 LABEL = '"Productietechniek"@nl'
 DOSSIER = "https://w3id.org/kdgraph/id/dossier/productietechniek"

@@ -229,12 +229,9 @@ def test_generic_covers_profession_specific_not_a_conflict(provenance: Provenanc
     assert levels["toelichting-lezen-a2-lezen"] == "A2"
 
 
-def test_the_dossier_page_shows_the_kinds_not_a_conflict(bundled_server) -> None:  # type: ignore[no-untyped-def]
-    import requests
+def test_the_dossier_page_shows_the_kinds_not_a_conflict(bundled_app) -> None:  # type: ignore[no-untyped-def]
 
-    html = requests.get(
-        f"{bundled_server.url}/id/dossier/productietechniek", headers={"Accept": "text/html"}, timeout=30
-    ).text
+    html = bundled_app.get("/id/dossier/productietechniek", headers={"Accept": "text/html"}, timeout=30).text
     section = html[html.index('id="s7"') : html.index('id="s8"')]
     assert 'class="conflict"' not in section and "Tegenstrijdige uitspraken" not in section
     assert section.count('<div class="covers">') == 4  # lezen and luisteren, per qualification
@@ -438,16 +435,12 @@ def test_organisations_and_schemes_are_typed_for_what_they_are(provenance: Prove
         assert types(f"{ID}regulation/{regulation}") == {"Regulation"}, regulation
 
 
-def test_the_dossier_page_reads_a_split_passage_as_one(bundled_server) -> None:  # type: ignore[no-untyped-def]
+def test_the_dossier_page_reads_a_split_passage_as_one(bundled_app) -> None:  # type: ignore[no-untyped-def]
     """Each page graph holds its part; the page shows the passage whole, in the source's order."""
     import html
     import re
 
-    import requests
-
-    page = requests.get(
-        f"{bundled_server.url}/id/dossier/productietechniek", headers={"Accept": "text/html"}, timeout=30
-    ).text
+    page = bundled_app.get("/id/dossier/productietechniek", headers={"Accept": "text/html"}, timeout=30).text
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
     assert "Het beeld wat betreft de inzet van nieuwe technologieën is diffuus." in text
     assert "van 20 à 25 jaar, echt relevant wordt. Virtual Reality (VR) en Augmented Reality (AR)" in text

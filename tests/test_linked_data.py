@@ -1,4 +1,5 @@
-"""Stable, dereferenceable URIs, over real HTTP against a real server process.
+"""Stable, dereferenceable URIs, asked of the app in-process (Flask's test client, conftest's
+``bundled_app``); what only a real server process shows (its log) of ``bundled_server``.
 
 Every resource URI in the data is dereferenced in every format (not a sample); pages are
 crawled by a link checker; the dataset description is checked against the graph.
@@ -15,7 +16,6 @@ from urllib.parse import urljoin, urlparse
 import pyoxigraph as ox
 import pytest
 import rdflib
-import requests
 
 from kdgraph.pipeline.loading import load_graph
 
@@ -32,13 +32,13 @@ CONTENT_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def server(bundled_server):  # type: ignore[no-untyped-def]
-    return bundled_server
+def server(bundled_app):  # type: ignore[no-untyped-def]
+    return bundled_app
 
 
 @pytest.fixture(scope="module")
-def session():  # type: ignore[no-untyped-def]
-    with requests.Session() as s:
+def session(server):  # type: ignore[no-untyped-def]
+    with server.session() as s:
         yield s
 
 
@@ -92,35 +92,29 @@ def test_every_resource_uri_dereferences_in_every_format(server, session, rdf) -
     ],
 )
 def test_content_negotiation_after_303(server, accept: str, content_type: str) -> None:  # type: ignore[no-untyped-def]
-    response = requests.get(
-        f"{server.url}/id/qualification/productietechnicus", headers={"Accept": accept}, timeout=30
-    )
+    response = server.get("/id/qualification/productietechnicus", headers={"Accept": accept}, timeout=30)
     assert response.history[0].status_code == 303
     assert response.headers["Content-Type"].startswith(content_type)
     assert "Accept" in response.headers["Vary"]
 
 
 def test_format_parameter_and_406(server) -> None:  # type: ignore[no-untyped-def]
-    ok = requests.get(
-        f"{server.url}/doc/id/qualification/productietechnicus", params={"format": "jsonld"}, timeout=30
-    )
+    ok = server.get("/doc/id/qualification/productietechnicus", params={"format": "jsonld"}, timeout=30)
     assert ok.headers["Content-Type"].startswith("application/ld+json")
-    bad = requests.get(
-        f"{server.url}/doc/id/qualification/productietechnicus", headers={"Accept": "image/png"}, timeout=30
-    )
+    bad = server.get("/doc/id/qualification/productietechnicus", headers={"Accept": "image/png"}, timeout=30)
     assert bad.status_code == 406
 
 
 def test_incoming_links_and_provenance_on_a_qualification_page(server) -> None:  # type: ignore[no-untyped-def]
-    html = requests.get(
-        f"{server.url}/id/qualification/productietechnicus", headers={"Accept": "text/html"}, timeout=30
+    html = server.get(
+        "/id/qualification/productietechnicus", headers={"Accept": "text/html"}, timeout=30
     ).text
     assert "Allround medewerker productietechniek → Productietechnicus" in html  # a route into it (incoming)
     assert "Productietechnicus → werkvoorbereider" in html  # a route out of it (incoming on the route)
     assert "sectie 12, pagina 9" in html and "voorwerk, pagina 1" in html
     assert "<svg" in html and '<a href="/id/programme/werktuigbouw"><rect' in html  # route diagram
     assert 'href="/id/dossier/productietechniek"' in html  # breadcrumb to the dossier
-    turtle = requests.get(f"{server.url}/doc/id/qualification/productietechnicus.ttl", timeout=30).text
+    turtle = server.get("/doc/id/qualification/productietechnicus.ttl", timeout=30).text
     graph = rdflib.Graph().parse(data=turtle, format="turtle")
     route = rdflib.URIRef(f"{BASE}id/route/productietechnicus-naar-werkvoorbereider")
     assert (route, KD.routeFrom, rdflib.URIRef(f"{BASE}id/qualification/productietechnicus")) in graph
@@ -132,13 +126,13 @@ def test_incoming_links_and_provenance_on_a_qualification_page(server) -> None: 
 
 
 def test_accept_language_picks_the_label(server) -> None:  # type: ignore[no-untyped-def]
-    en = requests.get(
-        f"{server.url}/doc/def/language-skill/gesprekken-voeren",
+    en = server.get(
+        "/doc/def/language-skill/gesprekken-voeren",
         headers={"Accept": "text/html", "Accept-Language": "en"},
         timeout=30,
     ).text
-    nl = requests.get(
-        f"{server.url}/doc/def/language-skill/gesprekken-voeren",
+    nl = server.get(
+        "/doc/def/language-skill/gesprekken-voeren",
         headers={"Accept": "text/html", "Accept-Language": "nl"},
         timeout=30,
     ).text
@@ -146,15 +140,15 @@ def test_accept_language_picks_the_label(server) -> None:  # type: ignore[no-unt
 
 
 def test_hash_uris_resolve_to_the_ontology_document(server) -> None:  # type: ignore[no-untyped-def]
-    turtle = requests.get(f"{server.url}/def/kd", headers={"Accept": "text/turtle"}, timeout=30)
+    turtle = server.get("/def/kd", headers={"Accept": "text/turtle"}, timeout=30)
     graph = rdflib.Graph().parse(data=turtle.content, format="turtle")
     assert (KD.Qualification, rdflib.RDFS.label, rdflib.Literal("kwalificatie", lang="nl")) in graph
-    html = requests.get(f"{server.url}/def/kd", headers={"Accept": "text/html"}, timeout=30).text
+    html = server.get("/def/kd", headers={"Accept": "text/html"}, timeout=30).text
     assert 'id="Qualification"' in html and 'id="routeFrom"' in html
 
 
 def test_unknown_uri_is_a_helpful_404(server) -> None:  # type: ignore[no-untyped-def]
-    response = requests.get(f"{server.url}/id/qualification/productietechnicuss", timeout=30)
+    response = server.get("/id/qualification/productietechnicuss", timeout=30)
     assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
     assert 'href="/id/qualification/productietechnicus"' in response.text
 
@@ -184,12 +178,10 @@ def test_link_checker_finds_no_broken_internal_link(server, session) -> None:  #
 
 def test_void_counts_match_the_graph(server) -> None:  # type: ignore[no-untyped-def]
     loaded = load_graph()
-    graph = rdflib.Graph().parse(
-        data=requests.get(f"{server.url}/.well-known/void", timeout=30).content, format="turtle"
-    )
+    graph = rdflib.Graph().parse(data=server.get("/.well-known/void", timeout=30).content, format="turtle")
     dataset = rdflib.URIRef(f"{BASE}dataset")
     # the default graph: the data, ontology and vocabularies plus the saved queries as RDF
-    health = requests.get(f"{server.url}/health", timeout=30).json()
+    health = server.get("/health", timeout=30).json()
     assert (
         int(graph.value(dataset, VOID.triples)) == health["triples"] > health["data_triples"] == len(loaded)
     )
@@ -203,7 +195,7 @@ def test_void_counts_match_the_graph(server) -> None:  # type: ignore[no-untyped
     }
     assert partitions[KD.Qualification] == 4 and partitions[KD.ProgressionRoute] == 21
     assert graph.value(dataset, VOID.sparqlEndpoint) == rdflib.URIRef(f"{server.url}/sparql")
-    also = requests.get(f"{server.url}/dataset", headers={"Accept": "text/turtle"}, timeout=30)
+    also = server.get("/dataset", headers={"Accept": "text/turtle"}, timeout=30)
     assert also.status_code == 200 and f"{BASE}dataset" in also.text
 
 
@@ -218,15 +210,15 @@ def test_void_counts_match_the_graph(server) -> None:  # type: ignore[no-untyped
     ],
 )
 def test_dumps_hold_the_whole_graph(server, name: str, rdflib_format: str) -> None:  # type: ignore[no-untyped-def]
-    response = requests.get(f"{server.url}/dumps/{name}", timeout=60)
+    response = server.get(f"/dumps/{name}", timeout=60)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
     assert set(response.headers["Cache-Control"].split(", ")) == {"public", "max-age=300"}
-    again = requests.get(f"{server.url}/dumps/{name}", headers={"If-None-Match": response.headers["ETag"]})
+    again = server.get(f"/dumps/{name}", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     body = gzip.decompress(response.content) if name.endswith(".gz") else response.content
     # the merged default graph (data, ontology, saved queries), or the quads in their graphs
-    health = requests.get(f"{server.url}/health", timeout=30).json()
+    health = server.get("/health", timeout=30).json()
     if name.endswith((".trig", ".nq.gz")):  # (rdflib's Dataset parser warns of its own deprecations)
         quads = set(
             ox.parse(body, format={"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}[rdflib_format])
@@ -240,7 +232,7 @@ def test_dumps_hold_the_whole_graph(server, name: str, rdflib_format: str) -> No
         graph = rdflib.Graph().parse(io.BytesIO(body), format=rdflib_format)
         assert len(graph) == health["triples"]
     if name.endswith(".jsonld"):
-        context = requests.get(f"{server.url}/context.jsonld", timeout=30).json()["@context"]
+        context = server.get("/context.jsonld", timeout=30).json()["@context"]
         assert response.json()["@context"] == context
 
 
@@ -293,33 +285,33 @@ def test_statement_rows_carry_the_graphs_they_are_stated_in() -> None:
 def test_ontology_page_is_rendered_from_the_graph_with_separate_languages(server) -> None:  # type: ignore[no-untyped-def]
     """Regression for issue 15: pyLODE glued nl and en labels ("kwalificatiedossierqualification
     dossier") and showed "Preferred Namespace Uri: kd:"; the page is now ours, one language per page."""
-    nl = requests.get(f"{server.url}/def/", headers={"Accept-Language": "nl"}, timeout=30)
+    nl = server.get("/def/", headers={"Accept-Language": "nl"}, timeout=30)
     assert nl.status_code == 200 and "pyLODE" not in nl.text and "Preferred Namespace" not in nl.text
     assert "<h1>kdgraph-ontologie voor kwalificatiedossiers</h1>" in nl.text
     assert "kwalificatiedossierqualification dossier" not in nl.text
     assert '<div class="term" id="QualificationDossier">' in nl.text
     assert "<h3>kwalificatiedossier <code>kd:QualificationDossier</code></h3>" in nl.text
     assert "Engels: <strong>qualification dossier</strong>" in nl.text
-    en = requests.get(f"{server.url}/def/", params={"lang": "en"}, timeout=30)
+    en = server.get("/def/", params={"lang": "en"}, timeout=30)
     assert "<h3>qualification dossier <code>kd:QualificationDossier</code></h3>" in en.text
     assert en.cookies.get("kdgraph-lang") == "en"
     schemes = re.findall(r'<li><a href="(/def/[a-z-]+)">', nl.text)
     assert len(schemes) == 12 and "/def/cefr-level" in schemes and "/def/horizon" in schemes
     assert "/def/sbb-competence" in schemes and "/def/dossier-text-kind" in schemes  # of SBB's XML
     for href in schemes:
-        page = requests.get(server.url + href, headers={"Accept": "text/html"}, timeout=30)
+        page = server.get(href, headers={"Accept": "text/html"}, timeout=30)
         assert page.status_code == 200 and page.history[0].status_code == 303
-    cefr = requests.get(f"{server.url}/def/cefr-level", headers={"Accept": "text/html"}, timeout=30).text
+    cefr = server.get("/def/cefr-level", headers={"Accept": "text/html"}, timeout=30).text
     assert all(f'href="/def/cefr-level/{level}"' in cefr for level in ("A1", "A2", "B1", "B2", "C1", "C2"))
 
 
-def test_server_log_has_no_library_noise(server) -> None:  # type: ignore[no-untyped-def]
+def test_server_log_has_no_library_noise(bundled_server) -> None:  # type: ignore[no-untyped-def]
     """Regression for issue 15: pyLODE's import logged INFO:root:Loading background ontologies...
     and asyncio DEBUG lines on every start. The log holds our lines and granian's, nothing else."""
-    requests.get(f"{server.url}/def/", timeout=30)  # the ontology page, once rendered by pyLODE
+    bundled_server.get("/def/", timeout=30)  # the ontology page, once rendered by pyLODE
     noise = [
         line
-        for line in server.log
+        for line in bundled_server.log
         if line.startswith(("INFO:", "DEBUG:", "WARNING:root"))
         or "asyncio" in line
         or '"logger": "root"' in line

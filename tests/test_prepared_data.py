@@ -128,6 +128,7 @@ def test_a_remembered_verdict_skips_shacl_and_the_store_holds_what_was_validated
     assert verdict_known.data_triples == validated_now.data_triples == len(load_graph([data]))
 
 
+@pytest.mark.server
 def test_kdgraph_serve_restarted_on_the_same_state_directory_serves_the_prepared_store(
     tmp_path: Path,
 ) -> None:

@@ -19,9 +19,10 @@ from kdgraph.pipeline.loading import load_graph
 from kdgraph.resources import bundled_paths
 from kdgraph.store.publish import Endpoints, SparqlClient, named_graphs_of
 
-from .conftest import RENAMED_DOSSIER, edited_data
-from .server_process import KDGRAPH
+from .conftest import RENAMED_DOSSIER, edited_data, run_kdgraph
 from .test_competency_queries import EXPECTED
+
+pytestmark = pytest.mark.server  # real server processes: Oxigraph's, and `kdgraph serve` (see conftest)
 
 BASE = "https://w3id.org/kdgraph/"
 NAMES = sorted(p.stem for p in bundled_paths().queries.glob("*.rq"))
@@ -55,7 +56,7 @@ def store(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 def kdgraph(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([KDGRAPH, *args], capture_output=True, text=True, timeout=300)
+    return run_kdgraph(*args)  # (in this process: see conftest)
 
 
 def current(store: str) -> str:

@@ -138,6 +138,7 @@ def test_export_as_quads_reads_back_into_the_same_quads(sourced: Path, tmp_path:
     assert load_graph([out], with_ontology=False).version == graph.version  # .nq/.trig load as they are
 
 
+@pytest.mark.server
 def test_served_store_and_dumps_carry_the_quads_and_the_merge(sourced: Path, tmp_path: Path) -> None:
     with ServerProcess(["--data", str(sourced), "--workers", "1"], tmp_path / "state") as server:
         health = server.health()

@@ -1,4 +1,6 @@
-"""Saved queries as a web API, over real HTTP against a real server process."""
+"""Saved queries as a web API: in-process (Flask's test client, conftest's ``bundled_app``), and
+over real HTTP (``bundled_server``) for the clients that need a socket: the CLI's --endpoint,
+schemathesis and a generated OpenAPI client."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import requests
 
 from kdgraph.resources import bundled_paths
 
-from .server_process import KDGRAPH, ServerProcess
+from .conftest import run_kdgraph
+from .server_process import HttpMethods
 from .test_competency_queries import EXPECTED
 
 NAMES = sorted(p.stem for p in bundled_paths().queries.glob("*.rq"))
@@ -22,13 +25,18 @@ MP = "https://w3id.org/kdgraph/id/qualification/medewerker-productietechniek"
 
 
 @pytest.fixture(scope="module")
-def server(bundled_server):  # type: ignore[no-untyped-def]
+def server(bundled_app):  # type: ignore[no-untyped-def]
+    return bundled_app
+
+
+@pytest.fixture(scope="module")
+def real_server(bundled_server):  # type: ignore[no-untyped-def]
     return bundled_server
 
 
-def api(server: ServerProcess, name: str, accept: str | None = None, **params: object) -> requests.Response:
+def api(server: HttpMethods, name: str, accept: str | None = None, **params: object) -> requests.Response:
     headers = {"Accept": accept} if accept else {}
-    return requests.get(f"{server.url}/queries/{name}", params=params, headers=headers, timeout=30)
+    return server.get(f"/queries/{name}", params=params, headers=headers, timeout=30)
 
 
 def rows(bindings: list[dict], columns: tuple[str, ...]) -> list[tuple[str | None, ...]]:
@@ -48,7 +56,7 @@ def test_saved_query_over_http_answers_from_source(server, name: str) -> None:  
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([KDGRAPH, *args], capture_output=True, text=True, timeout=120)
+    return run_kdgraph(*args)
 
 
 def normalise(result: dict) -> dict:
@@ -60,13 +68,13 @@ def normalise(result: dict) -> dict:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_cli_local_cli_remote_and_http_agree(server, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_cli_local_cli_remote_and_http_agree(real_server, name: str) -> None:  # type: ignore[no-untyped-def]
     params = EXPECTED[name][0]
     pairs = [a for k, v in params.items() for a in ("--param", f"{k}={v}")]
     local = cli("query", name, "--format", "json", *pairs)
-    remote = cli("query", name, "--format", "json", "--endpoint", f"{server.url}/sparql", *pairs)
+    remote = cli("query", name, "--format", "json", "--endpoint", f"{real_server.url}/sparql", *pairs)
     assert local.returncode == 0 and remote.returncode == 0, local.stderr + remote.stderr
-    http = api(server, name, format="json", limit=10_000, **params).json()
+    http = api(real_server, name, format="json", limit=10_000, **params).json()
     answers = [normalise(json.loads(local.stdout)), normalise(json.loads(remote.stdout)), normalise(http)]
     assert (
         answers[0]["results"]["bindings"]
@@ -80,7 +88,7 @@ def test_paging_with_link_headers_and_stable_order(server) -> None:  # type: ign
     pages, url = [], f"{server.url}/queries/cq02-routes-reachable"
     params = {"qualification": MP, "format": "json", "limit": 5}
     while url:
-        response = requests.get(url, params=params, timeout=30)
+        response = server.get(url, params=params, timeout=30)
         assert response.headers["X-Total-Count"] == "21"
         pages.extend(response.json()["results"]["bindings"])
         url, params = response.links.get("next", {}).get("url"), None
@@ -137,14 +145,14 @@ def test_string_injection_is_harmless(server, payload: str) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("payload", INJECTIONS[:6])
-def test_string_injection_through_a_remote_endpoint_is_harmless(server, payload: str) -> None:  # type: ignore[no-untyped-def]
+def test_string_injection_through_a_remote_endpoint_is_harmless(real_server, payload: str) -> None:  # type: ignore[no-untyped-def]
     result = cli(
         "query",
         "cq04-organisations-roles",
         "--format",
         "json",
         "--endpoint",
-        f"{server.url}/sparql",
+        f"{real_server.url}/sparql",
         "--param",
         f"search={payload}",
     )
@@ -161,7 +169,7 @@ def test_iri_injection_is_refused(server, payload: str) -> None:  # type: ignore
 
 
 def test_listing_json_and_html(server) -> None:  # type: ignore[no-untyped-def]
-    listing = requests.get(f"{server.url}/queries", headers={"Accept": "application/json"}, timeout=30).json()
+    listing = server.get("/queries", headers={"Accept": "application/json"}, timeout=30).json()
     assert [q["name"] for q in listing] == NAMES
     cq02 = next(q for q in listing if q["name"] == "cq02-routes-reachable")
     assert cq02["parameters"][0] == {
@@ -172,7 +180,7 @@ def test_listing_json_and_html(server) -> None:  # type: ignore[no-untyped-def]
         "values": None,
         "description": cq02["parameters"][0]["description"],
     }
-    html = requests.get(f"{server.url}/queries", headers={"Accept": "text/html"}, timeout=30)
+    html = server.get("/queries", headers={"Accept": "text/html"}, timeout=30)
     assert html.headers["Content-Type"].startswith("text/html")
     assert all(f'id="{name}"' in html.text for name in NAMES)
 
@@ -180,7 +188,7 @@ def test_listing_json_and_html(server) -> None:  # type: ignore[no-untyped-def]
 def test_openapi_is_valid_and_covers_every_query(server) -> None:  # type: ignore[no-untyped-def]
     from openapi_spec_validator import validate
 
-    spec = requests.get(f"{server.url}/openapi.json", timeout=30).json()
+    spec = server.get("/openapi.json", timeout=30).json()
     validate(spec)
     assert {f"/queries/{n}" for n in NAMES} <= set(spec["paths"])
     params = {p["name"]: p for p in spec["paths"]["/queries/cq02-routes-reachable"]["get"]["parameters"]}
@@ -191,15 +199,15 @@ def test_openapi_is_valid_and_covers_every_query(server) -> None:  # type: ignor
 
 def test_sparql_examples_are_discoverable(server) -> None:  # type: ignore[no-untyped-def]
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-    response = requests.get(f"{server.url}/.well-known/sparql-examples", timeout=30)
+    response = server.get("/.well-known/sparql-examples", timeout=30)
     graph = rdflib.Graph().parse(data=response.text, format="turtle")
     executables = set(graph.subjects(rdflib.RDF.type, sh.SPARQLExecutable))
     assert {str(e).rsplit("/", 1)[1] for e in executables} == set(NAMES)
     for executable in executables:
         assert graph.value(executable, sh.select) is not None
         assert {lit.language for lit in graph.objects(executable, rdflib.RDFS.comment)} == {"nl", "en"}
-    in_graph = requests.get(
-        f"{server.url}/sparql",
+    in_graph = server.get(
+        "/sparql",
         params={
             "query": "PREFIX sh: <http://www.w3.org/ns/shacl#> "
             "SELECT (COUNT(?q) AS ?n) WHERE { ?q a sh:SPARQLExecutable }"
@@ -222,7 +230,7 @@ checks.positive_data_acceptance.expected-statuses = ["200", "400"]
 """
 
 
-def test_schemathesis_all_checks_pass(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_schemathesis_all_checks_pass(real_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Every check, response-schema conformance included: each saved query's JSON answer matches
     the schema /openapi.json gives it (regression for issue 15: 40 conformance failures when every
     result was typed as a string), and ``unsupported_method``: a 405 says in ``Allow`` what is allowed."""
@@ -232,7 +240,7 @@ def test_schemathesis_all_checks_pass(server, tmp_path: Path) -> None:  # type: 
         [
             str(schemathesis),
             "run",
-            f"{server.url}/openapi.json",
+            f"{real_server.url}/openapi.json",
             "--checks",
             "all",
             "--max-examples",
@@ -252,10 +260,10 @@ def test_schemathesis_all_checks_pass(server, tmp_path: Path) -> None:  # type: 
     assert f"Tested: {len(NAMES) + 5}" in result.stdout, result.stdout[-2000:]
 
 
-def test_openapi_generated_client_gets_typed_rows(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_openapi_generated_client_gets_typed_rows(real_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A client generated from /openapi.json by openapi-python-client calls a saved query and reads
     typed rows: the columns of cq01's SELECT are attributes of each row."""
-    (tmp_path / "openapi.json").write_bytes(requests.get(f"{server.url}/openapi.json", timeout=30).content)
+    (tmp_path / "openapi.json").write_bytes(real_server.get("/openapi.json", timeout=30).content)
     generator = Path(sys.executable).parent / "openapi-python-client"
     result = subprocess.run(
         [
@@ -279,7 +287,7 @@ def test_openapi_generated_client_gets_typed_rows(server, tmp_path: Path) -> Non
     program = (
         "from kdgraph_client.client import Client\n"
         "from kdgraph_client.api.saved_queries import cq01_qualifications_levels as cq01\n"
-        f"answer = cq01.sync(client=Client(base_url={server.url!r}))\n"
+        f"answer = cq01.sync(client=Client(base_url={real_server.url!r}))\n"
         "print(type(answer).__name__)\n"
         "for row in answer.results.bindings:\n"
         "    print(row.label.value, row.mbo_level.value, row.eqf_level.value)\n"

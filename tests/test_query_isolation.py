@@ -137,6 +137,7 @@ isolation.isolate_network = refused
 '''
 
 
+@pytest.mark.server
 def test_health_says_when_engines_could_not_be_isolated(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Regression: the server only logged that engines had network; /health must say it too."""
     import requests
@@ -169,6 +170,7 @@ def test_health_says_when_engines_could_not_be_isolated(tmp_path, monkeypatch) -
         assert ask.json()["boolean"] is True
 
 
+@pytest.mark.server
 @needs_isolation
 def test_health_says_engines_are_isolated(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import requests

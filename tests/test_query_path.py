@@ -20,6 +20,8 @@ from kdgraph.query.media import Wanted
 from kdgraph.query.protocol import ReadRequest, operation
 from kdgraph.web.errors import response_for
 
+from .server_process import wait_for
+
 PT = "https://w3id.org/kdgraph/id/qualification/productietechnicus"
 KD = "https://w3id.org/kdgraph/def/kd#"
 
@@ -215,11 +217,24 @@ def store_path(tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
     return prepare(tmp_path_factory.mktemp("pool-state"), None).store_path
 
 
-def _pool(store_path: str, size: int, most: int | None = None, per_client: int = 0, timeout: float = 2.0):  # type: ignore[no-untyped-def]
+def _pool(  # type: ignore[no-untyped-def]
+    store_path: str,
+    size: int,
+    most: int | None = None,
+    per_client: int = 0,
+    timeout: float = 2.0,
+    wait: float = 60,
+):
+    """``wait``: how long a query waits for an engine (one being restarted or started takes as long
+    as a loaded machine makes it); short only where the refusal after waiting is what is tested."""
     from kdgraph.query.supervised import EnginePool, SupervisedEngine
 
     return EnginePool(
-        lambda: SupervisedEngine(store_path, timeout, 10**9), size, wait=0.2, most=most, per_client=per_client
+        lambda: SupervisedEngine(store_path, timeout, 10**9),
+        size,
+        wait=wait,
+        most=most,
+        per_client=per_client,
     )
 
 
@@ -239,8 +254,7 @@ def _in_thread(call) -> tuple[threading.Thread, list]:  # type: ignore[no-untype
 
 
 def _wait_for(condition) -> None:  # type: ignore[no-untyped-def]
-    while not condition():
-        time.sleep(0.01)
+    wait_for(condition, "the pool to reach the state the test waits for")
 
 
 ASK = Query(f"ASK {{ <{PT}> ?p ?o }}")
@@ -266,7 +280,7 @@ def test_a_pool_with_every_engine_busy_answers_503_with_retry_after(
     from kdgraph.query import supervised
 
     monkeypatch.setattr(supervised, "RENICE_AFTER", 60.0)
-    pool = _pool(store_path, 1)
+    pool = _pool(store_path, 1, wait=0.2)
     thread, outcome = _in_thread(lambda: pool.run(Query(RUNAWAY)))
     _wait_for(lambda: pool.evaluating == 1)
     with pytest.raises(errors.Busy) as busy:
@@ -294,7 +308,8 @@ def test_a_pool_grows_while_runaways_hold_its_engines_and_answers_the_others(sto
 def test_one_client_has_at_most_its_share_of_evaluations_at_once(store_path: str) -> None:
     """The second evaluation of a client at its limit waits, then gets 429 with Retry-After;
     another client is answered meanwhile."""
-    pool = _pool(store_path, 2, most=4, per_client=1)
+    pool = _pool(store_path, 2, most=4, per_client=1, wait=0.2)
+    _wait_for(lambda: len(pool._free) == 2)  # both engines started: the other client's is ready
     thread, outcome = _in_thread(lambda: pool.run(Query(RUNAWAY), Budget.within(2.0, "10.0.0.1")))
     _wait_for(lambda: pool.evaluating == 1)
     with pytest.raises(errors.TooManyAtOnce) as refused:

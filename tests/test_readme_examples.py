@@ -16,7 +16,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import requests
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 ADDRESS = "http://127.0.0.1:8000"
@@ -64,9 +63,9 @@ def test_curl_block_answers(bundled_server, block: str) -> None:  # type: ignore
 @pytest.mark.parametrize(
     "query", sparql_queries(), ids=lambda query: re.sub(r"\s+", " ", query.split("SELECT", 1)[1])[:60]
 )
-def test_sparql_query_answers(bundled_server, query: str) -> None:  # type: ignore[no-untyped-def]
-    response = requests.post(
-        f"{bundled_server.url}/sparql",
+def test_sparql_query_answers(bundled_app, query: str) -> None:  # type: ignore[no-untyped-def]
+    response = bundled_app.post(
+        "/sparql",
         data={"query": query},
         headers={"Accept": "application/sparql-results+json"},
         timeout=60,
@@ -75,12 +74,12 @@ def test_sparql_query_answers(bundled_server, query: str) -> None:  # type: igno
     assert response.json()["results"]["bindings"], query
 
 
-def test_counts_are_the_served_ones(bundled_server) -> None:  # type: ignore[no-untyped-def]
+def test_counts_are_the_served_ones(bundled_app) -> None:  # type: ignore[no-untyped-def]
     """'What is in it' counts once what /health and the query list serve: keep them true."""
     text = README.read_text(encoding="utf-8")
     section = text.split("## What is in it", 1)[1].split("\n## ", 1)[0]
-    health = requests.get(f"{bundled_server.url}/health", timeout=30).json()
-    queries = requests.get(f"{bundled_server.url}/queries?format=json", timeout=30).json()
+    health = bundled_app.get("/health", timeout=30).json()
+    queries = bundled_app.get("/queries?format=json", timeout=30).json()
     assert f"{health['data_triples']:,} triples from 23 files" in section
     assert f"`triples` is {health['triples']:,}" in section
     assert f"{len(queries)} saved queries" in section

@@ -30,6 +30,8 @@ import requests
 from .listener import Listener
 from .server_process import ServerProcess
 
+pytestmark = pytest.mark.server  # real `kdgraph serve` processes (see conftest)
+
 PT = "https://w3id.org/kdgraph/id/qualification/productietechnicus"
 SPARQL_QUERY = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
 

@@ -244,10 +244,8 @@ def test_saved_queries_of_the_national_structure(national: EmbeddedEngine, saved
 
 
 @pytest.fixture(scope="module")
-def national_server(tmp_path_factory):  # type: ignore[no-untyped-def]
+def national_server(serve, tmp_path_factory):  # type: ignore[no-untyped-def]
     """A real `kdgraph serve --data data --data <SBB XML>`, with a second edition of Dienstverlening."""
-    from .server_process import ServerProcess
-
     xml = tmp_path_factory.mktemp("sbb-xml")
     original = (SBB_XML / "2755-Dienstverlening.xml").read_bytes()
     (xml / "2755-Dienstverlening.xml").write_bytes(original)
@@ -256,7 +254,7 @@ def national_server(tmp_path_factory):  # type: ignore[no-untyped-def]
     )
     (xml / "2637-Sociaal_werk.xml").write_bytes((SBB_XML / "2637-Sociaal_werk.xml").read_bytes())
     args = ["--data", str(bundled_paths().data), "--data", str(xml), "--workers", "2"]
-    with ServerProcess(args, tmp_path_factory.mktemp("national-state")) as process:
+    with serve(args, tmp_path_factory.mktemp("national-state")) as process:
         yield process
 
 

@@ -451,6 +451,7 @@ DOSSIER_TITLE = (
 )
 
 
+@pytest.mark.server
 @needs_real_files
 def test_a_truncated_file_at_reload_keeps_the_last_good_data_and_health_says_where(tmp_path: Path) -> None:
     data = tmp_path / "data"
@@ -485,6 +486,7 @@ def test_a_truncated_file_at_reload_keeps_the_last_good_data_and_health_says_whe
         assert answer.status_code == 200 and answer.text.splitlines() == ["title", "Dienstverlening"]
 
 
+@pytest.mark.server
 @needs_real_files
 def test_serve_refuses_to_start_on_a_truncated_file_and_says_where(tmp_path: Path) -> None:
     content = REAL.read_bytes()

@@ -1,9 +1,9 @@
-"""/search over real HTTP: ranked hits over labels and texts in nl and en, HTML and JSON."""
+"""/search, in-process (Flask's test client): ranked hits over labels and texts in nl and en,
+HTML and JSON."""
 
 from __future__ import annotations
 
 import pytest
-import requests
 
 from kdgraph.pages.search_ranking import MATCHES
 
@@ -11,12 +11,12 @@ BASE = "https://w3id.org/kdgraph/"
 
 
 @pytest.fixture(scope="module")
-def server(bundled_server):  # type: ignore[no-untyped-def]
-    return bundled_server
+def server(bundled_app):  # type: ignore[no-untyped-def]
+    return bundled_app
 
 
 def search(server, **params: str) -> dict:  # type: ignore[no-untyped-def]
-    response = requests.get(f"{server.url}/search", params={**params, "format": "json"}, timeout=30)
+    response = server.get("/search", params={**params, "format": "json"}, timeout=30)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/json")
     return response.json()
 
@@ -55,16 +55,12 @@ def test_text_hits_carry_the_words_around_the_term(server) -> None:  # type: ign
 
 
 def test_html_for_browsers_json_by_accept(server) -> None:  # type: ignore[no-untyped-def]
-    html = requests.get(
-        f"{server.url}/search", params={"q": "lezen"}, headers={"Accept": "text/html,*/*;q=0.8"}, timeout=30
-    )
+    html = server.get("/search", params={"q": "lezen"}, headers={"Accept": "text/html,*/*;q=0.8"}, timeout=30)
     assert (
         html.headers["Content-Type"].startswith("text/html")
         and 'href="/def/language-skill/lezen"' in html.text
     )
-    as_json = requests.get(
-        f"{server.url}/search", params={"q": "lezen"}, headers={"Accept": "application/json"}, timeout=30
-    )
+    as_json = server.get("/search", params={"q": "lezen"}, headers={"Accept": "application/json"}, timeout=30)
     assert as_json.json()["hits"][0]["label"] == "lezen"
 
 
@@ -77,7 +73,7 @@ def test_html_for_browsers_json_by_accept(server) -> None:  # type: ignore[no-un
     ],
 )
 def test_bad_search_requests_are_400(server, params: dict, message: str) -> None:  # type: ignore[no-untyped-def]
-    response = requests.get(f"{server.url}/search", params=params, timeout=30)
+    response = server.get("/search", params=params, timeout=30)
     assert response.status_code == 400 and message in response.text
 
 
@@ -128,7 +124,7 @@ def test_other_language_only_when_the_page_language_has_no_match(server) -> None
         "Rationale: reading at A2",
         "en",
     )
-    html = requests.get(f"{server.url}/search", params={"q": "rationale", "lang": "nl"}, timeout=30).text
+    html = server.get("/search", params={"q": "rationale", "lang": "nl"}, timeout=30).text
     assert '<span class="note excerpt" lang="en"><mark>Rationale</mark>: reading at A2</span>' in html
     assert 'lang="nl"' not in html.split("<main", 1)[1]  # Dutch words on a Dutch page are not marked
 
@@ -152,7 +148,7 @@ def test_html_shows_the_json_excerpt_with_the_term_marked(server) -> None:  # ty
     term = "het gevolg is dat het uitlezen"
     hit = hit_for(search(server, q=term)["hits"], AUTOMATION)
     start, end = hit["text_match"]
-    html = requests.get(f"{server.url}/search", params={"q": term}, timeout=30).text
+    html = server.get("/search", params={"q": term}, timeout=30).text
     expected = f"{hit['text'][:start]}<mark>{hit['text'][start:end]}</mark>{hit['text'][end:]}"
     assert f'<span class="note excerpt">{expected}</span>' in html
 

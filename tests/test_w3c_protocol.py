@@ -204,7 +204,7 @@ def _evaluation_graph(folder: str, data: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[ServerProcess]:  # type: ignore[no-untyped-def]
+def server(serve, tmp_path_factory) -> Iterator[ServerProcess]:  # type: ignore[no-untyped-def]
     assert SUITES is not None
     root = tmp_path_factory.mktemp("w3c")
     data = root / "data"
@@ -228,7 +228,7 @@ def server(tmp_path_factory) -> Iterator[ServerProcess]:  # type: ignore[no-unty
         for i, value in enumerate(ESCAPED_VALUES)
     ]
     (data / "w3c.nq").write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
-    with ServerProcess(["--data", str(data), "--workers", "2"], root / "state") as process:
+    with serve(["--data", str(data), "--workers", "2"], root / "state") as process:
         yield process
 
 
