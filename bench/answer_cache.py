@@ -14,7 +14,7 @@ Each workload comes from its own loopback address, the cache-free one before any
 the engine pools run the queries of an address whose queries ran long at low priority.
 
 A variant is the server with module attributes replaced before it starts (its workers are forked
-from it, so they inherit them): ``none`` keeps no answer (``worker.CACHE_BYTES = 0``), ``memory``
+from it, so they inherit them): ``none`` keeps no answer (``--cache-bytes 0``), ``memory``
 is the server as shipped (a bounded memory LRU per worker). Until commit 5c2066f the server also
 kept answer files on disk, shared by the workers; this script's version of that commit measured
 them as a third variant, ``memory+disk`` (docs/performance.md, "The answer cache").
@@ -48,18 +48,15 @@ from harness import (  # type: ignore[import-not-found]
 from kdgraph.catalogue.saved_queries import load_saved_queries
 from kdgraph.resources import bundled_paths
 
-# run before the CLI, in the server's main process: what each variant changes
-PATCHES = {
-    "none": "import kdgraph.serving.worker as w; w.CACHE_BYTES = 0",
-    "memory": "",
-}
-LAUNCH = "import sys; {patch}\nfrom kdgraph.cli import main; sys.argv[0] = 'kdgraph'; main()"
+# what each variant adds to `kdgraph serve`
+VARIANTS = {"none": ["--cache-bytes", "0"], "memory": []}
+LAUNCH = "import sys\nfrom kdgraph.cli import main; sys.argv[0] = 'kdgraph'; main()"
 
 
 def start(variant: str, data: Path, tmp: Path) -> Server:
     port = free_port()
-    code = LAUNCH.format(patch=PATCHES[variant])
-    command = [sys.executable, "-c", code, "serve", "--data", str(data), "--port", str(port)]
+    command = [sys.executable, "-c", LAUNCH, "serve", "--data", str(data), "--port", str(port)]
+    command += VARIANTS[variant]
     command += ["--workers", "2", "--state-dir", str(tmp / f"state-{variant}"), "--query-timeout", "60"]
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, KDGRAPH_CACHE_DIR=str(data_cache_dir() / "verdicts"))  # kept by the bytes read
@@ -109,7 +106,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("size", type=int, help="dossiers (bench/generate.py)")
-    parser.add_argument("--variants", nargs="+", default=list(PATCHES), choices=list(PATCHES))
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument(

@@ -42,6 +42,7 @@ import pyoxigraph as ox
 
 from adhoc import KINDS, Texts  # type: ignore[import-not-found]
 from harness import accept_for, data_cache_dir, make_dataset  # type: ignore[import-not-found]
+from kdgraph.child_processes import reset_signals
 from kdgraph.config import ServerConfig
 from kdgraph.query import media
 from kdgraph.query.engine import Answer, Budget, Query, evaluate, serialize
@@ -51,7 +52,6 @@ from kdgraph.query.supervised import (
     decode_request,
     encode_request,
 )
-from kdgraph.serving.child_processes import reset_signals
 from kdgraph.serving.worker import ENGINE_WAIT
 
 MAX_BYTES = ServerConfig(state_dir=Path()).max_result_bytes

@@ -715,8 +715,6 @@ def page_lines(page: dict[str, float]) -> list[str]:
         ratio_row(f"warm, median of {page['requests']:.0f} (ms)", page["median"], None, "{:.1f}"),
         ratio_row("warm, p90 (ms)", page["p90"], None, "{:.1f}"),
         ratio_row("warm, median CPU time of the request (ms)", page["cpu"], None, "{:.1f}"),
-        ratio_row("model built from rows and triples each time, median (ms)", page["built"], None, "{:.1f}"),
-        ratio_row("the same, median CPU time (ms)", page["built_cpu"], None, "{:.1f}"),
         ratio_row("If-None-Match, 304 (ms)", page["not_modified"], None, "{:.1f}"),
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kdgraph.query.engine import Answer, Budget, Query, Result, decode
 from kdgraph.query.media import Wanted
-from kdgraph.serving.worker import CachedEngine
+from kdgraph.serving.worker import DECODED_WEIGHT, CachedEngine
 
 JSON = Wanted.of("json", "ttl")
 
@@ -85,3 +85,27 @@ def test_entries_are_bounded_too() -> None:
     for text in ("ASK {} # a", "ASK {} # b", "ASK {} # c"):
         cache.answer(Query(text), JSON)
     assert cache.kept_bytes == 80
+
+
+def test_a_pages_repeated_query_is_decoded_once_and_its_bytes_not_kept() -> None:
+    """Pages ask through ``run``: the second ask reads the rows kept, not bytes parsed again."""
+    inner = CountingEngine(size=100)
+    cache = CachedEngine(inner, "v1", entries=10, budget=1000)
+    first = cache.run(Query("ASK { ?s ?p ?o }"))
+    assert cache.run(Query("ASK { ?s ?p ?o }")) is first
+    assert inner.evaluated == ["ASK { ?s ?p ?o }"]
+    assert cache.kept_bytes == 100 * DECODED_WEIGHT  # the decoded result only, by its weight
+
+
+def test_decoded_results_share_the_one_budget_with_answers() -> None:
+    inner = CountingEngine(size=100)
+    cache = CachedEngine(inner, "v1", entries=10, budget=100 * DECODED_WEIGHT + 100)
+    cache.answer(Query("ASK {} # bytes"), JSON)
+    cache.run(Query("ASK {} # decoded"))
+    assert cache.kept_bytes == 100 * DECODED_WEIGHT + 100
+    cache.run(Query("ASK {} # another"))  # evicts the least recently used: the bytes, then more
+    inner.evaluated.clear()
+    cache.run(Query("ASK {} # another"))
+    cache.answer(Query("ASK {} # bytes"), JSON)
+    assert inner.evaluated == ["ASK {} # bytes"]
+    assert cache.kept_bytes <= 100 * DECODED_WEIGHT + 100

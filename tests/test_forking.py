@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from kdgraph import child_processes
 from kdgraph.query.supervised import SupervisedEngine
-from kdgraph.serving import child_processes
-from kdgraph.serving.child_processes import detach
 
 
 def _state(pid: int) -> str | None:
@@ -41,16 +40,27 @@ def _ready_then_sleep(ready: int) -> None:
 
 
 def _sleeper() -> int:
-    """A child that would sleep for a minute: forked through detach, so it dies with its thread.
+    """A child that would sleep for a minute, forked as the engines are (``fork`` then
+    ``reset_signals``), so it dies with its thread.
 
     Returns once the child runs (so has asked for its death signal): a thread that ended before
     that would not be the child's parent any more, another thread of the process would."""
     read_end, write_end = os.pipe()
-    child = detach(_ready_then_sleep, write_end)
+    pid = child_processes.fork()
+    if pid == 0:
+        child_processes.reset_signals()
+        _ready_then_sleep(write_end)
+        os._exit(0)
     os.close(write_end)
     assert os.read(read_end, 1) == b"!"
     os.close(read_end)
-    return child.pid
+    return pid
+
+
+def _ended(pid: int) -> bool:
+    """Whether child ``pid`` has ended (reaped here if so)."""
+    done, _ = os.waitpid(pid, os.WNOHANG)
+    return done == pid
 
 
 def _in_a_thread_that_ends(function) -> int:  # type: ignore[no-untyped-def]
@@ -66,14 +76,8 @@ def test_a_child_forked_by_a_request_thread_dies_when_that_thread_ends() -> None
     """granian ends idle request threads (blocking_threads_idle_timeout): measured, the engines
     they had forked were killed. Why engines are forked by a thread of the pool's own."""
     child = _in_a_thread_that_ends(_sleeper)
-    assert _until(lambda: _state(child) is None), _state(child)  # killed, and reaped by us
-
-
-def test_a_detached_child_that_ended_is_reaped_and_kill_after_the_end_is_harmless() -> None:
-    child = detach(time.sleep, 0)
-    assert _until(lambda: not child.running())
-    assert _state(child.pid) is None  # no zombie
-    child.kill()  # its pid may belong to another process by now: not signalled
+    assert _until(lambda: _ended(child)), _state(child)  # killed (it would sleep a minute)
+    assert _state(child) is None  # and reaped: no zombie
 
 
 def test_a_sigterm_in_a_childs_first_moments_ends_it_instead_of_running_the_parents_handler(

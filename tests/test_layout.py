@@ -18,17 +18,17 @@ PACKAGE = Path(kdgraph.__file__).parent
 FOLDERS = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
 
 # Which other folders each folder may import (the modules at the top, config, namespaces,
-# resources, log_lines, may be imported by every folder). From the folders' docstrings; the
+# resources, log_lines, child_processes, may be imported by every folder). From the folders' docstrings; the
 # entries marked "as built" are dependencies that exist and that the docstrings do not name.
 ALLOWED: dict[str, set[str]] = {
     # the query path: engines over a store; its engine processes are child processes
-    "query": {"store", "serving"},  # as built: store.layout (fill_store), serving.child_processes
+    "query": {"store"},  # the layout of every store (store.layout), which the engines read
     "catalogue": {"query"},  # a saved query binds its parameters into a Query
     "pipeline": {"store"},  # as built: store.state_dir.atomic_write for the written TriG files
     "checks": {"pipeline", "store"},  # as built: store.state_dir.atomic_write for the verdicts
     "pages": {"query"},  # page models from the engine's rows
     # the data as served: built from checked files, in child processes; dumps made by an engine
-    "store": {"pipeline", "checks", "catalogue", "query", "pages", "serving"},
+    "store": {"pipeline", "checks", "catalogue", "query", "pages"},
     "serving": {"query", "store", "web"},  # starts the web layer (web.app.create_app)
     "web": {"query", "catalogue", "pages", "store", "serving"},
 }

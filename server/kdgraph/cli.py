@@ -682,9 +682,9 @@ def serve(data: Sequence[Path], backend: str | None, **arguments: object) -> Non
     import signal
     import tempfile
 
+    from kdgraph.child_processes import end_children
     from kdgraph.config import ConfigError, ServerConfig
     from kdgraph.log_lines import log_event
-    from kdgraph.serving.child_processes import end_children
     from kdgraph.serving.serve import run
     from kdgraph.store.served_data import DataRejected, prepare, prepare_backend
 

@@ -51,6 +51,7 @@ _LEAST: dict[str, float] = {
     "max_result_bytes": 1,
     "max_request_bytes": 1,
     "cache_entries": 0,
+    "cache_bytes": 0,
     "engine_memory_limit": 0,
     "engines_per_worker": 1,
     "engines_most": 1,
@@ -127,6 +128,11 @@ class ServerConfig:
         ),
     )
     cache_entries: int = field(default=1024, metadata=about("Answers one worker keeps in memory, at most."))
+    # A handful of unique 19 MB answers must not grow a worker by gigabytes.
+    cache_bytes: int = field(
+        default=64_000_000,
+        metadata=about("Bytes of answers one worker keeps in memory, at most (0: none are kept)."),
+    )
     engine_memory_limit: int = field(
         default=2 * 1024**3, metadata=about("Bytes of address space per engine process (0: no limit).")
     )

@@ -51,7 +51,7 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kdgraph.serving.child_processes import fork
+from kdgraph.child_processes import fork
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000

@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from kdgraph.child_processes import reset_signals, signals_held
 from kdgraph.log_lines import report_failure
 from kdgraph.query import errors, media
 from kdgraph.query.engine import TRANSPORT, Answer, Budget, Query, Result, decode, evaluate, serialize
@@ -45,7 +46,6 @@ from kdgraph.query.errors import (
 )
 from kdgraph.query.media import Wanted
 from kdgraph.query.suspects import Suspects
-from kdgraph.serving.child_processes import reset_signals, signals_held
 
 _CONTEXT = multiprocessing.get_context("fork")
 log = logging.getLogger("kdgraph")

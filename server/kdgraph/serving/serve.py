@@ -38,9 +38,9 @@ from granian.http import HTTP1Settings
 from granian.net import SocketSpec
 from granian.server.mp import MPServer
 
+from kdgraph.child_processes import die_with
 from kdgraph.config import ServerConfig
 from kdgraph.log_lines import JsonLines
-from kdgraph.serving.child_processes import die_with
 from kdgraph.serving.connection_guard import ConnectionGuard
 from kdgraph.serving.shared_status import SharedStatus
 from kdgraph.store.served_data import ServedData, reload, retire

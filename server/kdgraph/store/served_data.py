@@ -34,6 +34,7 @@ from kdgraph.catalogue.examples import catalogue_triples
 from kdgraph.catalogue.saved_queries import load_saved_queries
 from kdgraph.checks.validation import known_verdict, load_shapes, remember, validate
 from kdgraph.checks.verdicts import fingerprint
+from kdgraph.child_processes import ChildFailed, run_in_child
 from kdgraph.log_lines import log_event, report_failure
 from kdgraph.pages.void import DUMPS
 from kdgraph.pipeline.loading import (
@@ -49,7 +50,6 @@ from kdgraph.query.errors import QueryPathError
 from kdgraph.query.remote import RemoteEngine
 from kdgraph.query.sparql_client import Endpoints, SparqlClient
 from kdgraph.resources import bundled_paths
-from kdgraph.serving.child_processes import ChildFailed, run_in_child
 from kdgraph.store import dumps
 from kdgraph.store.layout import fill_store
 from kdgraph.store.publish import count_triples, published_dataset

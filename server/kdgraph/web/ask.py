@@ -27,7 +27,7 @@ def select(query: Query | str) -> list[Row]:
     result = runtime().engine.run(_query(query))
     if not isinstance(result, SelectResult):
         raise EngineFailure(f"a page's SELECT was answered with {type(result).__name__}")
-    return result.rows
+    return list(result.rows)  # (the cache keeps the result: a caller may reorder its own list)
 
 
 def construct(query: Query | str) -> list[ox.Triple]:
@@ -35,7 +35,7 @@ def construct(query: Query | str) -> list[ox.Triple]:
     result = runtime().engine.run(_query(query))
     if not isinstance(result, GraphResult):
         raise EngineFailure(f"a page's CONSTRUCT was answered with {type(result).__name__}")
-    return result.triples
+    return list(result.triples)
 
 
 def tag(*queries: Query | str) -> str:

@@ -10,9 +10,6 @@ qualification that has an SBB number (it was imported from SBB's XML) to ``impor
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -67,37 +64,6 @@ def _facts(dossier_iri: str, lang: str) -> facts.Facts:
     )
 
 
-# Rendered pages of imported dossiers and qualifications, by what they are built from: the two
-# answers (their ETags name the data version and query), the page's language and its URL's
-# parameters (the language switch links them). A warm page is then a dictionary lookup, not
-# 1,000 rows parsed and 90 kB of HTML rendered again; a new data version makes new keys.
-_RENDERED: OrderedDict[tuple[str, ...], str] = OrderedDict()
-_RENDERED_LOCK = threading.Lock()  # a worker serves several requests at once (threads)
-RENDERED_MOST = 64
-
-
-def _rendered(iri: str, dossier_iri: str, lang: str, render: Callable[[facts.Facts], str]) -> str:
-    base = linked_data.base()
-    queries = (facts.statements_query, facts.linked_query)
-    key = (
-        iri,
-        dossier_iri,
-        lang,
-        request.query_string.decode(),
-        tag(*(q(base, dossier_iri) for q in queries)),
-    )
-    with _RENDERED_LOCK:
-        if key in _RENDERED:
-            _RENDERED.move_to_end(key)
-            return _RENDERED[key]
-    html = render(_facts(dossier_iri, lang))  # outside the lock: two first requests may both render
-    with _RENDERED_LOCK:
-        _RENDERED[key] = html
-        while len(_RENDERED) > RENDERED_MOST:
-            _RENDERED.popitem(last=False)
-    return html
-
-
 def imported_page(iri: str, description: Description, headers: dict[str, str]) -> Response | None:
     """The page of a dossier or qualification imported from SBB's XML (it has an SBB number);
     ``None`` for anything else, which keeps its usual page."""
@@ -110,28 +76,20 @@ def imported_page(iri: str, description: Description, headers: dict[str, str]) -
     base = linked_data.base()
     statements = facts.statements_query(base, iri)
     if kd + "QualificationDossier" in kinds:
-        html = _rendered(
-            iri,
-            iri,
-            lang,
-            lambda f: render_template(
-                "imported_dossier.html", p=dossier.dossier_page(f, base, iri), sparql=sparql_href(statements)
-            ),
+        html = render_template(
+            "imported_dossier.html",
+            p=dossier.dossier_page(_facts(iri, lang), base, iri),
+            sparql=sparql_href(statements),
         )
         return Response(html, content_type=HTML, headers=headers)
     in_dossier = outgoing.get(kd + "inDossier")
     if kd + "Qualification" in kinds and isinstance(in_dossier, ox.NamedNode):
         of = in_dossier.value
         statements = facts.statements_query(base, of)
-        html = _rendered(
-            iri,
-            of,
-            lang,
-            lambda f: render_template(
-                "imported_qualification.html",
-                p=dossier.qualification_page(f, base, of, iri),
-                sparql=sparql_href(statements),
-            ),
+        html = render_template(
+            "imported_qualification.html",
+            p=dossier.qualification_page(_facts(of, lang), base, of, iri),
+            sparql=sparql_href(statements),
         )
         return Response(html, content_type=HTML, headers=headers)
     return None

@@ -9,7 +9,6 @@ ontology terms are hash URIs (``{base}def/kd#Term``), so ``/def/kd`` is their do
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable
@@ -227,7 +226,7 @@ def document(kind: str, rest: str) -> Response:
     if "QualificationDossier" in kinds and any(  # a dossier we describe, not one only named
         link.predicate.endswith("#hasQualification") for link in description.outgoing
     ):
-        page = built_dossier_page(runtime().served().version, base(), iri, lang)
+        page = built_dossier_page(base(), iri, lang)
         html = render_template(
             "dossier.html",
             p=page,
@@ -257,17 +256,14 @@ def document(kind: str, rest: str) -> Response:
     return Response(html, content_type="text/html; charset=utf-8", headers=headers)
 
 
-@functools.lru_cache(maxsize=16)
-def built_dossier_page(version: str, base_iri: str, iri: str, lang: str) -> curated_dossier.DossierPage:
-    """The dossier page's model, built from the engine's triples and rows once per data version,
-    dossier and language: a per-version model cache, not a cache of the page (the HTML is rendered
-    at every request, and so are the description and the routes around it).
+def built_dossier_page(base_iri: str, iri: str, lang: str) -> curated_dossier.DossierPage:
+    """The dossier page's model, built from the engine's triples and rows at every request.
 
-    Measured with ``bench/dossier_page.py`` on the bundled data (docs/performance.md, "Pages from
-    rows"): a warm request costs about 19 ms of CPU with the model kept, 55-60 ms when the model is
-    built at every request (decoding the engine's 2,464 triples and 1,567 rows, then building).
-    The model is a few hundred small objects, so a handful are kept (bounded, keyed by the data
-    version, so a reload never serves an old one).
+    Nothing of the page is kept: its two answers come from the worker's one answer cache, decoded
+    (``serving.worker.CachedEngine.run``). Measured with ``bench/dossier_page.py`` on the bundled
+    data (docs/performance.md, "Pages from rows"): about 37 ms of CPU per warm request on a loaded
+    machine, of which building the model from 2,464 triples and 1,567 rows is most; a model kept
+    per data version (as before) saved about 20 ms more, not worth a second cache.
     """
     return curated_dossier.build(
         iri,

@@ -2,12 +2,12 @@
 
 granian starts its workers with multiprocessing, which keeps a list of the children it started;
 a worker forked later inherits that list, and at exit would signal and try to join a process
-that is not its own (the warm-up killed whenever a worker restarts). Hence plain ``os.fork``:
-results travel through a pipe, and the one who forked a child reaps it (granian's main process
-reaps only its workers): ``run_in_child`` waits for its child, a ``Child`` has a thread that
-reaps it the moment it ends, so no zombie is left behind.
+that is not its own. Hence plain ``os.fork``: results travel through a pipe, and the one who
+forked a child reaps it (granian's main process reaps only its workers): ``run_in_child`` waits
+for its child, so no zombie is left behind. Shared by the query path (engine processes), the
+store (a version is prepared in a child) and the server's processes: plumbing, not a concern.
 
-Every child (preparation, warm-up, a worker's engine) calls ``reset_signals`` first: it dies
+Every child (a preparation, a worker's engine) calls ``reset_signals`` first: it dies
 with its parent (``PR_SET_PDEATHSIG``, so a worker killed with SIGKILL takes its engine along),
 and it closes the network sockets it inherited (so a child that is still finishing cannot
 keep the server's port bound after the server stopped, nor a client's connection open).
@@ -36,7 +36,6 @@ import signal
 import socket
 import stat
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -176,49 +175,6 @@ def run_in_child(function: Callable[..., Any], *args: Any) -> Any:
     if not payload:
         raise ChildFailed("the child process ended without an answer")
     return pickle.loads(payload)
-
-
-class Child:
-    """A child running in the background, reaped by a thread of ours the moment it ends.
-
-    The reaper first waits without reaping (``WNOWAIT``), then marks the child ended and reaps it
-    under the same lock that ``kill`` takes: so ``kill`` never signals a pid the system may
-    already have given to another process.
-    """
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self._ended = False
-        self._lock = threading.Lock()
-        threading.Thread(target=self._reap, name=f"kdgraph-reap-{pid}", daemon=True).start()
-
-    def _reap(self) -> None:
-        with contextlib.suppress(ChildProcessError):
-            os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
-        with self._lock:
-            self._ended = True
-            _wait(self.pid)
-
-    def running(self) -> bool:
-        return not self._ended
-
-    def kill(self) -> None:
-        with self._lock:
-            if not self._ended:
-                os.kill(self.pid, signal.SIGKILL)  # (a zombie not reaped yet ignores it)
-
-
-def detach(function: Callable[..., Any], *args: Any) -> Child:
-    """Start ``function(*args)`` in the background; it dies with the thread that started it."""
-    pid = fork()
-    if pid == 0:
-        reset_signals()
-        try:
-            function(*args)
-        except BaseException as error:
-            report_failure("a child process of the server failed", error)
-        _finish(0)
-    return Child(pid)
 
 
 def end_children() -> None:
