@@ -252,7 +252,7 @@ def run(
         workers=workers,
         blocking_threads=config.threads,
         # (its maximum) an idle thread ends after this long, and with it every child it forked
-        # (PR_SET_PDEATHSIG; see serving.child_processes): engines must not be forked by these threads
+        # (PR_SET_PDEATHSIG; see child_processes): engines must not be forked by these threads
         blocking_threads_idle_timeout=600,
         backpressure=CONNECTIONS,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT * 1000, keep_alive=True),
