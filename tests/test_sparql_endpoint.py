@@ -504,9 +504,11 @@ def test_rdflib_sparqlstore(real_server) -> None:  # type: ignore[no-untyped-def
     assert [str(r.q) for r in rows] == Q
 
 
-def test_rdflib_parses_a_resource_as_ntriples_regression_text_plain(server) -> None:  # type: ignore[no-untyped-def]
+def test_rdflib_parses_a_resource_as_ntriples_regression_text_plain(real_server) -> None:  # type: ignore[no-untyped-def]
     """rdflib's ``Graph().parse(url, format="nt")`` sends ``Accept: text/plain, */*;q=0.1``, N-Triples'
-    media type before RDF 1.1: it got the HTML page (and ``text/plain`` alone was 406)."""
+    media type before RDF 1.1: it got the HTML page (and ``text/plain`` alone was 406). A real
+    rdflib against a real server."""
+    server = real_server
     graph = rdflib.Graph()
     graph.parse(f"{server.url}/id/qualification/productietechnicus", format="nt")  # 303 to /doc/id/...
     level = rdflib.URIRef(
@@ -562,7 +564,7 @@ def test_text_plain_is_ntriples_in_the_app(server: InProcessServer) -> None:
 def test_vary_names_what_chose_the_answer(server, path: str, accept: str, vary: str | None) -> None:  # type: ignore[no-untyped-def]
     """One place writes Vary (the app's after_request), from what the route negotiated and
     whether a page's language was chosen; a cache keys on exactly these headers."""
-    response = requests.get(server.url + path, headers={"Accept": accept}, allow_redirects=False, timeout=30)
+    response = server.get(path, headers={"Accept": accept}, allow_redirects=False, timeout=30)
     assert response.status_code < 500, response.text
     assert response.headers.get("Vary") == vary
 
@@ -577,7 +579,7 @@ def test_vary_names_what_chose_the_answer(server, path: str, accept: str, vary: 
     ],
 )
 def test_a_dump_says_its_charset_once_regression(server, name: str, content_type: str) -> None:  # type: ignore[no-untyped-def]
-    response = requests.get(f"{server.url}/dumps/{name}", timeout=60)
+    response = server.get(f"/dumps/{name}", timeout=60)
     assert response.status_code == 200 and response.headers["Content-Type"] == content_type
 
 
