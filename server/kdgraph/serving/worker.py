@@ -269,7 +269,7 @@ class Runtime:
         """LongQueriesShed at once if ``client`` is an address whose queries ran long and the long
         share of the engines is in use: its query is not even parsed (issue 22: refusing the
         runaways of 32 addresses, sent again at once, was most of the work left)."""
-        inner = self.engine.inner
+        inner = self._pinned()[1].inner  # (``engine``, declared as any Engine, is this CachedEngine)
         if isinstance(inner, EnginePool) and client:
             inner.refuse_if_shedding(client)
 
