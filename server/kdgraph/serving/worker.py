@@ -229,7 +229,10 @@ class Runtime:
         return self._pinned()[0]
 
     def _pinned(self) -> tuple[ServedData, CachedEngine]:
-        pinned = g.get("kdgraph_pinned") if has_request_context() else None
+        # (Flask's g holds Any: this request's pair, set below)
+        pinned: tuple[ServedData, CachedEngine] | None = (
+            g.get("kdgraph_pinned") if has_request_context() else None
+        )
         if pinned is not None:
             return pinned
         if self.status is not None and self.status.generation("served") != self._generation:

@@ -141,7 +141,8 @@ def _kd_labels(kd: str) -> dict[str, str]:
             if (isinstance(label, ox.Literal) and label.language == lang) or term not in labels:
                 labels[term] = label.value
         g.kd_labels = labels
-    return g.kd_labels
+    found: dict[str, str] = g.kd_labels  # (Flask's g holds Any: the dict set above)
+    return found
 
 
 @blueprint.app_template_global("citation")
