@@ -221,10 +221,12 @@ def export(
         fail("--isced-mapping is for --profile elm")
     fmt = fmt or "ttl"
     graph = load_or_fail(data, base)
-    statements: Sequence[ox.Triple | ox.Quad] = graph.quads if fmt in ("trig", "nq") else graph.triples
-    ordered = sorted(statements, key=str)  # stable output: same input, same bytes
-    extra = {"prefixes": prefixes(base)} if fmt in ("ttl", "trig") else {}
-    payload = ox.serialize(ordered, format=EXPORT_FORMATS[fmt], **extra) or b""
+    # sorted: stable output, same input, same bytes
+    ordered: list[ox.Quad] | list[ox.Triple] = (
+        sorted(graph.quads, key=str) if fmt in ("trig", "nq") else sorted(graph.triples, key=str)
+    )
+    names = prefixes(base) if fmt in ("ttl", "trig") else None
+    payload = ox.serialize(ordered, format=EXPORT_FORMATS[fmt], prefixes=names) or b""
     what = f"{len(graph.quads)} quads" if fmt in ("trig", "nq") else f"{len(graph)} triples"
     _write_export(payload, output, what)
 
@@ -711,11 +713,11 @@ def serve(data: Sequence[Path], backend: str | None, **arguments: object) -> Non
     hup_while_preparing: list[int] = []  # SIGHUP would end the process before granian handles it
     signal.signal(signal.SIGHUP, lambda number, frame: hup_while_preparing.append(number))
     try:
-        directory = StateDir(state)
-        directory.create()
-        directory.hold_lock()
+        state_dir = StateDir(state)
+        state_dir.create()
+        state_dir.hold_lock()
         if temporary:
-            directory.mark_temporary()
+            state_dir.mark_temporary()
         served = (
             prepare_backend(state, backend, settings.base, at_start=True)
             if backend
@@ -805,8 +807,8 @@ def diff_command(old: Path, new: Path, fmt: str, reason: str) -> None:
     if fmt == "turtle":
         triples = as_rdf(changes, reason, *versions)
         candidates = {"cs": "http://purl.org/vocab/changeset/schema#", **prefixes(DEFAULT_BASE)}
-        extra = {"prefixes": used_prefixes(triples, candidates)}
-        sys.stdout.buffer.write(ox.serialize(triples, format=ox.RdfFormat.TURTLE, **extra) or b"")
+        names = used_prefixes(triples, candidates)
+        sys.stdout.buffer.write(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=names) or b"")
     else:
         click.echo(as_text(changes, *versions), nl=False)
     sys.exit(1 if changes else 0)

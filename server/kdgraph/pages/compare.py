@@ -175,9 +175,9 @@ def build(rows: list[Row], items: list[str], lang: str) -> Comparison:
             )
             languages[item].add((name, skill, level))
         elif block == "route":
-            target = value(row, "target") or ""
-            targets[item].add(target)
-            add_text(target_labels[target], text(row, "targetLabel"))
+            target_iri = value(row, "target") or ""
+            targets[item].add(target_iri)
+            add_text(target_labels[target_iri], text(row, "targetLabel"))
     for column in columns.values():
         column.label = pick(column.labels, lang)
         column.domain = pick(column.domains, lang)

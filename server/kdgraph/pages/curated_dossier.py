@@ -342,13 +342,13 @@ def build(
     )
     sections: dict[int, Section] = {}
     document = graph.one(iri, kd + "justification")
-    for section in graph.iris(document, DCT + "hasPart") if document else []:
-        number = graph.number(section, kd + "sectionNumber")
+    for part in graph.iris(document, DCT + "hasPart") if document else []:
+        number = graph.number(part, kd + "sectionNumber")
         if number is None or number == 0:
             continue
-        start, end = graph.number(section, SCHEMA + "pageStart"), graph.number(section, SCHEMA + "pageEnd")
+        start, end = graph.number(part, SCHEMA + "pageStart"), graph.number(part, SCHEMA + "pageEnd")
         pages = f"{start}" if start == end else f"{start}-{end}"
-        sections[number] = Section(number, graph.label(section), graph.ref(section), pages)
+        sections[number] = Section(number, graph.label(part), graph.ref(part), pages)
     placed: dict[int, dict[str, list[str]]] = {}
     graph.conflicts = [m for m in members if "RequirementConflict" in graph.types(m)]  # shown in the table
     for member in members:
@@ -389,7 +389,7 @@ def build(
     if 10 in sections:
         item = Item(graph.ref(iri))
         for key, predicate in (("change_category", "changeCategory"), ("predecessors", "predecessor")):
-            values: list[Ref | str] = [graph.ref(v) for v in graph.iris(iri, kd + predicate)]
+            values = [graph.ref(v) for v in graph.iris(iri, kd + predicate)]
             if values:
                 item.details.append((key, values))
                 item.cited[key] = graph.stated(iri, kd + predicate)
@@ -579,7 +579,9 @@ def _trends(graph: Graph, kind: str, resources: list[str]) -> Block:
         status = graph.text(resource, kd + "statusText")
         if status:
             item.details.append(("status_text", [status]))
-        attributed = [graph.ref(a) for a in graph.iris(resource, "http://www.w3.org/ns/prov#wasAttributedTo")]
+        attributed: list[Ref | str] = [
+            graph.ref(a) for a in graph.iris(resource, "http://www.w3.org/ns/prov#wasAttributedTo")
+        ]
         if attributed:
             item.details.append(("attributed", attributed))
         items.append(item)
@@ -726,12 +728,12 @@ def _language(graph: Graph, kind: str, resources: list[str]) -> Block:
                 continue
             sides = []
             for req in graph.iris(conflict, kd + "conflictingRequirement"):
-                level, statement = graph.one(req, kd + "minimumLevel"), graph.one(req, kd + "statedIn")
-                if level and statement:
+                level, stated_in = graph.one(req, kd + "minimumLevel"), graph.one(req, kd + "statedIn")
+                if level and stated_in:
                     sides.append(
                         (
                             graph.ref(level),
-                            graph.ref(statement),
+                            graph.ref(stated_in),
                             graph.stated(req, kd + "minimumLevel", level),
                         )
                     )

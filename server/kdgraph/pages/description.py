@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kdgraph.pages.rows import Row, bound, value
+from kdgraph.pages.rows import Row, bound, plain, value
 from kdgraph.pages.search_ranking import OUTSIDE_TYPES
 from kdgraph.query.engine import Query, Term
 
@@ -301,17 +301,18 @@ def build(
     description = Description(iri, label_of(this) or iri.rsplit("/", 1)[-1], [])
     for t in triples:
         if t.subject == this and t.predicate.value == RDF_TYPE:
-            typed = link("out", t, t.object)
-            if typed.label is None and t.object.value in OUTSIDE_TYPES:  # skos:Concept by its name
-                nl, en = OUTSIDE_TYPES[t.object.value]
+            type_node = plain(t.object)
+            typed = link("out", t, type_node)
+            if typed.label is None and type_node.value in OUTSIDE_TYPES:  # skos:Concept by its name
+                nl, en = OUTSIDE_TYPES[type_node.value]
                 typed.label = en if lang == "en" else nl
             description.types.append(typed)
         elif t.subject == this and t.predicate.value.endswith(INTERNAL):
             continue  # how the graph is built (slug, position in the source), not what it says
         elif t.subject == this:
-            description.outgoing.append(link("out", t, t.object))
+            description.outgoing.append(link("out", t, plain(t.object)))
         elif t.object == this:
-            description.incoming.append(link("in", t, t.subject))
+            description.incoming.append(link("in", t, plain(t.subject)))
     description.outgoing = in_page_language(description.outgoing, lang)
     texts: dict[str, str] = {}  # summary property -> the text in the page's language
     for link_ in description.outgoing:
@@ -324,13 +325,18 @@ def build(
         None,
     )
     sections = {
-        t.subject: int(t.object.value) for t in triples if t.predicate.value.endswith("#sectionNumber")
+        plain(t.subject): int(plain(t.object).value)
+        for t in triples
+        if t.predicate.value.endswith("#sectionNumber")
     }
-    section_of = {t.subject: t.object for t in triples if t.predicate.value.endswith("#section")}
+    section_of = {
+        plain(t.subject): plain(t.object) for t in triples if t.predicate.value.endswith("#section")
+    }
     for t in triples:
-        if t.predicate.value.endswith("#page") and section_of.get(t.subject) in sections:
+        location = plain(t.subject)
+        if t.predicate.value.endswith("#page") and section_of.get(location) in sections:
             description.locations.append(
-                (t.subject.value, sections[section_of[t.subject]], int(t.object.value))
+                (location.value, sections[section_of[location]], int(plain(t.object).value))
             )
     description.outgoing.sort(key=lambda link: (link.predicate_label.lower(), str(link.label or link.node)))
     description.incoming.sort(key=lambda link: (link.predicate_label.lower(), str(link.label or link.node)))

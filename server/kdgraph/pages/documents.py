@@ -11,12 +11,13 @@ no blank nodes in our data): what a value cannot say through its term it says in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
 from markupsafe import Markup, escape
 
 from kdgraph.namespaces import prefixes
+from kdgraph.pages.rows import plain
 from kdgraph.query.engine import Query, Term
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -111,7 +112,8 @@ def ordered(triples: Iterable[ox.Triple], iri: str) -> list[ox.Triple]:
 
     def key(t: ox.Triple) -> tuple:
         group = 0 if t.subject == this else (2 if t.object == this else 1)
-        return (group, t.subject.value, t.predicate.value != RDF_TYPE, t.predicate.value, str(t.object))
+        predicate = t.predicate.value
+        return (group, plain(t.subject).value, predicate != RDF_TYPE, predicate, str(t.object))
 
     return sorted(triples, key=key)
 
@@ -146,15 +148,16 @@ class Index:
     """
 
     def __init__(self, triples: Iterable[ox.Triple]):
-        self.out: dict[str, dict[str, list[object]]] = {}
+        self.out: dict[str, dict[str, list[Term]]] = {}
         for t in triples:
             subject = t.subject
             if isinstance(subject, ox.NamedNode):
-                self.out.setdefault(subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+                by_predicate = self.out.setdefault(subject.value, {})
+                by_predicate.setdefault(t.predicate.value, []).append(plain(t.object))
         self._iris: dict[tuple[str, str], list[str]] = {}
         self._literals: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
-    def values(self, subject: str, predicate: str) -> list[object]:
+    def values(self, subject: str, predicate: str) -> list[Term]:
         return self.out.get(subject, {}).get(predicate, [])
 
     def iris(self, subject: str, predicate: str) -> list[str]:
@@ -199,7 +202,7 @@ def turtle(triples: list[ox.Triple], iri: str, base: str) -> bytes:
     return ox.serialize(ordered(triples, iri), format=ox.RdfFormat.TURTLE, prefixes=names) or b""
 
 
-def compact_iri(iri: str, names: dict[str, object]) -> str:
+def compact_iri(iri: str, names: Mapping[str, object]) -> str:
     for prefix, namespace in names.items():
         if isinstance(namespace, str) and iri.startswith(namespace) and len(iri) > len(namespace):
             rest = iri[len(namespace) :]
@@ -214,7 +217,8 @@ def compact(triples: list[ox.Triple], iri: str, ctx: dict[str, object], context_
     names = {k: v for k, v in ctx.items() if isinstance(v, str)}
     nodes: dict[str, dict] = {}
     for t in ordered(triples, iri):
-        subject = t.subject.value if isinstance(t.subject, ox.NamedNode) else f"_:{t.subject.value}"
+        node_id = plain(t.subject)
+        subject = node_id.value if isinstance(node_id, ox.NamedNode) else f"_:{node_id.value}"
         node = nodes.setdefault(subject, {"@id": compact_iri(subject, names)})
         if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode):
             node.setdefault("@type", []).append(compact_iri(t.object.value, names))

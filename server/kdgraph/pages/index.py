@@ -87,11 +87,11 @@ def build(rows: list[Row], lang: str) -> list[Group]:
     for iri, dossier in dossiers.items():
         grouped[domain_of[iri]][chamber_of[iri]].append(dossier)
 
-    def name(iri: str | None) -> Text | None:
+    def name_of(iri: str | None) -> Text | None:
         return pick(names[iri], lang) if iri else None
 
     def by_name(iri: str | None) -> tuple[bool, str]:  # "not in the data" last
-        label = name(iri)
+        label = name_of(iri)
         return (iri is None, label.value.casefold() if label else "")
 
     groups = []
@@ -103,6 +103,6 @@ def build(rows: list[Row], lang: str) -> list[Group]:
                 quals = dossier.qualifications.values()
                 ordered = sorted(quals, key=lambda q: (min(q.levels or {"9"}), str(q.label)))
                 dossier.qualifications = {q.iri: q for q in ordered}
-            chambers.append((chamber, name(chamber), listed))
-        groups.append(Group(domain, name(domain), chambers))
+            chambers.append((chamber, name_of(chamber), listed))
+        groups.append(Group(domain, name_of(domain), chambers))
     return groups

@@ -143,7 +143,7 @@ def build_page(triples: list[ox.Triple], base: str, lang: str, local: Callable[[
         if text:
             facts.append((key, text, None))
     for licence in index.values(ontology, DCT + "license"):
-        facts.append(("licence", licence.value, licence.value))  # type: ignore[union-attr]
+        facts.append(("licence", licence.value, licence.value))
     schemes = []
     for subject, props in index.out.items():
         if ox.NamedNode(SKOS + "ConceptScheme") in props.get(RDF_TYPE, []):

@@ -98,13 +98,13 @@ def render(
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#12355b"/></marker></defs>',
     ]
     for lane in lanes:
-        x = LEFT + column[lane] * lane_width - 6
+        left = LEFT + column[lane] * lane_width - 6
         parts.append(
-            f'<rect x="{x}" y="4" width="{BOX_WIDTH + 12}" height="{TOP + rows * row - 8}" rx="8" '
+            f'<rect x="{left}" y="4" width="{BOX_WIDTH + 12}" height="{TOP + rows * row - 8}" rx="8" '
             'fill="#f2f6fb"/>'
         )
         name = LANE_TITLES_EN.get(lane, lane.replace("mbo", "MBO")) if lang == "en" else lane
-        parts.append(f'<text x="{x + 10}" y="24" font-size="13" font-weight="bold">{escape(name)}</text>')
+        parts.append(f'<text x="{left + 10}" y="24" font-size="13" font-weight="bold">{escape(name)}</text>')
     # In each gap, one vertical track per source leaving through it and one per target entered
     # from it: arrows from one box share a trunk, arrows into one box share their last stretch.
     drawable = [e for e in edges if e.source in position and e.target in position]

@@ -5,6 +5,7 @@ paragraphs and lists."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -54,8 +55,22 @@ def bound(text: str, **terms: Term) -> Query:
     (pyoxigraph escapes it) is never text pasted from a request.
     """
     for name, term in terms.items():
-        text = re.sub(rf"\?{name}\b", lambda _, t=str(term): t, text)
+        text = re.sub(rf"\?{name}\b", _as_is(str(term)), text)
     return Query(text)
+
+
+def _as_is(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A replacement ``re.sub`` inserts as it is (in a string, it would read backslashes as escapes)."""
+    return lambda _: replacement
+
+
+def plain(term: Term | ox.Triple) -> Term:
+    """A statement's subject or object as the term it is in our data: pyoxigraph types each as
+    possibly a quoted triple (RDF-star), which the loader refuses, so one here is a broken
+    invariant and says so (a quoted triple has no ``.value`` to show)."""
+    if isinstance(term, ox.Triple):
+        raise ValueError(f"a quoted triple, which kdgraph's data never holds: {term}")
+    return term
 
 
 def value(row: Row, name: str) -> str | None:

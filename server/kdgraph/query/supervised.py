@@ -119,7 +119,7 @@ def decode_request(message: bytes) -> tuple[Query, Wanted, int]:
 
 
 def _engine_main(
-    connection: Connection, store_path: str, memory_limit: int, confine: Callable[[], None] | None
+    connection: Connection, store_path: str, memory_limit: int, confine: Callable[[], object] | None
 ) -> None:
     """An engine child's life; a failure of its own (the store cannot be opened, a bug) is one
     JSON line on stderr, not a Python traceback (the worker then answers 503 and restarts it)."""
@@ -131,7 +131,7 @@ def _engine_main(
 
 
 def _serve_queries(
-    connection: Connection, store_path: str, memory_limit: int, confine: Callable[[], None] | None
+    connection: Connection, store_path: str, memory_limit: int, confine: Callable[[], object] | None
 ) -> None:
     reset_signals()  # forked from a server worker: end with it on SIGTERM
     if confine is not None:
@@ -179,7 +179,7 @@ class SupervisedEngine:
         timeout: float,
         max_bytes: int,
         memory_limit: int = 0,
-        confine: Callable[[], None] | None = None,
+        confine: Callable[[], object] | None = None,  # what it returns is not used
     ):
         self.store_path, self.timeout, self.max_bytes = store_path, timeout, max_bytes
         self._memory_limit, self._confine = memory_limit, confine

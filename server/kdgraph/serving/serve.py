@@ -131,7 +131,7 @@ LOGGING = {
 }
 
 
-class KdgraphServer(MPServer):  # type: ignore[misc]
+class KdgraphServer(MPServer):
     """granian's multi-process server: SIGHUP wakes our Preparer; one listening socket for all."""
 
     def __init__(self, preparer: Preparer, hups_before_start: list[int], **options: Any):
@@ -176,8 +176,11 @@ class KdgraphServer(MPServer):  # type: ignore[misc]
         (``AbstractServer._init_shared_socket`` and ``MPServer``'s inheritable wrapper), taken on
         Linux too: the attributes set here are the ones granian's workers read.
         """
-        self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
-        self._sfd = self._shd.get_fd()
+        holder = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+        # granian's __init__ sets ``self._shd = None`` unannotated, so its inferred type is None
+        # (granian's own _init_shared_socket assigns a SocketHolder to it the same way)
+        self._shd = holder  # type: ignore[assignment]
+        self._sfd = holder.get_fd()
         self._ssp = None
         self._sso = socket.socket(fileno=self._sfd)
         self._sso.set_inheritable(True)  # forked workers accept on it

@@ -44,7 +44,8 @@ class SharedStatus:
         _HEADER.pack_into(self._map, offset, generation + 2, len(payload))
 
     def generation(self, slot: str) -> int:
-        return _HEADER.unpack_from(self._map, SLOTS[slot][0])[0]
+        generation: int = _HEADER.unpack_from(self._map, SLOTS[slot][0])[0]  # (struct's values are Any)
+        return generation
 
     def read(self, slot: str) -> tuple[int, dict | None]:
         """(generation, record); generation 0 and None when nothing was written yet."""

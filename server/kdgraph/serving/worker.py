@@ -229,7 +229,10 @@ class Runtime:
         return self._pinned()[0]
 
     def _pinned(self) -> tuple[ServedData, CachedEngine]:
-        pinned = g.get("kdgraph_pinned") if has_request_context() else None
+        # (Flask's g holds Any: this request's pair, set below)
+        pinned: tuple[ServedData, CachedEngine] | None = (
+            g.get("kdgraph_pinned") if has_request_context() else None
+        )
         if pinned is not None:
             return pinned
         if self.status is not None and self.status.generation("served") != self._generation:
@@ -269,7 +272,7 @@ class Runtime:
         """LongQueriesShed at once if ``client`` is an address whose queries ran long and the long
         share of the engines is in use: its query is not even parsed (issue 22: refusing the
         runaways of 32 addresses, sent again at once, was most of the work left)."""
-        inner = self.engine.inner
+        inner = self._pinned()[1].inner  # (``engine``, declared as any Engine, is this CachedEngine)
         if isinstance(inner, EnginePool) and client:
             inner.refuse_if_shedding(client)
 

@@ -13,6 +13,7 @@ import re
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, redirect, render_template
+from werkzeug.wrappers import Response as BaseResponse
 
 from kdgraph.pages.rows import bound
 from kdgraph.query import media
@@ -46,7 +47,7 @@ ORDER BY DESC(?validFrom) ?thing
 
 
 @blueprint.route("/id/crebo/<code>")
-def crebo(code: str) -> Response:
+def crebo(code: str) -> BaseResponse:  # (a redirect is Werkzeug's Response)
     if not CREBO.fullmatch(code):
         return not_found(f"/id/crebo/{code}")
     query = bound(CARRIERS.replace("https://w3id.org/kdgraph/", base()), asked=ox.Literal(code))

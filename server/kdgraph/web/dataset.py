@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, redirect, render_template, send_file
+from werkzeug.wrappers import Response as BaseResponse
 
 from kdgraph.pages import documents
 from kdgraph.pages.void import CLASSES, COUNTS, DUMPS, ENTITIES, void_triples
@@ -104,7 +105,7 @@ def dataset_page(triples: list[ox.Triple]) -> str:
 
 
 @blueprint.route("/dataset/<version>")
-def dataset_version(version: str) -> Response:
+def dataset_version(version: str) -> BaseResponse:  # (a redirect is Werkzeug's Response)
     """A data version's IRI (dcterms:hasVersion): the served one is described at /dataset (303);
     another one is not served here, and the 404 says which one is."""
     served = runtime().served()

@@ -154,7 +154,7 @@ def _candidates(lang: str) -> list[tuple[Text, list[tuple[str, Text | None]]]]:
             groups[dossier_iri].append((item, name(item)))
     options: list[tuple[Text, list[tuple[str, Text | None]]]] = []
     for d in sorted(groups, key=lambda d: name(d).value):
-        items: list[tuple[str, Text | None]] = [(d, None)]
-        items += sorted(groups[d], key=lambda x: x[1].value)
+        by_label = sorted(groups[d], key=lambda x: x[1].value)
+        items: list[tuple[str, Text | None]] = [(d, None), *by_label]
         options.append((name(d), items))
     return options

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, g, redirect, render_template, request
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from kdgraph.pages import curated_dossier, documents, ontology, route_diagram
 from kdgraph.pages.cite import Citation, cite
@@ -140,7 +141,8 @@ def _kd_labels(kd: str) -> dict[str, str]:
             if (isinstance(label, ox.Literal) and label.language == lang) or term not in labels:
                 labels[term] = label.value
         g.kd_labels = labels
-    return g.kd_labels
+    found: dict[str, str] = g.kd_labels  # (Flask's g holds Any: the dict set above)
+    return found
 
 
 @blueprint.app_template_global("citation")
@@ -156,7 +158,7 @@ def node_filter(link: Link) -> Markup:
 
 
 @blueprint.route("/id/<path:rest>")
-def thing(rest: str) -> Response:
+def thing(rest: str) -> BaseResponse:  # (a redirect is Werkzeug's Response)
     return redirect_to_document("id", rest)
 
 
@@ -167,13 +169,13 @@ def ontology_documentation() -> Response:
 
 
 @blueprint.route("/def/<path:rest>")
-def vocabulary_term(rest: str) -> Response:
+def vocabulary_term(rest: str) -> BaseResponse:
     if rest == "kd":
         return document("def", "kd")
     return redirect_to_document("def", rest)
 
 
-def redirect_to_document(kind: str, rest: str) -> Response:
+def redirect_to_document(kind: str, rest: str) -> BaseResponse:
     target = f"/doc/{kind}/{rest}"
     if request.query_string:
         target += "?" + request.query_string.decode()
@@ -239,18 +241,19 @@ def document(kind: str, rest: str) -> Response:
         )
         return Response(html, content_type="text/html; charset=utf-8", headers=headers)
     # a resource page cites the source of every statement row
-    description = build(iri, triples, lang, select(sources_query(base(), iri)))
+    cited = build(iri, triples, lang, select(sources_query(base(), iri)))
+    assert cited is not None  # (built from the same triples as ``description``, which mention iri)
     html = render_template(
         "resource.html",
-        d=description,
+        d=cited,
         iri=iri,
         kind=kind,
         path=path,
         local=linker(base()),
         sparql_link=sparql_link(iri),
-        breadcrumbs=breadcrumbs(description),
+        breadcrumbs=breadcrumbs(cited),
         citable="Qualification" in kinds,
-        diagram=diagram_of(description, lang),
+        diagram=diagram_of(cited, lang),
         seen=[],  # the interpretations whose reason the page has given (not repeated)
     )
     return Response(html, content_type="text/html; charset=utf-8", headers=headers)

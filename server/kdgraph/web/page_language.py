@@ -343,7 +343,8 @@ def page_language() -> str:
     if "page_language" not in g:
         vary_on("Accept-Language", "Cookie")  # what the language is chosen by (the Vary header)
         g.page_language = _page_language()
-    return g.page_language
+    language: str = g.page_language  # (Flask's g holds Any: the str set above)
+    return language
 
 
 def _page_language() -> str:

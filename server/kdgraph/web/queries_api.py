@@ -24,7 +24,8 @@ blueprint = Blueprint("queries", __name__, template_folder="templates")
 
 def saved_queries() -> dict[str, SavedQuery]:
     """The saved queries, read once when the app was created (see app.create_app)."""
-    return current_app.extensions["kdgraph.queries"]
+    queries: dict[str, SavedQuery] = current_app.extensions["kdgraph.queries"]  # (an Any mapping)
+    return queries
 
 
 def describe(query: SavedQuery) -> dict:

@@ -22,7 +22,8 @@ blueprint = Blueprint("sparql", __name__)
 
 
 def runtime() -> Runtime:
-    return current_app.extensions["kdgraph"]
+    found: Runtime = current_app.extensions["kdgraph"]  # (an Any mapping: set by app.create_app)
+    return found
 
 
 def public_root() -> str:
