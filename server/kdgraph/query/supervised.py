@@ -276,10 +276,11 @@ class SupervisedEngine:
         return bool(self._poller.poll(max(0.0, until - time.monotonic()) * 1000))
 
     def _restore_priority(self) -> None:
-        """Back to normal priority for the next query; without the right to lower a nice value
-        (an unprivileged server), the engine is restarted instead."""
+        """Back to the worker's own priority for the next query (0, or what the server was
+        started with under ``nice``); without the right to lower a nice value (an unprivileged
+        server), the engine is restarted instead."""
         try:
-            os.setpriority(os.PRIO_PROCESS, self._pid, 0)
+            os.setpriority(os.PRIO_PROCESS, self._pid, os.getpriority(os.PRIO_PROCESS, 0))
             self.niced = False
         except OSError:
             self.broken = True
