@@ -326,7 +326,6 @@ def run(n: int, tmp: Path, args: argparse.Namespace) -> None:
     reference = reference_server(tmp, reference_data(tmp / "state", tmp), load=True)
     floors = floor_servers(tmp, args.workers)
     try:
-        ours.wait_until_warm()  # the background warm-up would compete for the cores
         figures = measure(ours, reference, dataset.constants, args.rounds, args.seconds, floors=floors)
         print(f"### N = {n} dossiers ({dataset.statements} data statements), cache-free\n")
         lines = all_tables(figures)

@@ -410,7 +410,6 @@ def measure(
     env = dict(os.environ, KDGRAPH_CACHE_DIR=str(tmp / "cache"))
     server = our_server(tmp, dataset.data, workers, env, query_timeout=deadline)
     try:
-        server.wait_until_warm()
         setting = (
             f"kdgraph serve, W = {workers} workers (--workers {workers}), query deadline {deadline:g} s, "
             f"{dataset.n} dossier(s); small queries (or /health polls) for {seconds:g} s per scenario; "

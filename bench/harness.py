@@ -168,20 +168,6 @@ class Server:
     def cpu_seconds(self) -> float:
         return tree_cpu_seconds(self.process.pid)
 
-    def wait_until_warm(self, limit: float = 600) -> float:
-        """Seconds from ready until /health reports our warm-up done (if the server has one: no
-        ``warm`` field, no wait), failed (its reasons say so) or ``limit`` passed (a caller that
-        cares compares the result with ``limit``). Polled every 0.5 s: /health lists every
-        graph, which at thousands of dossiers is megabytes."""
-        start = time.perf_counter()
-        health = self.url.replace("/sparql", "/health")
-        while time.perf_counter() - start < limit:
-            state = requests.get(health, timeout=30).json()
-            if state.get("warm", True) or any("warm-up" in r for r in state.get("reasons", [])):
-                break
-            time.sleep(0.5)
-        return time.perf_counter() - start
-
     def reset_peak(self) -> None:
         self.peak_kb = self.pss_kb()
 

@@ -6,8 +6,8 @@ For each size N (synthetic dossiers from bench/generate.py, kept between runs in
   * preparation: SHACL validation (``kdgraph validate``, as a maintainer runs it before serving;
     the reference has no counterpart), first start on new data (``kdgraph serve --data``: load,
     reuse that verdict, build the store, start workers) against ``oxigraph load`` +
-    ``oxigraph serve-read-only``, how long our background warm-up takes after that, and
-    start-up to ready when both restart on the data they prepared;
+    ``oxigraph serve-read-only`` (ours includes writing the version's dumps), and start-up to
+    ready when both restart on the data they prepared;
   * **cached** saved queries (the same texts again and again, answered by our cache): p50/p95/p99
     per saved query at concurrency 1, interleaved (ours, reference, ours, ...), each with its
     example parameters bound, Accept JSON; throughput at concurrency 8 over them;
@@ -259,12 +259,6 @@ def main() -> None:
         help="saved queries slower (p50, s) stay out of the throughput mix",
     )
     parser.add_argument(
-        "--warm-limit",
-        type=float,
-        default=900,
-        help="wait at most this long for our warm-up after the first start",
-    )
-    parser.add_argument(
         "--skip",
         nargs="+",
         default=[],
@@ -350,14 +344,12 @@ def measure(
         f"N = {n}: {what}" for what in ("preparation", "cached", "cache-free")
     )
     step_memory = f"N = {n}: memory after {args.memory_queries} unique queries"
-    prepared = report.timed(step_prepare, lambda: prepare(dataset, tmp, env, args.workers, args.warm_limit))
-    first, reference_first, warm_up, validation, same_data = prepared  # type: ignore[misc]
+    prepared = report.timed(step_prepare, lambda: prepare(dataset, tmp, env, args.workers))
+    first, reference_first, validation, same_data = prepared  # type: ignore[misc]
     ours = our_server(tmp, dataset.data, args.workers, env)  # restart on the prepared state directory
     reference = reference_server(tmp, same_data, load=False)
     cached: Cached | None = None
     try:
-        # a warm-up the first start did not finish starts again here: let it end before measuring
-        rewarm = ours.wait_until_warm(args.warm_limit)
         if "cached" not in args.skip:
             cached = report.timed(step_cached, lambda: measure_cached(ours, reference, queries, args))  # type: ignore[assignment]
         floors = adhoc.floor_servers(tmp, args.workers)  # only beside the cache-free workload
@@ -388,16 +380,16 @@ def measure(
         [
             *FIGURE_HEADER,
             ratio_row("SHACL validation, `kdgraph validate` (s)", validation, None, "{:.2f}"),
-            ratio_row("first start on new data (s)", first.startup, reference_first.startup, "{:.2f}"),
-            ratio_row("then warm-up: the dumps (s)", warm_up, None, "{:.2f}")
-            if warm_up < args.warm_limit
-            else f"| then warm-up: the dumps (s) | not done after {args.warm_limit:g} s "
-            "(it runs on in the restarted server, beside the measurements) | | | |",
+            ratio_row(
+                "first start on new data, dumps included (s)",
+                first.startup,
+                reference_first.startup,
+                "{:.2f}",
+            ),
             ratio_row(
                 "peak memory during our first start (MB)", first.startup_peak_kb / 1024, None, "{:.0f}"
             ),
             ratio_row("start-up to ready, prepared data (s)", ours.startup, reference.startup, "{:.2f}"),
-            ratio_row("then our warm-up again, after that restart (s)", rewarm, None, "{:.2f}"),
             ratio_row(
                 "peak memory while serving, all processes (MB)",
                 ours.peak_kb / 1024,
@@ -407,23 +399,12 @@ def measure(
         ],
         step_prepare,
     )
-    rewarm_note = (
-        f"Our warm-up was not done {args.warm_limit:g} s after the restart: it ran beside every "
-        f"measurement at N = {n} (its CPU time counts in ours)."
-        if rewarm >= args.warm_limit
-        else None
-    )
     if cached is not None:
-        lines = cached_lines(cached, args)
-        if rewarm_note:
-            lines.append(rewarm_note)
-        report.section(f"N = {n}: cached saved queries", CACHED, lines, step_cached)
+        report.section(f"N = {n}: cached saved queries", CACHED, cached_lines(cached, args), step_cached)
     free_lines = adhoc.figures_table(cache_free)
     inprocess = cache_free.floor(adhoc.IN_PROCESS_FLOOR)
     if inprocess is not None:
         free_lines += ["", *adhoc.against_floor_table(cache_free, inprocess)]
-    if rewarm_note and cached is None:
-        free_lines += ["", rewarm_note]
     report.section(f"N = {n}: cache-free workload (bench/adhoc.py)", CACHE_FREE, free_lines, step_free)
     floor_lines = [adhoc.FLOOR_NOTE]
     for floor in cache_free.floors:
@@ -494,20 +475,19 @@ def cached_lines(cached: Cached, args: argparse.Namespace) -> list[str]:
     return lines
 
 
-def prepare(dataset: Dataset, tmp: Path, env: dict[str, str], workers: int, warm_limit: float) -> tuple:  # type: ignore[type-arg]
+def prepare(dataset: Dataset, tmp: Path, env: dict[str, str], workers: int) -> tuple:  # type: ignore[type-arg]
     """Validation, first starts of both servers on new data, and the reference's copy of our quads."""
     start = time.perf_counter()
     subprocess.run(
         [str(BIN / "kdgraph"), "validate", str(dataset.data)], env=env, check=True, capture_output=True
     )
     validation = time.perf_counter() - start
-    first = our_server(tmp, dataset.data, workers, env)
-    warm_up = first.wait_until_warm(warm_limit)  # the dumps, written after ready
+    first = our_server(tmp, dataset.data, workers, env)  # ready once the version and its dumps are written
     first.stop()
     same_data = reference_data(tmp / "state", tmp)  # the quads we serve, our default-graph semantics
     reference_first = reference_server(tmp, same_data, load=True)
     reference_first.stop()
-    return first, reference_first, warm_up, validation, same_data
+    return first, reference_first, validation, same_data
 
 
 @dataclass
